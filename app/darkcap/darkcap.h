@@ -1,0 +1,120 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * darkcap application internals: the objects that carry a packet from a NIC
+ * queue to a JSON line.
+ *
+ *   port (port.c)      ethdev + mempool per port, N RX queues spread by RSS
+ *     -> worker (worker.c)   polls its (port, queue) list, parses bursts,
+ *                            counts into its own interval block
+ *     -> full ring           block handed over when the interval ends
+ *     -> control (control.c) merges the workers' blocks of one interval,
+ *                            writes the record, returns blocks (free ring)
+ */
+#ifndef DARKCAP_H
+#define DARKCAP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_common.h>
+#include <rte_ring.h>
+
+#include "dc_config.h"
+#include "dc_counters.h"
+
+#define DC_MAX_WORKER_QUEUES 64
+#define DC_MAX_PORTS 32
+
+/* Set from signal handlers; read by every loop. */
+extern volatile int dc_quit;
+
+/* One ethdev port as configured. */
+struct dc_port {
+	uint16_t port_id;
+	uint16_t nb_rxq;
+	uint16_t socket;
+	bool finite;          /* input ends (pcap file) */
+	bool ts_port;         /* packets carry the PMD's RX timestamp */
+	uint64_t ts_div;      /* RX timestamp units per second */
+	char name[64];
+	char driver[64];
+	char profile[64];
+	struct dc_nic_settings set;
+	struct rte_mempool *pool;
+};
+
+/* One (port, queue) pair polled by a worker. */
+struct dc_rxq {
+	uint16_t port_id;
+	uint16_t queue_id;
+	uint16_t burst;
+	bool finite;
+	bool ts_port;
+	uint64_t ts_div;
+	bool done;            /* finite input reached its end */
+	uint64_t idle_since;  /* TSC of the first empty poll in a row, 0 if none */
+};
+
+/* Interval bookkeeping in a worker; see worker.c. */
+struct dc_worker {
+	/* Read-mostly set-up, then the worker's hot state. */
+	unsigned id;
+	unsigned lcore;
+	unsigned nb_q;
+	uint32_t interval;
+	bool ts_port;          /* bin by packet timestamps (all queues agree) */
+	uint64_t ts_div;       /* timestamp units per second */
+	bool finite;           /* all queues finite: wait for blocks rather than extend */
+	bool started;
+	uint64_t idle_exit_tsc;
+	uint64_t deadline_tsc; /* wall mode: TSC of the open interval's end */
+	struct dc_counters *cur;
+	struct dc_burst_ctx *ctx;
+	uint8_t *linbuf;       /* headers of multi-segment frames, copied */
+	struct rte_ring *full; /* worker -> control, single producer/consumer */
+	struct rte_ring *free; /* control -> worker */
+	struct dc_rxq q[DC_MAX_WORKER_QUEUES];
+	/* Worker's own statistics (written by it alone, read by control). */
+	uint64_t packets;
+	uint64_t stalls;       /* intervals extended because no block was free */
+	uint64_t waits;        /* finite input: times it waited for a free block */
+
+	/* Published to the control core: own cache line. */
+	RTE_MARKER cacheline1 __rte_cache_aligned;
+	uint64_t watermark;    /* every interval starting before this has been handed over */
+	uint32_t done;         /* the worker has handed over its last block */
+} __rte_cache_aligned;
+
+/* The whole engine. */
+struct dc_engine {
+	struct dc_config cfg;
+	struct dc_port ports[DC_MAX_PORTS];
+	unsigned nb_ports;
+	struct dc_worker *workers[RTE_MAX_LCORE];
+	unsigned nb_workers;
+	int ts_dynfield;        /* mbuf dynfield offset of the RX timestamp, or -1 */
+	uint64_t ts_dynflag;    /* ol_flags bit set when the timestamp is valid */
+	uint64_t tsc_hz;
+	uint64_t base_tsc;      /* wall clock: TSC and Unix ns sampled together */
+	uint64_t base_ns;
+};
+
+extern struct dc_engine dc_eng;
+
+/* port.c */
+int dc_ports_init(struct dc_engine *eng);
+void dc_ports_stop(struct dc_engine *eng);
+void dc_port_stats_json(const struct dc_engine *eng, struct dc_sbuf *sb);
+
+/* worker.c */
+int dc_workers_init(struct dc_engine *eng);
+int dc_worker_main(void *arg);
+/* Spread every (port, queue) over the workers, round robin, once the ports
+ * are configured. Workers left without a queue are not launched. */
+int dc_workers_assign(struct dc_engine *eng);
+uint64_t dc_wall_ns(const struct dc_engine *eng, uint64_t tsc);
+
+/* control.c */
+int dc_control_run(struct dc_engine *eng);
+
+#endif /* DARKCAP_H */

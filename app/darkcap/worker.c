@@ -1,0 +1,356 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Workers: the hot path. Each worker polls its (port, queue) list, runs the
+ * data path over whole bursts into its open interval block, and hands the
+ * block to the control core when the interval ends. Per packet it touches
+ * only its own memory: no allocation, no lock, no atomic, no system call.
+ *
+ * Hand-over: two single-producer/single-consumer rings per worker. `full`
+ * carries closed blocks to the control core; `free` brings them back zeroed.
+ * After enqueueing a block the worker stores (release) its watermark, the
+ * start of its new open interval: the control core knows every interval
+ * before the minimum watermark of all workers is complete.
+ *
+ * When no free block is back in time: a live input extends the open block
+ * over the next interval (marked "extended", counted in stalls), so the
+ * worker never waits; a finite input (a file) waits, since waiting loses
+ * nothing there and keeps every interval exact.
+ */
+#include <errno.h>
+#include <time.h>
+
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+#include <rte_mbuf_dyn.h>
+#include <rte_pause.h>
+#include <rte_prefetch.h>
+
+#include "darkcap.h"
+#include "dc_err.h"
+#include "dc_log.h"
+
+/* Bytes of a multi-segment frame copied for parsing (all headers fit). */
+#define DC_LINBUF 1024
+
+uint64_t
+dc_wall_ns(const struct dc_engine *eng, uint64_t tsc)
+{
+	uint64_t d = tsc - eng->base_tsc;
+
+	return eng->base_ns + d / eng->tsc_hz * 1000000000ull +
+	       (d % eng->tsc_hz) * 1000000000ull / eng->tsc_hz;
+}
+
+/* TSC at which Unix time @sec is reached. */
+static uint64_t
+tsc_at(const struct dc_engine *eng, uint64_t sec)
+{
+	uint64_t ns = sec * 1000000000ull;
+
+	if (ns <= eng->base_ns)
+		return eng->base_tsc;
+	ns -= eng->base_ns;
+	return eng->base_tsc + ns / 1000000000ull * eng->tsc_hz +
+	       (ns % 1000000000ull) * eng->tsc_hz / 1000000000ull;
+}
+
+static inline uint64_t
+interval_of(const struct dc_worker *w, uint64_t sec)
+{
+	return sec - sec % w->interval;
+}
+
+/* Close the open block and open the interval starting at @start. */
+static void
+worker_rotate(struct dc_worker *w, uint64_t start)
+{
+	struct dc_counters *nb = NULL;
+
+	if (unlikely(!w->started)) {
+		w->cur->start = start;
+		w->cur->end = start + w->interval;
+		w->started = true;
+		__atomic_store_n(&w->watermark, start, __ATOMIC_RELEASE);
+		return;
+	}
+	while (rte_ring_sc_dequeue(w->free, (void **)&nb) != 0) {
+		if (!w->finite || dc_quit > 1) {
+			/* Never wait on a live input: keep counting into this block. */
+			w->cur->end = start + w->interval;
+			w->cur->flags |= DC_CNTF_EXTENDED;
+			w->stalls++;
+			return;
+		}
+		w->waits++;
+		rte_pause();
+	}
+	/* Cannot fail: the ring holds every block of this worker. */
+	rte_ring_sp_enqueue(w->full, w->cur);
+	nb->start = start;
+	nb->end = start + w->interval;
+	w->cur = nb;
+	__atomic_store_n(&w->watermark, start, __ATOMIC_RELEASE);
+}
+
+static inline void
+count_range(struct dc_worker *w, const uint8_t *const *frames, const uint32_t *lens,
+	    const uint32_t *caplens, unsigned from, unsigned to)
+{
+	if (to > from)
+		dc_counters_burst(w->cur, w->ctx, frames + from, lens + from, caplens + from,
+				  to - from);
+}
+
+static void
+worker_burst(struct dc_worker *w, struct rte_mbuf **pkts, unsigned n)
+{
+	const uint8_t *frames[DC_FP_BURST_MAX];
+	uint32_t lens[DC_FP_BURST_MAX], caplens[DC_FP_BURST_MAX];
+	unsigned i, from = 0, lin = 0;
+
+	for (i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+
+		frames[i] = rte_pktmbuf_mtod(m, const uint8_t *);
+		lens[i] = m->pkt_len;
+		caplens[i] = m->data_len;
+		if (unlikely(m->nb_segs > 1) && lin < 4) {
+			/* Headers may span segments: parse a linear copy. */
+			uint32_t len = RTE_MIN(m->pkt_len, (uint32_t)DC_LINBUF);
+			uint8_t *dst = w->linbuf + lin * DC_LINBUF;
+			const uint8_t *src = rte_pktmbuf_read(m, 0, len, dst);
+
+			if (src != NULL) {
+				frames[i] = src;
+				caplens[i] = len;
+			}
+			lin++;
+		}
+	}
+	w->packets += n;
+	if (!w->ts_port) {
+		count_range(w, frames, lens, caplens, 0, n);
+		return;
+	}
+	/* Port clock: split the burst where packets cross into a later interval. */
+	for (i = 0; i < n; i++) {
+		const struct rte_mbuf *m = pkts[i];
+		uint64_t sec;
+
+		if (unlikely(!(m->ol_flags & dc_eng.ts_dynflag)))
+			continue; /* no timestamp: belongs to the open interval */
+		sec = *RTE_MBUF_DYNFIELD(m, dc_eng.ts_dynfield, const uint64_t *) / w->ts_div;
+		if (unlikely(sec >= w->cur->end)) {
+			count_range(w, frames, lens, caplens, from, i);
+			from = i;
+			worker_rotate(w, interval_of(w, sec));
+		} else if (unlikely(sec < w->cur->start)) {
+			w->cur->c[DC_CNT_LATE]++;
+		}
+	}
+	count_range(w, frames, lens, caplens, from, n);
+}
+
+/* Wall clock: open the interval that holds now, if the open one has ended. */
+static inline void
+worker_wall_tick(struct dc_worker *w, uint64_t tsc)
+{
+	uint64_t sec;
+
+	if (likely(tsc < w->deadline_tsc))
+		return;
+	sec = dc_wall_ns(&dc_eng, tsc) / 1000000000ull;
+	worker_rotate(w, interval_of(w, sec));
+	w->deadline_tsc = tsc_at(&dc_eng, w->cur->end);
+}
+
+/* Poll every queue once; return the number of queues still active. */
+static unsigned
+worker_poll(struct dc_worker *w, struct rte_mbuf **pkts, uint64_t *got)
+{
+	unsigned k, active = 0;
+
+	for (k = 0; k < w->nb_q; k++) {
+		struct dc_rxq *q = &w->q[k];
+		uint16_t n;
+
+		if (q->done)
+			continue;
+		active++;
+		n = rte_eth_rx_burst(q->port_id, q->queue_id, pkts, q->burst);
+		if (n == 0) {
+			if (q->finite) {
+				uint64_t now = rte_rdtsc();
+
+				if (q->idle_since == 0)
+					q->idle_since = now;
+				else if (now - q->idle_since > w->idle_exit_tsc)
+					q->done = true;
+			}
+			continue;
+		}
+		q->idle_since = 0;
+		*got += n;
+		worker_burst(w, pkts, n);
+		rte_pktmbuf_free_bulk(pkts, n);
+	}
+	return active;
+}
+
+int
+dc_worker_main(void *arg)
+{
+	struct dc_worker *w = arg;
+	struct rte_mbuf *pkts[DC_FP_BURST_MAX];
+	uint64_t got;
+
+	DC_LOG(INFO, worker, "worker %u on lcore %u: %u queues, clock %s, input %s", w->id,
+	       rte_lcore_id(), w->nb_q, w->ts_port ? "port" : "wall",
+	       w->finite ? "finite" : "live");
+	if (!w->ts_port) {
+		w->deadline_tsc = 0; /* opens the current interval on the first tick */
+		worker_wall_tick(w, rte_rdtsc());
+	}
+	while (!dc_quit) {
+		got = 0;
+		if (worker_poll(w, pkts, &got) == 0)
+			break; /* every finite input has ended */
+		if (!w->ts_port)
+			worker_wall_tick(w, rte_rdtsc());
+	}
+	/* Stop: take what the queues still hold, then hand over the last block. */
+	if (dc_quit) {
+		do {
+			got = 0;
+			for (unsigned k = 0; k < w->nb_q; k++)
+				w->q[k].idle_since = 0;
+			worker_poll(w, pkts, &got);
+		} while (got != 0 && dc_quit < 2);
+	}
+	if (w->started || w->cur->c[DC_CNT_PACKETS]) {
+		if (!w->started) { /* packets without timestamps only */
+			uint64_t sec = dc_wall_ns(&dc_eng, rte_rdtsc()) / 1000000000ull;
+
+			w->cur->start = interval_of(w, sec);
+			w->cur->end = w->cur->start + w->interval;
+		}
+		rte_ring_sp_enqueue(w->full, w->cur);
+		w->cur = NULL;
+	}
+	__atomic_store_n(&w->watermark, UINT64_MAX, __ATOMIC_RELEASE);
+	__atomic_store_n(&w->done, 1, __ATOMIC_RELEASE);
+	DC_LOG(INFO, worker, "worker %u: %lu packets, %lu stalls, %lu waits", w->id,
+	       (unsigned long)w->packets, (unsigned long)w->stalls, (unsigned long)w->waits);
+	return 0;
+}
+
+static struct dc_worker *
+worker_create(struct dc_engine *eng, unsigned id, unsigned lcore)
+{
+	unsigned sock = rte_lcore_to_socket_id(lcore);
+	unsigned nblk = eng->cfg.blocks, b;
+	char name[RTE_RING_NAMESIZE];
+	struct dc_worker *w;
+
+	w = rte_zmalloc_socket("dc_worker", sizeof(*w), RTE_CACHE_LINE_SIZE, (int)sock);
+	if (w == NULL)
+		return dc_err_ptr(ENOMEM, "worker %u: cannot allocate its state", id);
+	w->id = id;
+	w->lcore = lcore;
+	w->interval = eng->cfg.interval;
+	w->idle_exit_tsc = eng->tsc_hz / 1000 * eng->cfg.idle_exit_ms;
+	w->ctx = rte_zmalloc_socket("dc_burst", sizeof(*w->ctx), RTE_CACHE_LINE_SIZE, (int)sock);
+	w->linbuf = rte_zmalloc_socket("dc_lin", 4 * DC_LINBUF, RTE_CACHE_LINE_SIZE, (int)sock);
+	snprintf(name, sizeof(name), "dc_full_%u", id);
+	w->full = rte_ring_create(name, rte_align32pow2(nblk + 1), (int)sock,
+				  RING_F_SP_ENQ | RING_F_SC_DEQ);
+	snprintf(name, sizeof(name), "dc_free_%u", id);
+	w->free = rte_ring_create(name, rte_align32pow2(nblk + 1), (int)sock,
+				  RING_F_SP_ENQ | RING_F_SC_DEQ);
+	if (w->ctx == NULL || w->linbuf == NULL || w->full == NULL || w->free == NULL)
+		return dc_err_ptr(ENOMEM, "worker %u: cannot allocate its rings and scratch (memory -m?)", id);
+	for (b = 0; b < nblk; b++) {
+		struct dc_counters *blk = rte_zmalloc_socket("dc_block", sizeof(*blk),
+							     RTE_CACHE_LINE_SIZE, (int)sock);
+
+		if (blk == NULL)
+			return dc_err_ptr(ENOMEM, "worker %u: cannot allocate %u interval blocks of %zu bytes (lower blocks, or raise memory -m)",
+					  id, nblk, sizeof(*blk));
+		if (b == 0)
+			w->cur = blk;
+		else
+			rte_ring_sp_enqueue(w->free, blk);
+	}
+	return w;
+}
+
+int
+dc_workers_init(struct dc_engine *eng)
+{
+	unsigned lcore;
+
+	/* Workers, one per worker lcore (cfg.workers caps it). */
+	eng->nb_workers = 0;
+	RTE_LCORE_FOREACH_WORKER(lcore) {
+		if (eng->cfg.workers && eng->nb_workers == eng->cfg.workers)
+			break;
+		eng->workers[eng->nb_workers] = worker_create(eng, eng->nb_workers, lcore);
+		if (eng->workers[eng->nb_workers] == NULL)
+			return -1;
+		eng->nb_workers++;
+	}
+	if (eng->nb_workers == 0)
+		return dc_err(EINVAL, "no worker lcore: give EAL at least two lcores (e.g. -l 0-1); the main lcore is the control core");
+	if (eng->cfg.workers && eng->nb_workers < eng->cfg.workers)
+		return dc_err(EINVAL, "workers = %u but EAL gave only %u worker lcores (-l/--lcores)",
+			      eng->cfg.workers, eng->nb_workers);
+	return 0;
+}
+
+int
+dc_workers_assign(struct dc_engine *eng)
+{
+	unsigned n = 0, i, used;
+
+	for (i = 0; i < eng->nb_ports; i++) {
+		const struct dc_port *p = &eng->ports[i];
+
+		for (uint16_t q = 0; q < p->nb_rxq; q++, n++) {
+			struct dc_worker *w = eng->workers[n % eng->nb_workers];
+			struct dc_rxq *rq;
+
+			if (w->nb_q == DC_MAX_WORKER_QUEUES)
+				return dc_err(E2BIG, "worker %u: more than %u queues", w->id,
+					      DC_MAX_WORKER_QUEUES);
+			rq = &w->q[w->nb_q++];
+			rq->port_id = p->port_id;
+			rq->queue_id = q;
+			rq->burst = (uint16_t)p->set.burst;
+			rq->finite = p->finite;
+			rq->ts_port = p->ts_port;
+			rq->ts_div = p->ts_div;
+		}
+	}
+	used = RTE_MIN(n, eng->nb_workers);
+	for (i = 0; i < used; i++) {
+		struct dc_worker *w = eng->workers[i];
+
+		w->ts_port = w->q[0].ts_port;
+		w->ts_div = w->q[0].ts_div;
+		w->finite = true;
+		for (unsigned k = 0; k < w->nb_q; k++) {
+			if (w->q[k].ts_port != w->ts_port || w->q[k].ts_div != w->ts_div)
+				return dc_err(EINVAL, "worker %u polls ports with different clocks (timestamps = port and wall): set timestamps for every port alike",
+					      w->id);
+			w->finite &= w->q[k].finite;
+		}
+	}
+	if (used < eng->nb_workers)
+		DC_LOG(WARNING, worker, "%u RX queues for %u workers: %u workers stay idle (raise rx_queues or add ports)",
+		       n, eng->nb_workers, eng->nb_workers - used);
+	eng->nb_workers = used;
+	return 0;
+}

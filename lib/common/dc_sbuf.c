@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "dc_mem.h"
+#include "dc_sbuf.h"
+
+static void
+dc_sbuf_reserve(struct dc_sbuf *sb, size_t extra)
+{
+	size_t need = sb->len + extra + 1;
+
+	if (need <= sb->cap)
+		return;
+	sb->cap = sb->cap ? sb->cap : 256;
+	while (sb->cap < need)
+		sb->cap *= 2;
+	sb->buf = dc_realloc(sb->buf, sb->cap);
+}
+
+void
+dc_sbuf_printf(struct dc_sbuf *sb, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n <= 0)
+		return;
+	dc_sbuf_reserve(sb, (size_t)n);
+	va_start(ap, fmt);
+	vsnprintf(sb->buf + sb->len, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	sb->len += (size_t)n;
+}
+
+void
+dc_sbuf_add(struct dc_sbuf *sb, const char *s, size_t n)
+{
+	dc_sbuf_reserve(sb, n);
+	memcpy(sb->buf + sb->len, s, n);
+	sb->len += n;
+	sb->buf[sb->len] = '\0';
+}
+
+void
+dc_sbuf_json_str(struct dc_sbuf *sb, const char *s)
+{
+	dc_sbuf_add(sb, "\"", 1);
+	for (; *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+
+		if (ch == '"' || ch == '\\')
+			dc_sbuf_printf(sb, "\\%c", ch);
+		else if (ch < 0x20)
+			dc_sbuf_printf(sb, "\\u%04x", ch);
+		else
+			dc_sbuf_add(sb, (const char *)&ch, 1);
+	}
+	dc_sbuf_add(sb, "\"", 1);
+}
+
+void
+dc_sbuf_reset(struct dc_sbuf *sb)
+{
+	sb->len = 0;
+	if (sb->buf)
+		sb->buf[0] = '\0';
+}
+
+void
+dc_sbuf_free(struct dc_sbuf *sb)
+{
+	dc_free(sb->buf);
+	sb->buf = NULL;
+	sb->len = sb->cap = 0;
+}

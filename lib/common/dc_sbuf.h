@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * A growable string buffer on the control plane's allocator, for building
+ * output lines (JSON records, summaries) before writing them in one call.
+ */
+#ifndef DC_SBUF_H
+#define DC_SBUF_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct dc_sbuf {
+	char *buf;   /**< NUL-terminated contents (NULL until the first append) */
+	size_t len;  /**< bytes used, without the NUL */
+	size_t cap;  /**< bytes allocated */
+};
+
+/** Append printf-formatted text (grows as needed; OOM is fatal). */
+void dc_sbuf_printf(struct dc_sbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/** Append @p n bytes of @p s. */
+void dc_sbuf_add(struct dc_sbuf *sb, const char *s, size_t n);
+/** Append @p s as a JSON string literal, quotes included, escaped. */
+void dc_sbuf_json_str(struct dc_sbuf *sb, const char *s);
+/** Empty the buffer, keeping its memory. */
+void dc_sbuf_reset(struct dc_sbuf *sb);
+/** Free the buffer's memory. */
+void dc_sbuf_free(struct dc_sbuf *sb);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* DC_SBUF_H */

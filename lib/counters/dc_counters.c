@@ -1,0 +1,165 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <string.h>
+
+#include "dc_counters.h"
+
+const char *const dc_counter_keys[DC_CNT__MAX] = {
+#define DC_CNT_KEY(e, key, desc) [DC_CNT_##e] = key,
+	DC_FOREACH_COUNTER(DC_CNT_KEY)
+#undef DC_CNT_KEY
+};
+
+const char *const dc_counter_desc[DC_CNT__MAX] = {
+#define DC_CNT_DESC(e, key, desc) [DC_CNT_##e] = desc,
+	DC_FOREACH_COUNTER(DC_CNT_DESC)
+#undef DC_CNT_DESC
+};
+
+void
+dc_counters_burst(struct dc_counters *c, struct dc_burst_ctx *ctx,
+		  const uint8_t *const *frames, const uint32_t *lens,
+		  const uint32_t *caplens, unsigned n)
+{
+	uint64_t l3[4] = {0, 0, 0, 0}, frag = 0, trunc = 0, syn = 0, synack = 0;
+	uint64_t bytes = 0, mirai = 0, zmap = 0, masscan = 0;
+	struct dc_fp_burst *fb = &ctx->fp;
+	unsigned i;
+
+	/* Stage 1: parse, and lay the fingerprint fields out as arrays. */
+	for (i = 0; i < n; i++) {
+		struct dc_pkt *p = &ctx->pkt[i];
+
+		if (i + 2 < n)
+			__builtin_prefetch(frames[i + 2]);
+		dc_parse(frames[i], caplens[i], p);
+		bytes += lens[i];
+		fb->elig[i] = (p->l3 == DC_L3_IPV4 && p->proto == 6 && p->l4 == DC_L4_PORTS &&
+			       (p->tcp_flags & (DC_TCP_SYN | DC_TCP_ACK)) == DC_TCP_SYN) ?
+				      UINT32_MAX : 0;
+		fb->seq[i] = p->seq;
+		fb->dst[i] = p->dst4;
+		fb->ipid[i] = p->ip_id;
+		fb->dport[i] = p->dport;
+	}
+
+	/* Stage 2: fingerprints over the whole burst. */
+	if (dc_fp_eval(fb, n, ctx->fpres) != 0) {
+		for (i = 0; i < n; i++) {
+			mirai += ctx->fpres[i] & DC_FP_MIRAI;
+			zmap += (ctx->fpres[i] >> 1) & 1;
+			masscan += (ctx->fpres[i] >> 2) & 1;
+		}
+	}
+
+	/* Stage 3: count. */
+	for (i = 0; i < n; i++) {
+		const struct dc_pkt *p = &ctx->pkt[i];
+
+		l3[p->l3]++;
+		if (p->l3 < DC_L3_IPV4)
+			continue;
+		c->proto[p->proto]++;
+		switch (p->l4) {
+		case DC_L4_PORTS:
+			if (p->proto == 6) {
+				c->tcp_dport[p->dport]++;
+				syn += (p->tcp_flags & (DC_TCP_SYN | DC_TCP_ACK)) == DC_TCP_SYN;
+				synack += (p->tcp_flags & (DC_TCP_SYN | DC_TCP_ACK)) ==
+					  (DC_TCP_SYN | DC_TCP_ACK);
+			} else {
+				c->udp_dport[p->dport]++;
+			}
+			break;
+		case DC_L4_TRUNC:
+			trunc++;
+			break;
+		case DC_L4_FRAG:
+			frag++;
+			break;
+		default:
+			break;
+		}
+	}
+	c->c[DC_CNT_PACKETS] += n;
+	c->c[DC_CNT_BYTES] += bytes;
+	c->c[DC_CNT_MALFORMED] += l3[DC_L3_MALFORMED];
+	c->c[DC_CNT_NON_IP] += l3[DC_L3_NONIP];
+	c->c[DC_CNT_IPV4] += l3[DC_L3_IPV4];
+	c->c[DC_CNT_IPV6] += l3[DC_L3_IPV6];
+	c->c[DC_CNT_FRAGMENTS] += frag;
+	c->c[DC_CNT_L4_TRUNCATED] += trunc;
+	c->c[DC_CNT_TCP_SYN] += syn;
+	c->c[DC_CNT_TCP_SYNACK] += synack;
+	c->c[DC_CNT_MIRAI] += mirai;
+	c->c[DC_CNT_ZMAP] += zmap;
+	c->c[DC_CNT_MASSCAN] += masscan;
+}
+
+void
+dc_counters_reset(struct dc_counters *c, uint64_t start, uint64_t end)
+{
+	memset(c, 0, sizeof(*c));
+	c->start = start;
+	c->end = end;
+}
+
+void
+dc_counters_merge(struct dc_counters *dst, const struct dc_counters *src)
+{
+	unsigned i;
+
+	if (dst->nsrc == 0 || src->start < dst->start)
+		dst->start = src->start;
+	if (dst->nsrc == 0 || src->end > dst->end)
+		dst->end = src->end;
+	dst->flags |= src->flags;
+	dst->nsrc++;
+	for (i = 0; i < DC_CNT__MAX; i++)
+		dst->c[i] += src->c[i];
+	for (i = 0; i < 256; i++)
+		dst->proto[i] += src->proto[i];
+	if (src->c[DC_CNT_IPV4] + src->c[DC_CNT_IPV6] == 0)
+		return; /* no ports possible: skip 1 MiB of zeros */
+	for (i = 0; i < 65536; i++) {
+		dst->tcp_dport[i] += src->tcp_dport[i];
+		dst->udp_dport[i] += src->udp_dport[i];
+	}
+}
+
+static void
+json_sparse(struct dc_sbuf *sb, const char *key, const uint64_t *v, unsigned n)
+{
+	const char *sep = "";
+	unsigned i;
+
+	dc_sbuf_printf(sb, ",\"%s\":{", key);
+	for (i = 0; i < n; i++) {
+		if (v[i] == 0)
+			continue;
+		dc_sbuf_printf(sb, "%s\"%u\":%lu", sep, i, (unsigned long)v[i]);
+		sep = ",";
+	}
+	dc_sbuf_add(sb, "}", 1);
+}
+
+void
+dc_counters_json(const struct dc_counters *c, struct dc_sbuf *sb)
+{
+	unsigned i;
+
+	dc_sbuf_printf(sb, "\"start\":%lu,\"end\":%lu", (unsigned long)c->start,
+		       (unsigned long)c->end);
+	for (i = 0; i < DC_CNT__MAX; i++) {
+		if (i == DC_CNT_MIRAI || i == DC_CNT_ZMAP || i == DC_CNT_MASSCAN)
+			continue;
+		dc_sbuf_printf(sb, ",\"%s\":%lu", dc_counter_keys[i], (unsigned long)c->c[i]);
+	}
+	json_sparse(sb, "proto", c->proto, 256);
+	json_sparse(sb, "tcp_dst_ports", c->tcp_dport, 65536);
+	json_sparse(sb, "udp_dst_ports", c->udp_dport, 65536);
+	dc_sbuf_printf(sb, ",\"fingerprints\":{\"mirai\":%lu,\"zmap\":%lu,\"masscan\":%lu}",
+		       (unsigned long)c->c[DC_CNT_MIRAI], (unsigned long)c->c[DC_CNT_ZMAP],
+		       (unsigned long)c->c[DC_CNT_MASSCAN]);
+	if (c->flags & DC_CNTF_EXTENDED)
+		dc_sbuf_add(sb, ",\"extended\":true", 16);
+}

@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * Header parsing by darkcap's counting rules (docs/COUNTERS.md).
+ *
+ * dc_parse() classifies one frame: Ethernet with up to two VLAN tags, then
+ * IPv4 or IPv6 (extension headers walked), then the TCP or UDP header. It
+ * reads only the bytes given, never past @p caplen, and never fails: a frame
+ * that breaks a rule is classified as malformed, non-IP or L4-truncated.
+ * No DPDK dependency, so the rules are unit-tested on plain byte arrays.
+ */
+#ifndef DC_PARSE_H
+#define DC_PARSE_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Layer-3 class of a frame. */
+enum dc_l3 {
+	DC_L3_MALFORMED = 0, /**< broken L2 header, or IP header breaking the rules */
+	DC_L3_NONIP,         /**< ethertype other than IPv4/IPv6 after <= 2 VLAN tags */
+	DC_L3_IPV4,          /**< well-formed IPv4 header */
+	DC_L3_IPV6,          /**< well-formed IPv6 header */
+};
+
+/** Layer-4 outcome of a well-formed IP packet. */
+enum dc_l4 {
+	DC_L4_OTHER = 0, /**< protocol other than TCP/UDP: nothing further */
+	DC_L4_PORTS,     /**< whole TCP (20 B) or UDP (8 B) header present: ports valid */
+	DC_L4_TRUNC,     /**< TCP/UDP header, or an IPv6 extension header, cut short */
+	DC_L4_FRAG,      /**< non-first fragment: no L4 header */
+};
+
+#define DC_TCP_FIN 0x01
+#define DC_TCP_SYN 0x02
+#define DC_TCP_RST 0x04
+#define DC_TCP_PSH 0x08
+#define DC_TCP_ACK 0x10
+
+/** What dc_parse() found in one frame. Fields beyond l3 are valid as stated. */
+struct dc_pkt {
+	uint8_t l3;        /**< enum dc_l3 */
+	uint8_t l4;        /**< enum dc_l4 (IP only) */
+	uint8_t proto;     /**< IPv4 protocol / IPv6 final next header (IP only) */
+	uint8_t tcp_flags; /**< TCP flags byte (TCP with DC_L4_PORTS only) */
+	uint8_t ttl;       /**< IPv4 TTL / IPv6 hop limit (IP only) */
+	uint8_t vlans;     /**< VLAN tags skipped (0..2) */
+	uint16_t l3_off;   /**< offset of the IP header in the frame (IP only) */
+	uint16_t l4_off;   /**< offset of the L4 header (DC_L4_PORTS only) */
+	uint32_t ip_len;   /**< IP packet length used: end - l3_off (IP only) */
+	uint16_t sport;    /**< source port, host order (DC_L4_PORTS) */
+	uint16_t dport;    /**< destination port, host order (DC_L4_PORTS) */
+	uint16_t ip_id;    /**< IPv4 identification, host order (IPv4 only) */
+	uint32_t seq;      /**< TCP sequence number, host order (TCP, DC_L4_PORTS) */
+	uint32_t dst4;     /**< IPv4 destination, host order (IPv4 only) */
+};
+
+/**
+ * Classify one frame by the counting rules.
+ *
+ * @param frame
+ *   First byte of the Ethernet header.
+ * @param caplen
+ *   Bytes available at @p frame (the frame as delivered).
+ * @param p
+ *   Filled with the result; never left partly stale: l3 is always set and
+ *   the fields valid for that class are set.
+ */
+void dc_parse(const uint8_t *frame, uint32_t caplen, struct dc_pkt *p);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* DC_PARSE_H */
