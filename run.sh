@@ -1,0 +1,114 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# darkcap on a fresh Debian 12 machine, as root. Installs what is missing,
+# builds, and runs:
+#   ./run.sh demo   the main job: generated darknet traffic replayed through a
+#                   DPDK virtual device (no NIC, no hugepages), a summary per
+#                   interval, and where the full output went
+#   ./run.sh test   the whole test suite (unit, functional, robustness), also
+#                   under AddressSanitizer + UndefinedBehaviorSanitizer; ends
+#                   with the line "N passed, N failed"
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+cd "$here"
+
+PKGS=(meson ninja-build pkg-config gcc python3 dpdk dpdk-dev libdpdk-dev
+      libhyperscan-dev libjemalloc-dev libpcap-dev)
+
+say() { printf '==> %s\n' "$*" >&2; }
+
+install_deps() {
+	local missing=() p
+	for p in "${PKGS[@]}"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
+	done
+	if [ ${#missing[@]} -gt 0 ]; then
+		if [ "$(id -u)" != 0 ]; then
+			echo "run.sh: missing packages ${missing[*]}: run as root (or install them) first" >&2
+			exit 2
+		fi
+		say "installing ${missing[*]}"
+		apt-get update -qq
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+	fi
+}
+
+# build DIR [meson options...]
+build() {
+	local dir=$1; shift
+	if [ -f "$dir/build.ninja" ]; then
+		meson configure "$dir" "$@" >/dev/null
+	else
+		meson setup "$dir" "$@" >/dev/null
+	fi
+	ninja -C "$dir" >/dev/null
+}
+
+demo() {
+	install_deps
+	say "building (release)"
+	build build --buildtype=release
+	local work=$here/demo-out
+	mkdir -p "$work"
+	say "generating one day of darknet traffic (Mirai, ZMap, Masscan, backscatter, UDP probes, IPv6, malformed frames)"
+	./build/bench/gen/darkcap-gen --seed 2022 --start 2022-05-10T00:00:00Z --days 1 \
+		--packets 400000 --interval 3600 \
+		--out "$work/darknet.pcap" --truth "$work/truth.jsonl"
+	say "replaying it through DPDK's net_pcap device into darkcap (1 worker, hourly intervals)"
+	./build/app/darkcap/darkcap -l 0-1 --no-huge -m 512 --no-pci --file-prefix darkcap-demo \
+		--log-level lib.eal:warning \
+		--vdev "net_pcap0,rx_pcap=$work/darknet.pcap" -- \
+		--interval 3600 --summary on --truncate on --output "$work/intervals.jsonl"
+	echo
+	echo "Full per-interval records (docs/OUTPUT.md): $work/intervals.jsonl"
+	echo "Generator's ground truth for comparison:    $work/truth.jsonl"
+}
+
+# totals DIR...: sum meson's results into "N passed, N failed[, N skipped]"
+totals() {
+	python3 - "$@" <<'PY'
+import json, sys
+p = f = s = 0
+for d in sys.argv[1:]:
+    try:
+        lines = open(d + "/meson-logs/testlog.json").read().splitlines()
+    except OSError:
+        f += 1
+        continue
+    for l in lines:
+        r = json.loads(l).get("result")
+        if r in ("OK", "EXPECTEDFAIL"):
+            p += 1
+        elif r == "SKIP":
+            s += 1
+        else:
+            f += 1
+print("%d passed, %d failed%s" % (p, f, ", %d skipped" % s if s else ""))
+PY
+}
+
+run_tests() {
+	install_deps
+	local rc=0
+	say "building (debugoptimized) and running every test"
+	build build-test --buildtype=debugoptimized
+	meson test -C build-test --print-errorlogs --num-processes 1 || rc=1
+	say "building with AddressSanitizer + UndefinedBehaviorSanitizer and running the unit and functional tests"
+	build build-asan --buildtype=debug -Db_sanitize=address,undefined -Db_lundef=false
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:halt_on_error=1 \
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+		meson test -C build-asan --print-errorlogs --num-processes 1 || rc=1
+	totals build-test build-asan
+	return $rc
+}
+
+case "${1:-}" in
+demo) demo ;;
+test) run_tests ;;
+*)
+	echo "usage: $0 demo|test" >&2
+	exit 2
+	;;
+esac

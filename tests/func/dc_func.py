@@ -1,0 +1,318 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""Functional and robustness tests: the real darkcap binary on DPDK virtual
+devices, its JSON Lines output compared counter by counter with the ground
+truth that darkcap-gen computes from what it built (never by parsing).
+
+Usage: dc_func.py --darkcap BIN --gen GEN --workdir DIR CASE
+Exit 0 = pass, 1 = fail, 77 = skipped.
+"""
+import argparse
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+
+SCALARS = ["packets", "bytes", "non_ip", "malformed", "ipv4", "ipv6", "fragments",
+           "l4_truncated", "tcp_syn", "tcp_synack"]
+MAPS = ["proto", "tcp_dst_ports", "udp_dst_ports", "fingerprints"]
+
+failures = []
+
+
+def fail(msg):
+    failures.append(msg)
+    print("FAIL: " + msg)
+
+
+def eal(prefix, vdevs, lcores="0,1", mem=384):
+    args = ["--no-huge", "-m", str(mem), "--no-pci", "--file-prefix", prefix,
+            "--log-level", "lib.eal:warning"]
+    args += ["--lcores", lcores] if ("@" in lcores or "," in lcores) else ["-l", lcores]
+    for v in vdevs:
+        args += ["--vdev", v]
+    return args
+
+
+def run_darkcap(a, eal_args, opts, timeout=300, sig_after=None):
+    cmd = [a.darkcap] + eal_args + ["--"] + opts
+    print("$ " + " ".join(cmd))
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    if sig_after is not None:
+        time.sleep(sig_after)
+        p.send_signal(signal.SIGINT)
+    out, err = p.communicate(timeout=timeout)
+    if p.returncode < 0 or p.returncode >= 128:
+        fail("darkcap died from signal (rc %d): %s" % (p.returncode, err[-2000:]))
+    return p.returncode, out, err
+
+
+def gen(a, name, extra):
+    truth = os.path.join(a.workdir, name + ".truth.jsonl")
+    cmd = [a.gen, "--truth", truth] + extra
+    print("$ " + " ".join(cmd))
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+    lines = [json.loads(l) for l in open(truth)]
+    total = lines[-1]
+    assert total.get("total"), "truth file must end with its total line"
+    return lines[:-1], total
+
+
+def load_out(path):
+    return [json.loads(l) for l in open(path)]
+
+
+def nonzero(d):
+    return {k: v for k, v in d.items() if v}
+
+
+def compare(records, truth, total, interval, label):
+    """Every record equals the truth interval with the same start; records
+    with no truth interval are all zero; every truth interval is present;
+    records are contiguous and aligned."""
+    by_start = {t["start"]: t for t in truth}
+    seen = set()
+    prev_end = None
+    checked = 0
+    for r in records:
+        if r["start"] % interval or r["end"] - r["start"] != interval:
+            fail("%s: record %d..%d not aligned to %d s" % (label, r["start"], r["end"], interval))
+        if prev_end is not None and r["start"] != prev_end:
+            fail("%s: hole or overlap before record %d (previous end %d)" % (label, r["start"], prev_end))
+        prev_end = r["end"]
+        if r.get("late", 0) or r.get("extended"):
+            fail("%s: record %d has late=%s extended=%s" % (label, r["start"], r.get("late"), r.get("extended")))
+        t = by_start.get(r["start"])
+        if t is None:
+            if r["packets"] != 0 or any(nonzero(r[m]) for m in MAPS):
+                fail("%s: record %d has packets but the truth has none" % (label, r["start"]))
+            continue
+        seen.add(r["start"])
+        for k in SCALARS:
+            checked += 1
+            if r[k] != t[k]:
+                fail("%s: interval %d: %s = %d, truth %d" % (label, r["start"], k, r[k], t[k]))
+        for m in MAPS:
+            checked += 1
+            if nonzero(r[m]) != nonzero(t[m]):
+                diff = {k: (r[m].get(k), t[m].get(k)) for k in set(r[m]) | set(t[m])
+                        if r[m].get(k, 0) != t[m].get(k, 0)}
+                fail("%s: interval %d: %s differs (got, truth): %s" % (label, r["start"], m, dict(list(diff.items())[:8])))
+    missing = sorted(set(by_start) - seen)
+    if missing:
+        fail("%s: %d truth intervals missing from the output, first %s" % (label, len(missing), missing[:3]))
+    sums = {k: sum(r[k] for r in records) for k in SCALARS}
+    for k in SCALARS:
+        if sums[k] != total[k]:
+            fail("%s: sum of %s over records %d, truth total %d" % (label, k, sums[k], total[k]))
+    fp = {k: sum(r["fingerprints"][k] for r in records) for k in ("mirai", "zmap", "masscan")}
+    if fp != total["fingerprints"]:
+        fail("%s: fingerprint totals %s, truth %s" % (label, fp, total["fingerprints"]))
+    if records:
+        rx = sum(p["received"] for p in records[-1]["ports"])
+        if rx != total["packets"]:
+            fail("%s: ports received %d, truth packets %d" % (label, rx, total["packets"]))
+    print("%s: %d records, %d truth intervals, %d comparisons, totals packets=%d mirai=%d zmap=%d masscan=%d"
+          % (label, len(records), len(truth), checked, total["packets"], fp["mirai"], fp["zmap"], fp["masscan"]))
+    # The truth must exercise the rules, or the comparison proves little.
+    for k in ("non_ip", "malformed", "ipv6", "fragments", "l4_truncated", "tcp_synack"):
+        if total[k] == 0:
+            fail("%s: generated traffic has no %s: the test would not notice a broken rule" % (label, k))
+    for k in ("mirai", "zmap", "masscan"):
+        if total["fingerprints"][k] == 0:
+            fail("%s: generated traffic has no %s packets" % (label, k))
+
+
+def check_exact_log(err, label):
+    if not re.search(r"accounting: ports delivered \d+ frames, intervals count \d+ packets in \d+ records: exact", err):
+        fail("%s: no 'accounting ... exact' line in the log" % label)
+
+
+def replay_case(a, label, gen_args, files, vdev_of, lcores, opts, interval=60):
+    outs = [os.path.join(a.workdir, "%s.%d.pcap" % (label, i)) for i in range(files)]
+    truth, total = gen(a, label, ["--out", ",".join(outs), "--interval", str(interval)] + gen_args)
+    out = os.path.join(a.workdir, label + ".out.jsonl")
+    if os.path.exists(out):
+        os.unlink(out)
+    rc, so, err = run_darkcap(a, eal(label, vdev_of(outs), lcores),
+                              ["--output", out, "--interval", str(interval)] + opts)
+    if rc != 0:
+        fail("%s: darkcap exit %d: %s" % (label, rc, err[-1500:]))
+        return
+    check_exact_log(err, label)
+    compare(load_out(out), truth, total, interval, label)
+
+
+def one_port(outs):
+    return ["net_pcap0,rx_pcap=" + outs[0]]
+
+
+def case_single_3days(a):
+    replay_case(a, "single_3days", ["--seed", "11", "--days", "3", "--packets", "200000",
+                                    "--start", "2022-04-01T00:00:00Z"], 1, one_port, "0,1", [])
+
+
+def case_two_ports_two_workers(a):
+    replay_case(a, "two_ports", ["--seed", "23", "--days", "4", "--packets", "200000",
+                                 "--start", "2022-06-28T00:00:00Z", "--split", "src"], 2,
+                lambda o: ["net_pcap0,rx_pcap=" + o[0], "net_pcap1,rx_pcap=" + o[1]],
+                "0@0,1@1,2@1", ["--workers", "2"])
+
+
+def case_two_queues_one_port(a):
+    replay_case(a, "two_queues", ["--seed", "31", "--days", "2", "--packets", "120000", "--split", "rr"], 2,
+                lambda o: ["net_pcap0,rx_pcap=%s,rx_pcap=%s" % (o[0], o[1])],
+                "0@0,1@1,2@1", ["--workers", "2", "--rx-queues", "2"], interval=300)
+
+
+def case_slow_control(a):
+    # Two blocks per worker and two open intervals: workers outrun the
+    # control core constantly; nothing may be lost or counted twice.
+    replay_case(a, "slow_control", ["--seed", "47", "--days", "2", "--packets", "60000"], 2,
+                lambda o: ["net_pcap0,rx_pcap=" + o[0], "net_pcap1,rx_pcap=" + o[1]],
+                "0@0,1@1,2@1", ["--workers", "2", "--blocks", "2", "--max-pending", "2"], interval=60)
+
+
+def case_scalar_kernel(a):
+    replay_case(a, "scalar", ["--seed", "59", "--days", "1", "--packets", "100000"], 1, one_port, "0,1",
+                ["--fingerprint-kernel", "scalar", "--burst", "7"], interval=600)
+
+
+def case_empty_pcap(a):
+    path = os.path.join(a.workdir, "empty.pcap")
+    with open(path, "wb") as f:
+        f.write(bytes.fromhex("d4c3b2a1020004000000000000000000ffff000001000000"))
+    out = os.path.join(a.workdir, "empty.out.jsonl")
+    if os.path.exists(out):
+        os.unlink(out)
+    rc, so, err = run_darkcap(a, eal("empty", ["net_pcap0,rx_pcap=" + path]), ["--output", out])
+    if rc != 0:
+        fail("empty pcap: exit %d: %s" % (rc, err[-800:]))
+    if os.path.exists(out) and os.path.getsize(out) != 0:
+        fail("empty pcap: output is not empty")
+    check_exact_log(err, "empty pcap")
+
+
+def case_live_sigint(a):
+    # A live input (infinite replay, wall clock) stopped by SIGINT: exits 0,
+    # flushes the partial interval, and counts every frame received.
+    truth, total = gen(a, "live", ["--out", os.path.join(a.workdir, "live.pcap"), "--packets", "5000"])
+    out = os.path.join(a.workdir, "live.out.jsonl")
+    if os.path.exists(out):
+        os.unlink(out)
+    rc, so, err = run_darkcap(a, eal("live", ["net_pcap0,rx_pcap=%s,infinite_rx=1" % os.path.join(a.workdir, "live.pcap")]),
+                              ["--output", out, "--interval", "1"], sig_after=4)
+    if rc != 0:
+        fail("live: exit %d after SIGINT: %s" % (rc, err[-800:]))
+        return
+    check_exact_log(err, "live")
+    recs = load_out(out)
+    if len(recs) < 2:
+        fail("live: expected several 1-second records, got %d" % len(recs))
+        return
+    for p, r in zip(recs, recs[1:]):
+        if r["start"] != p["end"]:
+            fail("live: records not contiguous at %d" % r["start"])
+    now = time.time()
+    if not (now - 120 < recs[0]["start"] <= now):
+        fail("live: wall-clock record start %d is not near now %d" % (recs[0]["start"], now))
+    got = sum(r["packets"] for r in recs)
+    rx = sum(p["received"] for p in recs[-1]["ports"])
+    if got != rx or got == 0:
+        fail("live: counted %d packets, port received %d" % (got, rx))
+    print("live: %d records, %d packets, received %d" % (len(recs), got, rx))
+
+
+def case_null_sigterm(a):
+    out = os.path.join(a.workdir, "null.out.jsonl")
+    if os.path.exists(out):
+        os.unlink(out)
+    cmd = [a.darkcap] + eal("null", ["net_null0,size=64"]) + ["--", "--output", out, "--interval", "1"]
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(3)
+    p.send_signal(signal.SIGTERM)
+    so, err = p.communicate(timeout=60)
+    if p.returncode != 0:
+        fail("null: exit %d after SIGTERM: %s" % (p.returncode, err[-800:]))
+        return
+    check_exact_log(err, "null")
+    recs = load_out(out)
+    got = sum(r["packets"] for r in recs)
+    # net_null frames are zeroed: ethertype 0, so every frame is non-IP.
+    if got == 0 or any(r["non_ip"] != r["packets"] for r in recs):
+        fail("null: expected only non-IP frames, got %s" % [(r["packets"], r["non_ip"]) for r in recs][:4])
+    print("null: %d records, %d packets" % (len(recs), got))
+
+
+def expect_error(a, label, eal_args, opts, must, pre_eal):
+    rc, so, err = run_darkcap(a, eal_args, opts, timeout=60)
+    lines = [l for l in err.splitlines() if l.strip()]
+    if rc in (0,) or rc < 0 or rc >= 128:
+        fail("%s: exit %d, expected a clean non-zero exit" % (label, rc))
+    mine = [l for l in lines if l.startswith("darkcap: ") and not l.startswith("darkcap: [")]
+    if not mine or must not in mine[-1]:
+        fail("%s: expected a 'darkcap: ...%s...' line, stderr was: %s" % (label, must, lines[-5:]))
+    if pre_eal and len(lines) != 1:
+        fail("%s: expected exactly one line on stderr, got %d: %s" % (label, len(lines), lines[:5]))
+    print("%s: rc %d: %s" % (label, rc, mine[-1] if mine else ""))
+
+
+def case_bad_inputs(a):
+    pcap = os.path.join(a.workdir, "bad.pcap")
+    gen(a, "bad", ["--out", pcap, "--packets", "1000"])
+    ok_eal = eal("bad", ["net_pcap0,rx_pcap=" + pcap])
+    conf = os.path.join(a.workdir, "bad.conf")
+    with open(conf, "w") as f:
+        f.write("interval = 60\nworkres = 2\n")
+    pre = [
+        ("unknown option", ["--bogus", "1"], "unknown option '--bogus'"),
+        ("interval 0", ["--interval", "0"], "interval = '0'"),
+        ("interval text", ["-i", "soon"], "interval = 'soon'"),
+        ("missing value", ["--output"], "needs a value"),
+        ("bad enum", ["--rss", "everything"], "expected one of"),
+        ("stray argument", ["extra"], "unexpected argument 'extra'"),
+        ("missing config", ["--config", "/nonexistent/darkcap.conf"], "/nonexistent/darkcap.conf: cannot open"),
+        ("bad config key", ["--config", conf], "bad.conf:2: unknown key 'workres'"),
+    ]
+    for label, opts, must in pre:
+        expect_error(a, label, ok_eal, opts, must, True)
+    post = [
+        ("missing pcap", eal("bad2", ["net_pcap0,rx_pcap=/nonexistent/x.pcap"]), [], "EAL initialisation failed"),
+        ("too many workers", ok_eal, ["--workers", "3"], "workers = 3 but EAL gave only 1 worker lcores"),
+        ("one lcore", eal("bad3", ["net_pcap0,rx_pcap=" + pcap], lcores="0"), [], "no worker lcore"),
+        ("no port", eal("bad4", []), [], "no ethdev port"),
+        ("unknown nic profile", ok_eal, ["--nic", "e1000x"], "nic = e1000x: no profile"),
+        ("unwritable output", ok_eal, ["--output", "/nonexistent/dir/out.jsonl"], "cannot open"),
+        ("port clock on null", eal("bad5", ["net_null0"]), ["--timestamps", "port"], "offers no RX timestamps"),
+        ("not a pcap", eal("bad6", ["net_pcap0,rx_pcap=" + conf]), [], "EAL initialisation failed"),
+    ]
+    for label, e, opts, must in post:
+        expect_error(a, label, e, ["--output", os.path.join(a.workdir, "bad.out.jsonl")] + opts
+                     if "--output" not in opts else opts, must, False)
+
+
+CASES = {n[5:]: f for n, f in globals().items() if n.startswith("case_")}
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--darkcap", required=True)
+    ap.add_argument("--gen", required=True)
+    ap.add_argument("--workdir", required=True)
+    ap.add_argument("case", choices=sorted(CASES))
+    a = ap.parse_args()
+    a.workdir = os.path.join(a.workdir, a.case)
+    os.makedirs(a.workdir, exist_ok=True)
+    CASES[a.case](a)
+    if failures:
+        print("%d failures" % len(failures))
+        return 1
+    print("pass")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
