@@ -259,18 +259,27 @@ ctl_account(struct ctl *c)
 }
 
 int
+dc_control_open(struct dc_engine *eng)
+{
+	int flags = O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC;
+
+	if (eng->cfg.truncate == DC_ON)
+		flags |= O_TRUNC;
+	eng->out_fd = open(eng->cfg.output, flags, 0644);
+	if (eng->out_fd < 0)
+		return dc_err(errno, "output %s: cannot open: %s", eng->cfg.output, strerror(errno));
+	return 0;
+}
+
+int
 dc_control_run(struct dc_engine *eng)
 {
 	struct ctl c;
-	int flags = O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, ret = 0, n;
+	int ret = 0, n;
 
 	memset(&c, 0, sizeof(c));
 	c.eng = eng;
-	if (eng->cfg.truncate == DC_ON)
-		flags |= O_TRUNC;
-	c.fd = open(eng->cfg.output, flags, 0644);
-	if (c.fd < 0)
-		return dc_err(errno, "output %s: cannot open: %s", eng->cfg.output, strerror(errno));
+	c.fd = eng->out_fd;
 	c.pend = dc_calloc(eng->cfg.max_pending + (size_t)eng->nb_workers * eng->cfg.blocks + 1,
 			   sizeof(*c.pend));
 	c.zero = dc_malloc(sizeof(*c.zero));
@@ -294,6 +303,7 @@ dc_control_run(struct dc_engine *eng)
 	if (ret == 0)
 		ret = ctl_account(&c);
 	close(c.fd);
+	eng->out_fd = -1;
 	DC_LOG(NOTICE, ctrl, "wrote %" PRIu64 " interval records to %s", c.records, eng->cfg.output);
 	for (unsigned i = 0; i < c.npend; i++)
 		dc_free(c.pend[i]);

@@ -34,6 +34,7 @@ struct dc_port {
 	uint16_t nb_rxq;
 	uint16_t socket;
 	bool finite;          /* input ends (pcap file) */
+	bool started;
 	bool ts_port;         /* packets carry the PMD's RX timestamp */
 	uint64_t ts_div;      /* RX timestamp units per second */
 	char name[64];
@@ -67,6 +68,7 @@ struct dc_worker {
 	bool finite;           /* all queues finite: wait for blocks rather than extend */
 	bool started;
 	uint64_t idle_exit_tsc;
+	unsigned drain_passes; /* bound on the stop-time drain */
 	uint64_t deadline_tsc; /* wall mode: TSC of the open interval's end */
 	struct dc_counters *cur;
 	struct dc_burst_ctx *ctx;
@@ -97,6 +99,7 @@ struct dc_engine {
 	uint64_t tsc_hz;
 	uint64_t base_tsc;      /* wall clock: TSC and Unix ns sampled together */
 	uint64_t base_ns;
+	int out_fd;             /* the JSON Lines output, opened before launch */
 };
 
 extern struct dc_engine dc_eng;
@@ -115,6 +118,7 @@ int dc_workers_assign(struct dc_engine *eng);
 uint64_t dc_wall_ns(const struct dc_engine *eng, uint64_t tsc);
 
 /* control.c */
+int dc_control_open(struct dc_engine *eng);
 int dc_control_run(struct dc_engine *eng);
 
 #endif /* DARKCAP_H */

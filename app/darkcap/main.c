@@ -179,6 +179,8 @@ engine_run(struct dc_engine *eng)
 		return -1;
 	if (dc_workers_assign(eng) != 0)
 		return -1;
+	if (dc_control_open(eng) != 0)
+		return -1;
 	DC_LOG(INFO, main, "%u workers, %u ports, interval %u s, fingerprints %s, output %s",
 	       eng->nb_workers, eng->nb_ports, eng->cfg.interval, dc_fp_impl_name(),
 	       eng->cfg.output);

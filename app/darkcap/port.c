@@ -128,7 +128,7 @@ port_init(struct dc_engine *eng, struct dc_port *p, unsigned want_rxq)
 	nb_mbufs = RTE_MAX(p->set.mbufs_per_queue * p->nb_rxq, nb_rxd * p->nb_rxq + 1024u);
 	snprintf(pool_name, sizeof(pool_name), "dc_mbuf_p%u", p->port_id);
 	p->pool = rte_pktmbuf_pool_create(pool_name, nb_mbufs, eng->cfg.mempool_cache, 0,
-					  RTE_MBUF_DEFAULT_BUF_SIZE, p->socket);
+					  (uint16_t)eng->cfg.mbuf_size, p->socket);
 	if (p->pool == NULL)
 		return dc_err(rte_errno, "[%u] %s: cannot create a mempool of %u mbufs: %s (mbufs_per_queue, memory -m)",
 			      p->port_id, p->name, nb_mbufs, rte_strerror(rte_errno));
@@ -139,8 +139,8 @@ port_init(struct dc_engine *eng, struct dc_port *p, unsigned want_rxq)
 		rxc.offloads = conf.rxmode.offloads;
 		ret = rte_eth_rx_queue_setup(p->port_id, q, nb_rxd, p->socket, &rxc, p->pool);
 		if (ret != 0)
-			return dc_err(-ret, "[%u] %s: RX queue %u setup failed: %s", p->port_id,
-				      p->name, q, rte_strerror(-ret));
+			return dc_err(-ret, "[%u] %s: RX queue %u setup failed: %s (the PMD's log line above says why; net_pcap infinite_rx holds the whole file: raise mbuf_size and mbufs_per_queue)",
+				      p->port_id, p->name, q, rte_strerror(-ret));
 	}
 	if (nb_txq) {
 		ret = rte_eth_tx_queue_setup(p->port_id, 0, nb_txd, p->socket, NULL);
@@ -152,6 +152,7 @@ port_init(struct dc_engine *eng, struct dc_port *p, unsigned want_rxq)
 	if (ret != 0)
 		return dc_err(-ret, "[%u] %s: start failed: %s", p->port_id, p->name,
 			      rte_strerror(-ret));
+	p->started = true;
 	if (p->set.promisc == DC_ON) {
 		ret = rte_eth_promiscuous_enable(p->port_id);
 		if (ret != 0 && ret != -ENOTSUP)
@@ -180,7 +181,7 @@ dc_ports_init(struct dc_engine *eng)
 		eng->ports[eng->nb_ports++].port_id = pid;
 	}
 	if (eng->nb_ports == 0)
-		return dc_err(ENODEV, "no ethdev port: bind a NIC to vfio-pci and allow it with -a, or add a virtual device with --vdev (e.g. --vdev net_pcap0,rx_pcap=file.pcap)");
+		return dc_err(ENODEV, "no ethdev port: EAL probed none (a device that failed to probe is named in the EAL lines above); bind a NIC to vfio-pci and allow it with -a, or add a virtual device with --vdev (e.g. net_pcap0,rx_pcap=file.pcap)");
 
 	/* The RX timestamp field must be registered before ports start. */
 	eng->ts_dynfield = -1;
@@ -206,7 +207,7 @@ void
 dc_ports_stop(struct dc_engine *eng)
 {
 	for (unsigned i = 0; i < eng->nb_ports; i++) {
-		int ret = rte_eth_dev_stop(eng->ports[i].port_id);
+		int ret = eng->ports[i].started ? rte_eth_dev_stop(eng->ports[i].port_id) : 0;
 
 		if (ret != 0)
 			DC_LOG(WARNING, port, "[%u] stop failed: %s", eng->ports[i].port_id,

@@ -221,14 +221,20 @@ dc_worker_main(void *arg)
 		if (!w->ts_port)
 			worker_wall_tick(w, rte_rdtsc());
 	}
-	/* Stop: take what the queues still hold, then hand over the last block. */
+	/*
+	 * Stop: take what the queues hold, then hand over the last block. A live
+	 * port keeps receiving, so the drain is bounded: enough passes to empty
+	 * every descriptor ring once.
+	 */
 	if (dc_quit) {
+		unsigned pass = 0;
+
 		do {
 			got = 0;
 			for (unsigned k = 0; k < w->nb_q; k++)
 				w->q[k].idle_since = 0;
 			worker_poll(w, pkts, &got);
-		} while (got != 0 && dc_quit < 2);
+		} while (got != 0 && dc_quit < 2 && ++pass < w->drain_passes);
 	}
 	if (w->started || w->cur->c[DC_CNT_PACKETS]) {
 		if (!w->started) { /* packets without timestamps only */
@@ -262,6 +268,7 @@ worker_create(struct dc_engine *eng, unsigned id, unsigned lcore)
 	w->lcore = lcore;
 	w->interval = eng->cfg.interval;
 	w->idle_exit_tsc = eng->tsc_hz / 1000 * eng->cfg.idle_exit_ms;
+	w->drain_passes = 1;
 	w->ctx = rte_zmalloc_socket("dc_burst", sizeof(*w->ctx), RTE_CACHE_LINE_SIZE, (int)sock);
 	w->linbuf = rte_zmalloc_socket("dc_lin", 4 * DC_LINBUF, RTE_CACHE_LINE_SIZE, (int)sock);
 	snprintf(name, sizeof(name), "dc_full_%u", id);
@@ -332,6 +339,9 @@ dc_workers_assign(struct dc_engine *eng)
 			rq->finite = p->finite;
 			rq->ts_port = p->ts_port;
 			rq->ts_div = p->ts_div;
+			/* Passes of this worker's queues that empty a full ring. */
+			w->drain_passes = RTE_MAX(w->drain_passes,
+						  p->set.rx_desc / p->set.burst + 2);
 		}
 	}
 	used = RTE_MIN(n, eng->nb_workers);

@@ -53,6 +53,9 @@ static const struct key_def keys[] = {
 	 "RX queues per port, spread by RSS; 0 = one per worker, capped by the device"},
 	{"mempool_cache", K_UINT, 0, CFG(mempool_cache), 0, 512, NULL, "256",
 	 "per-lcore mbuf cache of each port's mempool"},
+	{"mbuf_size", K_UINT, 0, CFG(mbuf_size), 1024, 65535, NULL, "2176",
+	 "mbuf data room in bytes, headroom included; frames longer than it span several mbufs "
+	 "(net_pcap infinite_rx needs every frame in one mbuf: 9344 for 9000-byte jumbo frames)"},
 	{"blocks", K_UINT, 0, CFG(blocks), 2, 1024, NULL, "8",
 	 "interval counter blocks per worker (about 1 MiB each) in flight to the control core"},
 	{"max_pending", K_UINT, 0, CFG(max_pending), 2, 100000, NULL, "64",
@@ -196,6 +199,7 @@ dc_config_defaults(struct dc_config *cfg)
 	cfg->truncate = DC_OFF;
 	cfg->summary = DC_OFF;
 	cfg->mempool_cache = 256;
+	cfg->mbuf_size = 2176;
 	cfg->blocks = 8;
 	cfg->max_pending = 64;
 	cfg->fp_impl = DC_FP_AUTO;

@@ -50,6 +50,7 @@ struct dc_config {
 	uint32_t workers;          /**< worker lcores used; 0 = every worker lcore */
 	uint32_t rx_queues;        /**< RX queues per port; 0 = one per worker (capped by the device) */
 	uint32_t mempool_cache;    /**< per-lcore mempool cache */
+	uint32_t mbuf_size;        /**< mbuf data room, headroom included */
 	uint32_t blocks;           /**< interval blocks per worker */
 	uint32_t max_pending;      /**< intervals the control core holds open */
 	uint32_t fp_impl;          /**< enum dc_fp_impl */

@@ -1,0 +1,2208 @@
+/*
+ * darkcap-gen: deterministic darknet traffic generator with ground truth.
+ *
+ * Writes one or more classic pcap files (Ethernet, microsecond timestamps)
+ * holding darknet-like traffic, plus a JSON Lines "truth" file with the
+ * counters the capture engine must report for that traffic, per interval
+ * and in total.
+ *
+ * The truth is computed by construction, never by parsing the bytes:
+ *   - packet_spec_t holds the header values chosen for a packet;
+ *   - emit_*() serialise a spec to bytes (the "builder");
+ *   - truth_from_spec() derives the expected classification from the spec's
+ *     values (the "accounting"), independently of the serialised bytes;
+ *   - every edge-case kind declares its expected class in edge_tab[], where
+ *     the kind is chosen, and that class overrides the spec-derived truth.
+ *
+ * Only libc and libm are used.  Same seed and options => identical bytes.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE 1
+#endif
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define PROG        "darkcap-gen"
+#define MAX_FRAME   9000u               /* largest frame we ever build */
+#define FRAME_BUF   (MAX_FRAME + 256u)
+#define MAX_FILES   64
+#define BIN_US      10000000ull          /* 10 s weight bins */
+#define US_PER_DAY  86400000000ull
+#define MAX_DAYS    3660.0
+
+/* ------------------------------------------------------------------------ */
+/* errors                                                                    */
+
+static void die_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+static void die_io(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+static void die_internal(const char *what) __attribute__((noreturn));
+
+static void die_usage(const char *fmt, ...)
+{
+    va_list ap;
+    fputs(PROG ": ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    exit(2);
+}
+
+static void die_io(const char *fmt, ...)
+{
+    va_list ap;
+    fputs(PROG ": ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    exit(1);
+}
+
+static void die_internal(const char *what)
+{
+    fprintf(stderr, PROG ": internal error: %s\n", what);
+    exit(3);
+}
+
+#define CHECK(c) do { if (!(c)) die_internal(#c); } while (0)
+
+/* ------------------------------------------------------------------------ */
+/* byte helpers                                                              */
+
+static inline void put16(uint8_t *p, uint32_t v) { p[0] = (uint8_t)(v >> 8); p[1] = (uint8_t)v; }
+static inline void put32(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)(v >> 24); p[1] = (uint8_t)(v >> 16); p[2] = (uint8_t)(v >> 8); p[3] = (uint8_t)v;
+}
+static inline void le16(uint8_t *p, uint32_t v) { p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); }
+static inline void le32(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); p[2] = (uint8_t)(v >> 16); p[3] = (uint8_t)(v >> 24);
+}
+
+static uint32_t csum_add(uint32_t sum, const uint8_t *p, size_t n)
+{
+    while (n > 1) { sum += (uint32_t)p[0] << 8 | p[1]; p += 2; n -= 2; }
+    if (n) sum += (uint32_t)p[0] << 8;
+    return sum;
+}
+
+static uint16_t csum_fold(uint32_t sum)
+{
+    while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
+    return (uint16_t)~sum;
+}
+
+/* ------------------------------------------------------------------------ */
+/* PRNG: splitmix64 for hashing/seeding, xoshiro256** for streams            */
+
+static inline uint64_t mix64(uint64_t z)
+{
+    z += 0x9e3779b97f4a7c15ull;
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+
+typedef struct { uint64_t s[4]; } rng_t;
+
+static void rng_seed(rng_t *r, uint64_t seed, uint64_t stream)
+{
+    uint64_t x = mix64(seed ^ mix64(stream * 0xd1b54a32d192ed03ull));
+    for (int i = 0; i < 4; i++) { x = mix64(x + (uint64_t)i); r->s[i] = x; }
+    if (!(r->s[0] | r->s[1] | r->s[2] | r->s[3])) r->s[0] = 1;
+}
+
+static inline uint64_t rotl64(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+
+static inline uint64_t rnext(rng_t *r)
+{
+    uint64_t *s = r->s;
+    uint64_t res = rotl64(s[1] * 5, 7) * 9, t = s[1] << 17;
+    s[2] ^= s[0]; s[3] ^= s[1]; s[1] ^= s[2]; s[0] ^= s[3]; s[2] ^= t; s[3] = rotl64(s[3], 45);
+    return res;
+}
+
+/* uniform in [0, n), n >= 1 */
+static inline uint32_t rbelow(rng_t *r, uint32_t n) { return (uint32_t)(((rnext(r) >> 32) * (uint64_t)n) >> 32); }
+/* uniform in [lo, hi] */
+static inline uint32_t rrange(rng_t *r, uint32_t lo, uint32_t hi) { return lo + rbelow(r, hi - lo + 1); }
+static inline uint32_t r32(rng_t *r) { return (uint32_t)(rnext(r) >> 32); }
+static inline uint16_t r16(rng_t *r) { return (uint16_t)(rnext(r) >> 48); }
+static inline uint8_t r8(rng_t *r) { return (uint8_t)(rnext(r) >> 56); }
+static inline double r01(rng_t *r) { return (double)(rnext(r) >> 11) * 0x1.0p-53; }            /* [0,1) */
+static inline double r01open(rng_t *r) { return ((double)(rnext(r) >> 11) + 1.0) * 0x1.0p-53; } /* (0,1] */
+static inline bool rchance(rng_t *r, double p) { return r01(r) < p; }
+static void rfill(rng_t *r, uint8_t *p, size_t n)
+{
+    while (n >= 8) { uint64_t x = rnext(r); memcpy(p, &x, 8); p += 8; n -= 8; }
+    if (n) { uint64_t x = rnext(r); memcpy(p, &x, n); }
+}
+
+typedef struct { uint32_t v, w; } wv_t;
+#define WPICK(r, tab) wpick((r), (tab), sizeof(tab) / sizeof((tab)[0]))
+static uint32_t wpick(rng_t *r, const wv_t *t, size_t n)
+{
+    uint32_t tot = 0;
+    for (size_t i = 0; i < n; i++) tot += t[i].w;
+    uint32_t x = rbelow(r, tot);
+    for (size_t i = 0; i < n; i++) {
+        if (x < t[i].w) return t[i].v;
+        x -= t[i].w;
+    }
+    return t[n - 1].v;
+}
+
+/* ------------------------------------------------------------------------ */
+/* expected classification (the truth of one frame)                          */
+
+enum { CAT_NONE = 0, CAT_NONIP, CAT_MALF, CAT_V4, CAT_V6 };
+enum { L4_NONE = 0, L4_TRUNC, L4_TCP, L4_UDP };
+
+typedef struct {
+    uint8_t cat;            /* CAT_* */
+    uint8_t proto;          /* valid for CAT_V4/CAT_V6 */
+    uint8_t frag;           /* non-first fragment */
+    uint8_t l4;             /* L4_* */
+    uint16_t dport;
+    uint8_t syn, synack, mirai, zmap, masscan;
+} expect_t;
+
+/* ------------------------------------------------------------------------ */
+/* packet spec (values chosen for one IP packet) and its serialiser          */
+
+#define TH_FIN 0x01
+#define TH_SYN 0x02
+#define TH_RST 0x04
+#define TH_PSH 0x08
+#define TH_ACK 0x10
+#define TH_ECE 0x40
+#define TH_CWR 0x80
+
+enum { L4K_RAW = 0, L4K_TCP, L4K_UDP };
+enum { CS_NONE = 0, CS_PLAIN, CS_PSEUDO };
+
+typedef struct { uint8_t type; uint8_t m; uint16_t len; uint16_t off; } ext_t;
+
+typedef struct {
+    int ver;                    /* 4 or 6 */
+    /* IPv4 */
+    uint32_t s4, d4;
+    uint16_t id, fragword;      /* fragword = flags(3) | offset(13) */
+    uint8_t ttl, tos;
+    int optlen;                 /* IPv4 options bytes, multiple of 4, <= 40 */
+    uint8_t opt[40];
+    /* IPv6 */
+    uint8_t s6[16], d6[16];
+    uint32_t flow, frag_ident;
+    uint8_t hlim;
+    int next_ext;
+    ext_t ext[4];
+    /* both */
+    uint8_t next;               /* IPv4 protocol / value after the last ext header */
+    int csum, csum_off;         /* how to checksum the upper layer */
+    /* summary of the upper-layer header as chosen (not re-read from bytes) */
+    int l4kind;
+    uint16_t dport;
+    uint8_t tflags;
+    uint32_t seq;
+    size_t l4len;               /* keep l4len/l4 last: reset stops here */
+    uint8_t l4[MAX_FRAME];
+} spec_t;
+
+#define SPEC_RESET(sp) memset((sp), 0, offsetof(spec_t, l4len))
+
+typedef struct {
+    int ntags;
+    uint16_t tpid[3], tci[3];
+    uint8_t dmac[6], smac[6];
+} l2_t;
+
+typedef struct {
+    uint8_t b[FRAME_BUF];
+    size_t len;                 /* captured length */
+    size_t wire;                /* original length (>= len) */
+    size_t l3, l4;              /* offsets of IP header and of upper-layer header */
+    size_t extoff[4];
+    uint32_t key;               /* split key (source hash) */
+} frame_t;
+
+static size_t put_l2(uint8_t *f, const l2_t *l2, uint16_t ethertype)
+{
+    memcpy(f, l2->dmac, 6);
+    memcpy(f + 6, l2->smac, 6);
+    size_t o = 12;
+    for (int i = 0; i < l2->ntags; i++) {
+        put16(f + o, l2->tpid[i]);
+        put16(f + o + 2, l2->tci[i]);
+        o += 4;
+    }
+    put16(f + o, ethertype);
+    return o + 2;
+}
+
+static void v4_hdr_csum(uint8_t *p)
+{
+    size_t hl = (size_t)(p[0] & 0x0f) * 4;
+    put16(p + 10, 0);
+    put16(p + 10, csum_fold(csum_add(0, p, hl)));
+}
+
+static void l4_checksum(const spec_t *sp, uint8_t *l4, size_t len)
+{
+    if (sp->csum == CS_NONE) return;
+    put16(l4 + sp->csum_off, 0);
+    uint32_t sum = 0;
+    if (sp->csum == CS_PSEUDO) {
+        uint8_t ph[8];
+        if (sp->ver == 4) {
+            put32(ph, sp->s4); put32(ph + 4, sp->d4);
+            sum = csum_add(sum, ph, 8);
+            put16(ph, sp->next); put16(ph + 2, (uint32_t)len);
+            sum = csum_add(sum, ph, 4);
+        } else {
+            sum = csum_add(sum, sp->s6, 16);
+            sum = csum_add(sum, sp->d6, 16);
+            put32(ph, (uint32_t)len); put32(ph + 4, sp->next);
+            sum = csum_add(sum, ph, 8);
+        }
+    }
+    sum = csum_add(sum, l4, len);
+    uint16_t c = csum_fold(sum);
+    if (c == 0 && sp->next == 17) c = 0xffff;
+    put16(l4 + sp->csum_off, c);
+}
+
+/* Serialise the IP packet; returns its length.  *l4off = upper-layer offset. */
+static size_t emit_ip(uint8_t *p, const spec_t *sp, size_t *l4off, size_t *extoff)
+{
+    if (sp->ver == 4) {
+        size_t hl = 20 + (size_t)sp->optlen;
+        size_t tot = hl + sp->l4len;
+        CHECK(sp->optlen % 4 == 0 && sp->optlen <= 40 && tot <= 65535);
+        p[0] = (uint8_t)(0x40 | (hl / 4));
+        p[1] = sp->tos;
+        put16(p + 2, (uint32_t)tot);
+        put16(p + 4, sp->id);
+        put16(p + 6, sp->fragword);
+        p[8] = sp->ttl;
+        p[9] = sp->next;
+        put32(p + 12, sp->s4);
+        put32(p + 16, sp->d4);
+        memcpy(p + 20, sp->opt, (size_t)sp->optlen);
+        v4_hdr_csum(p);
+        memcpy(p + hl, sp->l4, sp->l4len);
+        l4_checksum(sp, p + hl, sp->l4len);
+        *l4off = hl;
+        return tot;
+    }
+    CHECK(sp->ver == 6);
+    size_t o = 40, extlen = 0;
+    for (int i = 0; i < sp->next_ext; i++) extlen += sp->ext[i].len;
+    size_t plen = extlen + sp->l4len;
+    CHECK(plen <= 65535);
+    put32(p, 0x60000000u | (sp->flow & 0xfffff));
+    put16(p + 4, (uint32_t)plen);
+    p[6] = sp->next_ext ? sp->ext[0].type : sp->next;
+    p[7] = sp->hlim;
+    memcpy(p + 8, sp->s6, 16);
+    memcpy(p + 24, sp->d6, 16);
+    for (int i = 0; i < sp->next_ext; i++) {
+        const ext_t *e = &sp->ext[i];
+        uint8_t nh = i + 1 < sp->next_ext ? sp->ext[i + 1].type : sp->next;
+        uint8_t *h = p + o;
+        if (extoff) extoff[i] = o;
+        memset(h, 0, e->len);
+        h[0] = nh;
+        if (e->type == 44) {
+            CHECK(e->len == 8);
+            put16(h + 2, (uint32_t)(e->off << 3) | e->m);
+            put32(h + 4, sp->frag_ident);
+        } else {
+            CHECK(e->len >= 8 && e->len % 8 == 0);
+            h[1] = (uint8_t)(e->len / 8 - 1);
+            if (e->type == 43) {
+                h[2] = e->len == 8 ? 0 : 2;          /* routing type */
+                h[3] = 0;                            /* segments left */
+                for (size_t a = 8; a + 16 <= e->len; a += 16) memcpy(h + a, sp->d6, 16);
+            } else {
+                size_t q = 2;
+                if (e->type == 0) { h[2] = 5; h[3] = 2; q = 6; }  /* router alert */
+                /* PadN covering the rest (rest is >= 2 here) */
+                h[q] = 1;
+                h[q + 1] = (uint8_t)(e->len - q - 2);
+            }
+        }
+        o += e->len;
+    }
+    memcpy(p + o, sp->l4, sp->l4len);
+    l4_checksum(sp, p + o, sp->l4len);
+    *l4off = o;
+    return o + sp->l4len;
+}
+
+static size_t frame_ip(frame_t *fr, const l2_t *l2, const spec_t *sp)
+{
+    size_t l4rel;
+    size_t extrel[4] = {0, 0, 0, 0};
+    fr->l3 = put_l2(fr->b, l2, sp->ver == 4 ? 0x0800 : 0x86DD);
+    CHECK(fr->l3 + 40 + 8 * 4 + sp->l4len + 60 <= FRAME_BUF);
+    size_t n = emit_ip(fr->b + fr->l3, sp, &l4rel, extrel);
+    fr->l4 = fr->l3 + l4rel;
+    for (int i = 0; i < 4; i++) fr->extoff[i] = fr->l3 + extrel[i];
+    fr->len = fr->wire = fr->l3 + n;
+    CHECK(fr->len <= MAX_FRAME);
+    return fr->len;
+}
+
+/* upper-layer writers: fill sp->l4 and the summary fields */
+static void l4_tcp(spec_t *sp, uint16_t sport, uint16_t dport, uint32_t seq, uint32_t ack, uint8_t flags,
+                   uint16_t win, const uint8_t *opt, int optlen, size_t paylen, rng_t *r)
+{
+    uint8_t *p = sp->l4;
+    CHECK(optlen % 4 == 0 && optlen <= 40 && 20 + (size_t)optlen + paylen <= MAX_FRAME - 34);
+    put16(p, sport); put16(p + 2, dport);
+    put32(p + 4, seq); put32(p + 8, ack);
+    p[12] = (uint8_t)((5 + optlen / 4) << 4);
+    p[13] = flags;
+    put16(p + 14, win);
+    put16(p + 16, 0);
+    put16(p + 18, (flags & 0x20) ? r16(r) : 0);
+    if (optlen) memcpy(p + 20, opt, (size_t)optlen);
+    rfill(r, p + 20 + optlen, paylen);
+    sp->l4len = 20 + (size_t)optlen + paylen;
+    sp->next = 6;
+    sp->csum = CS_PSEUDO; sp->csum_off = 16;
+    sp->l4kind = L4K_TCP; sp->dport = dport; sp->tflags = flags; sp->seq = seq;
+}
+
+static void l4_udp(spec_t *sp, uint16_t sport, uint16_t dport, const uint8_t *pay, size_t paylen)
+{
+    uint8_t *p = sp->l4;
+    CHECK(8 + paylen <= MAX_FRAME - 34);
+    put16(p, sport); put16(p + 2, dport);
+    put16(p + 4, (uint32_t)(8 + paylen));
+    put16(p + 6, 0);
+    if (paylen) memmove(p + 8, pay, paylen);
+    sp->l4len = 8 + paylen;
+    sp->next = 17;
+    sp->csum = CS_PSEUDO; sp->csum_off = 6;
+    sp->l4kind = L4K_UDP; sp->dport = dport; sp->tflags = 0; sp->seq = 0;
+}
+
+static void l4_icmp(spec_t *sp, uint8_t type, uint8_t code, uint32_t rest, const uint8_t *pay, size_t paylen)
+{
+    uint8_t *p = sp->l4;
+    CHECK(8 + paylen <= MAX_FRAME - 34);
+    p[0] = type; p[1] = code; put16(p + 2, 0); put32(p + 4, rest);
+    if (paylen) memmove(p + 8, pay, paylen);
+    sp->l4len = 8 + paylen;
+    sp->next = sp->ver == 4 ? 1 : 58;
+    sp->csum = sp->ver == 4 ? CS_PLAIN : CS_PSEUDO; sp->csum_off = 2;
+    sp->l4kind = L4K_RAW; sp->dport = 0; sp->tflags = 0; sp->seq = 0;
+}
+
+static void l4_raw(spec_t *sp, uint8_t proto, const uint8_t *pay, size_t paylen)
+{
+    CHECK(paylen <= MAX_FRAME - 34);
+    if (paylen) memmove(sp->l4, pay, paylen);
+    sp->l4len = paylen;
+    sp->next = proto;
+    sp->csum = CS_NONE; sp->csum_off = 0;
+    sp->l4kind = L4K_RAW; sp->dport = 0; sp->tflags = 0; sp->seq = 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* truth side: expectation from the chosen values                            */
+
+static void truth_tcp_flags(expect_t *e, uint8_t flags)
+{
+    bool syn = flags & TH_SYN, ack = flags & TH_ACK;
+    e->syn = syn && !ack;
+    e->synack = syn && ack;
+}
+
+/* Expected classification of an as-built (complete, well-formed) IP packet. */
+static void truth_from_spec(expect_t *e, const spec_t *sp)
+{
+    memset(e, 0, sizeof(*e));
+    bool nonfirst = false;
+    uint8_t proto;
+    if (sp->ver == 4) {
+        e->cat = CAT_V4;
+        proto = sp->next;
+        nonfirst = (sp->fragword & 0x1fff) != 0;
+    } else {
+        CHECK(sp->ver == 6);
+        e->cat = CAT_V6;
+        proto = sp->next;
+        for (int i = 0; i < sp->next_ext; i++) {
+            const ext_t *x = &sp->ext[i];
+            CHECK(x->type == 0 || x->type == 43 || x->type == 44 || x->type == 60);
+            if (x->type == 44 && x->off > 0) {
+                nonfirst = true;
+                proto = i + 1 < sp->next_ext ? sp->ext[i + 1].type : sp->next;
+                break;
+            }
+        }
+    }
+    e->proto = proto;
+    if (nonfirst) {
+        e->frag = 1;
+        return;
+    }
+    if (proto == 6) {
+        CHECK(sp->l4kind == L4K_TCP && sp->l4len >= 20);
+        e->l4 = L4_TCP;
+        e->dport = sp->dport;
+        truth_tcp_flags(e, sp->tflags);
+        if (sp->ver == 4 && e->syn) {
+            uint32_t dst = sp->d4, seq = sp->seq;
+            uint32_t id = sp->id, dport = sp->dport;
+            e->mirai = seq == dst;
+            e->zmap = id == 54321;
+            e->masscan = id == ((dst ^ dport ^ seq) & 0xffff);
+        }
+    } else if (proto == 17) {
+        CHECK(sp->l4kind == L4K_UDP && sp->l4len >= 8);
+        e->l4 = L4_UDP;
+        e->dport = sp->dport;
+    } else {
+        CHECK(sp->l4kind == L4K_RAW);
+    }
+}
+
+/* ------------------------------------------------------------------------ */
+/* sources                                                                   */
+
+enum { F_ORD = 0, F_MIRAI, F_ZMAP, F_MASSCAN };
+
+typedef struct {
+    uint32_t idx;
+    uint32_t ip4;
+    uint8_t ip6[16];
+    uint8_t fam;
+    uint8_t ttl0;       /* initial TTL (64/128/255) */
+    uint8_t hops;
+    uint8_t optstyle;
+    uint16_t pref_port;
+    uint16_t sport_base;
+    uint32_t key;       /* split hash of the source address */
+} src_t;
+
+static bool bogon4(uint32_t a)
+{
+    uint32_t o1 = a >> 24, o2 = (a >> 16) & 0xff;
+    if (o1 == 0 || o1 == 10 || o1 == 127 || o1 >= 224) return true;
+    if (o1 == 100 && (o2 & 0xc0) == 64) return true;
+    if (o1 == 169 && o2 == 254) return true;
+    if (o1 == 172 && (o2 & 0xf0) == 16) return true;
+    if (o1 == 192 && o2 == 168) return true;
+    if ((a >> 8) == 0xc00000 || (a >> 8) == 0xc00002) return true;   /* 192.0.0/24, 192.0.2/24 */
+    if ((a >> 17) == (0xc6120000u >> 17)) return true;               /* 198.18/15 (our darknet) */
+    if ((a >> 8) == 0xc63364 || (a >> 8) == 0xcb0071) return true;  /* 198.51.100/24, 203.0.113/24 */
+    return false;
+}
+
+static const wv_t ord_ports[] = {
+    {22, 100}, {80, 90}, {445, 90}, {6379, 80}, {23, 80}, {8080, 70}, {3389, 60}, {443, 60},
+    {8443, 30}, {81, 30}, {5555, 30}, {52869, 20}, {5501, 20}, {2323, 15}, {37215, 15},
+    {21, 20}, {25, 10}, {1433, 20}, {3306, 20}, {5900, 20}, {8081, 10}, {7547, 20}, {2375, 10},
+    {9200, 10}, {8888, 10}, {0, 2}, {65536, 260},                     /* 65536 = random port */
+};
+static const wv_t mirai_ports[] = {
+    {23, 700}, {2323, 100}, {37215, 60}, {5555, 40}, {22, 40}, {52869, 30}, {80, 20}, {8080, 10},
+};
+
+static uint16_t port_from(rng_t *r, uint32_t v)
+{
+    return v == 65536 ? (uint16_t)rrange(r, 1, 65535) : (uint16_t)v;
+}
+
+typedef struct {
+    uint64_t seed_src;
+    uint32_t nsrc, nsrc6;
+} srcpool_t;
+
+static void src_get(const srcpool_t *pool, uint32_t idx, src_t *s)
+{
+    uint64_t h = mix64(pool->seed_src ^ ((uint64_t)idx * 0x9e3779b97f4a7c15ull));
+    uint64_t x = h;
+    uint32_t a;
+    do { x = mix64(x); a = (uint32_t)x; } while (bogon4(a));
+    s->idx = idx;
+    s->ip4 = a;
+    uint64_t b = mix64(h ^ 0x5151515151515151ull), c = mix64(b), d = mix64(c);
+    /* public-looking IPv6: 2400::/8 .. 2aff::/16 */
+    uint16_t top = (uint16_t)(0x2400 + (b % 0x700));
+    s->ip6[0] = (uint8_t)(top >> 8); s->ip6[1] = (uint8_t)top;
+    for (int i = 2; i < 10; i++) s->ip6[i] = (uint8_t)(c >> (8 * (i - 2)));
+    for (int i = 10; i < 16; i++) s->ip6[i] = (uint8_t)(d >> (8 * (i - 10)));
+    uint32_t f = (uint32_t)((b >> 32) % 100);
+    s->fam = f < 30 ? F_MIRAI : f < 45 ? F_ZMAP : f < 60 ? F_MASSCAN : F_ORD;
+    uint32_t t = (uint32_t)((c >> 40) % 10);
+    if (s->fam == F_ZMAP || s->fam == F_MASSCAN) s->ttl0 = 255;
+    else if (s->fam == F_MIRAI) s->ttl0 = 64;
+    else s->ttl0 = t < 6 ? 64 : t < 9 ? 128 : 255;
+    s->hops = (uint8_t)(4 + (d >> 59));                    /* 4..35 */
+    s->optstyle = (uint8_t)((d >> 8) % 5);
+    rng_t tmp; rng_seed(&tmp, h, 7);
+    s->pref_port = port_from(&tmp, WPICK(&tmp, ord_ports));
+    s->sport_base = (uint16_t)(32768 + (d >> 40) % 28000);
+    s->key = (uint32_t)mix64((uint64_t)a * 0x2545f4914f6cdd1dull);
+}
+
+/* ------------------------------------------------------------------------ */
+/* edge-case kinds, each with its expected class decided here                */
+
+enum {
+    X_KEEP = 0,          /* counts as built (well formed) */
+    X_NONIP,             /* non_ip */
+    X_MALF,              /* malformed */
+    X_L4TRUNC,           /* l4_truncated, proto as built */
+    X_L4TRUNC_PROTO,     /* l4_truncated, proto = ext header where the walk stops */
+};
+
+enum {
+    E_ARP, E_LLDP, E_OTHER_ETHERTYPE, E_VLAN3, E_SHORT, E_VLAN_CUT,
+    E_V4_SHORT, E_V4_BADVER, E_V4_IHL_LT5, E_V4_IHL_CUT, E_V4_TOTLEN_LT_IHL, E_V4_OPTIONS,
+    E_V6_SHORT, E_V6_BADVER, E_TCP_CUT, E_UDP_CUT, E_TCP_BEYOND_TOTLEN, E_UDP_BEYOND_LEN,
+    E_V6_PLEN_SMALL, E_V6_EXT_PAST, E_PAD60, E_SNAP_TRUNC, E_TCP_ODD_DOFF, E_FRAG_TINY,
+    E_COUNT
+};
+
+static const struct { const char *name; int cls; } edge_tab[E_COUNT] = {
+    [E_ARP]               = {"arp", X_NONIP},
+    [E_LLDP]              = {"lldp", X_NONIP},
+    [E_OTHER_ETHERTYPE]   = {"other_ethertype", X_NONIP},
+    [E_VLAN3]             = {"three_vlan_tags", X_NONIP},
+    [E_SHORT]             = {"frame_lt_14", X_MALF},
+    [E_VLAN_CUT]          = {"vlan_tag_cut", X_MALF},
+    [E_V4_SHORT]          = {"ipv4_lt_20", X_MALF},
+    [E_V4_BADVER]         = {"ipv4_bad_version", X_MALF},
+    [E_V4_IHL_LT5]        = {"ipv4_ihl_lt_5", X_MALF},
+    [E_V4_IHL_CUT]        = {"ipv4_ihl_beyond_capture", X_MALF},
+    [E_V4_TOTLEN_LT_IHL]  = {"ipv4_totlen_lt_ihl", X_MALF},
+    [E_V4_OPTIONS]        = {"ipv4_options", X_KEEP},
+    [E_V6_SHORT]          = {"ipv6_lt_40", X_MALF},
+    [E_V6_BADVER]         = {"ipv6_bad_version", X_MALF},
+    [E_TCP_CUT]           = {"tcp_header_cut", X_L4TRUNC},
+    [E_UDP_CUT]           = {"udp_header_cut", X_L4TRUNC},
+    [E_TCP_BEYOND_TOTLEN] = {"tcp_beyond_ipv4_totlen", X_L4TRUNC},
+    [E_UDP_BEYOND_LEN]    = {"udp_beyond_ip_len", X_L4TRUNC},
+    [E_V6_PLEN_SMALL]     = {"ipv6_plen_lt_tcp", X_L4TRUNC},
+    [E_V6_EXT_PAST]       = {"ipv6_ext_past_end", X_L4TRUNC_PROTO},
+    [E_PAD60]             = {"ethernet_padding", X_KEEP},
+    [E_SNAP_TRUNC]        = {"snaplen_truncated_payload", X_KEEP},
+    [E_TCP_ODD_DOFF]      = {"tcp_odd_data_offset", X_KEEP},
+    [E_FRAG_TINY]         = {"tiny_nonfirst_fragment", X_KEEP},
+};
+
+static void truth_apply_class(expect_t *e, int cls, int stop_proto)
+{
+    switch (cls) {
+    case X_KEEP:
+        CHECK(e->cat != CAT_NONE);
+        break;
+    case X_NONIP:
+        memset(e, 0, sizeof(*e));
+        e->cat = CAT_NONIP;
+        break;
+    case X_MALF:
+        memset(e, 0, sizeof(*e));
+        e->cat = CAT_MALF;
+        break;
+    case X_L4TRUNC:
+    case X_L4TRUNC_PROTO: {
+        CHECK(e->cat == CAT_V4 || e->cat == CAT_V6);
+        CHECK(!e->frag);
+        uint8_t cat = e->cat, proto = e->proto;
+        memset(e, 0, sizeof(*e));
+        e->cat = cat;
+        e->proto = cls == X_L4TRUNC_PROTO ? (uint8_t)stop_proto : proto;
+        e->l4 = L4_TRUNC;
+        break;
+    }
+    default:
+        die_internal("edge class");
+    }
+}
+
+/* ------------------------------------------------------------------------ */
+/* generator state                                                           */
+
+typedef struct {
+    rng_t r;                /* packet content */
+    srcpool_t pool;
+    bool edge;
+    int edge_perm[E_COUNT];
+    int edge_pos;
+    uint64_t kind_count[E_COUNT];
+    l2_t l2;
+    spec_t sp;              /* main packet */
+    spec_t inner;           /* inner packet for tunnels / ICMP quotes */
+    uint8_t tmp[MAX_FRAME];
+} gen_t;
+
+static const uint8_t capture_mac[6] = {0x00, 0x1b, 0x21, 0xda, 0x7c, 0x01};
+static const uint8_t router_macs[3][6] = {
+    {0x00, 0x00, 0x5e, 0x00, 0x01, 0x01},
+    {0x3c, 0xfd, 0xfe, 0x9a, 0x10, 0x22},
+    {0xb4, 0x96, 0x91, 0x4e, 0x20, 0x07},
+};
+
+static uint16_t rand_tci(rng_t *r) { return (uint16_t)((rbelow(r, 8) << 13) | rrange(r, 1, 4094)); }
+
+static void choose_l2(gen_t *g, bool allow_vlan)
+{
+    rng_t *r = &g->r;
+    l2_t *l = &g->l2;
+    memcpy(l->dmac, capture_mac, 6);
+    memcpy(l->smac, router_macs[rbelow(r, 3)], 6);
+    l->ntags = 0;
+    if (allow_vlan && rchance(r, 0.03)) {
+        uint32_t v = rbelow(r, 100);
+        if (v < 65) {
+            l->ntags = 1; l->tpid[0] = 0x8100;
+        } else if (v < 90) {
+            l->ntags = 2; l->tpid[0] = 0x88A8; l->tpid[1] = 0x8100;
+        } else {
+            l->ntags = 2; l->tpid[0] = 0x8100; l->tpid[1] = 0x8100;
+        }
+        for (int i = 0; i < l->ntags; i++) l->tci[i] = rand_tci(r);
+    }
+}
+
+static void pick_src(gen_t *g, src_t *s)
+{
+    double u = r01(&g->r);
+    uint32_t idx = (uint32_t)((double)g->pool.nsrc * u * u * u);
+    if (idx >= g->pool.nsrc) idx = g->pool.nsrc - 1;
+    src_get(&g->pool, idx, s);
+}
+
+static void pick_src6(gen_t *g, src_t *s)
+{
+    double u = r01(&g->r);
+    uint32_t idx = (uint32_t)((double)g->pool.nsrc6 * u * u);
+    if (idx >= g->pool.nsrc6) idx = g->pool.nsrc6 - 1;
+    src_get(&g->pool, idx, s);
+}
+
+static uint32_t dark4(rng_t *r) { return 0xC6120000u | rbelow(r, 1u << 17); }  /* 198.18.0.0/15 */
+
+static void dark6(rng_t *r, uint8_t *a)
+{
+    static const uint8_t pfx[6] = {0x20, 0x01, 0x0d, 0xb8, 0xde, 0xad};       /* 2001:db8:dead::/48 */
+    memcpy(a, pfx, 6);
+    rfill(r, a + 6, 10);
+    if (rchance(r, 0.5)) memset(a + 6, 0, 6);   /* many low addresses */
+}
+
+static uint8_t src_ttl(rng_t *r, const src_t *s)
+{
+    int t = (int)s->ttl0 - (int)s->hops - (int)rbelow(r, 3);
+    return (uint8_t)(t < 1 ? 1 : t);
+}
+
+static void spec_v4(gen_t *g, const src_t *s, uint32_t dst)
+{
+    spec_t *sp = &g->sp;
+    SPEC_RESET(sp);
+    sp->ver = 4;
+    sp->s4 = s->ip4;
+    sp->d4 = dst;
+    sp->id = r16(&g->r);
+    sp->fragword = 0;
+    sp->ttl = src_ttl(&g->r, s);
+}
+
+static void spec_v6(gen_t *g, const src_t *s)
+{
+    spec_t *sp = &g->sp;
+    SPEC_RESET(sp);
+    sp->ver = 6;
+    memcpy(sp->s6, s->ip6, 16);
+    dark6(&g->r, sp->d6);
+    sp->flow = rchance(&g->r, 0.5) ? r32(&g->r) & 0xfffff : 0;
+    sp->hlim = src_ttl(&g->r, s);
+    sp->frag_ident = r32(&g->r);
+}
+
+/* TCP option sets */
+static const uint8_t opt_mss[4] = {2, 4, 0x05, 0xb4};
+static const uint8_t opt_linux[20] = {2, 4, 0x05, 0xb4, 4, 2, 8, 10, 0, 0, 0, 0, 0, 0, 0, 0, 1, 3, 3, 7};
+static const uint8_t opt_win[12] = {2, 4, 0x05, 0xb4, 1, 3, 3, 8, 1, 1, 4, 2};
+static const uint8_t opt_mss_ws[8] = {2, 4, 0x05, 0x8c, 1, 3, 3, 6};
+
+static void tcp_opts(rng_t *r, int style, const uint8_t **o, int *n)
+{
+    switch (style) {
+    case 0: *o = opt_linux; *n = 20; break;
+    case 1: *o = opt_win; *n = 12; break;
+    case 2: *o = opt_mss; *n = 4; break;
+    case 3: *o = opt_mss_ws; *n = 8; break;
+    default: *o = NULL; *n = 0; break;
+    }
+    (void)r;
+}
+
+/* An IPv4 TCP SYN from a scanner, family-specific. force_port < 0: choose. */
+static void fill_v4_syn(gen_t *g, const src_t *s, int force_port)
+{
+    rng_t *r = &g->r;
+    uint32_t dst = dark4(r);
+    uint16_t dport, sport, win;
+    uint32_t seq;
+    uint16_t id;
+    const uint8_t *opt = NULL;
+    int optlen = 0;
+    uint8_t flags = TH_SYN;
+    uint16_t fragword = 0;
+    switch (s->fam) {
+    case F_MIRAI:
+        dport = force_port >= 0 ? (uint16_t)force_port : (uint16_t)WPICK(r, mirai_ports);
+        seq = dst;
+        id = r16(r);
+        win = r16(r);
+        sport = (uint16_t)rrange(r, 1024, 65535);
+        break;
+    case F_ZMAP:
+        dport = force_port >= 0 ? (uint16_t)force_port
+              : rchance(r, 0.6) ? s->pref_port : port_from(r, WPICK(r, ord_ports));
+        seq = r32(r);
+        id = 54321;
+        win = 65535;
+        sport = (uint16_t)rrange(r, 32768, 61000);
+        if (s->optstyle >= 3) { opt = opt_mss; optlen = 4; }
+        break;
+    case F_MASSCAN:
+        dport = force_port >= 0 ? (uint16_t)force_port
+              : rchance(r, 0.6) ? s->pref_port : port_from(r, WPICK(r, ord_ports));
+        seq = r32(r);
+        id = (uint16_t)((dst ^ dport ^ seq) & 0xffff);
+        win = 1024;
+        sport = (uint16_t)(s->sport_base + rbelow(r, 4));
+        if (s->optstyle == 4) { opt = opt_mss; optlen = 4; }
+        break;
+    default: {
+        static const wv_t wins[] = {{29200, 30}, {65535, 25}, {64240, 15}, {1024, 10}, {1025, 8},
+                                    {14600, 5}, {5840, 4}, {8192, 3}};
+        dport = force_port >= 0 ? (uint16_t)force_port : port_from(r, WPICK(r, ord_ports));
+        seq = r32(r);
+        id = r16(r);
+        win = (uint16_t)WPICK(r, wins);
+        sport = (uint16_t)rrange(r, 1024, 65535);
+        tcp_opts(r, s->optstyle, &opt, &optlen);
+        if (s->ttl0 == 64 && rchance(r, 0.7)) fragword = 0x4000;   /* DF */
+        uint32_t w = rbelow(r, 1000);
+        if (w < 20) flags = TH_SYN | TH_ECE | TH_CWR;
+        else if (w < 23) flags = TH_SYN | TH_FIN;
+        else if (w < 25) flags = TH_SYN | TH_PSH;
+        break;
+    }
+    }
+    spec_v4(g, s, dst);
+    g->sp.id = id;
+    g->sp.fragword = fragword;
+    l4_tcp(&g->sp, sport, dport, seq, 0, flags, win, opt, optlen, 0, r);
+}
+
+/* IPv4 backscatter: SYN-ACK / RST / RST-ACK from a victim's service port */
+static void fill_v4_backscatter(gen_t *g, const src_t *s)
+{
+    rng_t *r = &g->r;
+    static const wv_t sports[] = {{80, 50}, {443, 35}, {53, 15}};
+    static const wv_t kinds[] = {{TH_SYN | TH_ACK, 50}, {TH_RST, 25}, {TH_RST | TH_ACK, 25}};
+    static const wv_t wins[] = {{65535, 30}, {29200, 30}, {14600, 15}, {8192, 15}, {28960, 10}};
+    uint32_t dst = dark4(r);
+    uint16_t sport = (uint16_t)WPICK(r, sports);
+    uint16_t dport = rchance(r, 0.9) ? (uint16_t)rrange(r, 1024, 65535) : (uint16_t)rrange(r, 1, 1023);
+    uint8_t flags = (uint8_t)WPICK(r, kinds);
+    uint32_t seq = r32(r), ack = (flags & TH_ACK) ? r32(r) : 0;
+    uint16_t win = (flags & TH_SYN) ? (uint16_t)WPICK(r, wins) : 0;
+    const uint8_t *opt = NULL;
+    int optlen = 0;
+    if ((flags & TH_SYN) && rchance(r, 0.7)) { opt = opt_mss_ws; optlen = 8; }
+    spec_v4(g, s, dst);
+    if (rchance(r, 0.4)) { g->sp.id = 0; g->sp.fragword = 0x4000; }
+    l4_tcp(&g->sp, sport, dport, seq, ack, flags, win, opt, optlen, 0, r);
+}
+
+/* ---- UDP payloads ---- */
+
+static const char ssdp_msearch[] =
+    "M-SEARCH * HTTP/1.1\r\nHOST: 239.255.255.250:1900\r\nMAN: \"ssdp:discover\"\r\nMX: 1\r\nST: ssdp:all\r\n\r\n";
+static const char sip_options[] =
+    "OPTIONS sip:nm SIP/2.0\r\nVia: SIP/2.0/UDP nm;branch=foo;rport\r\nMax-Forwards: 70\r\n"
+    "To: <sip:nm@nm>\r\nFrom: <sip:nm@nm>;tag=root\r\nCall-ID: 50000\r\nCSeq: 42 OPTIONS\r\n"
+    "Contact: <sip:nm@nm>\r\nAccept: application/sdp\r\nContent-Length: 0\r\n\r\n";
+static const char wsd_probe[] =
+    "<?xml version=\"1.0\" encoding=\"utf-8\"?>"
+    "<soap:Envelope xmlns:soap=\"http://www.w3.org/2003/05/soap-envelope\" "
+    "xmlns:wsa=\"http://schemas.xmlsoap.org/ws/2004/08/addressing\" "
+    "xmlns:wsd=\"http://schemas.xmlsoap.org/ws/2005/04/discovery\">"
+    "<soap:Header><wsa:To>urn:schemas-xmlsoap-org:ws:2005:04:discovery</wsa:To>"
+    "<wsa:Action>http://schemas.xmlsoap.org/ws/2005/04/discovery/Probe</wsa:Action>"
+    "<wsa:MessageID>urn:uuid:ce04dad0-5d2c-4026-9146-1aabfc1e4111</wsa:MessageID></soap:Header>"
+    "<soap:Body><wsd:Probe/></soap:Body></soap:Envelope>";
+static const uint8_t snmp_get[] = {
+    0x30, 0x29, 0x02, 0x01, 0x01, 0x04, 0x06, 'p', 'u', 'b', 'l', 'i', 'c',
+    0xa0, 0x1c, 0x02, 0x04, 0x12, 0x34, 0x56, 0x78, 0x02, 0x01, 0x00, 0x02, 0x01, 0x00,
+    0x30, 0x0e, 0x30, 0x0c, 0x06, 0x08, 0x2b, 0x06, 0x01, 0x02, 0x01, 0x01, 0x01, 0x00, 0x05, 0x00};
+static const uint8_t cldap_search[] = {
+    0x30, 0x25, 0x02, 0x01, 0x01, 0x63, 0x20, 0x04, 0x00, 0x0a, 0x01, 0x00, 0x0a, 0x01, 0x00,
+    0x02, 0x01, 0x00, 0x02, 0x01, 0x00, 0x01, 0x01, 0x00, 0x87, 0x0b,
+    'o', 'b', 'j', 'e', 'c', 't', 'c', 'l', 'a', 's', 's', 0x30, 0x00};
+static const uint8_t nbstat[] = {
+    0x80, 0xf0, 0x00, 0x10, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x20,
+    'C', 'K', 'A', 'A', 'A', 'A', 'A', 'A', 'A', 'A', 'A', 'A', 'A', 'A', 'A', 'A',
+    'A', 'A', 'A', 'A', 'A', 'A', 'A', 'A', 'A', 'A', 'A', 'A', 'A', 'A', 'A', 'A',
+    0x00, 0x00, 0x21, 0x00, 0x01};
+
+static size_t dns_query(rng_t *r, uint8_t *p)
+{
+    static const char *const names[] = {"version.bind", "example.com", "isc.org", "google.com", "", "ripe.net"};
+    size_t o = 0;
+    put16(p, r16(r));
+    put16(p + 2, 0x0100);                       /* RD */
+    put16(p + 4, 1); put16(p + 6, 0); put16(p + 8, 0);
+    put16(p + 10, rchance(r, 0.3) ? 1 : 0);     /* EDNS0 OPT */
+    o = 12;
+    uint32_t ni = rbelow(r, 7);
+    uint16_t qtype = 255, qclass = 1;
+    if (ni == 6) {                              /* random label */
+        uint32_t n = rrange(r, 4, 12);
+        p[o++] = (uint8_t)n;
+        for (uint32_t i = 0; i < n; i++) p[o++] = (uint8_t)('a' + rbelow(r, 26));
+        p[o++] = 3; memcpy(p + o, "com", 3); o += 3;
+        qtype = 1;
+    } else {
+        const char *nm = names[ni];
+        if (ni == 0) { qtype = 16; qclass = 3; }
+        while (*nm) {
+            const char *dot = strchr(nm, '.');
+            size_t l = dot ? (size_t)(dot - nm) : strlen(nm);
+            p[o++] = (uint8_t)l;
+            memcpy(p + o, nm, l);
+            o += l;
+            nm += l + (dot ? 1 : 0);
+        }
+    }
+    p[o++] = 0;
+    put16(p + o, qtype); put16(p + o + 2, qclass); o += 4;
+    if (p[11]) {
+        static const uint8_t opt[11] = {0, 0, 41, 0x10, 0x00, 0, 0, 0, 0, 0, 0};
+        memcpy(p + o, opt, 11);
+        o += 11;
+    }
+    return o;
+}
+
+static const wv_t udp_ports[] = {
+    {53, 200}, {123, 120}, {1900, 100}, {5060, 100}, {11211, 60}, {161, 80}, {389, 60}, {3702, 50},
+    {137, 30}, {19, 15}, {0, 3}, {65536, 182},
+};
+
+/* payload for a UDP probe to dport; returns length (written to buf) */
+static size_t udp_payload(rng_t *r, uint16_t dport, uint8_t *buf)
+{
+    switch (dport) {
+    case 53: return dns_query(r, buf);
+    case 123:
+        if (rchance(r, 0.7)) { memset(buf, 0, 48); buf[0] = 0x1b; return 48; }     /* mode 3 */
+        buf[0] = 0x17; buf[1] = 0x00; buf[2] = 0x03; buf[3] = 0x2a;                  /* mode 7 monlist */
+        memset(buf + 4, 0, 4);
+        return rchance(r, 0.5) ? 8 : (memset(buf + 8, 0, 40), 48);
+    case 1900: memcpy(buf, ssdp_msearch, sizeof(ssdp_msearch) - 1); return sizeof(ssdp_msearch) - 1;
+    case 5060: memcpy(buf, sip_options, sizeof(sip_options) - 1); return sizeof(sip_options) - 1;
+    case 11211: {
+        static const uint8_t m[] = {0, 1, 0, 0, 0, 1, 0, 0, 's', 't', 'a', 't', 's', '\r', '\n'};
+        memcpy(buf, m, sizeof(m));
+        put16(buf, r16(r));
+        return sizeof(m);
+    }
+    case 161: memcpy(buf, snmp_get, sizeof(snmp_get)); put32(buf + 17, r32(r)); return sizeof(snmp_get);
+    case 389: memcpy(buf, cldap_search, sizeof(cldap_search)); return sizeof(cldap_search);
+    case 3702: memcpy(buf, wsd_probe, sizeof(wsd_probe) - 1); return sizeof(wsd_probe) - 1;
+    case 137: memcpy(buf, nbstat, sizeof(nbstat)); put16(buf, r16(r)); return sizeof(nbstat);
+    case 19: buf[0] = 0x01; return 1;
+    default: {
+        size_t n = rbelow(r, 49);
+        rfill(r, buf, n);
+        return n;
+    }
+    }
+}
+
+/* IPv4 UDP probe. jumbo: build a frame of 1515..9000 bytes. small: payload <= maxsmall */
+static void fill_v4_udp(gen_t *g, const src_t *s, bool jumbo, int maxsmall)
+{
+    rng_t *r = &g->r;
+    uint32_t dst = dark4(r);
+    uint16_t dport = port_from(r, WPICK(r, udp_ports));
+    size_t n;
+    if (jumbo) {
+        dport = (uint16_t)rrange(r, 1024, 65535);
+        n = rrange(r, 1515, MAX_FRAME) - 14 - 20 - 8 - (size_t)g->l2.ntags * 4;
+        rfill(r, g->tmp, n);
+    } else if (maxsmall >= 0) {
+        n = rbelow(r, (uint32_t)maxsmall + 1);
+        rfill(r, g->tmp, n);
+    } else {
+        n = udp_payload(r, dport, g->tmp);
+    }
+    uint16_t sport = rchance(r, 0.1) ? 53 : (uint16_t)rrange(r, 1024, 65535);
+    spec_v4(g, s, dst);
+    if (rchance(r, 0.3)) g->sp.fragword = 0x4000;
+    l4_udp(&g->sp, sport, dport, g->tmp, n);
+}
+
+/* an IPv4 header + 8 bytes quoted inside ICMP errors */
+static size_t quote_v4(gen_t *g, const src_t *s, uint8_t *q)
+{
+    rng_t *r = &g->r;
+    bool tcp = rchance(r, 0.6);
+    q[0] = 0x45; q[1] = 0;
+    put16(q + 2, tcp ? 44 : 28 + rbelow(r, 40));
+    put16(q + 4, r16(r)); put16(q + 6, 0);
+    q[8] = (uint8_t)rrange(r, 1, 8);
+    q[9] = tcp ? 6 : 17;
+    put32(q + 12, dark4(r));
+    put32(q + 16, s->ip4);
+    v4_hdr_csum(q);
+    put16(q + 20, (uint16_t)rrange(r, 1024, 65535));
+    put16(q + 22, tcp ? (rchance(r, 0.5) ? 80 : 443) : 53);
+    put32(q + 24, r32(r));
+    return 28;
+}
+
+static void fill_v4_icmp(gen_t *g, const src_t *s, int maxsmall)
+{
+    rng_t *r = &g->r;
+    uint32_t dst = dark4(r);
+    spec_v4(g, s, dst);
+    uint32_t k = rbelow(r, 100);
+    if (maxsmall >= 0) k = 0;
+    if (k < 85 || k >= 98) {
+        static const wv_t plens[] = {{0, 30}, {8, 10}, {32, 20}, {56, 40}};
+        size_t n = maxsmall >= 0 ? rbelow(r, (uint32_t)maxsmall + 1) : WPICK(r, plens);
+        rfill(r, g->tmp, n);
+        uint8_t type = k >= 98 ? 0 : 8;   /* echo request, a little echo reply (backscatter) */
+        l4_icmp(&g->sp, type, 0, (uint32_t)r16(r) << 16 | r16(r), g->tmp, n);
+    } else {
+        /* unreachable (3) or time exceeded (11) quoting a packet from the darknet */
+        uint8_t type = k < 96 ? 3 : 11;
+        uint8_t code = type == 3 ? (uint8_t)rbelow(r, 14) : (uint8_t)rbelow(r, 2);
+        uint32_t rest = (type == 3 && code == 4) ? 1400 : 0;
+        size_t n = quote_v4(g, s, g->tmp);
+        l4_icmp(&g->sp, type, code, rest, g->tmp, n);
+    }
+}
+
+/* inner IPv4 TCP SYN (for GRE / IPIP) written to out, returns length */
+static size_t inner_v4_syn(gen_t *g, const src_t *s, uint8_t *out)
+{
+    rng_t *r = &g->r;
+    spec_t *in = &g->inner;
+    SPEC_RESET(in);
+    in->ver = 4;
+    in->s4 = s->ip4 ^ 0x00010000u;
+    in->d4 = dark4(r);
+    in->id = r16(r);
+    in->ttl = 64;
+    uint32_t seq = rchance(r, 0.5) ? in->d4 : r32(r);
+    l4_tcp(in, (uint16_t)rrange(r, 1024, 65535), (uint16_t)WPICK(r, mirai_ports), seq, 0, TH_SYN, r16(r),
+           NULL, 0, 0, r);
+    size_t l4off;
+    return emit_ip(out, in, &l4off, NULL);
+}
+
+static size_t inner_v6_syn(gen_t *g, const src_t *s, uint8_t *out)
+{
+    rng_t *r = &g->r;
+    spec_t *in = &g->inner;
+    SPEC_RESET(in);
+    in->ver = 6;
+    memcpy(in->s6, s->ip6, 16);
+    dark6(r, in->d6);
+    in->hlim = 64;
+    l4_tcp(in, (uint16_t)rrange(r, 1024, 65535), 22, r32(r), 0, TH_SYN, 65535, opt_mss, 4, 0, r);
+    size_t l4off;
+    return emit_ip(out, in, &l4off, NULL);
+}
+
+/* IPv4 with other protocols (never 1, 6, 17) */
+static void fill_v4_other(gen_t *g, const src_t *s, int maxsmall)
+{
+    rng_t *r = &g->r;
+    static const wv_t protos[] = {{47, 30}, {50, 20}, {132, 15}, {4, 10}, {41, 5}, {2, 4}, {51, 3},
+                                  {89, 3}, {103, 2}, {0, 2}, {256, 6}};
+    uint32_t dst = dark4(r);
+    uint32_t pr = WPICK(r, protos);
+    if (maxsmall >= 0) pr = (uint32_t[]){47, 50, 2, 256}[rbelow(r, 4)];
+    uint8_t *t = g->tmp;
+    size_t n = 0;
+    if (pr == 256) {
+        do pr = rbelow(r, 256); while (pr == 1 || pr == 6 || pr == 17);
+        n = rbelow(r, maxsmall >= 0 ? (uint32_t)maxsmall + 1 : 65);
+        rfill(r, t, n);
+    } else if (pr == 47) {                       /* GRE carrying IPv4 */
+        put16(t, 0); put16(t + 2, 0x0800);
+        n = maxsmall >= 0 ? 4 : 4 + inner_v4_syn(g, s, t + 4);
+    } else if (pr == 50) {                       /* ESP */
+        put32(t, r32(r)); put32(t + 4, rrange(r, 1, 1000));
+        n = 8 + (maxsmall >= 0 ? 0 : 16 * rrange(r, 2, 8));
+        rfill(r, t + 8, n - 8);
+    } else if (pr == 132) {                      /* SCTP INIT */
+        static const uint16_t sp_ports[] = {2905, 36412, 3868, 9899, 5060, 80};
+        put16(t, (uint16_t)rrange(r, 1024, 65535));
+        put16(t + 2, sp_ports[rbelow(r, 6)]);
+        put32(t + 4, 0); put32(t + 8, r32(r));
+        t[12] = 1; t[13] = 0; put16(t + 14, 20);
+        put32(t + 16, r32(r)); put32(t + 20, 106496); put16(t + 24, 10); put16(t + 26, 2048);
+        put32(t + 28, r32(r));
+        n = 32;
+    } else if (pr == 4) {                        /* IPIP */
+        n = inner_v4_syn(g, s, t);
+    } else if (pr == 41) {                       /* 6in4 */
+        n = inner_v6_syn(g, s, t);
+    } else if (pr == 2) {                        /* IGMP query */
+        t[0] = 0x11; t[1] = 100; put16(t + 2, 0); put32(t + 4, 0);
+        n = 8;
+    } else {
+        n = 12 + rbelow(r, 48);
+        rfill(r, t, n);
+    }
+    spec_v4(g, s, dst);
+    l4_raw(&g->sp, (uint8_t)pr, t, n);
+}
+
+/* IPv4 fragments (first: MF, offset 0, L4 header present; non-first: offset > 0) */
+static void fill_v4_frag(gen_t *g, const src_t *s, bool first, size_t maxpay)
+{
+    rng_t *r = &g->r;
+    size_t tagb = (size_t)g->l2.ntags * 4;     /* keep tagged frames <= 1514 too */
+    if (first) {
+        uint32_t k = rbelow(r, 10);
+        if (k < 6) {
+            size_t n = rrange(r, 600, (uint32_t)(1472 - tagb));
+            rfill(r, g->tmp, n);
+            uint16_t dport = rchance(r, 0.5) ? 53 : port_from(r, WPICK(r, udp_ports));
+            spec_v4(g, s, dark4(r));
+            l4_udp(&g->sp, (uint16_t)rrange(r, 1024, 65535), dport, g->tmp, n);
+            put16(g->sp.l4 + 4, (uint32_t)(8 + n + 8 * rrange(r, 1, 200)));   /* whole datagram */
+        } else if (k < 8) {
+            fill_v4_syn(g, s, -1);
+            size_t extra = 8 * rrange(r, 1, 100);
+            rfill(r, g->sp.l4 + g->sp.l4len, extra);
+            g->sp.l4len += extra;
+        } else {
+            size_t n = 8 * rrange(r, 60, (uint32_t)(184 - tagb / 4));
+            rfill(r, g->tmp, n);
+            spec_v4(g, s, dark4(r));
+            l4_icmp(&g->sp, 8, 0, r32(r), g->tmp, n);
+        }
+        g->sp.fragword = 0x2000;
+    } else {
+        static const wv_t protos[] = {{17, 60}, {6, 20}, {1, 10}, {47, 5}, {50, 5}};
+        uint8_t pr = (uint8_t)WPICK(r, protos);
+        size_t n = maxpay ? rbelow(r, (uint32_t)maxpay + 1)
+                 : rchance(r, 0.2) ? rrange(r, 1, (uint32_t)(1480 - tagb)) : 8 * rrange(r, 1, (uint32_t)(185 - tagb / 4));
+        bool mf = rchance(r, 0.5);
+        uint32_t maxoff = (uint32_t)((65535 - 20 - n) / 8);
+        if (maxoff > 8191) maxoff = 8191;
+        uint32_t off = rchance(r, 0.7) ? rrange(r, 1, 185) : rrange(r, 1, maxoff);
+        rfill(r, g->tmp, n);
+        spec_v4(g, s, dark4(r));
+        l4_raw(&g->sp, pr, g->tmp, n);
+        g->sp.fragword = (uint16_t)((mf ? 0x2000 : 0) | off);
+    }
+}
+
+/* IPv6 packets: TCP SYN to 23/22/80..., SYN-ACK backscatter, UDP 53, ICMPv6,
+ * optionally behind an extension header chain.  ext: -1 random, 0 none,
+ * 1 chain without non-first fragment, 2 chain containing a non-first fragment.
+ * upper: -1 random, 6, 17, 58.  If tiny >= 0, a non-first fragment carries
+ * at most tiny bytes. */
+static void fill_v6(gen_t *g, const src_t *s, int ext, int upper, int tiny)
+{
+    rng_t *r = &g->r;
+    spec_v6(g, s);
+    spec_t *sp = &g->sp;
+    if (ext < 0) ext = rchance(r, 0.25) ? (rchance(r, 0.2) ? 2 : 1) : 0;
+    if (upper < 0) {
+        uint32_t k = rbelow(r, 100);
+        upper = k < 60 ? 6 : k < 80 ? 17 : 58;
+    }
+    if (ext) {
+        int n = 0;
+        if (rchance(r, 0.4)) sp->ext[n++] = (ext_t){0, 0, 8, 0};
+        int more = (int)rbelow(r, 3);
+        if (n == 0 && more == 0) more = 1;
+        bool havefrag = false;
+        for (int i = 0; i < more; i++) {
+            uint32_t t = rbelow(r, 3);
+            if (t == 2 && havefrag) t = 1;
+            if (t == 0) sp->ext[n++] = (ext_t){43, 0, (uint16_t)(rchance(r, 0.5) ? 8 : 24), 0};
+            else if (t == 1) sp->ext[n++] = (ext_t){60, 0, (uint16_t)(rchance(r, 0.5) ? 8 : 16), 0};
+            else { sp->ext[n++] = (ext_t){44, 1, 8, 0}; havefrag = true; }
+        }
+        if (ext == 2) {
+            if (!havefrag) {
+                int pos = (int)rbelow(r, (uint32_t)n + 1);
+                if (pos == 0 && n > 0 && sp->ext[0].type == 0) pos = 1;
+                memmove(&sp->ext[pos + 1], &sp->ext[pos], sizeof(ext_t) * (size_t)(n - pos));
+                sp->ext[pos] = (ext_t){44, 1, 8, 0};
+                n++;
+            }
+            for (int i = 0; i < n; i++) {
+                if (sp->ext[i].type != 44) continue;
+                sp->ext[i].off = (uint16_t)rrange(r, 1, 800);
+                sp->ext[i].m = (uint8_t)rbelow(r, 2);
+                /* nothing after a non-first fragment header is present */
+                uint8_t nh = i + 1 < n ? sp->ext[i + 1].type : (uint8_t)upper;
+                n = i + 1;
+                size_t len = tiny >= 0 ? rbelow(r, (uint32_t)tiny + 1) : 8 * rrange(r, 1, 150);
+                rfill(r, g->tmp, len);
+                sp->next_ext = n;
+                l4_raw(sp, nh, g->tmp, len);
+                return;
+            }
+        }
+        sp->next_ext = n;
+    }
+    if (upper == 6) {
+        static const wv_t p6[] = {{23, 35}, {22, 25}, {80, 20}, {443, 8}, {8080, 4}, {65536, 8}};
+        if (rchance(r, 0.06)) {
+            l4_tcp(sp, rchance(r, 0.5) ? 80 : 443, (uint16_t)rrange(r, 1024, 65535), r32(r), r32(r),
+                   TH_SYN | TH_ACK, 64800, opt_mss_ws, 8, 0, r);
+        } else {
+            const uint8_t *o; int ol;
+            tcp_opts(r, s->optstyle, &o, &ol);
+            l4_tcp(sp, (uint16_t)rrange(r, 1024, 65535), port_from(r, WPICK(r, p6)), r32(r), 0, TH_SYN,
+                   (uint16_t)(rchance(r, 0.5) ? 65535 : 28800), o, ol, 0, r);
+        }
+    } else if (upper == 17) {
+        uint16_t dport = rchance(r, 0.8) ? 53 : rchance(r, 0.5) ? 123 : (uint16_t)rrange(r, 1, 65535);
+        size_t n = udp_payload(r, dport, g->tmp);
+        l4_udp(sp, (uint16_t)rrange(r, 1024, 65535), dport, g->tmp, n);
+    } else {
+        uint32_t k = rbelow(r, 10);
+        size_t n = rchance(r, 0.5) ? 0 : 56;
+        rfill(r, g->tmp, n);
+        if (k < 8) l4_icmp(sp, 128, 0, r32(r), g->tmp, n);
+        else if (k < 9) l4_icmp(sp, 129, 0, r32(r), g->tmp, n);
+        else l4_icmp(sp, 1, (uint8_t)rbelow(r, 5), 0, g->tmp, n);
+    }
+}
+
+/* ------------------------------------------------------------------------ */
+/* packet generation: normal categories                                      */
+
+/* Shares of all frames: edge cases EDGE_SHARE first (unless --no-edge); the
+ * rest is a scan-wave SYN while a wave runs, else one of these categories
+ * (weights in 1/10000 of the non-edge traffic). */
+#define EDGE_SHARE 0.03
+enum { C_SYN, C_BACK, C_UDP, C_ICMP, C_V6, C_OTHER, C_FRAG4 };
+static const wv_t cat_w[] = {
+    {C_SYN, 6400}, {C_BACK, 820}, {C_UDP, 1240}, {C_ICMP, 560}, {C_V6, 410}, {C_OTHER, 310},
+    {C_FRAG4, 260},
+};
+
+/* Builds a "base" packet used by edge kinds; sets ex from the spec. */
+enum { B_V4_TCP, B_V4_UDP, B_V4_ANY, B_V6_TCP, B_V6_UDP, B_V6_ANY, B_V4_SMALL };
+
+static void build_ip(gen_t *g, frame_t *fr, expect_t *ex)
+{
+    frame_ip(fr, &g->l2, &g->sp);
+    truth_from_spec(ex, &g->sp);
+}
+
+static void make_base(gen_t *g, frame_t *fr, expect_t *ex, int base, const src_t *s)
+{
+    rng_t *r = &g->r;
+    switch (base) {
+    case B_V4_TCP:
+        if (rchance(r, 0.85)) fill_v4_syn(g, s, -1); else fill_v4_backscatter(g, s);
+        break;
+    case B_V4_UDP:
+        fill_v4_udp(g, s, false, -1);
+        break;
+    case B_V4_ANY: {
+        uint32_t k = rbelow(r, 4);
+        if (k == 0) fill_v4_syn(g, s, -1);
+        else if (k == 1) fill_v4_udp(g, s, false, -1);
+        else if (k == 2) fill_v4_icmp(g, s, -1);
+        else fill_v4_other(g, s, -1);
+        break;
+    }
+    case B_V4_SMALL: {           /* a frame shorter than 60 bytes */
+        int budget = 25 - 4 * g->l2.ntags;        /* IP payload bytes that keep the frame < 60 */
+        uint32_t k = rbelow(r, 4);
+        if (k == 0) fill_v4_syn(g, s, -1);
+        else if (k == 1) fill_v4_udp(g, s, false, budget - 8);
+        else if (k == 2) fill_v4_icmp(g, s, budget - 8);
+        else fill_v4_other(g, s, budget);
+        if (g->sp.next == 6) {   /* strip TCP options */
+            const uint8_t *o = NULL;
+            uint8_t fl = g->sp.tflags;
+            uint8_t *p = g->sp.l4;
+            uint16_t sport = (uint16_t)(p[0] << 8 | p[1]), win = (uint16_t)(p[14] << 8 | p[15]);
+            l4_tcp(&g->sp, sport, g->sp.dport, g->sp.seq, 0, fl, win, o, 0, 0, r);
+        }
+        break;
+    }
+    case B_V6_TCP: fill_v6(g, s, rchance(r, 0.2) ? 1 : 0, 6, -1); break;
+    case B_V6_UDP: fill_v6(g, s, rchance(r, 0.2) ? 1 : 0, 17, -1); break;
+    case B_V6_ANY: fill_v6(g, s, -1, -1, -1); break;
+    default: die_internal("base");
+    }
+    build_ip(g, fr, ex);
+}
+
+static int next_edge_kind(gen_t *g)
+{
+    if (g->edge_pos == 0) {               /* new shuffled cycle over all kinds */
+        for (int i = 0; i < E_COUNT; i++) g->edge_perm[i] = i;
+        for (int i = E_COUNT - 1; i > 0; i--) {
+            int j = (int)rbelow(&g->r, (uint32_t)i + 1);
+            int t = g->edge_perm[i]; g->edge_perm[i] = g->edge_perm[j]; g->edge_perm[j] = t;
+        }
+    }
+    int k = g->edge_perm[g->edge_pos];
+    g->edge_pos = (g->edge_pos + 1) % E_COUNT;
+    return k;
+}
+
+/* capture truncation: keep the first n bytes, remember the wire length */
+static void cut(frame_t *fr, size_t n)
+{
+    CHECK(n <= fr->len);
+    fr->len = n;
+}
+
+static void ip_options(rng_t *r, spec_t *sp, int ihl)
+{
+    int n = (ihl - 5) * 4;
+    uint8_t *o = sp->opt;
+    memset(o, 0, (size_t)n);
+    uint32_t v = rbelow(r, 3);
+    if (n == 4 || v == 0) {                       /* router alert, NOPs, EOL */
+        o[0] = 148; o[1] = 4;
+        for (int i = 4; i < n - 1; i++) o[i] = 1;
+    } else if (v == 1) {                          /* record route */
+        int k = (n - 4) / 4;
+        o[0] = 7; o[1] = (uint8_t)(3 + 4 * k); o[2] = 4;
+    } else {                                      /* timestamp */
+        o[0] = 68; o[1] = (uint8_t)n; o[2] = 5; o[3] = 0;
+    }
+    sp->optlen = n;
+}
+
+/* Edge cases.  Returns nothing; sets fr and ex.  The expected class comes
+ * from edge_tab[kind] and overrides what the base packet would count as. */
+static void gen_edge(gen_t *g, frame_t *fr, expect_t *ex, const src_t *s)
+{
+    rng_t *r = &g->r;
+    int kind = next_edge_kind(g);
+    int stop_proto = -1;
+    g->kind_count[kind]++;
+    uint8_t *b = fr->b;
+    memset(ex, 0, sizeof(*ex));
+
+    switch (kind) {
+    case E_ARP: {
+        memset(g->l2.dmac, 0xff, 6);
+        size_t o = put_l2(b, &g->l2, 0x0806);
+        put16(b + o, 1); put16(b + o + 2, 0x0800); b[o + 4] = 6; b[o + 5] = 4; put16(b + o + 6, 1);
+        memcpy(b + o + 8, g->l2.smac, 6); put32(b + o + 14, s->ip4);
+        memset(b + o + 18, 0, 6); put32(b + o + 24, dark4(r));
+        fr->len = o + 28;
+        if (rchance(r, 0.5) && fr->len < 60) { memset(b + fr->len, 0, 60 - fr->len); fr->len = 60; }
+        break;
+    }
+    case E_LLDP: {
+        static const uint8_t lldp_mac[6] = {0x01, 0x80, 0xc2, 0x00, 0x00, 0x0e};
+        memcpy(g->l2.dmac, lldp_mac, 6);
+        size_t o = put_l2(b, &g->l2, 0x88CC);
+        b[o++] = 0x02; b[o++] = 7; b[o++] = 4; memcpy(b + o, g->l2.smac, 6); o += 6;   /* chassis */
+        b[o++] = 0x04; b[o++] = 7; b[o++] = 3; memcpy(b + o, g->l2.smac, 6); o += 6;   /* port */
+        b[o++] = 0x06; b[o++] = 2; put16(b + o, 120); o += 2;                        /* ttl */
+        b[o++] = 0x0a; b[o++] = 6; memcpy(b + o, "edge-1", 6); o += 6;                /* sysname */
+        b[o++] = 0; b[o++] = 0;
+        fr->len = o;
+        break;
+    }
+    case E_OTHER_ETHERTYPE: {
+        static const uint16_t ets[] = {0x8137, 0x9100, 0x8847, 0x888E, 0x8863, 0x88E5, 0x0842, 0x86DE};
+        uint16_t et;
+        uint32_t v = rbelow(r, 10);
+        if (v < 6) et = ets[rbelow(r, 8)];
+        else if (v < 8) et = (uint16_t)rrange(r, 0x0001, 0x05DC);             /* 802.3 length */
+        else do et = (uint16_t)rrange(r, 0x0600, 0xFFFF);
+             while (et == 0x0800 || et == 0x86DD || et == 0x8100 || et == 0x88A8);
+        size_t o = put_l2(b, &g->l2, et);
+        size_t n;
+        if (et == 0x8847 || et == 0x86DE) {        /* MPLS / random carrying an IPv4 SYN */
+            fill_v4_syn(g, s, -1);
+            put32(b + o, (uint32_t)(rrange(r, 16, 100000) << 12) | 0x100 | 64);
+            size_t l4o;
+            n = 4 + emit_ip(b + o + 4, &g->sp, &l4o, NULL);
+        } else {
+            n = rrange(r, 28, 120);
+            rfill(r, b + o, n);
+        }
+        fr->len = o + n;
+        break;
+    }
+    case E_VLAN3: {
+        g->l2.ntags = 3;
+        g->l2.tpid[0] = rchance(r, 0.5) ? 0x88A8 : 0x8100;
+        g->l2.tpid[1] = 0x8100;
+        g->l2.tpid[2] = rchance(r, 0.7) ? 0x8100 : 0x88A8;
+        for (int i = 0; i < 3; i++) g->l2.tci[i] = rand_tci(r);
+        fill_v4_syn(g, s, -1);
+        frame_ip(fr, &g->l2, &g->sp);
+        break;
+    }
+    case E_SHORT:
+        fr->len = rrange(r, 1, 13);
+        memcpy(b, g->l2.dmac, 6);
+        memcpy(b + 6, g->l2.smac, 6);
+        b[12] = 0x08; b[13] = 0x00;
+        break;
+    case E_VLAN_CUT: {
+        l2_t *l = &g->l2;
+        fill_v4_syn(g, s, -1);
+        if (rchance(r, 0.5)) {          /* first tag cut */
+            l->ntags = 1; l->tpid[0] = rchance(r, 0.7) ? 0x8100 : 0x88A8; l->tci[0] = rand_tci(r);
+            frame_ip(fr, l, &g->sp);
+            cut(fr, rrange(r, 14, 17));
+        } else {                        /* QinQ, inner tag cut */
+            l->ntags = 2; l->tpid[0] = 0x88A8; l->tpid[1] = 0x8100;
+            l->tci[0] = rand_tci(r); l->tci[1] = rand_tci(r);
+            frame_ip(fr, l, &g->sp);
+            cut(fr, rrange(r, 18, 21));
+        }
+        break;
+    }
+    case E_V4_SHORT:
+        make_base(g, fr, ex, B_V4_ANY, s);
+        cut(fr, fr->l3 + rbelow(r, 20));
+        break;
+    case E_V4_BADVER: {
+        static const uint8_t vers[] = {6, 6, 6, 0, 5, 7, 15, 1};
+        make_base(g, fr, ex, B_V4_ANY, s);
+        b[fr->l3] = (uint8_t)((vers[rbelow(r, 8)] << 4) | (b[fr->l3] & 0x0f));
+        break;
+    }
+    case E_V4_IHL_LT5:
+        make_base(g, fr, ex, B_V4_ANY, s);
+        b[fr->l3] = (uint8_t)(0x40 | rbelow(r, 5));
+        break;
+    case E_V4_IHL_CUT: {
+        int ihl = (int)rrange(r, 6, 15);
+        make_base(g, fr, ex, B_V4_TCP, s);
+        /* rebuild with real options, then cut inside them */
+        ip_options(r, &g->sp, ihl);
+        build_ip(g, fr, ex);
+        cut(fr, fr->l3 + rrange(r, 20, (uint32_t)ihl * 4 - 1));
+        break;
+    }
+    case E_V4_TOTLEN_LT_IHL: {
+        make_base(g, fr, ex, B_V4_ANY, s);
+        if (rchance(r, 0.3)) { ip_options(r, &g->sp, (int)rrange(r, 6, 15)); build_ip(g, fr, ex); }
+        uint32_t hl = (uint32_t)(b[fr->l3] & 0x0f) * 4;
+        put16(b + fr->l3 + 2, rchance(r, 0.25) ? 0 : rbelow(r, hl));
+        v4_hdr_csum(b + fr->l3);
+        break;
+    }
+    case E_V4_OPTIONS: {
+        int ihl = (int)rrange(r, 6, 15);
+        uint32_t k = rbelow(r, 3);
+        if (k == 0) fill_v4_syn(g, s, -1);
+        else if (k == 1) fill_v4_udp(g, s, false, -1);
+        else fill_v4_icmp(g, s, -1);
+        ip_options(r, &g->sp, ihl);
+        build_ip(g, fr, ex);
+        break;
+    }
+    case E_V6_SHORT:
+        make_base(g, fr, ex, B_V6_ANY, s);
+        cut(fr, fr->l3 + rbelow(r, 40));
+        break;
+    case E_V6_BADVER: {
+        static const uint8_t vers[] = {4, 4, 0, 5, 7, 15};
+        make_base(g, fr, ex, B_V6_ANY, s);
+        b[fr->l3] = (uint8_t)((vers[rbelow(r, 6)] << 4) | (b[fr->l3] & 0x0f));
+        break;
+    }
+    case E_TCP_CUT:
+        make_base(g, fr, ex, rchance(r, 0.7) ? B_V4_TCP : B_V6_TCP, s);
+        cut(fr, fr->l4 + rbelow(r, 20));
+        break;
+    case E_UDP_CUT:
+        make_base(g, fr, ex, rchance(r, 0.7) ? B_V4_UDP : B_V6_UDP, s);
+        cut(fr, fr->l4 + rbelow(r, 8));
+        break;
+    case E_TCP_BEYOND_TOTLEN: {
+        make_base(g, fr, ex, B_V4_TCP, s);
+        uint32_t hl = (uint32_t)(b[fr->l3] & 0x0f) * 4;
+        put16(b + fr->l3 + 2, hl + rbelow(r, 20));
+        v4_hdr_csum(b + fr->l3);
+        if (fr->len < 60 && rchance(r, 0.5)) { memset(b + fr->len, 0, 60 - fr->len); fr->len = fr->wire = 60; }
+        break;
+    }
+    case E_UDP_BEYOND_LEN:
+        if (rchance(r, 0.6)) {
+            make_base(g, fr, ex, B_V4_UDP, s);
+            uint32_t hl = (uint32_t)(b[fr->l3] & 0x0f) * 4;
+            put16(b + fr->l3 + 2, hl + rbelow(r, 8));
+            v4_hdr_csum(b + fr->l3);
+        } else {
+            fill_v6(g, s, 0, 17, -1);
+            build_ip(g, fr, ex);
+            put16(b + fr->l3 + 4, rbelow(r, 8));
+        }
+        break;
+    case E_V6_PLEN_SMALL:
+        fill_v6(g, s, 0, 6, -1);
+        build_ip(g, fr, ex);
+        put16(b + fr->l3 + 4, rbelow(r, 20));
+        break;
+    case E_V6_EXT_PAST: {
+        fill_v6(g, s, 1, -1, -1);
+        build_ip(g, fr, ex);
+        spec_t *sp = &g->sp;
+        int j = (int)rbelow(r, (uint32_t)sp->next_ext);
+        /* a random fragment offset on a cut fragment header is fine:
+           the header is not whole, so the walk stops before reading it */
+        if (sp->ext[j].type == 44 && rchance(r, 0.5)) {
+            put16(b + fr->extoff[j] + 2, (uint32_t)(rrange(r, 1, 8191) << 3) | 1);
+        }
+        size_t endpos = fr->extoff[j] + rbelow(r, sp->ext[j].len);     /* IP end inside header j */
+        stop_proto = sp->ext[j].type;
+        if (rchance(r, 0.5)) {
+            put16(b + fr->l3 + 4, (uint32_t)(endpos - fr->l3 - 40));    /* payload length too small */
+        } else {
+            cut(fr, endpos);                                               /* capture ends inside */
+        }
+        break;
+    }
+    case E_PAD60: {
+        g->l2.ntags = g->l2.ntags ? 1 : 0;
+        g->l2.tpid[0] = 0x8100;
+        make_base(g, fr, ex, B_V4_SMALL, s);
+        CHECK(fr->len < 60);
+        memset(b + fr->len, 0, 60 - fr->len);
+        fr->len = fr->wire = 60;
+        break;
+    }
+    case E_SNAP_TRUNC: {
+        uint32_t k = rbelow(r, 4);
+        if (k == 0) {        /* TCP with payload, cut in the payload */
+            src_t s2 = *s;
+            s2.fam = F_ORD;
+            fill_v4_syn(g, &s2, -1);
+            g->sp.tflags = TH_PSH | TH_ACK;
+            g->sp.l4[13] = TH_PSH | TH_ACK;
+            size_t extra = rrange(r, 100, 1400);
+            rfill(r, g->sp.l4 + g->sp.l4len, extra);
+            g->sp.l4len += extra;
+            build_ip(g, fr, ex);
+            cut(fr, fr->l4 + 20 + rbelow(r, (uint32_t)(fr->len - fr->l4 - 20)));
+        } else if (k == 1) { /* UDP v4 or v6 cut in payload */
+            if (rchance(r, 0.5)) fill_v4_udp(g, s, false, -1); else fill_v6(g, s, 0, 17, -1);
+            size_t extra = rrange(r, 32, (uint32_t)(1400 - g->sp.l4len));
+            rfill(r, g->sp.l4 + g->sp.l4len, extra);
+            g->sp.l4len += extra;
+            put16(g->sp.l4 + 4, (uint32_t)g->sp.l4len);
+            build_ip(g, fr, ex);
+            cut(fr, fr->l4 + 8 + rbelow(r, (uint32_t)(fr->len - fr->l4 - 8)));
+        } else if (k == 2) { /* ICMP / other: cut anywhere after the IP header */
+            if (rchance(r, 0.5)) fill_v4_icmp(g, s, -1); else fill_v4_other(g, s, -1);
+            build_ip(g, fr, ex);
+            if (fr->len > fr->l4) cut(fr, fr->l4 + rbelow(r, (uint32_t)(fr->len - fr->l4)));
+        } else {             /* IPv4 total length larger than the frame */
+            make_base(g, fr, ex, B_V4_ANY, s);
+            uint32_t lo = (uint32_t)(fr->len - fr->l3 + 1), hi = lo > 1508 ? lo : 1508;
+            put16(b + fr->l3 + 2, rchance(r, 0.5) ? 65535 : rrange(r, lo, hi));
+            v4_hdr_csum(b + fr->l3);
+        }
+        break;
+    }
+    case E_TCP_ODD_DOFF: {
+        make_base(g, fr, ex, rchance(r, 0.8) ? B_V4_TCP : B_V6_TCP, s);
+        uint8_t doff = rchance(r, 0.6) ? (uint8_t)rbelow(r, 5) : 15;
+        b[fr->l4 + 12] = (uint8_t)(doff << 4 | (b[fr->l4 + 12] & 0x0f));
+        break;
+    }
+    case E_FRAG_TINY:
+        if (rchance(r, 0.6)) fill_v4_frag(g, s, false, 19);
+        else fill_v6(g, s, 2, rchance(r, 0.5) ? 6 : 17, 19);
+        build_ip(g, fr, ex);
+        break;
+    default:
+        die_internal("edge kind");
+    }
+    if (fr->wire < fr->len) fr->wire = fr->len;
+    truth_apply_class(ex, edge_tab[kind].cls, stop_proto);
+}
+
+/* One packet: frame + expectation + split key.  wave_port >= 0: scan wave. */
+static void gen_packet(gen_t *g, frame_t *fr, expect_t *ex, const src_t *wave_src, int wave_port)
+{
+    rng_t *r = &g->r;
+    src_t s;
+    fr->wire = 0;
+    choose_l2(g, true);
+    if (g->edge && rchance(r, EDGE_SHARE)) {       /* edge cases: a fixed share, waves or not */
+        pick_src(g, &s);
+        fr->key = s.key;
+        gen_edge(g, fr, ex, &s);
+        return;
+    }
+    if (wave_src) {
+        fill_v4_syn(g, wave_src, wave_port);
+        build_ip(g, fr, ex);
+        fr->key = wave_src->key;
+        return;
+    }
+    uint32_t c = WPICK(r, cat_w);
+    if (c == C_V6) pick_src6(g, &s); else pick_src(g, &s);
+    fr->key = s.key;
+    switch (c) {
+    case C_SYN: fill_v4_syn(g, &s, -1); break;
+    case C_BACK: fill_v4_backscatter(g, &s); break;
+    case C_UDP: fill_v4_udp(g, &s, rchance(r, 0.0005), -1); break;
+    case C_ICMP: fill_v4_icmp(g, &s, -1); break;
+    case C_V6: fill_v6(g, &s, -1, -1, -1); break;
+    case C_OTHER: fill_v4_other(g, &s, -1); break;
+    case C_FRAG4: fill_v4_frag(g, &s, rchance(r, 0.5), 0); break;
+    default: die_internal("category");
+    }
+    build_ip(g, fr, ex);
+}
+
+/* ------------------------------------------------------------------------ */
+/* counters and truth output                                                 */
+
+typedef struct {
+    uint64_t packets, bytes, non_ip, malformed, ipv4, ipv6, fragments, l4_trunc, syn, synack;
+    uint64_t fp[3];
+    uint64_t proto[256];
+    uint64_t *tcp, *udp;            /* [65536] */
+    uint16_t *tcp_t, *udp_t;        /* touched ports (interval counters only) */
+    uint32_t ntcp_t, nudp_t;
+    bool track;
+} cnt_t;
+
+static void cnt_init(cnt_t *c, bool track)
+{
+    memset(c, 0, sizeof(*c));
+    c->tcp = calloc(65536, sizeof(uint64_t));
+    c->udp = calloc(65536, sizeof(uint64_t));
+    c->track = track;
+    if (track) {
+        c->tcp_t = malloc(65536 * sizeof(uint16_t));
+        c->udp_t = malloc(65536 * sizeof(uint16_t));
+    }
+    if (!c->tcp || !c->udp || (track && (!c->tcp_t || !c->udp_t))) die_io("out of memory");
+}
+
+static void cnt_reset(cnt_t *c)
+{
+    for (uint32_t i = 0; i < c->ntcp_t; i++) c->tcp[c->tcp_t[i]] = 0;
+    for (uint32_t i = 0; i < c->nudp_t; i++) c->udp[c->udp_t[i]] = 0;
+    uint64_t *t = c->tcp, *u = c->udp;
+    uint16_t *tt = c->tcp_t, *ut = c->udp_t;
+    bool track = c->track;
+    memset(c, 0, sizeof(*c));
+    c->tcp = t; c->udp = u; c->tcp_t = tt; c->udp_t = ut; c->track = track;
+}
+
+static void cnt_add(cnt_t *c, const expect_t *e, uint32_t len)
+{
+    c->packets++;
+    c->bytes += len;
+    switch (e->cat) {
+    case CAT_NONIP: c->non_ip++; return;
+    case CAT_MALF: c->malformed++; return;
+    case CAT_V4: c->ipv4++; break;
+    case CAT_V6: c->ipv6++; break;
+    default: die_internal("uncategorised frame");
+    }
+    c->proto[e->proto]++;
+    if (e->frag) { c->fragments++; return; }
+    switch (e->l4) {
+    case L4_NONE: break;
+    case L4_TRUNC: c->l4_trunc++; break;
+    case L4_TCP:
+        if (c->tcp[e->dport]++ == 0 && c->track) c->tcp_t[c->ntcp_t++] = e->dport;
+        c->syn += e->syn;
+        c->synack += e->synack;
+        c->fp[0] += e->mirai; c->fp[1] += e->zmap; c->fp[2] += e->masscan;
+        break;
+    case L4_UDP:
+        if (c->udp[e->dport]++ == 0 && c->track) c->udp_t[c->nudp_t++] = e->dport;
+        break;
+    default: die_internal("l4 class");
+    }
+}
+
+static int cmp_u16(const void *a, const void *b)
+{
+    return (int)*(const uint16_t *)a - (int)*(const uint16_t *)b;
+}
+
+static void put_ports(FILE *f, const char *name, const uint64_t *a, uint16_t *touched, uint32_t n)
+{
+    fprintf(f, ",\"%s\":{", name);
+    bool first = true;
+    if (touched) {
+        qsort(touched, n, sizeof(uint16_t), cmp_u16);
+        for (uint32_t i = 0; i < n; i++) {
+            fprintf(f, "%s\"%u\":%llu", first ? "" : ",", touched[i], (unsigned long long)a[touched[i]]);
+            first = false;
+        }
+    } else {
+        for (uint32_t p = 0; p < 65536; p++) {
+            if (!a[p]) continue;
+            fprintf(f, "%s\"%u\":%llu", first ? "" : ",", p, (unsigned long long)a[p]);
+            first = false;
+        }
+    }
+    fputc('}', f);
+}
+
+static void put_counts(FILE *f, cnt_t *c, uint64_t start, uint64_t end)
+{
+#define U(x) ((unsigned long long)(x))
+    fprintf(f, "\"start\":%llu,\"end\":%llu,\"packets\":%llu,\"bytes\":%llu,\"non_ip\":%llu,"
+               "\"malformed\":%llu,\"ipv4\":%llu,\"ipv6\":%llu,\"fragments\":%llu,\"l4_truncated\":%llu",
+            U(start), U(end), U(c->packets), U(c->bytes), U(c->non_ip), U(c->malformed), U(c->ipv4),
+            U(c->ipv6), U(c->fragments), U(c->l4_trunc));
+    fputs(",\"proto\":{", f);
+    bool first = true;
+    for (int p = 0; p < 256; p++) {
+        if (!c->proto[p]) continue;
+        fprintf(f, "%s\"%d\":%llu", first ? "" : ",", p, U(c->proto[p]));
+        first = false;
+    }
+    fputc('}', f);
+    put_ports(f, "tcp_dst_ports", c->tcp, c->track ? c->tcp_t : NULL, c->ntcp_t);
+    put_ports(f, "udp_dst_ports", c->udp, c->track ? c->udp_t : NULL, c->nudp_t);
+    static const char *const fpn[3] = {"mirai", "zmap", "masscan"};
+    fputs(",\"fingerprints\":{", f);
+    first = true;
+    for (int i = 0; i < 3; i++) {
+        if (!c->fp[i]) continue;
+        fprintf(f, "%s\"%s\":%llu", first ? "" : ",", fpn[i], U(c->fp[i]));
+        first = false;
+    }
+    fprintf(f, "},\"tcp_syn\":%llu,\"tcp_synack\":%llu", U(c->syn), U(c->synack));
+#undef U
+}
+
+/* ------------------------------------------------------------------------ */
+/* pcap output                                                               */
+
+typedef struct {
+    const char *path;
+    FILE *f;
+    uint8_t *buf;
+    size_t n, cap;
+    uint64_t packets, bytes;
+} pcapw_t;
+
+static void pw_flush(pcapw_t *w)
+{
+    if (w->n && fwrite(w->buf, 1, w->n, w->f) != w->n) die_io("write %s: %s", w->path, strerror(errno));
+    w->n = 0;
+}
+
+static void pw_open(pcapw_t *w, const char *path, size_t cap)
+{
+    memset(w, 0, sizeof(*w));
+    w->path = path;
+    w->f = fopen(path, "wb");
+    if (!w->f) die_io("cannot open %s: %s", path, strerror(errno));
+    w->cap = cap;
+    w->buf = malloc(cap);
+    if (!w->buf) die_io("out of memory");
+    uint8_t *h = w->buf;
+    le32(h, 0xa1b2c3d4); le16(h + 4, 2); le16(h + 6, 4);
+    le32(h + 8, 0); le32(h + 12, 0); le32(h + 16, 65535); le32(h + 20, 1);
+    w->n = 24;
+}
+
+static void pw_write(pcapw_t *w, uint64_t ts_us, const uint8_t *p, size_t len, size_t wire)
+{
+    if (w->n + 16 + len > w->cap) pw_flush(w);
+    uint8_t *h = w->buf + w->n;
+    le32(h, (uint32_t)(ts_us / 1000000)); le32(h + 4, (uint32_t)(ts_us % 1000000));
+    le32(h + 8, (uint32_t)len); le32(h + 12, (uint32_t)wire);
+    memcpy(h + 16, p, len);
+    w->n += 16 + len;
+    w->packets++;
+    w->bytes += len;
+}
+
+static void pw_close(pcapw_t *w)
+{
+    pw_flush(w);
+    if (fclose(w->f) != 0) die_io("close %s: %s", w->path, strerror(errno));
+    free(w->buf);
+}
+
+/* ------------------------------------------------------------------------ */
+/* time shape: diurnal curve, day factors, scan waves                        */
+
+typedef struct {
+    double center_us, sigma_us, amp;   /* relative to run start */
+    uint32_t src_idx;
+    int port;
+} wave_t;
+
+typedef struct {
+    uint64_t start_us, span_us, nbins;
+    int ndays;
+    double *dayf;
+    wave_t *waves;           /* waves of day d at [d*3, d*3 + nw[d]) */
+    uint8_t *nw;
+    uint64_t seed;
+} shape_t;
+
+static double hash01(uint64_t seed, uint64_t x) { return (double)(mix64(seed ^ mix64(x)) >> 11) * 0x1.0p-53; }
+
+static void shape_init(shape_t *sh, uint64_t seed, uint64_t start_us, uint64_t span_us, uint32_t nsrc)
+{
+    rng_t r;
+    rng_seed(&r, seed, 2);
+    sh->start_us = start_us;
+    sh->span_us = span_us;
+    sh->nbins = (span_us + BIN_US - 1) / BIN_US;
+    sh->ndays = (int)((span_us + US_PER_DAY - 1) / US_PER_DAY);
+    sh->seed = mix64(seed ^ 0xabcdef);
+    sh->dayf = calloc((size_t)sh->ndays, sizeof(double));
+    sh->nw = calloc((size_t)sh->ndays, 1);
+    sh->waves = calloc((size_t)sh->ndays * 3, sizeof(wave_t));
+    if (!sh->dayf || !sh->nw || !sh->waves) die_io("out of memory");
+    bool any = false;
+    for (int d = 0; d < sh->ndays; d++) {
+        sh->dayf[d] = 0.8 + 0.4 * r01(&r);
+        if (rchance(&r, 0.3)) { sh->nw[d] = (uint8_t)rrange(&r, 1, 3); any = true; }
+    }
+    if (!any) sh->nw[rbelow(&r, (uint32_t)sh->ndays)] = (uint8_t)rrange(&r, 1, 2);
+    static const wv_t wports[] = {{23, 20}, {22, 15}, {445, 10}, {6379, 10}, {3389, 10}, {5555, 5},
+                                  {8080, 8}, {2375, 4}, {7547, 4}, {9200, 4}, {65536, 10}};
+    for (int d = 0; d < sh->ndays; d++) {
+        for (int i = 0; i < sh->nw[d]; i++) {
+            wave_t *w = &sh->waves[d * 3 + i];
+            double dayspan = (double)US_PER_DAY;
+            double dstart = (double)d * dayspan;
+            double rem = (double)span_us - dstart;
+            if (rem < dayspan) dayspan = rem;
+            w->center_us = dstart + r01(&r) * dayspan;
+            w->sigma_us = (10.0 + 50.0 * r01(&r)) * 60e6;
+            w->amp = 1.0 + 3.0 * r01(&r);
+            w->src_idx = rbelow(&r, nsrc);
+            w->port = (int)port_from(&r, WPICK(&r, wports));
+        }
+    }
+}
+
+/* weight of bin b: base (diurnal) part and wave parts (wc[0..*nwc)) */
+static double bin_weight(const shape_t *sh, uint64_t b, double *base, double *wc, const wave_t **wv, int *nwc)
+{
+    double t0 = (double)(b * BIN_US);
+    double width = (double)((b + 1) * BIN_US > sh->span_us ? sh->span_us - b * BIN_US : BIN_US);
+    double tc = t0 + width / 2;
+    uint64_t abs_s = (sh->start_us + b * BIN_US + (uint64_t)(width / 2)) / 1000000;
+    double hour = (double)(abs_s % 86400) / 3600.0;
+    int d = (int)(b * BIN_US / US_PER_DAY);
+    double df = sh->dayf[d];
+    double noise = 0.85 + 0.3 * hash01(sh->seed, b);
+    double bw = df * (1.0 + 0.35 * cos(2 * M_PI * (hour - 15.0) / 24.0)) * noise;
+    double tot = bw;
+    int n = 0;
+    for (int dd = d - 1; dd <= d + 1; dd++) {
+        if (dd < 0 || dd >= sh->ndays) continue;
+        for (int i = 0; i < sh->nw[dd]; i++) {
+            const wave_t *w = &sh->waves[dd * 3 + i];
+            double z = (tc - w->center_us) / w->sigma_us;
+            if (z < -5 || z > 5) continue;
+            double c = df * w->amp * exp(-0.5 * z * z);
+            wc[n] = c;
+            wv[n] = w;
+            n++;
+            tot += c;
+        }
+    }
+    *nwc = n;
+    *base = bw;
+    return tot * (width / (double)BIN_US);
+}
+
+/* ------------------------------------------------------------------------ */
+/* command line                                                              */
+
+typedef struct {
+    char *outs[MAX_FILES];
+    int nout;
+    const char *truth;
+    uint64_t seed;
+    int64_t start;
+    double days;
+    uint64_t packets;
+    uint64_t interval;
+    bool split_rr;
+    bool no_edge;
+} cfg_t;
+
+static const char usage_text[] =
+    "usage: darkcap-gen --out FILE.pcap[,FILE2.pcap...] --truth FILE.jsonl [options]\n"
+    "\n"
+    "Deterministic darknet traffic generator: writes classic pcap files and a\n"
+    "JSON Lines ground-truth file with the counters per interval and in total.\n"
+    "\n"
+    "  --out LIST         comma separated pcap output files (the stream is split across them)\n"
+    "  --truth FILE       truth output (JSON Lines)\n"
+    "  --seed N           PRNG seed (default 1)\n"
+    "  --start TIME       UTC start, YYYY-MM-DDTHH:MM:SSZ (default 2022-04-01T00:00:00Z)\n"
+    "  --days D           duration in days, may be fractional (default 1)\n"
+    "  --packets N        number of frames (default 100000)\n"
+    "  --interval S       truth interval in whole seconds (default 60)\n"
+    "  --split rr|src     split across files round robin or by source address (default src)\n"
+    "  --no-edge          omit malformed / edge-case frames\n"
+    "  --help             show this help\n";
+
+static bool parse_u64(const char *s, uint64_t *v)
+{
+    if (!*s || *s == '-' || *s == '+' || *s == ' ') return false;
+    char *end;
+    errno = 0;
+    int base = (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) ? 16 : 10;
+    unsigned long long x = strtoull(s, &end, base);
+    if (errno || *end || end == s) return false;
+    *v = x;
+    return true;
+}
+
+static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
+{
+    y -= m <= 2;
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    unsigned yoe = (unsigned)(y - era * 400);
+    unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + (int64_t)doe - 719468;
+}
+
+static bool parse_time(const char *s, int64_t *out)
+{
+    int y, mo, d, h, mi, se, n = 0;
+    if (strlen(s) != 20) return false;
+    for (int i = 0; i < 20; i++) {
+        char c = s[i];
+        bool digit = c >= '0' && c <= '9';
+        if (i == 4 || i == 7) { if (c != '-') return false; }
+        else if (i == 10) { if (c != 'T') return false; }
+        else if (i == 13 || i == 16) { if (c != ':') return false; }
+        else if (i == 19) { if (c != 'Z') return false; }
+        else if (!digit) return false;
+    }
+    if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2dZ%n", &y, &mo, &d, &h, &mi, &se, &n) != 6 || n != 20) return false;
+    static const int mdays[12] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (y < 1970 || y > 2099 || mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] || h > 23 || mi > 59 || se > 59)
+        return false;
+    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    if (mo == 2 && d == 29 && !leap) return false;
+    *out = days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 + mi * 60 + se;
+    return true;
+}
+
+static void add_outs(cfg_t *c, const char *list)
+{
+    const char *p = list;
+    if (!*p) die_usage("--out: empty file name");
+    for (;;) {
+        const char *comma = strchr(p, ',');
+        size_t l = comma ? (size_t)(comma - p) : strlen(p);
+        if (l == 0) die_usage("--out: empty file name in '%s'", list);
+        if (c->nout >= MAX_FILES) die_usage("--out: too many output files (max %d)", MAX_FILES);
+        char *s = malloc(l + 1);
+        if (!s) die_io("out of memory");
+        memcpy(s, p, l);
+        s[l] = 0;
+        for (int i = 0; i < c->nout; i++)
+            if (!strcmp(c->outs[i], s)) die_usage("--out: file '%s' given twice", s);
+        c->outs[c->nout++] = s;
+        if (!comma) break;
+        p = comma + 1;
+    }
+}
+
+static void parse_args(int argc, char **argv, cfg_t *c)
+{
+    enum { O_OUT = 1000, O_TRUTH, O_SEED, O_START, O_DAYS, O_PACKETS, O_INTERVAL, O_SPLIT, O_NOEDGE, O_HELP };
+    static const struct option lo[] = {
+        {"out", required_argument, NULL, O_OUT},
+        {"truth", required_argument, NULL, O_TRUTH},
+        {"seed", required_argument, NULL, O_SEED},
+        {"start", required_argument, NULL, O_START},
+        {"days", required_argument, NULL, O_DAYS},
+        {"packets", required_argument, NULL, O_PACKETS},
+        {"interval", required_argument, NULL, O_INTERVAL},
+        {"split", required_argument, NULL, O_SPLIT},
+        {"no-edge", no_argument, NULL, O_NOEDGE},
+        {"help", no_argument, NULL, O_HELP},
+        {NULL, 0, NULL, 0},
+    };
+    memset(c, 0, sizeof(*c));
+    c->seed = 1;
+    c->days = 1.0;
+    c->packets = 100000;
+    c->interval = 60;
+    c->start = 1648771200;   /* 2022-04-01T00:00:00Z */
+    opterr = 0;
+    for (;;) {
+        int prev = optind;
+        int o = getopt_long(argc, argv, ":h", lo, NULL);
+        if (o == -1) break;
+        const char *a = optarg;
+        const char *cur = (prev < argc) ? argv[prev] : "?";
+        switch (o) {
+        case O_OUT: add_outs(c, a); break;
+        case O_TRUTH:
+            if (!*a) die_usage("--truth: empty file name");
+            c->truth = a;
+            break;
+        case O_SEED:
+            if (!parse_u64(a, &c->seed)) die_usage("--seed: invalid number '%s'", a);
+            break;
+        case O_START:
+            if (!parse_time(a, &c->start)) die_usage("--start: invalid time '%s' (want YYYY-MM-DDTHH:MM:SSZ, 1970..2099)", a);
+            break;
+        case O_DAYS: {
+            char *end;
+            errno = 0;
+            double d = strtod(a, &end);
+            if (errno || end == a || *end || !(d > 0) || d > MAX_DAYS || isnan(d))
+                die_usage("--days: invalid value '%s' (want a number > 0 and <= %g)", a, MAX_DAYS);
+            c->days = d;
+            break;
+        }
+        case O_PACKETS:
+            if (!parse_u64(a, &c->packets) || c->packets > 10000000000ull)
+                die_usage("--packets: invalid count '%s' (want 0..10000000000)", a);
+            break;
+        case O_INTERVAL:
+            if (!parse_u64(a, &c->interval) || c->interval < 1 || c->interval > 366ull * 86400)
+                die_usage("--interval: invalid value '%s' (want whole seconds, 1..31622400)", a);
+            break;
+        case O_SPLIT:
+            if (!strcmp(a, "rr")) c->split_rr = true;
+            else if (!strcmp(a, "src")) c->split_rr = false;
+            else die_usage("--split: invalid value '%s' (want rr or src)", a);
+            break;
+        case O_NOEDGE: c->no_edge = true; break;
+        case 'h':
+        case O_HELP:
+            fputs(usage_text, stdout);
+            exit(0);
+        case ':':
+            die_usage("option '%s' requires an argument", cur);
+        case '?':
+        default:
+            if (optopt && optopt != '?' && optopt < 256 && optopt != 0)
+                die_usage("unknown option '-%c'", optopt);
+            if (optopt)
+                die_usage("option '%.*s' does not take an argument", (int)strcspn(cur, "="), cur);
+            die_usage("unknown or ambiguous option '%s'", cur);
+        }
+    }
+    if (optind < argc) die_usage("unexpected argument '%s'", argv[optind]);
+    if (!c->nout) die_usage("missing --out");
+    if (!c->truth) die_usage("missing --truth");
+    for (int i = 0; i < c->nout; i++)
+        if (!strcmp(c->outs[i], c->truth)) die_usage("--truth: '%s' is also an --out file", c->truth);
+    double span = c->days * 86400e6;
+    if (span < 1) die_usage("--days: duration shorter than a microsecond");
+    if ((double)c->start + c->days * 86400.0 >= 4294967296.0)
+        die_usage("--start/--days: end of run is beyond 2106 (pcap seconds overflow)");
+}
+
+/* ------------------------------------------------------------------------ */
+
+static double now_s(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+}
+
+static gen_t G;
+static frame_t FR;
+
+int main(int argc, char **argv)
+{
+    cfg_t cfg;
+    parse_args(argc, argv, &cfg);
+    double t_begin = now_s();
+
+    /* generator */
+    gen_t *g = &G;
+    rng_seed(&g->r, cfg.seed, 1);
+    g->pool.seed_src = mix64(cfg.seed ^ 0x5eed5eed5eedull);
+    uint64_t ns = cfg.packets / 20;
+    if (ns < 3000) ns = 3000;
+    if (ns > 4000000) ns = 4000000;
+    g->pool.nsrc = (uint32_t)ns;
+    g->pool.nsrc6 = (uint32_t)(ns / 20 < 200 ? 200 : ns / 20);
+    g->edge = !cfg.no_edge;
+
+    /* time shape */
+    uint64_t start_us = (uint64_t)cfg.start * 1000000ull;
+    uint64_t span_us = (uint64_t)llround(cfg.days * 86400e6);
+    shape_t sh;
+    shape_init(&sh, cfg.seed, start_us, span_us, g->pool.nsrc);
+    rng_t rt;
+    rng_seed(&rt, cfg.seed, 3);
+
+    /* outputs */
+    pcapw_t pw[MAX_FILES];
+    size_t bufcap = (size_t)(8u << 20) / (size_t)cfg.nout;
+    if (bufcap < (256u << 10)) bufcap = 256u << 10;
+    for (int i = 0; i < cfg.nout; i++) pw_open(&pw[i], cfg.outs[i], bufcap);
+    FILE *tf = fopen(cfg.truth, "w");
+    if (!tf) die_io("cannot open %s: %s", cfg.truth, strerror(errno));
+    static char tbuf[1 << 20];
+    setvbuf(tf, tbuf, _IOFBF, sizeof(tbuf));
+
+    cnt_t iv, tot;
+    cnt_init(&iv, true);
+    cnt_init(&tot, false);
+    uint64_t cur_iv = 0, first_iv = 0, nintervals = 0;
+    bool have_iv = false;
+
+    /* pass 1: total weight */
+    double wc[9];
+    const wave_t *wv[9];
+    int nwc;
+    double base;
+    double W = 0;
+    for (uint64_t b = 0; b < sh.nbins; b++) W += bin_weight(&sh, b, &base, wc, wv, &nwc);
+
+    uint64_t emitted = 0, last_ts = 0, rr = 0;
+    double cum = 0;
+    for (uint64_t b = 0; b < sh.nbins && emitted < cfg.packets; b++) {
+        double w = bin_weight(&sh, b, &base, wc, wv, &nwc);
+        cum += w;
+        uint64_t target = b + 1 == sh.nbins ? cfg.packets : (uint64_t)llround((double)cfg.packets * (cum / W));
+        if (target > cfg.packets) target = cfg.packets;
+        if (target <= emitted) continue;
+        uint64_t k = target - emitted;
+        uint64_t bstart = start_us + b * BIN_US;
+        uint64_t width = (b + 1) * BIN_US > span_us ? span_us - b * BIN_US : BIN_US;
+        double wavesum = 0;
+        for (int i = 0; i < nwc; i++) wavesum += wc[i];
+        double pwave = wavesum / (base + wavesum);
+        double t = 0;
+        for (uint64_t i = 0; i < k; i++) {
+            double u = r01open(&rt);
+            t += ((double)width - t) * -expm1(log(u) / (double)(k - i));
+            uint64_t off = (uint64_t)t;
+            if (off >= width) off = width - 1;
+            uint64_t ts = bstart + off;
+            if (ts < last_ts) ts = last_ts;
+            last_ts = ts;
+
+            /* scan wave packet? */
+            const src_t *wsrc = NULL;
+            src_t ws;
+            int wport = -1;
+            if (nwc && r01(&rt) < pwave) {
+                double x = r01(&rt) * wavesum;
+                int j = 0;
+                while (j + 1 < nwc && x >= wc[j]) { x -= wc[j]; j++; }
+                src_get(&g->pool, wv[j]->src_idx, &ws);
+                if (ws.fam == F_MIRAI) ws.fam = F_ORD;   /* mirai picks its own ports */
+                wsrc = &ws;
+                wport = wv[j]->port;
+            }
+            expect_t ex;
+            gen_packet(g, &FR, &ex, wsrc, wport);
+            if (FR.wire < FR.len) FR.wire = FR.len;
+            CHECK(FR.len <= MAX_FRAME);
+
+            /* truth */
+            uint64_t ivs = ts / 1000000 / cfg.interval * cfg.interval;
+            if (!have_iv || ivs != cur_iv) {
+                if (have_iv) {
+                    fputc('{', tf);
+                    put_counts(tf, &iv, cur_iv, cur_iv + cfg.interval);
+                    fputs("}\n", tf);
+                    cnt_reset(&iv);
+                } else {
+                    first_iv = ivs;
+                }
+                have_iv = true;
+                cur_iv = ivs;
+                nintervals++;
+            }
+            cnt_add(&iv, &ex, (uint32_t)FR.len);
+            cnt_add(&tot, &ex, (uint32_t)FR.len);
+
+            /* output */
+            int fi = cfg.split_rr ? (int)(rr++ % (uint64_t)cfg.nout) : (int)(FR.key % (uint32_t)cfg.nout);
+            pw_write(&pw[fi], ts, FR.b, FR.len, FR.wire);
+            emitted++;
+        }
+    }
+    CHECK(emitted == cfg.packets);
+    if (have_iv) {
+        fputc('{', tf);
+        put_counts(tf, &iv, cur_iv, cur_iv + cfg.interval);
+        fputs("}\n", tf);
+    } else {
+        first_iv = cur_iv = (uint64_t)cfg.start / cfg.interval * cfg.interval;
+    }
+    fputs("{\"total\":true,", tf);
+    put_counts(tf, &tot, first_iv, have_iv ? cur_iv + cfg.interval : first_iv);
+    fputs(",\"files\":[", tf);
+    for (int i = 0; i < cfg.nout; i++) {
+        pw_close(&pw[i]);
+        fputs(i ? ",{\"path\":\"" : "{\"path\":\"", tf);
+        for (const char *p = cfg.outs[i]; *p; p++) {
+            unsigned char ch = (unsigned char)*p;
+            if (ch == '"' || ch == '\\') fprintf(tf, "\\%c", ch);
+            else if (ch < 0x20) fprintf(tf, "\\u%04x", ch);
+            else fputc(ch, tf);
+        }
+        fprintf(tf, "\",\"packets\":%llu,\"bytes\":%llu}", (unsigned long long)pw[i].packets,
+                (unsigned long long)pw[i].bytes);
+    }
+    fputs("]}\n", tf);
+    if (fflush(tf) != 0 || ferror(tf)) die_io("write %s: %s", cfg.truth, strerror(errno));
+    if (fclose(tf) != 0) die_io("close %s: %s", cfg.truth, strerror(errno));
+
+    if (getenv("DARKCAP_GEN_DEBUG")) {
+        for (int k = 0; k < E_COUNT; k++)
+            fprintf(stderr, "edge %-28s %llu\n", edge_tab[k].name, (unsigned long long)g->kind_count[k]);
+    }
+    printf("darkcap-gen: %llu packets, %d files, %llu intervals, %.2f s\n", (unsigned long long)emitted,
+           cfg.nout, (unsigned long long)(have_iv ? nintervals : 0), now_s() - t_begin);
+    return 0;
+}
