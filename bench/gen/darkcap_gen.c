@@ -1621,6 +1621,15 @@ static void cnt_init(cnt_t *c, bool track)
     if (!c->tcp || !c->udp || (track && (!c->tcp_t || !c->udp_t))) die_io("out of memory");
 }
 
+static void cnt_free(cnt_t *c)
+{
+    free(c->tcp);
+    free(c->udp);
+    free(c->tcp_t);
+    free(c->udp_t);
+    memset(c, 0, sizeof(*c));
+}
+
 static void cnt_reset(cnt_t *c)
 {
     for (uint32_t i = 0; i < c->ntcp_t; i++) c->tcp[c->tcp_t[i]] = 0;
@@ -2204,5 +2213,12 @@ int main(int argc, char **argv)
     }
     printf("darkcap-gen: %llu packets, %d files, %llu intervals, %.2f s\n", (unsigned long long)emitted,
            cfg.nout, (unsigned long long)(have_iv ? nintervals : 0), now_s() - t_begin);
+    cnt_free(&iv);
+    cnt_free(&tot);
+    free(sh.dayf);
+    free(sh.nw);
+    free(sh.waves);
+    for (int i = 0; i < cfg.nout; i++)
+        free((void *)cfg.outs[i]);
     return 0;
 }
