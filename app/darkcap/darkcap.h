@@ -65,6 +65,8 @@ struct dc_worker {
 	uint32_t interval;
 	bool ts_port;          /* bin by packet timestamps (all queues agree) */
 	uint64_t ts_div;       /* timestamp units per second */
+	uint64_t ts_dynflag;   /* copy of dc_engine's */
+	int ts_dynfield;
 	bool finite;           /* all queues finite: wait for blocks rather than extend */
 	bool started;
 	uint64_t idle_exit_tsc;

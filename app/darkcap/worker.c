@@ -140,9 +140,9 @@ worker_burst(struct dc_worker *w, struct rte_mbuf **pkts, unsigned n)
 		const struct rte_mbuf *m = pkts[i];
 		uint64_t sec;
 
-		if (unlikely(!(m->ol_flags & dc_eng.ts_dynflag)))
+		if (unlikely(!(m->ol_flags & w->ts_dynflag)))
 			continue; /* no timestamp: belongs to the open interval */
-		sec = *RTE_MBUF_DYNFIELD(m, dc_eng.ts_dynfield, const uint64_t *) / w->ts_div;
+		sec = *RTE_MBUF_DYNFIELD(m, w->ts_dynfield, const uint64_t *) / w->ts_div;
 		if (unlikely(sec >= w->cur->end)) {
 			count_range(w, frames, lens, caplens, from, i);
 			from = i;
@@ -350,6 +350,9 @@ dc_workers_assign(struct dc_engine *eng)
 
 		w->ts_port = w->q[0].ts_port;
 		w->ts_div = w->q[0].ts_div;
+		/* Worker-local copies: the hot path reads only its own lines. */
+		w->ts_dynfield = eng->ts_dynfield;
+		w->ts_dynflag = eng->ts_dynflag;
 		w->finite = true;
 		for (unsigned k = 0; k < w->nb_q; k++) {
 			if (w->q[k].ts_port != w->ts_port || w->q[k].ts_div != w->ts_div)
