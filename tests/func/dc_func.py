@@ -247,6 +247,69 @@ def case_null_sigterm(a):
     print("null: %d records, %d packets" % (len(recs), got))
 
 
+def case_memif_two_process(a):
+    # Two processes over net_memif: dpdk-testpmd (server, txonly: 64-byte
+    # IPv4/UDP frames to port 9) sends, darkcap (client) receives and is
+    # stopped by SIGINT. Every frame received is counted, and every one is
+    # what testpmd's txonly mode builds.
+    import shutil
+    testpmd = shutil.which("dpdk-testpmd")
+    if not testpmd:
+        print("skip: dpdk-testpmd not installed")
+        sys.exit(77)
+    sock = "/tmp/darkcap-test-memif-%d.sock" % os.getpid()
+    tx = subprocess.Popen([testpmd, "-l", "0-1", "--no-huge", "-m", "512", "--no-pci",
+                           "--file-prefix", "memif_tx", "--log-level", "lib.eal:warning",
+                           "--vdev", "net_memif0,role=server,socket=" + sock, "--",
+                           "--forward-mode=txonly", "--auto-start", "--txpkts", "64",
+                           "--total-num-mbufs", "8192"],
+                          stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        time.sleep(3)
+        out = os.path.join(a.workdir, "memif.out.jsonl")
+        if os.path.exists(out):
+            os.unlink(out)
+        rc, so, err = run_darkcap(a, eal("memif_rx", ["net_memif0,role=client,socket=" + sock]),
+                                  ["--output", out, "--interval", "1"], sig_after=4)
+    finally:
+        tx.communicate(input=b"\n", timeout=30)
+    if rc != 0:
+        fail("memif: exit %d: %s" % (rc, err[-800:]))
+        return
+    check_exact_log(err, "memif")
+    recs = load_out(out)
+    got = sum(r["packets"] for r in recs)
+    udp9 = sum(r["udp_dst_ports"].get("9", 0) for r in recs)
+    rx = sum(p["received"] for p in recs[-1]["ports"])
+    if got == 0 or got != rx:
+        fail("memif: counted %d, port received %d" % (got, rx))
+    if udp9 != got or sum(r["ipv4"] for r in recs) != got or sum(r["bytes"] for r in recs) != 64 * got:
+        fail("memif: expected only 64-byte IPv4/UDP port 9 frames: packets %d, udp/9 %d" % (got, udp9))
+    print("memif: %d records, %d packets from testpmd" % (len(recs), got))
+
+
+def case_config_documented(a):
+    # Every key darkcap knows is documented in docs/CONFIG.md, and the
+    # shipped example config is what --dump-config prints.
+    here = os.path.dirname(os.path.abspath(__file__))
+    p = subprocess.run([a.darkcap, "--", "--dump-config"], capture_output=True, text=True)
+    if p.returncode != 0:
+        fail("--dump-config: exit %d" % p.returncode)
+        return
+    keys = re.findall(r"^#? ?([a-z_]+) = ", p.stdout, re.M)
+    doc = open(os.path.join(here, "..", "..", "docs", "CONFIG.md")).read()
+    for k in keys:
+        if "| `%s` |" % k not in doc:
+            fail("key %s is not documented in docs/CONFIG.md" % k)
+    example = open(os.path.join(here, "..", "..", "docs", "darkcap.conf.example")).read()
+    dump = re.sub(r"(drivers_cfg_dir = ).*", r"\1", p.stdout)
+    if re.sub(r"(drivers_cfg_dir = ).*", r"\1", example) != dump:
+        fail("docs/darkcap.conf.example differs from darkcap -- --dump-config (regenerate it)")
+    if len(keys) < 15:
+        fail("only %d keys found in --dump-config" % len(keys))
+    print("config: %d keys documented" % len(keys))
+
+
 def expect_error(a, label, eal_args, opts, must, pre_eal):
     rc, so, err = run_darkcap(a, eal_args, opts, timeout=60)
     lines = [l for l in err.splitlines() if l.strip()]
