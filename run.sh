@@ -15,7 +15,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 cd "$here"
 
 PKGS=(meson ninja-build pkg-config gcc python3 dpdk dpdk-dev libdpdk-dev
-      libhyperscan-dev libjemalloc-dev libpcap-dev)
+      libhyperscan-dev libjemalloc-dev libpcap-dev zlib1g-dev)
 
 say() { printf '==> %s\n' "$*" >&2; }
 

@@ -17,71 +17,192 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <zlib.h>
+
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_lcore.h>
 #include <rte_ring.h>
+#include <rte_ring_peek.h>
 
 #include "darkcap.h"
 #include "dc_err.h"
 #include "dc_log.h"
 #include "dc_mem.h"
+#include "dc_cmap.h"
+#include "dc_hll.h"
 #include "dc_sbuf.h"
 
 /* Longest run of empty intervals written as zero records (about 7 days at
  * 60 s); a longer hole (a clock jump in a capture) is logged instead. */
 #define DC_MAX_ZERO_RUN 10080
 
+/* One open interval: the merged counters and the merged tables. */
+struct pend {
+	struct dc_counters *c;
+	struct dc_cmap src;         /* struct dc_src_slot */
+	struct dc_cmap dst;         /* struct dc_dst_slot */
+	struct dc_cmap flow;        /* struct dc_flow_slot */
+	uint64_t start;
+	uint64_t tables_end;        /* end of what the tables cover (0: no set yet) */
+	uint64_t full[DC_TFULL__MAX];
+	uint32_t nsets;
+	bool has_counters;
+};
+
+/* Distinct sources of one UTC day: exact sets up to day_exact_max, and
+ * HyperLogLog sketches all along. Index 0 = all, 1..3 = mirai, zmap, masscan. */
+#define DAY_KINDS 4
+struct day {
+	uint64_t day;               /* Unix day number (start / 86400); UINT64_MAX = none */
+	struct dc_cmap set[DAY_KINDS];
+	struct dc_hll hll[DAY_KINDS];
+	bool estimated[DAY_KINDS];
+};
+
 struct ctl {
 	struct dc_engine *eng;
 	int fd;
-	struct dc_counters **pend;  /* open intervals, sorted by start */
+	struct pend **pend;         /* open intervals, sorted by start */
 	unsigned npend;
-	struct dc_counters *spare;  /* reused aggregates */
+	struct pend *spare;         /* a reused entry, maps kept */
 	struct dc_counters *zero;
 	struct dc_counters *total;  /* everything since start */
 	uint64_t next_start;        /* start the next record must have; 0 = none yet */
 	uint64_t records;
+	uint64_t tables_stalled;    /* records whose tables were covered by an earlier record */
+	struct day day;
 	struct dc_sbuf sb;
+	const struct dc_src_slot **top; /* scratch for the top sources */
+	uint64_t top_cap;
 };
 
-static struct dc_counters *
-agg_new(struct ctl *c)
-{
-	struct dc_counters *a = c->spare;
+static const char *const day_kind_keys[DAY_KINDS] = {
+	"unique_sources", "mirai_unique_sources", "zmap_unique_sources", "masscan_unique_sources",
+};
 
-	if (a) {
+static struct pend *
+pend_new(struct ctl *c, uint64_t start)
+{
+	struct pend *p = c->spare;
+	uint64_t seed = c->eng->hash_seed ^ 0xC0FFEE;
+
+	if (p) {
 		c->spare = NULL;
 	} else {
-		a = dc_malloc(sizeof(*a));
+		p = dc_calloc(1, sizeof(*p));
+		p->c = dc_malloc(sizeof(*p->c));
+		dc_cmap_init(&p->src, sizeof(struct dc_addr_key), DC_SRC_SLOT, seed);
+		dc_cmap_init(&p->dst, sizeof(struct dc_addr_key), DC_DST_SLOT, seed);
+		dc_cmap_init(&p->flow, sizeof(struct dc_flow_key), DC_FLOW_SLOT, seed);
 	}
-	memset(a, 0, sizeof(*a));
-	return a;
+	memset(p->c, 0, sizeof(*p->c));
+	dc_cmap_clear(&p->src);
+	dc_cmap_clear(&p->dst);
+	dc_cmap_clear(&p->flow);
+	p->start = start;
+	p->tables_end = 0;
+	memset(p->full, 0, sizeof(p->full));
+	p->nsets = 0;
+	p->has_counters = false;
+	return p;
 }
 
 static void
-agg_put(struct ctl *c, struct dc_counters *a)
+pend_free(struct pend *p)
+{
+	if (p == NULL)
+		return;
+	dc_cmap_free(&p->src);
+	dc_cmap_free(&p->dst);
+	dc_cmap_free(&p->flow);
+	dc_free(p->c);
+	dc_free(p);
+}
+
+static void
+pend_put(struct ctl *c, struct pend *p)
 {
 	if (c->spare == NULL)
-		c->spare = a;
+		c->spare = p;
 	else
-		dc_free(a);
+		pend_free(p);
+}
+
+/* The open interval starting at @start, created when missing. */
+static struct pend *
+pend_get(struct ctl *c, uint64_t start)
+{
+	unsigned i;
+
+	for (i = 0; i < c->npend && c->pend[i]->start < start; i++)
+		;
+	if (i == c->npend || c->pend[i]->start != start) {
+		memmove(&c->pend[i + 1], &c->pend[i], (c->npend - i) * sizeof(c->pend[0]));
+		c->pend[i] = pend_new(c, start);
+		c->npend++;
+	}
+	return c->pend[i];
 }
 
 /* Merge one worker block into the open interval with the same start. */
 static void
 ctl_merge(struct ctl *c, const struct dc_counters *blk)
 {
-	unsigned i;
+	struct pend *p = pend_get(c, blk->start);
 
-	for (i = 0; i < c->npend && c->pend[i]->start < blk->start; i++)
-		;
-	if (i == c->npend || c->pend[i]->start != blk->start) {
-		memmove(&c->pend[i + 1], &c->pend[i], (c->npend - i) * sizeof(c->pend[0]));
-		c->pend[i] = agg_new(c);
-		c->npend++;
+	dc_counters_merge(p->c, blk);
+	p->has_counters = true;
+}
+
+/* Merge one worker table set into the open interval where it starts. */
+static void
+ctl_merge_tables(struct ctl *c, const struct dc_tset *ts)
+{
+	struct pend *p = pend_get(c, ts->start);
+	uint64_t i, cap;
+	int is_new;
+
+	if (ts->end > p->tables_end)
+		p->tables_end = ts->end;
+	for (i = 0; i < DC_TFULL__MAX; i++)
+		p->full[i] += ts->full[i];
+	p->nsets++;
+	cap = dc_table_capacity(ts->src);
+	for (i = 0; i < cap; i++) {
+		const struct dc_src_slot *s;
+		struct dc_src_slot *d;
+
+		if (!dc_table_slot_used(ts->src, i))
+			continue;
+		s = (const struct dc_src_slot *)dc_table_slot(ts->src, i);
+		d = (struct dc_src_slot *)dc_cmap_upsert(&p->src, &s->key, &is_new);
+		dc_src_val_merge(&d->v, &s->v);
 	}
-	dc_counters_merge(c->pend[i], blk);
+	cap = dc_table_capacity(ts->dst);
+	for (i = 0; i < cap; i++) {
+		const struct dc_dst_slot *s;
+		struct dc_dst_slot *d;
+
+		if (!dc_table_slot_used(ts->dst, i))
+			continue;
+		s = (const struct dc_dst_slot *)dc_table_slot(ts->dst, i);
+		d = (struct dc_dst_slot *)dc_cmap_upsert(&p->dst, &s->key, &is_new);
+		d->packets += s->packets;
+	}
+	if (ts->flow == NULL)
+		return;
+	cap = dc_table_capacity(ts->flow);
+	for (i = 0; i < cap; i++) {
+		const struct dc_flow_slot *s;
+		struct dc_flow_slot *d;
+
+		if (!dc_table_slot_used(ts->flow, i))
+			continue;
+		s = (const struct dc_flow_slot *)dc_table_slot(ts->flow, i);
+		d = (struct dc_flow_slot *)dc_cmap_upsert(&p->flow, &s->key, &is_new);
+		d->packets += s->packets;
+	}
 }
 
 static int
@@ -102,7 +223,7 @@ write_all(int fd, const char *buf, size_t len)
 }
 
 static void
-ctl_summary(const struct dc_counters *a)
+ctl_summary(const struct dc_counters *a, uint64_t sources)
 {
 	char when[32];
 	time_t t = (time_t)a->start;
@@ -119,10 +240,10 @@ ctl_summary(const struct dc_counters *a)
 				break;
 			}
 	printf("%s UTC  %8" PRIu64 " pkts  syn %7" PRIu64 "  mirai %6" PRIu64 "  zmap %5" PRIu64
-	       "  masscan %5" PRIu64 "  v6 %5" PRIu64 "  malformed %4" PRIu64 "  top tcp:",
+	       "  masscan %5" PRIu64 "  v6 %5" PRIu64 "  malformed %4" PRIu64 "  sources %6" PRIu64 "  top tcp:",
 	       when, a->c[DC_CNT_PACKETS], a->c[DC_CNT_TCP_SYN], a->c[DC_CNT_MIRAI],
 	       a->c[DC_CNT_ZMAP], a->c[DC_CNT_MASSCAN], a->c[DC_CNT_IPV6],
-	       a->c[DC_CNT_MALFORMED]);
+	       a->c[DC_CNT_MALFORMED], sources);
 	for (k = 0; k < 3; k++)
 		if (a->tcp_dport[best[k]])
 			printf(" %u(%" PRIu64 ")", best[k], a->tcp_dport[best[k]]);
@@ -131,29 +252,240 @@ ctl_summary(const struct dc_counters *a)
 }
 
 static int
-ctl_write(struct ctl *c, const struct dc_counters *a)
+src_order(const void *pa, const void *pb)
+{
+	const struct dc_src_slot *a = *(const struct dc_src_slot *const *)pa;
+	const struct dc_src_slot *b = *(const struct dc_src_slot *const *)pb;
+
+	if (a->v.packets != b->v.packets)
+		return a->v.packets > b->v.packets ? -1 : 1;
+	if (a->v.bytes != b->v.bytes)
+		return a->v.bytes > b->v.bytes ? -1 : 1;
+	if (a->key.family != b->key.family)
+		return a->key.family < b->key.family ? -1 : 1;
+	return memcmp(a->key.addr, b->key.addr, 16);
+}
+
+static void
+json_top_sources(struct ctl *c, const struct pend *p)
+{
+	const struct dc_table *t = p->src.t;
+	uint64_t n = 0, i, cap, lim = c->eng->cfg.top_sources;
+	char addr[64];
+
+	dc_sbuf_add(&c->sb, ",\"top_sources\":[", 16);
+	if (t == NULL || lim == 0) {
+		dc_sbuf_add(&c->sb, "]", 1);
+		return;
+	}
+	if (c->top_cap < t->used) {
+		c->top_cap = t->used;
+		c->top = dc_realloc(c->top, c->top_cap * sizeof(c->top[0]));
+	}
+	cap = dc_table_capacity(t);
+	for (i = 0; i < cap; i++)
+		if (dc_table_slot_used(t, i))
+			c->top[n++] = (const struct dc_src_slot *)dc_table_slot(t, i);
+	qsort(c->top, n, sizeof(c->top[0]), src_order);
+	for (i = 0; i < n && i < lim; i++) {
+		const struct dc_src_slot *s = c->top[i];
+
+		dc_addr_format(&s->key, addr, sizeof(addr));
+		dc_sbuf_printf(&c->sb, "%s{\"addr\":\"%s\",\"packets\":%" PRIu64 ",\"bytes\":%" PRIu64
+			       ",\"mirai\":%u,\"zmap\":%u,\"masscan\":%u,\"dst_ports\":%u,\"dst_ports_more\":%s}",
+			       i ? "," : "", addr, s->v.packets, s->v.bytes, s->v.mirai, s->v.zmap,
+			       s->v.masscan, s->v.nports, s->v.more ? "true" : "false");
+	}
+	dc_sbuf_add(&c->sb, "]", 1);
+}
+
+/* Add an interval's sources to the day's distinct sets and sketches. */
+static void
+day_add(struct ctl *c, const struct pend *p)
+{
+	const struct dc_table *t = p->src.t;
+	uint64_t i, cap;
+	int is_new;
+
+	if (t == NULL)
+		return;
+	cap = dc_table_capacity(t);
+	for (i = 0; i < cap; i++) {
+		const struct dc_src_slot *s;
+		uint64_t h;
+		bool kind[DAY_KINDS];
+
+		if (!dc_table_slot_used(t, i))
+			continue;
+		s = (const struct dc_src_slot *)dc_table_slot(t, i);
+		h = dc_hll_mix(dc_table_crc64(&s->key, sizeof(s->key), 0x243F6A88u, 0x85A308D3u));
+		kind[0] = true;
+		kind[1] = s->v.mirai != 0;
+		kind[2] = s->v.zmap != 0;
+		kind[3] = s->v.masscan != 0;
+		for (unsigned k = 0; k < DAY_KINDS; k++) {
+			if (!kind[k])
+				continue;
+			dc_hll_add(&c->day.hll[k], h);
+			if (c->day.estimated[k])
+				continue;
+			dc_cmap_upsert(&c->day.set[k], &s->key, &is_new);
+			if (dc_cmap_count(&c->day.set[k]) > c->eng->cfg.day_exact_max) {
+				/* Past the memory bound: the sketch alone from here on. */
+				c->day.estimated[k] = true;
+				dc_cmap_free(&c->day.set[k]);
+			}
+		}
+	}
+}
+
+/* Append the day's object and start a new day. */
+static void
+day_close(struct ctl *c, bool partial)
+{
+	struct day *d = &c->day;
+	time_t t = (time_t)(d->day * 86400);
+	bool est = false;
+	struct tm tm;
+	char date[16];
+
+	gmtime_r(&t, &tm);
+	strftime(date, sizeof(date), "%Y-%m-%d", &tm);
+	dc_sbuf_printf(&c->sb, ",\"day\":{\"date\":\"%s\"", date);
+	for (unsigned k = 0; k < DAY_KINDS; k++) {
+		uint64_t v = d->estimated[k] ? dc_hll_estimate(&d->hll[k]) : dc_cmap_count(&d->set[k]);
+
+		est |= d->estimated[k];
+		dc_sbuf_printf(&c->sb, ",\"%s\":%" PRIu64, day_kind_keys[k], v);
+	}
+	dc_sbuf_printf(&c->sb, ",\"estimated\":%s%s}", est ? "true" : "false",
+		       partial ? ",\"partial\":true" : "");
+	for (unsigned k = 0; k < DAY_KINDS; k++) {
+		dc_cmap_clear(&d->set[k]);
+		dc_hll_reset(&d->hll[k]);
+		d->estimated[k] = false;
+	}
+	d->day = UINT64_MAX;
+}
+
+/* Write one gzip CSV file atomically (temporary name, then rename). */
+static int
+records_write(struct ctl *c, const struct pend *p, bool flows)
+{
+	const struct dc_cmap *m = flows ? &p->flow : &p->src;
+	const char *dir = c->eng->cfg.records_dir;
+	char path[4096], tmp[4200], stamp[32], a[64], b[64];
+	time_t t = (time_t)p->start;
+	uint64_t i, cap;
+	struct tm tm;
+	gzFile gz;
+
+	gmtime_r(&t, &tm);
+	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
+	snprintf(path, sizeof(path), "%s/%s.%s.csv.gz", dir, stamp, flows ? "flowtuples" : "sources");
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	gz = gzopen(tmp, "wb1");
+	if (gz == NULL)
+		return dc_err(errno ? errno : EIO, "records_dir %s: cannot create %s: %s", dir, tmp,
+			      strerror(errno));
+	if (flows)
+		gzprintf(gz, "src,dst,sport,dport,proto,ttl,tcp_flags,ip_len,packets\n");
+	else
+		gzprintf(gz, "addr,packets,bytes,first_seen,last_seen,mirai,zmap,masscan,tcp,udp,icmp,other,dst_ports,dst_ports_more\n");
+	cap = m->t ? dc_table_capacity(m->t) : 0;
+	for (i = 0; i < cap; i++) {
+		if (!dc_table_slot_used(m->t, i))
+			continue;
+		if (flows) {
+			const struct dc_flow_slot *f = (const struct dc_flow_slot *)dc_table_slot(m->t, i);
+			struct dc_addr_key k = {.family = f->key.family};
+
+			memcpy(k.addr, f->key.src, 16);
+			dc_addr_format(&k, a, sizeof(a));
+			memcpy(k.addr, f->key.dst, 16);
+			dc_addr_format(&k, b, sizeof(b));
+			gzprintf(gz, "%s,%s,%u,%u,%u,%u,%u,%u,%" PRIu64 "\n", a, b, f->key.sport,
+				 f->key.dport, f->key.proto, f->key.ttl, f->key.tcp_flags, f->key.ip_len,
+				 f->packets);
+		} else {
+			const struct dc_src_slot *s = (const struct dc_src_slot *)dc_table_slot(m->t, i);
+
+			dc_addr_format(&s->key, a, sizeof(a));
+			gzprintf(gz, "%s,%" PRIu64 ",%" PRIu64 ",%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u\n", a,
+				 s->v.packets, s->v.bytes, s->v.first, s->v.last, s->v.mirai, s->v.zmap,
+				 s->v.masscan, s->v.tcp, s->v.udp, s->v.icmp, s->v.other, s->v.nports,
+				 s->v.more);
+		}
+	}
+	if (gzclose(gz) != Z_OK)
+		return dc_err(EIO, "records_dir %s: write to %s failed", dir, tmp);
+	if (rename(tmp, path) != 0)
+		return dc_err(errno, "records_dir %s: rename %s: %s", dir, tmp, strerror(errno));
+	return 0;
+}
+
+/* Write one record: counters @a, tables of @p (NULL for a filled hole). */
+static int
+ctl_write(struct ctl *c, const struct dc_counters *a, const struct pend *p, bool last)
 {
 	struct dc_engine *eng = c->eng;
+	uint64_t day = a->start / 86400;
 
 	dc_sbuf_reset(&c->sb);
 	dc_sbuf_add(&c->sb, "{", 1);
 	dc_counters_json(a, &c->sb);
+	dc_sbuf_printf(&c->sb, ",\"unique_sources\":%" PRIu64 ",\"unique_destinations\":%" PRIu64,
+		       p ? dc_cmap_count(&p->src) : 0, p ? dc_cmap_count(&p->dst) : 0);
+	if (eng->cfg.flowtuples_max)
+		dc_sbuf_printf(&c->sb, ",\"unique_flowtuples\":%" PRIu64, p ? dc_cmap_count(&p->flow) : 0);
+	if (p && p->tables_end && p->tables_end != a->end)
+		dc_sbuf_printf(&c->sb, ",\"tables_end\":%" PRIu64, p->tables_end);
+	dc_sbuf_printf(&c->sb, ",\"table_full\":{\"sources\":%" PRIu64 ",\"destinations\":%" PRIu64
+		       ",\"flowtuples\":%" PRIu64 "}",
+		       p ? p->full[DC_TFULL_SRC] : 0, p ? p->full[DC_TFULL_DST] : 0,
+		       p ? p->full[DC_TFULL_FLOW] : 0);
+	if (p)
+		json_top_sources(c, p);
+	else
+		dc_sbuf_add(&c->sb, ",\"top_sources\":[]", 16);
 	dc_port_stats_json(eng, &c->sb);
-	dc_sbuf_printf(&c->sb, ",\"workers\":%u}\n", a->nsrc);
+	dc_sbuf_printf(&c->sb, ",\"workers\":%u", a->nsrc);
+
+	/* Distinct sources per UTC day. */
+	if (c->day.day != UINT64_MAX && c->day.day != day)
+		day_close(c, true); /* a hole skipped the day's end */
+	if (p && p->src.t && p->src.t->used) {
+		c->day.day = day;
+		day_add(c, p);
+	}
+	if (c->day.day != UINT64_MAX && (a->end % 86400 == 0 || last))
+		day_close(c, a->end % 86400 != 0);
+	dc_sbuf_add(&c->sb, "}\n", 2);
+
+	if (p && eng->cfg.records_dir && p->tables_end &&
+	    (records_write(c, p, false) != 0 ||
+	     (eng->cfg.flowtuples_max && records_write(c, p, true) != 0)))
+		return -1;
 	if (write_all(c->fd, c->sb.buf, c->sb.len) != 0)
 		return dc_err(errno, "%s: write failed: %s", eng->cfg.output, strerror(errno));
 	c->records++;
 	if (eng->cfg.summary == DC_ON)
-		ctl_summary(a);
+		ctl_summary(a, p ? dc_cmap_count(&p->src) : 0);
 	return 0;
 }
 
-/* Write the record of @a, preceded by zero records for any hole before it. */
+/* Write the record of @p, preceded by zero records for any hole before it. */
 static int
-ctl_emit(struct ctl *c, struct dc_counters *a)
+ctl_emit(struct ctl *c, struct pend *p, bool last)
 {
 	uint64_t iv = c->eng->cfg.interval;
+	struct dc_counters *a = p->c;
 
+	if (!p->has_counters) {
+		/* Tables only (their counters were in an extended block). */
+		a->start = p->start;
+		a->end = p->start + iv;
+	}
 	if (c->next_start && a->start > c->next_start) {
 		uint64_t holes = (a->start - c->next_start) / iv;
 
@@ -163,12 +495,12 @@ ctl_emit(struct ctl *c, struct dc_counters *a)
 		} else {
 			for (uint64_t s = c->next_start; s < a->start; s += iv) {
 				dc_counters_reset(c->zero, s, s + iv);
-				if (ctl_write(c, c->zero) != 0)
+				if (ctl_write(c, c->zero, NULL, false) != 0)
 					return -1;
 			}
 		}
 	}
-	if (ctl_write(c, a) != 0)
+	if (ctl_write(c, a, p, last) != 0)
 		return -1;
 	dc_counters_merge(c->total, a);
 	if (a->end > c->next_start)
@@ -179,26 +511,56 @@ ctl_emit(struct ctl *c, struct dc_counters *a)
 /* One pass: drain the workers' rings, write every interval all workers
  * have passed. Returns the number of blocks taken, or -1 on a write error. */
 static int
-ctl_pass(struct ctl *c)
+ctl_pass(struct ctl *c, bool final)
 {
 	struct dc_engine *eng = c->eng;
 	uint64_t minwm = UINT64_MAX, wm[RTE_MAX_LCORE];
 	unsigned i, taken = 0;
 	struct dc_counters *blk;
+	struct dc_tset *ts;
 
-	/* Watermarks first: every block before a watermark is then in its ring. */
+	/* Watermarks first: every block and table set before a watermark is
+	 * then in its ring. */
 	for (i = 0; i < eng->nb_workers; i++) {
+		uint64_t tw = __atomic_load_n(&eng->workers[i]->twatermark, __ATOMIC_ACQUIRE);
+
 		wm[i] = __atomic_load_n(&eng->workers[i]->watermark, __ATOMIC_ACQUIRE);
 		if (wm[i] < minwm)
 			minwm = wm[i];
+		if (tw < minwm)
+			minwm = tw;
 	}
 	for (i = 0; i < eng->nb_workers; i++) {
 		struct dc_worker *w = eng->workers[i];
 
-		/* Too many open intervals: only the slowest workers may add. */
-		if (c->npend >= eng->cfg.max_pending && wm[i] > minwm)
-			continue;
-		while (rte_ring_sc_dequeue(w->full, (void **)&blk) == 0) {
+		/* Table sets are always taken: a worker waits for them. */
+		while (rte_ring_sc_dequeue(w->tfull, (void **)&ts) == 0) {
+			ctl_merge_tables(c, ts);
+			dc_table_clear(ts->src);
+			dc_table_clear(ts->dst);
+			if (ts->flow)
+				dc_table_clear(ts->flow);
+			memset(ts->full, 0, sizeof(ts->full));
+			ts->ip_packets = 0;
+			ts->flags = 0;
+			rte_ring_sp_enqueue(w->tfree, ts);
+			taken++;
+			if (eng->cfg.ctl_delay_ms)
+				rte_delay_us_sleep(eng->cfg.ctl_delay_ms * 1000u);
+		}
+		/*
+		 * Too many open intervals: from a worker ahead of the slowest,
+		 * take only the blocks of intervals that can be written now; its
+		 * later blocks wait in its ring and hold it back.
+		 */
+		bool ahead = c->npend >= eng->cfg.max_pending && wm[i] > minwm;
+
+		while (rte_ring_dequeue_bulk_start(w->full, (void **)&blk, 1, NULL) == 1) {
+			if (ahead && blk->start >= minwm) {
+				rte_ring_dequeue_finish(w->full, 0);
+				break;
+			}
+			rte_ring_dequeue_finish(w->full, 1);
 			ctl_merge(c, blk);
 			memset(blk, 0, sizeof(*blk));
 			rte_ring_sp_enqueue(w->free, blk);
@@ -206,13 +568,13 @@ ctl_pass(struct ctl *c)
 		}
 	}
 	while (c->npend && c->pend[0]->start < minwm) {
-		struct dc_counters *a = c->pend[0];
+		struct pend *p = c->pend[0];
 
 		c->npend--;
 		memmove(&c->pend[0], &c->pend[1], c->npend * sizeof(c->pend[0]));
-		if (ctl_emit(c, a) != 0)
+		if (ctl_emit(c, p, final && c->npend == 0) != 0)
 			return -1;
-		agg_put(c, a);
+		pend_put(c, p);
 	}
 	return (int)taken;
 }
@@ -263,6 +625,9 @@ dc_control_open(struct dc_engine *eng)
 {
 	int flags = O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC;
 
+	if (eng->cfg.records_dir && access(eng->cfg.records_dir, W_OK | X_OK) != 0)
+		return dc_err(errno, "records_dir %s: not a writable directory: %s",
+			      eng->cfg.records_dir, strerror(errno));
 	if (eng->cfg.truncate == DC_ON)
 		flags |= O_TRUNC;
 	eng->out_fd = open(eng->cfg.output, flags, 0644);
@@ -280,15 +645,20 @@ dc_control_run(struct dc_engine *eng)
 	memset(&c, 0, sizeof(c));
 	c.eng = eng;
 	c.fd = eng->out_fd;
-	c.pend = dc_calloc(eng->cfg.max_pending + (size_t)eng->nb_workers * eng->cfg.blocks + 1,
+	c.pend = dc_calloc(eng->cfg.max_pending +
+				   (size_t)eng->nb_workers * (eng->cfg.blocks + eng->cfg.table_sets) + 1,
 			   sizeof(*c.pend));
 	c.zero = dc_malloc(sizeof(*c.zero));
 	c.total = dc_calloc(1, sizeof(*c.total));
+	c.day.day = UINT64_MAX;
+	for (unsigned k = 0; k < DAY_KINDS; k++)
+		dc_cmap_init(&c.day.set[k], sizeof(struct dc_addr_key), sizeof(struct dc_addr_key),
+			     eng->hash_seed ^ 0xDA7);
 
 	for (;;) {
 		bool done = workers_done(eng);
 
-		n = ctl_pass(&c);
+		n = ctl_pass(&c, done);
 		if (n < 0) {
 			ret = -1;
 			dc_quit = 2;
@@ -306,9 +676,12 @@ dc_control_run(struct dc_engine *eng)
 	eng->out_fd = -1;
 	DC_LOG(NOTICE, ctrl, "wrote %" PRIu64 " interval records to %s", c.records, eng->cfg.output);
 	for (unsigned i = 0; i < c.npend; i++)
-		dc_free(c.pend[i]);
+		pend_free(c.pend[i]);
 	dc_free(c.pend);
-	dc_free(c.spare);
+	pend_free(c.spare);
+	for (unsigned k = 0; k < DAY_KINDS; k++)
+		dc_cmap_free(&c.day.set[k]);
+	dc_free(c.top);
 	dc_free(c.zero);
 	dc_free(c.total);
 	dc_sbuf_free(&c.sb);

@@ -21,6 +21,7 @@
 
 #include "dc_config.h"
 #include "dc_counters.h"
+#include "dc_tset.h"
 
 #define DC_MAX_WORKER_QUEUES 64
 #define DC_MAX_PORTS 32
@@ -73,19 +74,26 @@ struct dc_worker {
 	unsigned drain_passes; /* bound on the stop-time drain */
 	uint64_t deadline_tsc; /* wall mode: TSC of the open interval's end */
 	struct dc_counters *cur;
+	struct dc_tset *tcur;   /* open table set */
 	struct dc_burst_ctx *ctx;
+	struct dc_tset_ctx *tctx;
 	uint8_t *linbuf;       /* headers of multi-segment frames, copied */
 	struct rte_ring *full; /* worker -> control, single producer/consumer */
 	struct rte_ring *free; /* control -> worker */
+	struct rte_ring *tfull; /* table sets, worker -> control */
+	struct rte_ring *tfree; /* table sets, control -> worker (cleared) */
 	struct dc_rxq q[DC_MAX_WORKER_QUEUES];
 	/* Worker's own statistics (written by it alone, read by control). */
 	uint64_t packets;
 	uint64_t stalls;       /* intervals extended because no block was free */
+	uint64_t tstalls;      /* table sets extended because none was free */
+	uint64_t now_sec;      /* wall clock: the current second, per poll loop */
 	uint64_t waits;        /* finite input: times it waited for a free block */
 
 	/* Published to the control core: own cache line. */
 	RTE_MARKER cacheline1 __rte_cache_aligned;
 	uint64_t watermark;    /* every interval starting before this has been handed over */
+	uint64_t twatermark;   /* same for table sets */
 	uint32_t done;         /* the worker has handed over its last block */
 } __rte_cache_aligned;
 
@@ -102,6 +110,7 @@ struct dc_engine {
 	uint64_t base_tsc;      /* wall clock: TSC and Unix ns sampled together */
 	uint64_t base_ns;
 	int out_fd;             /* the JSON Lines output, opened before launch */
+	uint64_t hash_seed;     /* table hash seed, random per run */
 };
 
 extern struct dc_engine dc_eng;
@@ -118,6 +127,7 @@ int dc_worker_main(void *arg);
  * are configured. Workers left without a queue are not launched. */
 int dc_workers_assign(struct dc_engine *eng);
 uint64_t dc_wall_ns(const struct dc_engine *eng, uint64_t tsc);
+size_t tset_bytes(const struct dc_config *cfg);
 
 /* control.c */
 int dc_control_open(struct dc_engine *eng);

@@ -21,6 +21,7 @@
 #include <rte_eal.h>
 #include <rte_ethdev.h>
 #include <rte_lcore.h>
+#include <rte_random.h>
 #include <rte_version.h>
 
 #include "darkcap.h"
@@ -169,6 +170,7 @@ engine_run(struct dc_engine *eng)
 	eng->base_tsc = rte_rdtsc();
 	eng->base_ns = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 
+	eng->hash_seed = rte_rand();
 	if (dc_fp_select(eng->cfg.fp_impl) != 0)
 		return -1;
 	if (dc_config_load_profiles(&eng->cfg) != 0)

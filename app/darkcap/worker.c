@@ -63,6 +63,32 @@ interval_of(const struct dc_worker *w, uint64_t sec)
 	return sec - sec % w->interval;
 }
 
+/* Hand the open table set over and take a cleared one, when one is back;
+ * else (live input) keep filling the open set, which then covers the new
+ * interval too. */
+static void
+worker_rotate_tables(struct dc_worker *w, uint64_t start)
+{
+	struct dc_tset *ns = NULL;
+
+	while (rte_ring_sc_dequeue(w->tfree, (void **)&ns) != 0) {
+		if (!w->finite || dc_quit > 1) {
+			w->tcur->end = start + w->interval;
+			w->tcur->flags |= DC_CNTF_EXTENDED;
+			w->tstalls++;
+			return;
+		}
+		w->waits++;
+		rte_pause();
+	}
+	/* Cannot fail: the ring holds every set of this worker. */
+	rte_ring_sp_enqueue(w->tfull, w->tcur);
+	ns->start = start;
+	ns->end = start + w->interval;
+	w->tcur = ns;
+	__atomic_store_n(&w->twatermark, start, __ATOMIC_RELEASE);
+}
+
 /* Close the open block and open the interval starting at @start. */
 static void
 worker_rotate(struct dc_worker *w, uint64_t start)
@@ -70,12 +96,14 @@ worker_rotate(struct dc_worker *w, uint64_t start)
 	struct dc_counters *nb = NULL;
 
 	if (unlikely(!w->started)) {
-		w->cur->start = start;
-		w->cur->end = start + w->interval;
+		w->cur->start = w->tcur->start = start;
+		w->cur->end = w->tcur->end = start + w->interval;
 		w->started = true;
+		__atomic_store_n(&w->twatermark, start, __ATOMIC_RELEASE);
 		__atomic_store_n(&w->watermark, start, __ATOMIC_RELEASE);
 		return;
 	}
+	worker_rotate_tables(w, start);
 	while (rte_ring_sc_dequeue(w->free, (void **)&nb) != 0) {
 		if (!w->finite || dc_quit > 1) {
 			/* Never wait on a live input: keep counting into this block. */
@@ -97,18 +125,19 @@ worker_rotate(struct dc_worker *w, uint64_t start)
 
 static inline void
 count_range(struct dc_worker *w, const uint8_t *const *frames, const uint32_t *lens,
-	    const uint32_t *caplens, unsigned from, unsigned to)
+	    const uint32_t *caplens, const uint32_t *secs, unsigned from, unsigned to)
 {
-	if (to > from)
-		dc_counters_burst(w->cur, w->ctx, frames + from, lens + from, caplens + from,
-				  to - from);
+	if (to <= from)
+		return;
+	dc_counters_burst(w->cur, w->ctx, frames + from, lens + from, caplens + from, to - from);
+	dc_tset_burst(w->tcur, w->tctx, w->ctx, frames + from, lens + from, secs + from, to - from);
 }
 
 static void
 worker_burst(struct dc_worker *w, struct rte_mbuf **pkts, unsigned n)
 {
 	const uint8_t *frames[DC_FP_BURST_MAX];
-	uint32_t lens[DC_FP_BURST_MAX], caplens[DC_FP_BURST_MAX];
+	uint32_t lens[DC_FP_BURST_MAX], caplens[DC_FP_BURST_MAX], secs[DC_FP_BURST_MAX];
 	unsigned i, from = 0, lin = 0;
 
 	for (i = 0; i < n; i++) {
@@ -132,7 +161,11 @@ worker_burst(struct dc_worker *w, struct rte_mbuf **pkts, unsigned n)
 	}
 	w->packets += n;
 	if (!w->ts_port) {
-		count_range(w, frames, lens, caplens, 0, n);
+		uint32_t now = (uint32_t)w->now_sec;
+
+		for (i = 0; i < n; i++)
+			secs[i] = now;
+		count_range(w, frames, lens, caplens, secs, 0, n);
 		return;
 	}
 	/* Port clock: split the burst where packets cross into a later interval. */
@@ -140,21 +173,29 @@ worker_burst(struct dc_worker *w, struct rte_mbuf **pkts, unsigned n)
 		const struct rte_mbuf *m = pkts[i];
 		uint64_t sec;
 
-		if (unlikely(!(m->ol_flags & w->ts_dynflag)))
-			continue; /* no timestamp: belongs to the open interval */
+		if (unlikely(!(m->ol_flags & w->ts_dynflag))) {
+			/* No timestamp: belongs to the open interval. */
+			secs[i] = (uint32_t)w->cur->start;
+			continue;
+		}
 		sec = *RTE_MBUF_DYNFIELD(m, w->ts_dynfield, const uint64_t *) / w->ts_div;
+		secs[i] = (uint32_t)sec;
 		if (unlikely(sec >= w->cur->end)) {
-			count_range(w, frames, lens, caplens, from, i);
+			count_range(w, frames, lens, caplens, secs, from, i);
 			from = i;
-			worker_rotate(w, interval_of(w, sec));
+			worker_rotate(w, sec - sec % w->interval);
 		} else if (unlikely(sec < w->cur->start)) {
 			w->cur->c[DC_CNT_LATE]++;
 		}
 	}
-	count_range(w, frames, lens, caplens, from, n);
+	count_range(w, frames, lens, caplens, secs, from, n);
 }
 
-/* Wall clock: open the interval that holds now, if the open one has ended. */
+/*
+ * Wall clock, once per poll loop: a TSC compare. At least once a second
+ * (and at each interval end) refresh the current second, used as the time
+ * of the packets, and open the interval that holds it if the open one ended.
+ */
 static inline void
 worker_wall_tick(struct dc_worker *w, uint64_t tsc)
 {
@@ -163,8 +204,10 @@ worker_wall_tick(struct dc_worker *w, uint64_t tsc)
 	if (likely(tsc < w->deadline_tsc))
 		return;
 	sec = dc_wall_ns(&dc_eng, tsc) / 1000000000ull;
-	worker_rotate(w, interval_of(w, sec));
-	w->deadline_tsc = tsc_at(&dc_eng, w->cur->end);
+	w->now_sec = sec;
+	if (!w->started || sec >= w->cur->end)
+		worker_rotate(w, interval_of(w, sec));
+	w->deadline_tsc = RTE_MIN(tsc_at(&dc_eng, w->cur->end), tsc + dc_eng.tsc_hz);
 }
 
 /* Poll every queue once; return the number of queues still active. */
@@ -240,17 +283,59 @@ dc_worker_main(void *arg)
 		if (!w->started) { /* packets without timestamps only */
 			uint64_t sec = dc_wall_ns(&dc_eng, rte_rdtsc()) / 1000000000ull;
 
-			w->cur->start = interval_of(w, sec);
-			w->cur->end = w->cur->start + w->interval;
+			w->cur->start = w->tcur->start = interval_of(w, sec);
+			w->cur->end = w->tcur->end = w->cur->start + w->interval;
 		}
+		rte_ring_sp_enqueue(w->tfull, w->tcur);
 		rte_ring_sp_enqueue(w->full, w->cur);
 		w->cur = NULL;
+		w->tcur = NULL;
 	}
+	__atomic_store_n(&w->twatermark, UINT64_MAX, __ATOMIC_RELEASE);
 	__atomic_store_n(&w->watermark, UINT64_MAX, __ATOMIC_RELEASE);
 	__atomic_store_n(&w->done, 1, __ATOMIC_RELEASE);
-	DC_LOG(INFO, worker, "worker %u: %lu packets, %lu stalls, %lu waits", w->id,
-	       (unsigned long)w->packets, (unsigned long)w->stalls, (unsigned long)w->waits);
+	DC_LOG(INFO, worker, "worker %u: %lu packets, %lu counter stalls, %lu table stalls, %lu waits",
+	       w->id, (unsigned long)w->packets, (unsigned long)w->stalls,
+	       (unsigned long)w->tstalls, (unsigned long)w->waits);
 	return 0;
+}
+
+size_t
+tset_bytes(const struct dc_config *cfg)
+{
+	size_t n = dc_table_mem_size(dc_table_groups_for(cfg->sources_max), DC_SRC_SLOT) +
+		   dc_table_mem_size(dc_table_groups_for(cfg->destinations_max), DC_DST_SLOT);
+
+	if (cfg->flowtuples_max)
+		n += dc_table_mem_size(dc_table_groups_for(cfg->flowtuples_max), DC_FLOW_SLOT);
+	return n;
+}
+
+static struct dc_table *
+table_create(uint64_t max, uint32_t key_len, uint32_t slot, unsigned sock)
+{
+	size_t sz = dc_table_mem_size(dc_table_groups_for(max), slot);
+	void *mem = rte_malloc_socket("dc_table", sz, RTE_CACHE_LINE_SIZE, (int)sock);
+
+	if (mem == NULL)
+		return NULL;
+	return dc_table_init(mem, max, key_len, slot, dc_eng.hash_seed);
+}
+
+static struct dc_tset *
+tset_create(struct dc_engine *eng, unsigned sock)
+{
+	struct dc_tset *ts = rte_zmalloc_socket("dc_tset", sizeof(*ts), RTE_CACHE_LINE_SIZE, (int)sock);
+
+	if (ts == NULL)
+		return NULL;
+	ts->src = table_create(eng->cfg.sources_max, sizeof(struct dc_addr_key), DC_SRC_SLOT, sock);
+	ts->dst = table_create(eng->cfg.destinations_max, sizeof(struct dc_addr_key), DC_DST_SLOT, sock);
+	if (eng->cfg.flowtuples_max)
+		ts->flow = table_create(eng->cfg.flowtuples_max, sizeof(struct dc_flow_key), DC_FLOW_SLOT, sock);
+	if (ts->src == NULL || ts->dst == NULL || (eng->cfg.flowtuples_max && ts->flow == NULL))
+		return NULL;
+	return ts;
 }
 
 static struct dc_worker *
@@ -279,6 +364,26 @@ worker_create(struct dc_engine *eng, unsigned id, unsigned lcore)
 				  RING_F_SP_ENQ | RING_F_SC_DEQ);
 	if (w->ctx == NULL || w->linbuf == NULL || w->full == NULL || w->free == NULL)
 		return dc_err_ptr(ENOMEM, "worker %u: cannot allocate its rings and scratch (memory -m?)", id);
+	w->tctx = rte_zmalloc_socket("dc_tctx", sizeof(*w->tctx), RTE_CACHE_LINE_SIZE, (int)sock);
+	snprintf(name, sizeof(name), "dc_tfull_%u", id);
+	w->tfull = rte_ring_create(name, rte_align32pow2(eng->cfg.table_sets + 1), (int)sock,
+				   RING_F_SP_ENQ | RING_F_SC_DEQ);
+	snprintf(name, sizeof(name), "dc_tfree_%u", id);
+	w->tfree = rte_ring_create(name, rte_align32pow2(eng->cfg.table_sets + 1), (int)sock,
+				   RING_F_SP_ENQ | RING_F_SC_DEQ);
+	if (w->tctx == NULL || w->tfull == NULL || w->tfree == NULL)
+		return dc_err_ptr(ENOMEM, "worker %u: cannot allocate its table rings and scratch (memory -m?)", id);
+	for (b = 0; b < eng->cfg.table_sets; b++) {
+		struct dc_tset *ts = tset_create(eng, sock);
+
+		if (ts == NULL)
+			return dc_err_ptr(ENOMEM, "worker %u: cannot allocate table set %u: %zu MiB (lower sources_max, destinations_max, flowtuples_max, table_sets; or raise memory -m / hugepages)",
+					  id, b, tset_bytes(&eng->cfg) >> 20);
+		if (b == 0)
+			w->tcur = ts;
+		else
+			rte_ring_sp_enqueue(w->tfree, ts);
+	}
 	for (b = 0; b < nblk; b++) {
 		struct dc_counters *blk = rte_zmalloc_socket("dc_block", sizeof(*blk),
 							     RTE_CACHE_LINE_SIZE, (int)sock);

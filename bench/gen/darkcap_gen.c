@@ -14,11 +14,17 @@
  *   - every edge-case kind declares its expected class in edge_tab[], where
  *     the kind is chosen, and that class overrides the spec-derived truth.
  *
+ * Per-source keys (distinct sources, destinations and flowtuples, top
+ * sources, per-day distinct sources) use the addresses, ports, TTL and IP
+ * length carried in the expectation, again taken from the chosen values
+ * (an edge kind that rewrites a length field records the value it wrote).
+ *
  * Only libc and libm are used.  Same seed and options => identical bytes.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE 1
 #endif
+#include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
@@ -29,6 +35,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 
 #define PROG        "darkcap-gen"
@@ -36,6 +43,7 @@
 #define FRAME_BUF   (MAX_FRAME + 256u)
 #define MAX_FILES   64
 #define BIN_US      10000000ull          /* 10 s weight bins */
+#define SWEEP_SHARE 0.5                /* share of scan waves that sweep many ports */
 #define US_PER_DAY  86400000000ull
 #define MAX_DAYS    3660.0
 
@@ -176,6 +184,12 @@ typedef struct {
     uint8_t l4;             /* L4_* */
     uint16_t dport;
     uint8_t syn, synack, mirai, zmap, masscan;
+    /* identity of an IP packet (CAT_V4/CAT_V6): outer header as written */
+    uint8_t src[16], dst[16];   /* IPv4: the first 4 bytes */
+    uint16_t sport;             /* with l4 L4_TCP / L4_UDP */
+    uint8_t ttl;                /* IPv4 TTL / IPv6 hop limit */
+    uint8_t tflags;             /* with l4 L4_TCP */
+    uint32_t iplen;             /* IPv4 total length / IPv6 payload length + 40 */
 } expect_t;
 
 /* ------------------------------------------------------------------------ */
@@ -213,7 +227,7 @@ typedef struct {
     int csum, csum_off;         /* how to checksum the upper layer */
     /* summary of the upper-layer header as chosen (not re-read from bytes) */
     int l4kind;
-    uint16_t dport;
+    uint16_t sport, dport;
     uint8_t tflags;
     uint32_t seq;
     size_t l4len;               /* keep l4len/l4 last: reset stops here */
@@ -383,7 +397,7 @@ static void l4_tcp(spec_t *sp, uint16_t sport, uint16_t dport, uint32_t seq, uin
     sp->l4len = 20 + (size_t)optlen + paylen;
     sp->next = 6;
     sp->csum = CS_PSEUDO; sp->csum_off = 16;
-    sp->l4kind = L4K_TCP; sp->dport = dport; sp->tflags = flags; sp->seq = seq;
+    sp->l4kind = L4K_TCP; sp->sport = sport; sp->dport = dport; sp->tflags = flags; sp->seq = seq;
 }
 
 static void l4_udp(spec_t *sp, uint16_t sport, uint16_t dport, const uint8_t *pay, size_t paylen)
@@ -397,7 +411,7 @@ static void l4_udp(spec_t *sp, uint16_t sport, uint16_t dport, const uint8_t *pa
     sp->l4len = 8 + paylen;
     sp->next = 17;
     sp->csum = CS_PSEUDO; sp->csum_off = 6;
-    sp->l4kind = L4K_UDP; sp->dport = dport; sp->tflags = 0; sp->seq = 0;
+    sp->l4kind = L4K_UDP; sp->sport = sport; sp->dport = dport; sp->tflags = 0; sp->seq = 0;
 }
 
 static void l4_icmp(spec_t *sp, uint8_t type, uint8_t code, uint32_t rest, const uint8_t *pay, size_t paylen)
@@ -409,7 +423,7 @@ static void l4_icmp(spec_t *sp, uint8_t type, uint8_t code, uint32_t rest, const
     sp->l4len = 8 + paylen;
     sp->next = sp->ver == 4 ? 1 : 58;
     sp->csum = sp->ver == 4 ? CS_PLAIN : CS_PSEUDO; sp->csum_off = 2;
-    sp->l4kind = L4K_RAW; sp->dport = 0; sp->tflags = 0; sp->seq = 0;
+    sp->l4kind = L4K_RAW; sp->sport = 0; sp->dport = 0; sp->tflags = 0; sp->seq = 0;
 }
 
 static void l4_raw(spec_t *sp, uint8_t proto, const uint8_t *pay, size_t paylen)
@@ -419,7 +433,7 @@ static void l4_raw(spec_t *sp, uint8_t proto, const uint8_t *pay, size_t paylen)
     sp->l4len = paylen;
     sp->next = proto;
     sp->csum = CS_NONE; sp->csum_off = 0;
-    sp->l4kind = L4K_RAW; sp->dport = 0; sp->tflags = 0; sp->seq = 0;
+    sp->l4kind = L4K_RAW; sp->sport = 0; sp->dport = 0; sp->tflags = 0; sp->seq = 0;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -442,10 +456,19 @@ static void truth_from_spec(expect_t *e, const spec_t *sp)
         e->cat = CAT_V4;
         proto = sp->next;
         nonfirst = (sp->fragword & 0x1fff) != 0;
+        put32(e->src, sp->s4);
+        put32(e->dst, sp->d4);
+        e->ttl = sp->ttl;
+        e->iplen = 20 + (uint32_t)sp->optlen + (uint32_t)sp->l4len;
     } else {
         CHECK(sp->ver == 6);
         e->cat = CAT_V6;
         proto = sp->next;
+        memcpy(e->src, sp->s6, 16);
+        memcpy(e->dst, sp->d6, 16);
+        e->ttl = sp->hlim;
+        e->iplen = 40 + (uint32_t)sp->l4len;
+        for (int i = 0; i < sp->next_ext; i++) e->iplen += sp->ext[i].len;
         for (int i = 0; i < sp->next_ext; i++) {
             const ext_t *x = &sp->ext[i];
             CHECK(x->type == 0 || x->type == 43 || x->type == 44 || x->type == 60);
@@ -464,7 +487,9 @@ static void truth_from_spec(expect_t *e, const spec_t *sp)
     if (proto == 6) {
         CHECK(sp->l4kind == L4K_TCP && sp->l4len >= 20);
         e->l4 = L4_TCP;
+        e->sport = sp->sport;
         e->dport = sp->dport;
+        e->tflags = sp->tflags;
         truth_tcp_flags(e, sp->tflags);
         if (sp->ver == 4 && e->syn) {
             uint32_t dst = sp->d4, seq = sp->seq;
@@ -476,6 +501,7 @@ static void truth_from_spec(expect_t *e, const spec_t *sp)
     } else if (proto == 17) {
         CHECK(sp->l4kind == L4K_UDP && sp->l4len >= 8);
         e->l4 = L4_UDP;
+        e->sport = sp->sport;
         e->dport = sp->dport;
     } else {
         CHECK(sp->l4kind == L4K_RAW);
@@ -532,6 +558,7 @@ static uint16_t port_from(rng_t *r, uint32_t v)
 typedef struct {
     uint64_t seed_src;
     uint32_t nsrc, nsrc6;
+    bool uniform;               /* --many-sources: every index equally likely */
 } srcpool_t;
 
 static void src_get(const srcpool_t *pool, uint32_t idx, src_t *s)
@@ -626,11 +653,15 @@ static void truth_apply_class(expect_t *e, int cls, int stop_proto)
     case X_L4TRUNC_PROTO: {
         CHECK(e->cat == CAT_V4 || e->cat == CAT_V6);
         CHECK(!e->frag);
-        uint8_t cat = e->cat, proto = e->proto;
+        expect_t k = *e;                /* the IP header stays as built */
         memset(e, 0, sizeof(*e));
-        e->cat = cat;
-        e->proto = cls == X_L4TRUNC_PROTO ? (uint8_t)stop_proto : proto;
+        e->cat = k.cat;
+        e->proto = cls == X_L4TRUNC_PROTO ? (uint8_t)stop_proto : k.proto;
         e->l4 = L4_TRUNC;
+        memcpy(e->src, k.src, 16);
+        memcpy(e->dst, k.dst, 16);
+        e->ttl = k.ttl;
+        e->iplen = k.iplen;
         break;
     }
     default:
@@ -685,6 +716,10 @@ static void choose_l2(gen_t *g, bool allow_vlan)
 
 static void pick_src(gen_t *g, src_t *s)
 {
+    if (g->pool.uniform) {
+        src_get(&g->pool, rbelow(&g->r, g->pool.nsrc), s);
+        return;
+    }
     double u = r01(&g->r);
     uint32_t idx = (uint32_t)((double)g->pool.nsrc * u * u * u);
     if (idx >= g->pool.nsrc) idx = g->pool.nsrc - 1;
@@ -693,6 +728,10 @@ static void pick_src(gen_t *g, src_t *s)
 
 static void pick_src6(gen_t *g, src_t *s)
 {
+    if (g->pool.uniform) {
+        src_get(&g->pool, rbelow(&g->r, g->pool.nsrc6), s);
+        return;
+    }
     double u = r01(&g->r);
     uint32_t idx = (uint32_t)((double)g->pool.nsrc6 * u * u);
     if (idx >= g->pool.nsrc6) idx = g->pool.nsrc6 - 1;
@@ -1211,7 +1250,8 @@ static void fill_v6(gen_t *g, const src_t *s, int ext, int upper, int tiny)
 /* packet generation: normal categories                                      */
 
 /* Shares of all frames: edge cases EDGE_SHARE first (unless --no-edge); the
- * rest is a scan-wave SYN while a wave runs, else one of these categories
+ * rest is a scan-wave SYN while a wave runs (one port per wave, or for a
+ * sweeping wave a popular-or-random port per packet), else one of these categories
  * (weights in 1/10000 of the non-edge traffic). */
 #define EDGE_SHARE 0.03
 enum { C_SYN, C_BACK, C_UDP, C_ICMP, C_V6, C_OTHER, C_FRAG4 };
@@ -1317,6 +1357,7 @@ static void gen_edge(gen_t *g, frame_t *fr, expect_t *ex, const src_t *s)
     rng_t *r = &g->r;
     int kind = next_edge_kind(g);
     int stop_proto = -1;
+    int64_t iplen = -1;             /* IP length field value written here, if rewritten */
     g->kind_count[kind]++;
     uint8_t *b = fr->b;
     memset(ex, 0, sizeof(*ex));
@@ -1458,8 +1499,9 @@ static void gen_edge(gen_t *g, frame_t *fr, expect_t *ex, const src_t *s)
         break;
     case E_TCP_BEYOND_TOTLEN: {
         make_base(g, fr, ex, B_V4_TCP, s);
-        uint32_t hl = (uint32_t)(b[fr->l3] & 0x0f) * 4;
-        put16(b + fr->l3 + 2, hl + rbelow(r, 20));
+        uint32_t hl = 20 + (uint32_t)g->sp.optlen;
+        iplen = hl + rbelow(r, 20);
+        put16(b + fr->l3 + 2, (uint32_t)iplen);
         v4_hdr_csum(b + fr->l3);
         if (fr->len < 60 && rchance(r, 0.5)) { memset(b + fr->len, 0, 60 - fr->len); fr->len = fr->wire = 60; }
         break;
@@ -1467,20 +1509,26 @@ static void gen_edge(gen_t *g, frame_t *fr, expect_t *ex, const src_t *s)
     case E_UDP_BEYOND_LEN:
         if (rchance(r, 0.6)) {
             make_base(g, fr, ex, B_V4_UDP, s);
-            uint32_t hl = (uint32_t)(b[fr->l3] & 0x0f) * 4;
-            put16(b + fr->l3 + 2, hl + rbelow(r, 8));
+            uint32_t hl = 20 + (uint32_t)g->sp.optlen;
+            iplen = hl + rbelow(r, 8);
+            put16(b + fr->l3 + 2, (uint32_t)iplen);
             v4_hdr_csum(b + fr->l3);
         } else {
             fill_v6(g, s, 0, 17, -1);
             build_ip(g, fr, ex);
-            put16(b + fr->l3 + 4, rbelow(r, 8));
+            uint32_t plen = rbelow(r, 8);
+            put16(b + fr->l3 + 4, plen);
+            iplen = 40 + plen;
         }
         break;
-    case E_V6_PLEN_SMALL:
+    case E_V6_PLEN_SMALL: {
         fill_v6(g, s, 0, 6, -1);
         build_ip(g, fr, ex);
-        put16(b + fr->l3 + 4, rbelow(r, 20));
+        uint32_t plen = rbelow(r, 20);
+        put16(b + fr->l3 + 4, plen);
+        iplen = 40 + plen;
         break;
+    }
     case E_V6_EXT_PAST: {
         fill_v6(g, s, 1, -1, -1);
         build_ip(g, fr, ex);
@@ -1494,7 +1542,9 @@ static void gen_edge(gen_t *g, frame_t *fr, expect_t *ex, const src_t *s)
         size_t endpos = fr->extoff[j] + rbelow(r, sp->ext[j].len);     /* IP end inside header j */
         stop_proto = sp->ext[j].type;
         if (rchance(r, 0.5)) {
-            put16(b + fr->l3 + 4, (uint32_t)(endpos - fr->l3 - 40));    /* payload length too small */
+            uint32_t plen = (uint32_t)(endpos - fr->l3 - 40);
+            put16(b + fr->l3 + 4, plen);                                   /* payload length too small */
+            iplen = 40 + plen;
         } else {
             cut(fr, endpos);                                               /* capture ends inside */
         }
@@ -1537,7 +1587,8 @@ static void gen_edge(gen_t *g, frame_t *fr, expect_t *ex, const src_t *s)
         } else {             /* IPv4 total length larger than the frame */
             make_base(g, fr, ex, B_V4_ANY, s);
             uint32_t lo = (uint32_t)(fr->len - fr->l3 + 1), hi = lo > 1508 ? lo : 1508;
-            put16(b + fr->l3 + 2, rchance(r, 0.5) ? 65535 : rrange(r, lo, hi));
+            iplen = rchance(r, 0.5) ? 65535 : rrange(r, lo, hi);
+            put16(b + fr->l3 + 2, (uint32_t)iplen);
             v4_hdr_csum(b + fr->l3);
         }
         break;
@@ -1558,6 +1609,11 @@ static void gen_edge(gen_t *g, frame_t *fr, expect_t *ex, const src_t *s)
     }
     if (fr->wire < fr->len) fr->wire = fr->len;
     truth_apply_class(ex, edge_tab[kind].cls, stop_proto);
+    if (iplen >= 0) {
+        CHECK(ex->cat == CAT_V4 || ex->cat == CAT_V6);
+        CHECK(iplen <= (ex->cat == CAT_V4 ? 65535 : 65535 + 40));
+        ex->iplen = (uint32_t)iplen;
+    }
 }
 
 /* One packet: frame + expectation + split key.  wave_port >= 0: scan wave. */
@@ -1725,6 +1781,347 @@ static void put_counts(FILE *f, cnt_t *c, uint64_t start, uint64_t end)
 }
 
 /* ------------------------------------------------------------------------ */
+/* distinct sources / destinations / flowtuples: open-addressing tables      */
+
+typedef struct {
+    uint32_t ksz, voff, esz;    /* key bytes; value offset; entry bytes */
+    uint64_t cap, n;            /* cap: a power of two */
+    uint32_t *tag;              /* per slot: 0 = empty, else hash bits | 1 */
+    uint8_t *ent;               /* per slot: key, then the value at voff */
+    uint32_t *used;             /* occupied slots in insertion order (tables that are reset) */
+    bool keep;
+} tab_t;
+
+static uint64_t hash_key(const uint8_t *k, size_t n)
+{
+    uint64_t h = n;
+    while (n >= 8) { uint64_t x; memcpy(&x, k, 8); h = mix64(h ^ x); k += 8; n -= 8; }
+    if (n) { uint64_t x = 0; memcpy(&x, k, n); h = mix64(h ^ x); }
+    return h;
+}
+
+static void tab_alloc(tab_t *t, uint64_t cap)
+{
+    CHECK(cap <= (1ull << 32));
+    t->cap = cap;
+    t->n = 0;
+    t->tag = calloc(cap, sizeof(uint32_t));
+    t->ent = malloc(cap * t->esz);
+    t->used = t->keep ? malloc(cap * sizeof(uint32_t)) : NULL;
+    if (!t->tag || !t->ent || (t->keep && !t->used)) die_io("out of memory");
+}
+
+static void tab_init(tab_t *t, uint32_t ksz, uint32_t vsz, bool keep)
+{
+    uint32_t al = vsz >= 8 ? 8 : 4;
+    memset(t, 0, sizeof(*t));
+    t->ksz = ksz;
+    t->voff = (ksz + al - 1) / al * al;
+    t->esz = (t->voff + vsz + al - 1) / al * al;
+    t->keep = keep;
+    tab_alloc(t, 1024);
+}
+
+static void tab_free(tab_t *t)
+{
+    free(t->tag);
+    free(t->ent);
+    free(t->used);
+    memset(t, 0, sizeof(*t));
+}
+
+/* copy an entry into the first free slot of its probe sequence */
+static void tab_place(tab_t *t, const uint8_t *e)
+{
+    uint64_t h = hash_key(e, t->ksz), m = t->cap - 1;
+    uint64_t i = h & m;
+    while (t->tag[i]) i = (i + 1) & m;
+    t->tag[i] = (uint32_t)(h >> 32) | 1;
+    memcpy(t->ent + i * t->esz, e, t->esz);
+    if (t->used) t->used[t->n] = (uint32_t)i;
+    t->n++;
+}
+
+static void tab_grow(tab_t *t)
+{
+    tab_t o = *t;
+    tab_alloc(t, o.cap * 2);
+    if (o.used) {
+        for (uint64_t j = 0; j < o.n; j++) tab_place(t, o.ent + (uint64_t)o.used[j] * o.esz);
+    } else {
+        for (uint64_t i = 0; i < o.cap; i++)
+            if (o.tag[i]) tab_place(t, o.ent + i * o.esz);
+    }
+    CHECK(t->n == o.n);
+    free(o.tag);
+    free(o.ent);
+    free(o.used);
+}
+
+/* entry for key (created zeroed when absent); *isnew tells which */
+static uint8_t *tab_get(tab_t *t, const uint8_t *key, bool *isnew)
+{
+    uint64_t h = hash_key(key, t->ksz), m = t->cap - 1;
+    uint32_t tg = (uint32_t)(h >> 32) | 1;
+    for (uint64_t i = h & m;; i = (i + 1) & m) {
+        uint32_t x = t->tag[i];
+        uint8_t *e = t->ent + i * t->esz;
+        if (!x) {
+            if ((t->n + 1) * 10 > t->cap * 7) {
+                tab_grow(t);
+                return tab_get(t, key, isnew);
+            }
+            t->tag[i] = tg;
+            memset(e, 0, t->esz);
+            memcpy(e, key, t->ksz);
+            if (t->used) t->used[t->n] = (uint32_t)i;
+            t->n++;
+            *isnew = true;
+            return e;
+        }
+        if (x == tg && !memcmp(e, key, t->ksz)) {
+            *isnew = false;
+            return e;
+        }
+    }
+}
+
+static void tab_reset(tab_t *t)
+{
+    CHECK(t->used);
+    for (uint64_t j = 0; j < t->n; j++) t->tag[t->used[j]] = 0;
+    t->n = 0;
+}
+
+/* one table per family: [0] IPv4, [1] IPv6 (an IPv4 and an IPv6 key never meet) */
+typedef struct { tab_t t[2]; } atab_t;
+
+static void atab_init(atab_t *a, uint32_t k4, uint32_t k6, uint32_t vsz, bool keep)
+{
+    tab_init(&a->t[0], k4, vsz, keep);
+    tab_init(&a->t[1], k6, vsz, keep);
+}
+static uint64_t atab_n(const atab_t *a) { return a->t[0].n + a->t[1].n; }
+static void atab_reset(atab_t *a) { tab_reset(&a->t[0]); tab_reset(&a->t[1]); }
+static void atab_free(atab_t *a) { tab_free(&a->t[0]); tab_free(&a->t[1]); }
+
+#define DP_CAP 8                /* dst_ports is capped here; one more port marks "more" */
+
+typedef struct {
+    uint64_t packets, bytes, fp[3];
+    uint16_t port[DP_CAP + 1];  /* distinct destination ports, the first DP_CAP + 1 seen */
+    uint8_t nport;
+} srcstat_t;
+
+typedef struct { int64_t day; uint64_t src, fp[3]; } dayrec_t;
+
+typedef struct { const srcstat_t *s; const uint8_t *addr; int v6; } topref_t;
+
+typedef struct {
+    atab_t src;                 /* interval: srcstat_t per source */
+    atab_t dst, ft;             /* interval: destinations, flowtuples */
+    atab_t dsrc;                /* UTC day: fingerprint bits per source */
+    atab_t rsrc, rdst;          /* whole run */
+    bool have_day;
+    int64_t day;
+    uint64_t dfp[3];            /* day: sources with each fingerprint */
+    dayrec_t *days;
+    size_t ndays, capdays;
+    topref_t *top;
+    size_t captop;
+} uq_t;
+
+#define FT_KEY4 20              /* src 4, dst 4, sport, dport, iplen 4, proto, ttl, flags, pad */
+#define FT_KEY6 44              /* src 16, dst 16, sport, dport, iplen 4, proto, ttl, flags, pad */
+
+static void uq_init(uq_t *u)
+{
+    memset(u, 0, sizeof(*u));
+    atab_init(&u->src, 4, 16, (uint32_t)sizeof(srcstat_t), true);
+    atab_init(&u->dst, 4, 16, 0, true);
+    atab_init(&u->ft, FT_KEY4, FT_KEY6, 0, true);
+    atab_init(&u->dsrc, 4, 16, 1, true);
+    atab_init(&u->rsrc, 4, 16, 0, false);
+    atab_init(&u->rdst, 4, 16, 0, false);
+}
+
+static void uq_free(uq_t *u)
+{
+    atab_free(&u->src);
+    atab_free(&u->dst);
+    atab_free(&u->ft);
+    atab_free(&u->dsrc);
+    atab_free(&u->rsrc);
+    atab_free(&u->rdst);
+    free(u->days);
+    free(u->top);
+    memset(u, 0, sizeof(*u));
+}
+
+static void uq_day_flush(uq_t *u)
+{
+    if (!u->have_day) return;
+    if (u->ndays == u->capdays) {
+        u->capdays = u->capdays ? 2 * u->capdays : 16;
+        u->days = realloc(u->days, u->capdays * sizeof(dayrec_t));
+        if (!u->days) die_io("out of memory");
+    }
+    dayrec_t *d = &u->days[u->ndays++];
+    d->day = u->day;
+    d->src = atab_n(&u->dsrc);
+    memcpy(d->fp, u->dfp, sizeof(d->fp));
+    atab_reset(&u->dsrc);
+    memset(u->dfp, 0, sizeof(u->dfp));
+    u->have_day = false;
+}
+
+/* account one frame (only IP packets count) seen at ts_us with captured length len */
+static void uq_add(uq_t *u, const expect_t *e, uint32_t len, uint64_t ts_us)
+{
+    if (e->cat != CAT_V4 && e->cat != CAT_V6) return;
+    int v6 = e->cat == CAT_V6;
+    size_t al = v6 ? 16 : 4;
+    bool isnew, ports = e->l4 == L4_TCP || e->l4 == L4_UDP;
+    uint8_t fp[3] = {e->mirai, e->zmap, e->masscan};
+
+    tab_t *t = &u->src.t[v6];
+    srcstat_t *s = (srcstat_t *)(tab_get(t, e->src, &isnew) + t->voff);
+    s->packets++;
+    s->bytes += len;
+    for (int i = 0; i < 3; i++) s->fp[i] += fp[i];
+    if (ports && s->nport <= DP_CAP) {
+        int j = 0;
+        while (j < s->nport && s->port[j] != e->dport) j++;
+        if (j == s->nport) s->port[s->nport++] = e->dport;
+    }
+    tab_get(&u->dst.t[v6], e->dst, &isnew);
+
+    uint8_t k[FT_KEY6];
+    memset(k, 0, sizeof(k));
+    memcpy(k, e->src, al);
+    memcpy(k + al, e->dst, al);
+    uint8_t *q = k + 2 * al;
+    put16(q, ports ? e->sport : 0);
+    put16(q + 2, ports ? e->dport : 0);
+    put32(q + 4, e->iplen);
+    q[8] = e->proto;
+    q[9] = e->ttl;
+    q[10] = e->l4 == L4_TCP ? e->tflags : 0;
+    tab_get(&u->ft.t[v6], k, &isnew);
+
+    int64_t day = (int64_t)(ts_us / US_PER_DAY);
+    if (u->have_day && day != u->day) uq_day_flush(u);
+    u->have_day = true;
+    u->day = day;
+    t = &u->dsrc.t[v6];
+    uint8_t *bits = tab_get(t, e->src, &isnew) + t->voff;
+    for (int i = 0; i < 3; i++) {
+        if (fp[i] && !(*bits & (1u << i))) {
+            *bits |= (uint8_t)(1u << i);
+            u->dfp[i]++;
+        }
+    }
+    tab_get(&u->rsrc.t[v6], e->src, &isnew);
+    tab_get(&u->rdst.t[v6], e->dst, &isnew);
+}
+
+/* packets desc, bytes desc, then address asc with every IPv4 before every IPv6 */
+static int cmp_top(const void *pa, const void *pb)
+{
+    const topref_t *a = pa, *b = pb;
+    if (a->s->packets != b->s->packets) return a->s->packets > b->s->packets ? -1 : 1;
+    if (a->s->bytes != b->s->bytes) return a->s->bytes > b->s->bytes ? -1 : 1;
+    if (a->v6 != b->v6) return a->v6 - b->v6;
+    return memcmp(a->addr, b->addr, a->v6 ? 16 : 4);
+}
+
+static void put_addr(FILE *f, const uint8_t *a, int v6)
+{
+    if (!v6) {
+        fprintf(f, "%u.%u.%u.%u", a[0], a[1], a[2], a[3]);
+        return;
+    }
+    char buf[INET6_ADDRSTRLEN];
+    if (!inet_ntop(AF_INET6, a, buf, sizeof(buf))) die_internal("inet_ntop");
+    fputs(buf, f);
+}
+
+/* the interval's keys after the existing ones; then the interval tables are reset */
+static void uq_put_interval(FILE *f, uq_t *u, uint32_t ntop)
+{
+#define U(x) ((unsigned long long)(x))
+    fprintf(f, ",\"unique_sources\":%llu,\"unique_destinations\":%llu,\"unique_flowtuples\":%llu,"
+               "\"top_sources\":[", U(atab_n(&u->src)), U(atab_n(&u->dst)), U(atab_n(&u->ft)));
+    size_t n = (size_t)atab_n(&u->src);
+    if (ntop && n) {
+        if (n > u->captop) {
+            free(u->top);
+            u->captop = n;
+            u->top = malloc(n * sizeof(topref_t));
+            if (!u->top) die_io("out of memory");
+        }
+        size_t m = 0;
+        for (int v6 = 0; v6 < 2; v6++) {
+            const tab_t *t = &u->src.t[v6];
+            for (uint64_t j = 0; j < t->n; j++) {
+                const uint8_t *e = t->ent + (uint64_t)t->used[j] * t->esz;
+                u->top[m++] = (topref_t){(const srcstat_t *)(e + t->voff), e, v6};
+            }
+        }
+        CHECK(m == n);
+        qsort(u->top, n, sizeof(topref_t), cmp_top);
+        if (n > ntop) n = ntop;
+        for (size_t i = 0; i < n; i++) {
+            const topref_t *x = &u->top[i];
+            fputs(i ? ",{\"addr\":\"" : "{\"addr\":\"", f);
+            put_addr(f, x->addr, x->v6);
+            fprintf(f, "\",\"packets\":%llu,\"bytes\":%llu,\"mirai\":%llu,\"zmap\":%llu,\"masscan\":%llu,"
+                       "\"dst_ports\":%u,\"dst_ports_more\":%s}",
+                    U(x->s->packets), U(x->s->bytes), U(x->s->fp[0]), U(x->s->fp[1]), U(x->s->fp[2]),
+                    x->s->nport > DP_CAP ? DP_CAP : x->s->nport, x->s->nport > DP_CAP ? "true" : "false");
+        }
+    }
+    fputc(']', f);
+    atab_reset(&u->src);
+    atab_reset(&u->dst);
+    atab_reset(&u->ft);
+#undef U
+}
+
+static void civil_from_days(int64_t z, int *y, unsigned *m, unsigned *d)
+{
+    z += 719468;
+    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    unsigned doe = (unsigned)(z - era * 146097);
+    unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    unsigned mp = (5 * doy + 2) / 153;
+    *d = doy - (153 * mp + 2) / 5 + 1;
+    *m = mp < 10 ? mp + 3 : mp - 9;
+    *y = (int)((int64_t)yoe + era * 400 + (*m <= 2));
+}
+
+/* the total line's keys after the existing ones, before "files" */
+static void uq_put_total(FILE *f, uq_t *u)
+{
+#define U(x) ((unsigned long long)(x))
+    uq_day_flush(u);
+    fprintf(f, ",\"unique_sources\":%llu,\"unique_destinations\":%llu,\"days\":[", U(atab_n(&u->rsrc)),
+            U(atab_n(&u->rdst)));
+    for (size_t i = 0; i < u->ndays; i++) {
+        const dayrec_t *d = &u->days[i];
+        int y;
+        unsigned m, dd;
+        civil_from_days(d->day, &y, &m, &dd);
+        fprintf(f, "%s{\"date\":\"%04d-%02u-%02u\",\"unique_sources\":%llu,\"mirai_unique_sources\":%llu,"
+                   "\"zmap_unique_sources\":%llu,\"masscan_unique_sources\":%llu}",
+                i ? "," : "", y, m, dd, U(d->src), U(d->fp[0]), U(d->fp[1]), U(d->fp[2]));
+    }
+    fputc(']', f);
+#undef U
+}
+
+/* ------------------------------------------------------------------------ */
 /* pcap output                                                               */
 
 typedef struct {
@@ -1782,6 +2179,7 @@ typedef struct {
     double center_us, sigma_us, amp;   /* relative to run start */
     uint32_t src_idx;
     int port;
+    bool sweep;             /* multi-port scanner: each packet's port drawn anew */
 } wave_t;
 
 typedef struct {
@@ -1829,6 +2227,23 @@ static void shape_init(shape_t *sh, uint64_t seed, uint64_t start_us, uint64_t s
             w->src_idx = rbelow(&r, nsrc);
             w->port = (int)port_from(&r, WPICK(&r, wports));
         }
+    }
+    /* About half of the waves sweep many ports (at least one per run does), so
+     * some sources reach more than 8 distinct ports in an interval.  Decided by
+     * hashing, not by r, so the other wave parameters stay as they were. */
+    wave_t *first = NULL;
+    bool sweep = false;
+    for (int d = 0; d < sh->ndays; d++) {
+        for (int i = 0; i < sh->nw[d]; i++) {
+            wave_t *w = &sh->waves[d * 3 + i];
+            w->sweep = hash01(sh->seed ^ 0x5377656570ull, (uint64_t)d * 3 + (uint64_t)i) < SWEEP_SHARE;
+            sweep |= w->sweep;
+            if (!first) first = w;
+        }
+    }
+    if (!sweep) {
+        CHECK(first);
+        first->sweep = true;
     }
 }
 
@@ -1878,6 +2293,8 @@ typedef struct {
     uint64_t interval;
     bool split_rr;
     bool no_edge;
+    uint32_t top;
+    bool many_sources;
 } cfg_t;
 
 static const char usage_text[] =
@@ -1895,6 +2312,9 @@ static const char usage_text[] =
     "  --interval S       truth interval in whole seconds (default 60)\n"
     "  --split rr|src     split across files round robin or by source address (default src)\n"
     "  --no-edge          omit malformed / edge-case frames\n"
+    "  --top N            sources listed per interval in top_sources (default 100, 0..100000)\n"
+    "  --many-sources     draw every packet's source uniformly from a pool of max(packets, 3000)\n"
+    "                     addresses (at most 16000000), so distinct sources can exceed a table\n"
     "  --help             show this help\n";
 
 static bool parse_u64(const char *s, uint64_t *v)
@@ -1965,7 +2385,8 @@ static void add_outs(cfg_t *c, const char *list)
 
 static void parse_args(int argc, char **argv, cfg_t *c)
 {
-    enum { O_OUT = 1000, O_TRUTH, O_SEED, O_START, O_DAYS, O_PACKETS, O_INTERVAL, O_SPLIT, O_NOEDGE, O_HELP };
+    enum { O_OUT = 1000, O_TRUTH, O_SEED, O_START, O_DAYS, O_PACKETS, O_INTERVAL, O_SPLIT, O_NOEDGE, O_TOP,
+           O_MANY, O_HELP };
     static const struct option lo[] = {
         {"out", required_argument, NULL, O_OUT},
         {"truth", required_argument, NULL, O_TRUTH},
@@ -1976,6 +2397,8 @@ static void parse_args(int argc, char **argv, cfg_t *c)
         {"interval", required_argument, NULL, O_INTERVAL},
         {"split", required_argument, NULL, O_SPLIT},
         {"no-edge", no_argument, NULL, O_NOEDGE},
+        {"top", required_argument, NULL, O_TOP},
+        {"many-sources", no_argument, NULL, O_MANY},
         {"help", no_argument, NULL, O_HELP},
         {NULL, 0, NULL, 0},
     };
@@ -1984,6 +2407,7 @@ static void parse_args(int argc, char **argv, cfg_t *c)
     c->days = 1.0;
     c->packets = 100000;
     c->interval = 60;
+    c->top = 100;
     c->start = 1648771200;   /* 2022-04-01T00:00:00Z */
     opterr = 0;
     for (;;) {
@@ -2027,6 +2451,13 @@ static void parse_args(int argc, char **argv, cfg_t *c)
             else die_usage("--split: invalid value '%s' (want rr or src)", a);
             break;
         case O_NOEDGE: c->no_edge = true; break;
+        case O_TOP: {
+            uint64_t v;
+            if (!parse_u64(a, &v) || v > 100000) die_usage("--top: invalid count '%s' (want 0..100000)", a);
+            c->top = (uint32_t)v;
+            break;
+        }
+        case O_MANY: c->many_sources = true; break;
         case 'h':
         case O_HELP:
             fputs(usage_text, stdout);
@@ -2080,6 +2511,11 @@ int main(int argc, char **argv)
     if (ns > 4000000) ns = 4000000;
     g->pool.nsrc = (uint32_t)ns;
     g->pool.nsrc6 = (uint32_t)(ns / 20 < 200 ? 200 : ns / 20);
+    if (cfg.many_sources) {
+        ns = cfg.packets < 3000 ? 3000 : cfg.packets > 16000000 ? 16000000 : cfg.packets;
+        g->pool.nsrc = g->pool.nsrc6 = (uint32_t)ns;
+        g->pool.uniform = true;
+    }
     g->edge = !cfg.no_edge;
 
     /* time shape */
@@ -2089,6 +2525,8 @@ int main(int argc, char **argv)
     shape_init(&sh, cfg.seed, start_us, span_us, g->pool.nsrc);
     rng_t rt;
     rng_seed(&rt, cfg.seed, 3);
+    rng_t rw;                       /* ports of sweeping waves only: the other streams stay put */
+    rng_seed(&rw, cfg.seed, 4);
 
     /* outputs */
     pcapw_t pw[MAX_FILES];
@@ -2103,6 +2541,8 @@ int main(int argc, char **argv)
     cnt_t iv, tot;
     cnt_init(&iv, true);
     cnt_init(&tot, false);
+    uq_t uq;
+    uq_init(&uq);
     uint64_t cur_iv = 0, first_iv = 0, nintervals = 0;
     bool have_iv = false;
 
@@ -2146,10 +2586,10 @@ int main(int argc, char **argv)
                 double x = r01(&rt) * wavesum;
                 int j = 0;
                 while (j + 1 < nwc && x >= wc[j]) { x -= wc[j]; j++; }
-                src_get(&g->pool, wv[j]->src_idx, &ws);
+                src_get(&g->pool, g->pool.uniform ? rbelow(&g->r, g->pool.nsrc) : wv[j]->src_idx, &ws);
                 if (ws.fam == F_MIRAI) ws.fam = F_ORD;   /* mirai picks its own ports */
                 wsrc = &ws;
-                wport = wv[j]->port;
+                wport = wv[j]->sweep ? (int)port_from(&rw, WPICK(&rw, ord_ports)) : wv[j]->port;
             }
             expect_t ex;
             gen_packet(g, &FR, &ex, wsrc, wport);
@@ -2162,6 +2602,7 @@ int main(int argc, char **argv)
                 if (have_iv) {
                     fputc('{', tf);
                     put_counts(tf, &iv, cur_iv, cur_iv + cfg.interval);
+                    uq_put_interval(tf, &uq, cfg.top);
                     fputs("}\n", tf);
                     cnt_reset(&iv);
                 } else {
@@ -2173,6 +2614,7 @@ int main(int argc, char **argv)
             }
             cnt_add(&iv, &ex, (uint32_t)FR.len);
             cnt_add(&tot, &ex, (uint32_t)FR.len);
+            uq_add(&uq, &ex, (uint32_t)FR.len, ts);
 
             /* output */
             int fi = cfg.split_rr ? (int)(rr++ % (uint64_t)cfg.nout) : (int)(FR.key % (uint32_t)cfg.nout);
@@ -2184,12 +2626,14 @@ int main(int argc, char **argv)
     if (have_iv) {
         fputc('{', tf);
         put_counts(tf, &iv, cur_iv, cur_iv + cfg.interval);
+        uq_put_interval(tf, &uq, cfg.top);
         fputs("}\n", tf);
     } else {
         first_iv = cur_iv = (uint64_t)cfg.start / cfg.interval * cfg.interval;
     }
     fputs("{\"total\":true,", tf);
     put_counts(tf, &tot, first_iv, have_iv ? cur_iv + cfg.interval : first_iv);
+    uq_put_total(tf, &uq);
     fputs(",\"files\":[", tf);
     for (int i = 0; i < cfg.nout; i++) {
         pw_close(&pw[i]);
@@ -2215,6 +2659,7 @@ int main(int argc, char **argv)
            cfg.nout, (unsigned long long)(have_iv ? nintervals : 0), now_s() - t_begin);
     cnt_free(&iv);
     cnt_free(&tot);
+    uq_free(&uq);
     free(sh.dayf);
     free(sh.nw);
     free(sh.waves);

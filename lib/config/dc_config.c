@@ -60,6 +60,22 @@ static const struct key_def keys[] = {
 	 "interval counter blocks per worker (about 1 MiB each) in flight to the control core"},
 	{"max_pending", K_UINT, 0, CFG(max_pending), 2, 100000, NULL, "64",
 	 "intervals the control core keeps open while waiting for slower workers"},
+	{"sources_max", K_UINT, 0, CFG(sources_max), 16, 1u << 30, NULL, "131072",
+	 "distinct sources a worker's table holds per interval (96 bytes each, x1.34 load, x table_sets)"},
+	{"destinations_max", K_UINT, 0, CFG(destinations_max), 16, 1u << 30, NULL, "131072",
+	 "distinct destinations a worker's table holds per interval (32 bytes each)"},
+	{"flowtuples_max", K_UINT, 0, CFG(flowtuples_max), 0, 1u << 30, NULL, "262144",
+	 "distinct flowtuples a worker's table holds per interval (64 bytes each); 0 turns flowtuples off"},
+	{"table_sets", K_UINT, 0, CFG(table_sets), 2, 16, NULL, "2",
+	 "table sets per worker: one fills while the control core drains the others"},
+	{"top_sources", K_UINT, 0, CFG(top_sources), 0, 100000, NULL, "100",
+	 "sources listed per interval in top_sources (by packets)"},
+	{"day_exact_max", K_UINT, 0, CFG(day_exact_max), 0, 1u << 30, NULL, "4000000",
+	 "distinct sources per UTC day counted exactly up to this many, then estimated (HyperLogLog)"},
+	{"records_dir", K_STR, 0, CFG(records_dir), 0, 0, NULL, "(off)",
+	 "directory for per-interval sources and flowtuples files (CSV, gzip); unset = not written"},
+	{"ctl_delay_ms", K_UINT, 0, CFG(ctl_delay_ms), 0, 60000, NULL, "0",
+	 "testing aid: the control core sleeps this long after merging each table set (a slow control core)"},
 	{"fingerprint_kernel", K_ENUM, 0, CFG(fp_impl), 0, 0, fp_names, "auto",
 	 "fingerprint kernel: auto (AVX2 when the CPU has it), scalar or avx2"},
 	{"idle_exit_ms", K_UINT, 0, CFG(idle_exit_ms), 1, 3600000, NULL, "200",
@@ -202,6 +218,12 @@ dc_config_defaults(struct dc_config *cfg)
 	cfg->mbuf_size = 2176;
 	cfg->blocks = 8;
 	cfg->max_pending = 64;
+	cfg->sources_max = 131072;
+	cfg->destinations_max = 131072;
+	cfg->flowtuples_max = 262144;
+	cfg->table_sets = 2;
+	cfg->top_sources = 100;
+	cfg->day_exact_max = 4000000;
 	cfg->fp_impl = DC_FP_AUTO;
 	cfg->idle_exit_ms = 200;
 	cfg->nic = dc_strdup("auto");
@@ -215,6 +237,7 @@ dc_config_free(struct dc_config *cfg)
 	dc_free(cfg->output);
 	dc_free(cfg->nic);
 	dc_free(cfg->drivers_cfg_dir);
+	dc_free(cfg->records_dir);
 	dc_free(cfg->profiles);
 	memset(cfg, 0, sizeof(*cfg));
 }

@@ -53,6 +53,14 @@ struct dc_config {
 	uint32_t mbuf_size;        /**< mbuf data room, headroom included */
 	uint32_t blocks;           /**< interval blocks per worker */
 	uint32_t max_pending;      /**< intervals the control core holds open */
+	uint32_t sources_max;      /**< per-worker source table entries */
+	uint32_t destinations_max; /**< per-worker destination table entries */
+	uint32_t flowtuples_max;   /**< per-worker flowtuple table entries; 0 = off */
+	uint32_t table_sets;       /**< table sets per worker (2 = double buffer) */
+	uint32_t top_sources;      /**< top N sources per interval */
+	uint32_t day_exact_max;    /**< exact distinct sources per day up to this, then HLL */
+	uint32_t ctl_delay_ms;     /**< testing aid: control core sleep per table set */
+	char *records_dir;         /**< per-interval source/flowtuple files; NULL = off */
 	uint32_t fp_impl;          /**< enum dc_fp_impl */
 	uint32_t summary;          /**< enum dc_onoff: per-interval summary on stdout */
 	uint32_t truncate;         /**< enum dc_onoff: truncate the output at start */

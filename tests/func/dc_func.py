@@ -349,6 +349,8 @@ def case_bad_inputs(a):
         ("no port", eal("bad4", []), [], "no ethdev port"),
         ("unknown nic profile", ok_eal, ["--nic", "e1000x"], "nic = e1000x: no profile"),
         ("unwritable output", ok_eal, ["--output", "/nonexistent/dir/out.jsonl"], "cannot open"),
+        ("missing records dir", ok_eal, ["--records-dir", "/nonexistent/records"], "records_dir /nonexistent/records: not a writable directory"),
+        ("table too big", ok_eal, ["--sources-max", "1000000000"], "cannot allocate table set"),
         ("port clock on null", eal("bad5", ["net_null0"]), ["--timestamps", "port"], "offers no RX timestamps"),
         ("not a pcap", eal("bad6", ["net_pcap0,rx_pcap=" + conf]), [], "no ethdev port"),
     ]

@@ -1,0 +1,809 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * darkcap-table-bench: TSC cycles per packet of the per-source table update
+ * (key -> find or insert -> packets++, bytes += len), dc_table against DPDK
+ * rte_hash, on pre-generated key streams.
+ *
+ *   darkcap-table-bench <EAL args> -- [--packets N] [--repeat R] [--keys N,N,..]
+ *       [--dist uniform,zipf] [--zipf-s S] [--seed S] [--rte bulk|hash|both]
+ *       [--rte-entries same|n] [--no-rte] [--quick] [--verbose]
+ *
+ * Keys are 16-byte IPv4-mapped IPv6 source addresses (::ffff:a.b.c.d), N
+ * distinct per configuration. A stream is P keys copied into memory before
+ * timing (16 B each), drawn from the N keys uniformly or Zipf(s) by rank
+ * (rejection-inversion sampling; rank 1 the most frequent; ranks map to
+ * random addresses). Each repetition: an empty table, pass 1 over stream A
+ * ("insert": every key's first sighting happens here), pass 2 over a second
+ * stream B from the same keys and distribution ("steady"). Reported: the
+ * median over the repetitions of cycles / packet for each pass.
+ *
+ * ours: dc_table, max_entries N, burst of 32 staged (hash all, prefetch tags
+ *   all, prefetch slot all, upsert all). Slot 128 B (16 B key + 112 B value,
+ *   the real per-source value) and 64 B. Memory from rte_zmalloc_socket.
+ * rte_hash: same keys; entries = our slot count by default (so both have the
+ *   same capacity and load), or N (--rte-entries n, rte_hash rounds it up).
+ *   Burst of 32: rte_hash_lookup_bulk (variant "bulk") or rte_hash_crc of all
+ *   + rte_hash_lookup_with_hash_bulk (variant "hash"); prefetch the values of
+ *   the hits; rte_hash_add_key[_with_hash] for the misses; the values (112 B,
+ *   zeroed before each repetition, untimed) in an array indexed by position.
+ *   Both variants are run; the table shows the better one per row.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+
+#include <rte_common.h>
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_hash.h>
+#include <rte_hash_crc.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_memory.h>
+#include <rte_prefetch.h>
+
+#include "dc_table.h"
+
+#define BURST 32
+#define MAX_CONF 16
+
+struct key16 {
+	uint64_t w[2];
+};
+
+/* The per-packet update: the first 16 bytes of the value. */
+struct ctr {
+	uint64_t packets;
+	uint64_t bytes;
+};
+
+/* rte_hash side value, the size of the real per-source value. */
+struct val112 {
+	struct ctr c;
+	uint8_t rest[96];
+};
+
+/* Packet length: a function of the packet's index, same for everyone. */
+#define PKT_LEN(i) (64u + ((uint32_t)(i) & 511u))
+
+enum { IMPL_OURS128, IMPL_OURS64, IMPL_RTE_BULK, IMPL_RTE_HASH, NB_IMPL };
+static const char *const impl_name[NB_IMPL] = {"ours-128B", "ours-64B", "rte-bulk", "rte-hash"};
+enum { DIST_UNIFORM, DIST_ZIPF };
+enum { PASS_INSERT, PASS_STEADY, NB_PASS };
+static const char *const pass_name[NB_PASS] = {"insert", "steady"};
+
+static struct {
+	uint64_t packets;
+	unsigned repeat;
+	uint64_t keys[MAX_CONF];
+	unsigned nb_keys;
+	int dist[2];
+	unsigned nb_dist;
+	double zipf_s;
+	uint64_t seed;
+	int rte_bulk, rte_hash;
+	int rte_entries_n;
+	int verbose;
+} opt = {
+	.packets = 32ull << 20,
+	.repeat = 3,
+	.keys = {10000, 1000000, 16000000},
+	.nb_keys = 3,
+	.dist = {DIST_UNIFORM, DIST_ZIPF},
+	.nb_dist = 2,
+	.zipf_s = 1.1,
+	.seed = 0x6461726b636170ull,
+	.rte_bulk = 1,
+	.rte_hash = 1,
+};
+
+/* ---- random numbers and key streams ------------------------------------ */
+
+static uint64_t
+rnd(uint64_t *s)
+{
+	uint64_t z = (*s += 0x9E3779B97F4A7C15ull);
+
+	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+	z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+	return z ^ (z >> 31);
+}
+
+static double
+rnd01(uint64_t *s)
+{
+	return (double)(rnd(s) >> 11) * (1.0 / 9007199254740992.0);
+}
+
+/* A bijection on 32 bits, so N indices give N distinct addresses. */
+static uint32_t
+perm32(uint32_t x, uint32_t k)
+{
+	x ^= k;
+	x *= 0x9E3779B1u;
+	x ^= x >> 15;
+	x *= 0x85EBCA77u;
+	x ^= x >> 13;
+	x += k;
+	x *= 0xC2B2AE3Du;
+	x ^= x >> 16;
+	return x;
+}
+
+/*
+ * Zipf(s) on 1..n by rejection-inversion (Hoermann and Derflinger 1996):
+ * O(1) per sample, no table.
+ */
+struct zipf {
+	double s, n, hx1, hn, thr;
+};
+
+static double
+helper1(double x) /* log1p(x) / x */
+{
+	return fabs(x) > 1e-8 ? log1p(x) / x : 1 - x * (0.5 - x * (1.0 / 3 - 0.25 * x));
+}
+
+static double
+helper2(double x) /* expm1(x) / x */
+{
+	return fabs(x) > 1e-8 ? expm1(x) / x : 1 + x * 0.5 * (1 + x * (1.0 / 3) * (1 + 0.25 * x));
+}
+
+static double
+zipf_H(const struct zipf *z, double x) /* integral of t^-s from 1 to x */
+{
+	double lx = log(x);
+
+	return helper2((1 - z->s) * lx) * lx;
+}
+
+static double
+zipf_h(const struct zipf *z, double x)
+{
+	return exp(-z->s * log(x));
+}
+
+static double
+zipf_Hinv(const struct zipf *z, double y)
+{
+	double t = y * (1 - z->s);
+
+	if (t < -1)
+		t = -1;
+	return exp(helper1(t) * y);
+}
+
+static void
+zipf_init(struct zipf *z, double s, uint64_t n)
+{
+	z->s = s;
+	z->n = (double)n;
+	z->hx1 = zipf_H(z, 1.5) - 1;
+	z->hn = zipf_H(z, z->n + 0.5);
+	z->thr = 2 - zipf_Hinv(z, zipf_H(z, 2.5) - zipf_h(z, 2));
+}
+
+static uint64_t
+zipf_rank(const struct zipf *z, uint64_t *rs) /* 1..n */
+{
+	for (;;) {
+		double u = z->hn + rnd01(rs) * (z->hx1 - z->hn);
+		double x = zipf_Hinv(z, u);
+		double k = floor(x + 0.5);
+
+		if (k < 1)
+			k = 1;
+		else if (k > z->n)
+			k = z->n;
+		if (k - x <= z->thr || u >= zipf_H(z, k + 0.5) - zipf_h(z, k))
+			return (uint64_t)k;
+	}
+}
+
+static void
+gen_keys(struct key16 *keys, uint64_t n, uint64_t seed)
+{
+	uint32_t k = (uint32_t)(seed ^ (seed >> 32));
+
+	for (uint64_t i = 0; i < n; i++) {
+		uint32_t a = perm32((uint32_t)i, k);
+
+		keys[i].w[0] = 0;
+		/* bytes 8..15: 00 00 ff ff a b c d (network order) */
+		keys[i].w[1] = 0xFFFF0000ull | (uint64_t)__builtin_bswap32(a) << 32;
+	}
+}
+
+static void
+gen_stream(struct key16 *st, uint64_t p, const struct key16 *keys, uint64_t n, int dist,
+	   uint64_t seed)
+{
+	uint64_t rs = seed;
+	struct zipf z;
+
+	if (dist == DIST_ZIPF)
+		zipf_init(&z, opt.zipf_s, n);
+	for (uint64_t i = 0; i < p; i++) {
+		uint64_t r = dist == DIST_ZIPF ? zipf_rank(&z, &rs) - 1 : rnd(&rs) % n;
+
+		st[i] = keys[r];
+	}
+}
+
+/* ---- the measured loops ------------------------------------------------ */
+
+static uint64_t
+pass_ours(struct dc_table *t, const struct key16 *st, uint64_t n, uint64_t *refused)
+{
+	uint64_t t0, ref = 0;
+
+	t0 = rte_rdtsc_precise();
+	for (uint64_t i = 0; i < n; i += BURST) {
+		const struct key16 *k = st + i;
+		unsigned m = n - i < BURST ? (unsigned)(n - i) : BURST, j;
+		uint64_t h[BURST];
+
+		for (j = 0; j < m; j++)
+			h[j] = dc_table_hash(t, &k[j]);
+		for (j = 0; j < m; j++)
+			dc_table_prefetch(t, h[j]);
+		for (j = 0; j < m; j++)
+			dc_table_prefetch_slot(t, h[j]);
+		for (j = 0; j < m; j++) {
+			int is_new;
+			uint8_t *s = dc_table_upsert(t, &k[j], h[j], &is_new);
+
+			if (likely(s != NULL)) {
+				struct ctr *v = (struct ctr *)(s + sizeof(struct key16));
+
+				v->packets++;
+				v->bytes += PKT_LEN(i + j);
+			} else {
+				ref++;
+			}
+		}
+	}
+	*refused = ref;
+	return rte_rdtsc_precise() - t0;
+}
+
+static uint64_t
+pass_rte(const struct rte_hash *hs, struct val112 *vals, uint64_t nvals, uint32_t hseed,
+	 int with_hash, const struct key16 *st, uint64_t n, uint64_t *refused)
+{
+	uint64_t t0, ref = 0, oob = 0;
+
+	t0 = rte_rdtsc_precise();
+	for (uint64_t i = 0; i < n; i += BURST) {
+		const struct key16 *k = st + i;
+		unsigned m = n - i < BURST ? (unsigned)(n - i) : BURST, j;
+		const void *kp[BURST];
+		hash_sig_t sig[BURST];
+		int32_t pos[BURST];
+
+		for (j = 0; j < m; j++)
+			kp[j] = &k[j];
+		if (with_hash) {
+			for (j = 0; j < m; j++)
+				sig[j] = rte_hash_crc(kp[j], sizeof(struct key16), hseed);
+			rte_hash_lookup_with_hash_bulk(hs, kp, sig, m, pos);
+		} else {
+			rte_hash_lookup_bulk(hs, kp, m, pos);
+		}
+		for (j = 0; j < m; j++)
+			if (pos[j] >= 0)
+				rte_prefetch0(&vals[pos[j]]);
+		for (j = 0; j < m; j++) {
+			int32_t p = pos[j];
+
+			if (unlikely(p < 0)) {
+				p = with_hash ? rte_hash_add_key_with_hash(hs, kp[j], sig[j])
+					      : rte_hash_add_key(hs, kp[j]);
+				if (p < 0) {
+					ref++;
+					continue;
+				}
+			}
+			if (unlikely((uint64_t)p >= nvals)) {
+				oob++;
+				continue;
+			}
+			vals[p].c.packets++;
+			vals[p].c.bytes += PKT_LEN(i + j);
+		}
+	}
+	if (oob) {
+		fprintf(stderr, "rte_hash returned %" PRIu64 " positions past the value array\n",
+			oob);
+		exit(1);
+	}
+	*refused = ref;
+	return rte_rdtsc_precise() - t0;
+}
+
+/* ---- one configuration ------------------------------------------------- */
+
+struct result {
+	double cyc[NB_PASS][16]; /* per repetition */
+	uint64_t refused, distinct, pkts_sum, faults;
+	int ran;
+};
+
+static int
+cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double
+median(const double *v, unsigned n)
+{
+	double t[16];
+
+	memcpy(t, v, n * sizeof(*t));
+	qsort(t, n, sizeof(*t), cmp_double);
+	return n % 2 ? t[n / 2] : (t[n / 2 - 1] + t[n / 2]) / 2;
+}
+
+static uint64_t
+minflt(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return (uint64_t)ru.ru_minflt + (uint64_t)ru.ru_majflt;
+}
+
+static uint64_t page_sz_seen;
+
+static void
+note_page_size(const void *p)
+{
+	const struct rte_memseg_list *msl = rte_mem_virt2memseg_list(p);
+
+	if (msl && (page_sz_seen == 0 || msl->page_sz < page_sz_seen))
+		page_sz_seen = msl->page_sz;
+}
+
+static void
+run_ours(uint32_t slot_size, uint64_t n, const struct key16 *const st[NB_PASS], struct result *r)
+{
+	uint64_t g = dc_table_groups_for(n);
+	size_t sz = dc_table_mem_size(g, slot_size);
+	void *mem = rte_zmalloc_socket("dc_table_bench", sz, 64, (int)rte_socket_id());
+	struct dc_table *t;
+
+	if (mem == NULL) {
+		fprintf(stderr, "rte_zmalloc_socket(%zu) failed: not enough DPDK memory (-m)?\n", sz);
+		exit(1);
+	}
+	note_page_size(mem);
+	memset(mem, 0, sz); /* fault every page in before timing */
+	for (unsigned rep = 0; rep < opt.repeat; rep++) {
+		uint64_t f0;
+
+		t = dc_table_init(mem, n, sizeof(struct key16), slot_size, opt.seed + rep);
+		if (t == NULL) {
+			fprintf(stderr, "dc_table_init: %s\n", strerror(errno));
+			exit(1);
+		}
+		f0 = minflt();
+		for (int p = 0; p < NB_PASS; p++) {
+			uint64_t refused, c = pass_ours(t, st[p], opt.packets, &refused);
+
+			r->cyc[p][rep] = (double)c / (double)opt.packets;
+			r->refused += refused;
+		}
+		r->faults += minflt() - f0;
+	}
+	/* what the last repetition left: distinct keys and the sum of packets */
+	r->distinct = t->used;
+	r->pkts_sum = 0;
+	for (uint64_t i = 0; i < dc_table_capacity(t); i++)
+		if (dc_table_slot_used(t, i))
+			r->pkts_sum += ((struct ctr *)(dc_table_slot(t, i) + sizeof(struct key16)))->packets;
+	r->ran = 1;
+	rte_free(mem);
+}
+
+static void
+run_rte(uint64_t n, const struct key16 *const st[NB_PASS], struct result *rb, struct result *rh)
+{
+	static unsigned seq;
+	char name[RTE_HASH_NAMESIZE];
+	uint64_t entries = opt.rte_entries_n ? n : dc_table_groups_for(n) * DC_TABLE_GROUP;
+	uint32_t hseed = (uint32_t)opt.seed;
+	struct rte_hash_parameters hp = {
+		.name = name,
+		.entries = (uint32_t)entries,
+		.key_len = sizeof(struct key16),
+		.hash_func = rte_hash_crc,
+		.hash_func_init_val = hseed,
+		.socket_id = (int)rte_socket_id(),
+		.extra_flag = 0, /* single writer, no locks: like ours */
+	};
+	struct rte_hash *hs;
+	struct val112 *vals;
+	size_t vsz = n * sizeof(*vals);
+
+	snprintf(name, sizeof(name), "bench%u", seq++);
+	hs = rte_hash_create(&hp);
+	if (hs == NULL) {
+		fprintf(stderr, "rte_hash_create(%" PRIu64 " entries): %s\n", entries,
+			rte_strerror(rte_errno));
+		exit(1);
+	}
+	vals = rte_zmalloc_socket("bench_vals", vsz, 64, (int)rte_socket_id());
+	if (vals == NULL) {
+		fprintf(stderr, "rte_zmalloc_socket(%zu) failed: not enough DPDK memory (-m)?\n",
+			vsz);
+		exit(1);
+	}
+	note_page_size(vals);
+	for (int v = 0; v < 2; v++) {
+		struct result *r = v ? rh : rb;
+
+		if (!(v ? opt.rte_hash : opt.rte_bulk))
+			continue;
+		for (unsigned rep = 0; rep < opt.repeat; rep++) {
+			uint64_t f0;
+
+			rte_hash_reset(hs);
+			memset(vals, 0, vsz);
+			f0 = minflt();
+			for (int p = 0; p < NB_PASS; p++) {
+				uint64_t refused,
+					c = pass_rte(hs, vals, n, hseed, v, st[p], opt.packets, &refused);
+
+				r->cyc[p][rep] = (double)c / (double)opt.packets;
+				r->refused += refused;
+			}
+			r->faults += minflt() - f0;
+		}
+		r->distinct = (uint64_t)rte_hash_count(hs);
+		r->pkts_sum = 0;
+		for (uint64_t i = 0; i < n; i++)
+			r->pkts_sum += vals[i].c.packets;
+		r->ran = 1;
+	}
+	rte_free(vals);
+	rte_hash_free(hs);
+}
+
+/* ---- setup and output -------------------------------------------------- */
+
+static void
+usage(const char *prog)
+{
+	printf("usage: %s <EAL args> -- [--packets N] [--repeat R] [--keys N,N,...]\n"
+	       "         [--dist uniform,zipf] [--zipf-s S] [--seed S] [--rte bulk|hash|both]\n"
+	       "         [--rte-entries same|n] [--no-rte] [--quick] [--verbose]\n",
+	       prog);
+}
+
+static uint64_t
+parse_u64(const char *s, const char *what)
+{
+	char *end;
+	double mult = 1;
+	unsigned long long v;
+
+	errno = 0;
+	v = strtoull(s, &end, 0);
+	if (*end == 'k' || *end == 'K')
+		mult = 1e3, end++;
+	else if (*end == 'M')
+		mult = 1 << 20, end++;
+	else if (*end == 'm')
+		mult = 1e6, end++;
+	if (errno || end == s || *end) {
+		fprintf(stderr, "bad %s: %s\n", what, s);
+		exit(2);
+	}
+	return (uint64_t)(v * mult);
+}
+
+static void
+parse_args(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{"packets", required_argument, NULL, 'p'},
+		{"repeat", required_argument, NULL, 'r'},
+		{"keys", required_argument, NULL, 'k'},
+		{"dist", required_argument, NULL, 'd'},
+		{"zipf-s", required_argument, NULL, 'z'},
+		{"seed", required_argument, NULL, 's'},
+		{"rte", required_argument, NULL, 'R'},
+		{"rte-entries", required_argument, NULL, 'E'},
+		{"no-rte", no_argument, NULL, 'N'},
+		{"quick", no_argument, NULL, 'q'},
+		{"verbose", no_argument, NULL, 'v'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	int c;
+
+	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+		char *tok, *save, buf[256];
+
+		switch (c) {
+		case 'p':
+			opt.packets = parse_u64(optarg, "--packets");
+			break;
+		case 'r':
+			opt.repeat = (unsigned)parse_u64(optarg, "--repeat");
+			if (opt.repeat < 1 || opt.repeat > 15) {
+				fprintf(stderr, "--repeat: 1..15\n");
+				exit(2);
+			}
+			break;
+		case 'k':
+			snprintf(buf, sizeof(buf), "%s", optarg);
+			opt.nb_keys = 0;
+			for (tok = strtok_r(buf, ",", &save); tok && opt.nb_keys < MAX_CONF;
+			     tok = strtok_r(NULL, ",", &save))
+				opt.keys[opt.nb_keys++] = parse_u64(tok, "--keys");
+			break;
+		case 'd':
+			snprintf(buf, sizeof(buf), "%s", optarg);
+			opt.nb_dist = 0;
+			for (tok = strtok_r(buf, ",", &save); tok && opt.nb_dist < 2;
+			     tok = strtok_r(NULL, ",", &save)) {
+				if (strcmp(tok, "uniform") == 0)
+					opt.dist[opt.nb_dist++] = DIST_UNIFORM;
+				else if (strcmp(tok, "zipf") == 0)
+					opt.dist[opt.nb_dist++] = DIST_ZIPF;
+				else {
+					fprintf(stderr, "--dist: uniform, zipf\n");
+					exit(2);
+				}
+			}
+			break;
+		case 'z':
+			opt.zipf_s = atof(optarg);
+			if (!(opt.zipf_s > 0) || opt.zipf_s == 1.0) {
+				fprintf(stderr, "--zipf-s: > 0 and not 1\n");
+				exit(2);
+			}
+			break;
+		case 's':
+			opt.seed = parse_u64(optarg, "--seed");
+			break;
+		case 'R':
+			opt.rte_bulk = strcmp(optarg, "hash") != 0;
+			opt.rte_hash = strcmp(optarg, "bulk") != 0;
+			break;
+		case 'E':
+			opt.rte_entries_n = strcmp(optarg, "n") == 0;
+			break;
+		case 'N':
+			opt.rte_bulk = opt.rte_hash = 0;
+			break;
+		case 'q':
+			opt.packets = 100000;
+			opt.keys[0] = 10000;
+			opt.nb_keys = 1;
+			break;
+		case 'v':
+			opt.verbose = 1;
+			break;
+		case 'h':
+			usage(argv[0]);
+			exit(0);
+		default:
+			usage(argv[0]);
+			exit(2);
+		}
+	}
+	if (optind < argc || opt.packets == 0 || opt.nb_keys == 0 || opt.nb_dist == 0) {
+		usage(argv[0]);
+		exit(2);
+	}
+	for (unsigned i = 0; i < opt.nb_keys; i++)
+		if (opt.keys[i] == 0 || opt.keys[i] > UINT32_MAX / 2) {
+			fprintf(stderr, "--keys: 1..%u\n", UINT32_MAX / 2);
+			exit(2);
+		}
+}
+
+static void
+cpu_name(char *out, size_t len)
+{
+	FILE *f = fopen("/proc/cpuinfo", "r");
+	char line[512];
+
+	snprintf(out, len, "unknown");
+	if (f == NULL)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		char *c = strchr(line, ':');
+
+		if (strncmp(line, "model name", 10) == 0 && c) {
+			c += 2;
+			c[strcspn(c, "\n")] = '\0';
+			snprintf(out, len, "%s", c);
+			break;
+		}
+	}
+	fclose(f);
+}
+
+/*
+ * Without hugepages, DPDK's heap is one anonymous mapping faulted in on
+ * first touch: touch all of it once so no timed pass takes page faults.
+ */
+static void
+prefault_heap(void)
+{
+	struct rte_malloc_socket_stats st;
+	void *p;
+	size_t sz;
+
+	if (rte_malloc_get_socket_stats((int)rte_socket_id(), &st) != 0)
+		return;
+	sz = st.greatest_free_size > (64u << 20) ? st.greatest_free_size - (32u << 20) : 0;
+	if (sz == 0 || (p = rte_malloc("prefault", sz, 64)) == NULL)
+		return;
+	memset(p, 0, sz);
+	rte_free(p);
+}
+
+static const char *
+dist_name(int d)
+{
+	static char b[32];
+
+	if (d == DIST_UNIFORM)
+		return "uniform";
+	snprintf(b, sizeof(b), "zipf s=%.2f", opt.zipf_s);
+	return b;
+}
+
+int
+main(int argc, char **argv)
+{
+	static struct result res[MAX_CONF][2][NB_IMPL];
+	double tsc_hz;
+	char cpu[128];
+	int n;
+
+	n = rte_eal_init(argc, argv);
+	if (n < 0) {
+		fprintf(stderr, "rte_eal_init: %s\n", rte_strerror(rte_errno));
+		return 1;
+	}
+	argc -= n;
+	argv += n;
+	argv[0] = "darkcap-table-bench";
+	parse_args(argc, argv);
+	if (!rte_eal_has_hugepages())
+		prefault_heap();
+
+	tsc_hz = (double)rte_get_tsc_hz();
+	cpu_name(cpu, sizeof(cpu));
+	printf("darkcap-table-bench: %s, TSC %.0f Hz, lcore %u, hugepages %s\n", cpu, tsc_hz,
+	       rte_lcore_id(), rte_eal_has_hugepages() ? "yes" : "no (--no-huge)");
+	printf("packets per pass %" PRIu64 ", repetitions %u (median shown), burst %d, key 16 B\n",
+	       opt.packets, opt.repeat, BURST);
+	fflush(stdout);
+
+	for (unsigned ki = 0; ki < opt.nb_keys; ki++) {
+		uint64_t nk = opt.keys[ki];
+		struct key16 *keys = malloc(nk * sizeof(*keys));
+		struct key16 *st[NB_PASS];
+
+		for (int p = 0; p < NB_PASS; p++)
+			st[p] = malloc(opt.packets * sizeof(struct key16));
+		if (!keys || !st[0] || !st[1]) {
+			fprintf(stderr, "out of memory for the key streams\n");
+			return 1;
+		}
+		gen_keys(keys, nk, opt.seed);
+		for (unsigned di = 0; di < opt.nb_dist; di++) {
+			struct result *r = res[ki][di];
+			const struct key16 *const cst[NB_PASS] = {st[0], st[1]};
+
+			for (int p = 0; p < NB_PASS; p++)
+				gen_stream(st[p], opt.packets, keys, nk, opt.dist[di],
+					   opt.seed * 31 + nk * 7 + (uint64_t)di * 3 + (uint64_t)p);
+			if (opt.verbose) {
+				uint64_t top = 0;
+
+				for (uint64_t i = 0; i < opt.packets; i++)
+					top += memcmp(&st[0][i], &keys[0], sizeof(keys[0])) == 0;
+				printf("# %" PRIu64 " keys %s: most frequent key %.3f%% of packets\n", nk,
+				       dist_name(opt.dist[di]), 100.0 * (double)top / (double)opt.packets);
+			}
+			run_ours(128, nk, cst, &r[IMPL_OURS128]);
+			run_ours(64, nk, cst, &r[IMPL_OURS64]);
+			if (opt.rte_bulk || opt.rte_hash)
+				run_rte(nk, cst, &r[IMPL_RTE_BULK], &r[IMPL_RTE_HASH]);
+			/* the same work done by every implementation */
+			for (int i = 0; i < NB_IMPL; i++) {
+				if (!r[i].ran)
+					continue;
+				if (r[i].distinct != r[IMPL_OURS128].distinct || r[i].refused ||
+				    r[i].pkts_sum != 2 * opt.packets) {
+					fprintf(stderr,
+						"check failed: %s: %" PRIu64 " distinct (ours %" PRIu64
+						"), %" PRIu64 " refused, %" PRIu64 " packets counted\n",
+						impl_name[i], r[i].distinct, r[IMPL_OURS128].distinct,
+						r[i].refused, r[i].pkts_sum);
+					return 1;
+				}
+			}
+			if (opt.verbose) {
+				for (int i = 0; i < NB_IMPL; i++) {
+					if (!r[i].ran)
+						continue;
+					printf("# %" PRIu64 " %s %-9s", nk, dist_name(opt.dist[di]),
+					       impl_name[i]);
+					for (int p = 0; p < NB_PASS; p++) {
+						printf(" %s:", pass_name[p]);
+						for (unsigned rep = 0; rep < opt.repeat; rep++)
+							printf(" %.1f", r[i].cyc[p][rep]);
+					}
+					printf("  (page faults in timed passes: %" PRIu64 ")\n",
+					       r[i].faults);
+				}
+				fflush(stdout);
+			}
+		}
+		free(keys);
+		free(st[0]);
+		free(st[1]);
+	}
+
+	printf("\nTSC cycles per packet, median of %u; rte_hash: the better of lookup_bulk (b) and "
+	       "crc + lookup_with_hash_bulk (h)\n",
+	       opt.repeat);
+	printf("| distinct keys | distribution | pass | keys seen | ours 128 B slot | ours 64 B slot "
+	       "| rte_hash | ours(128)/rte_hash | Mpps at ours(128) |\n");
+	printf("|---|---|---|---|---|---|---|---|---|\n");
+	for (unsigned ki = 0; ki < opt.nb_keys; ki++)
+		for (unsigned di = 0; di < opt.nb_dist; di++)
+			for (int p = 0; p < NB_PASS; p++) {
+				struct result *r = res[ki][di];
+				double o128 = median(r[IMPL_OURS128].cyc[p], opt.repeat);
+				double o64 = median(r[IMPL_OURS64].cyc[p], opt.repeat);
+				double rb = r[IMPL_RTE_BULK].ran ? median(r[IMPL_RTE_BULK].cyc[p], opt.repeat) : 0;
+				double rh = r[IMPL_RTE_HASH].ran ? median(r[IMPL_RTE_HASH].cyc[p], opt.repeat) : 0;
+				double rt = rb && (!rh || rb <= rh) ? rb : rh;
+				char rts[32] = "-", ratio[16] = "-";
+
+				if (rt > 0) {
+					snprintf(rts, sizeof(rts), "%.1f (%c)", rt, rt == rb ? 'b' : 'h');
+					snprintf(ratio, sizeof(ratio), "%.2f", o128 / rt);
+				}
+				printf("| %" PRIu64 " | %s | %s | %" PRIu64 " | %.1f | %.1f | %s | %s | %.1f |\n",
+				       opt.keys[ki], dist_name(opt.dist[di]), pass_name[p],
+				       r[IMPL_OURS128].distinct, o128, o64, rts, ratio,
+				       tsc_hz / o128 / 1e6);
+			}
+	printf("\nCPU %s, TSC %.0f Hz, hugepages %s (smallest page under the tables: %" PRIu64
+	       " kB)\n",
+	       cpu, tsc_hz, rte_eal_has_hugepages() ? "yes" : "no", page_sz_seen >> 10);
+	if (opt.rte_bulk && opt.rte_hash) {
+		printf("rte_hash variants (b / h), median cycles/packet:");
+		for (unsigned ki = 0; ki < opt.nb_keys; ki++)
+			for (unsigned di = 0; di < opt.nb_dist; di++)
+				for (int p = 0; p < NB_PASS; p++)
+					printf("%s %" PRIu64 "/%s/%s %.1f / %.1f", ki + di + p ? ";" : "",
+					       opt.keys[ki], opt.dist[di] == DIST_ZIPF ? "zipf" : "uniform",
+					       pass_name[p],
+					       median(res[ki][di][IMPL_RTE_BULK].cyc[p], opt.repeat),
+					       median(res[ki][di][IMPL_RTE_HASH].cyc[p], opt.repeat));
+		printf("\n");
+	}
+	rte_eal_cleanup();
+	return 0;
+}

@@ -1,0 +1,161 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "dc_tset.h"
+
+_Static_assert(sizeof(struct dc_addr_key) == 24, "address key is 24 bytes");
+_Static_assert(sizeof(struct dc_src_slot) <= DC_SRC_SLOT, "source slot fits");
+_Static_assert(sizeof(struct dc_dst_slot) <= DC_DST_SLOT, "destination slot fits");
+_Static_assert(sizeof(struct dc_flow_key) == 48, "flow key is 48 bytes");
+_Static_assert(sizeof(struct dc_flow_slot) <= DC_FLOW_SLOT, "flow slot fits");
+
+static inline uint16_t
+rd16(const uint8_t *b)
+{
+	return (uint16_t)(b[0] << 8 | b[1]);
+}
+
+void
+dc_tset_burst(struct dc_tset *ts, struct dc_tset_ctx *tc, const struct dc_burst_ctx *bc,
+	      const uint8_t *const *frames, const uint32_t *lens, const uint32_t *secs,
+	      unsigned n)
+{
+	struct dc_table *st = ts->src, *dt = ts->dst, *ft = ts->flow;
+	unsigned i, k, m = 0;
+	int is_new;
+
+	/* Stage 1: keys of the IP packets. */
+	for (i = 0; i < n; i++) {
+		const struct dc_pkt *p = &bc->pkt[i];
+		const uint8_t *ip = frames[i] + p->l3_off;
+		struct dc_addr_key *s = &tc->skey[m], *d = &tc->dkey[m];
+
+		if (p->l3 < DC_L3_IPV4)
+			continue;
+		tc->idx[m] = (uint16_t)i;
+		memset(s, 0, sizeof(*s));
+		memset(d, 0, sizeof(*d));
+		if (p->l3 == DC_L3_IPV4) {
+			memcpy(s->addr, ip + 12, 4);
+			memcpy(d->addr, ip + 16, 4);
+			s->family = d->family = 4;
+		} else {
+			memcpy(s->addr, ip + 8, 16);
+			memcpy(d->addr, ip + 24, 16);
+			s->family = d->family = 6;
+		}
+		if (ft) {
+			struct dc_flow_key *f = &tc->fkey[m];
+
+			memset(f, 0, sizeof(*f));
+			memcpy(f->src, s->addr, 16);
+			memcpy(f->dst, d->addr, 16);
+			f->family = s->family;
+			f->proto = p->proto;
+			f->ttl = p->ttl;
+			f->ip_len = p->l3 == DC_L3_IPV4 ? rd16(ip + 2) : (uint16_t)(rd16(ip + 4) + 40);
+			if (p->l4 == DC_L4_PORTS) {
+				f->sport = p->sport;
+				f->dport = p->dport;
+				if (p->proto == 6)
+					f->tcp_flags = p->tcp_flags;
+			}
+		}
+		m++;
+	}
+	ts->ip_packets += m;
+	/* Stage 2: hashes; stage 3: tags; stage 4: slots. */
+	for (k = 0; k < m; k++) {
+		tc->sh[k] = dc_table_hash(st, &tc->skey[k]);
+		tc->dh[k] = dc_table_hash(dt, &tc->dkey[k]);
+		dc_table_prefetch(st, tc->sh[k]);
+		dc_table_prefetch(dt, tc->dh[k]);
+		if (ft) {
+			tc->fh[k] = dc_table_hash(ft, &tc->fkey[k]);
+			dc_table_prefetch(ft, tc->fh[k]);
+		}
+	}
+	for (k = 0; k < m; k++) {
+		dc_table_prefetch_slot(st, tc->sh[k]);
+		dc_table_prefetch_slot(dt, tc->dh[k]);
+		if (ft)
+			dc_table_prefetch_slot(ft, tc->fh[k]);
+	}
+	/* Stage 5: update. */
+	for (k = 0; k < m; k++) {
+		unsigned j = tc->idx[k];
+		const struct dc_pkt *p = &bc->pkt[j];
+		struct dc_src_slot *s = (struct dc_src_slot *)dc_table_upsert(st, &tc->skey[k], tc->sh[k], &is_new);
+		struct dc_dst_slot *d = (struct dc_dst_slot *)dc_table_upsert(dt, &tc->dkey[k], tc->dh[k], &is_new);
+
+		if (likely(s != NULL)) {
+			struct dc_src_val *v = &s->v;
+			uint8_t fp = bc->fpres[j];
+
+			if (v->packets == 0)
+				v->first = secs[j];
+			v->last = secs[j];
+			v->packets++;
+			v->bytes += lens[j];
+			v->mirai += fp & DC_FP_MIRAI;
+			v->zmap += (fp >> 1) & 1;
+			v->masscan += (fp >> 2) & 1;
+			if (p->proto == 6)
+				v->tcp++;
+			else if (p->proto == 17)
+				v->udp++;
+			else if (p->proto == 1 || p->proto == 58)
+				v->icmp++;
+			else
+				v->other++;
+			if (p->l4 == DC_L4_PORTS)
+				dc_src_add_port(v, p->dport);
+		} else {
+			ts->full[DC_TFULL_SRC]++;
+		}
+		if (likely(d != NULL))
+			d->packets++;
+		else
+			ts->full[DC_TFULL_DST]++;
+		if (ft) {
+			struct dc_flow_slot *f = (struct dc_flow_slot *)dc_table_upsert(ft, &tc->fkey[k], tc->fh[k], &is_new);
+
+			if (likely(f != NULL))
+				f->packets++;
+			else
+				ts->full[DC_TFULL_FLOW]++;
+		}
+	}
+}
+
+void
+dc_src_val_merge(struct dc_src_val *a, const struct dc_src_val *b)
+{
+	unsigned i;
+
+	if (a->packets == 0 || b->first < a->first)
+		a->first = b->first;
+	if (b->last > a->last)
+		a->last = b->last;
+	a->packets += b->packets;
+	a->bytes += b->bytes;
+	a->mirai += b->mirai;
+	a->zmap += b->zmap;
+	a->masscan += b->masscan;
+	a->tcp += b->tcp;
+	a->udp += b->udp;
+	a->icmp += b->icmp;
+	a->other += b->other;
+	for (i = 0; i < b->nports; i++)
+		dc_src_add_port(a, b->ports[i]);
+	a->more |= b->more;
+}
+
+void
+dc_addr_format(const struct dc_addr_key *k, char *buf, unsigned size)
+{
+	if (inet_ntop(k->family == 4 ? AF_INET : AF_INET6, k->addr, buf, size) == NULL)
+		snprintf(buf, size, "?");
+}

@@ -1,0 +1,154 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * A worker's table set for one interval: per-source, per-destination and
+ * per-flowtuple tables (lib/table), filled by dc_tset_burst() from the
+ * burst the counters were just taken from. docs/TABLES.md defines every
+ * value.
+ *
+ * Keys carry the address family, so an IPv4 source and an IPv6 source are
+ * never the same key whatever their bits.
+ */
+#ifndef DC_TSET_H
+#define DC_TSET_H
+
+#include <stdint.h>
+
+#include "dc_counters.h"
+#include "dc_table.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Distinct destination ports a source value keeps exactly. */
+#define DC_SRC_PORTS 8
+
+/** Address key: 16 address bytes (IPv4 in the first 4), family 4 or 6. */
+struct dc_addr_key {
+	uint8_t addr[16];
+	uint8_t family;
+	uint8_t pad[7];
+};
+
+/** Per-source value (after the key in a source slot). */
+struct dc_src_val {
+	uint64_t packets;
+	uint64_t bytes;
+	uint32_t first;        /**< first packet's time, Unix seconds */
+	uint32_t last;         /**< last packet's time */
+	uint32_t mirai, zmap, masscan;
+	uint32_t tcp, udp, icmp, other; /**< protocol mix (ICMP = 1 and 58) */
+	uint8_t nports;        /**< distinct TCP/UDP destination ports kept (<= 8) */
+	uint8_t more;          /**< 1 when a ninth distinct port was seen */
+	uint16_t ports[DC_SRC_PORTS];
+};
+
+struct dc_src_slot {
+	struct dc_addr_key key;
+	struct dc_src_val v;
+};
+
+/** Per-destination slot. */
+struct dc_dst_slot {
+	struct dc_addr_key key;
+	uint64_t packets;
+};
+
+/** CAIDA flowtuple key. */
+struct dc_flow_key {
+	uint8_t src[16];
+	uint8_t dst[16];
+	uint16_t sport;        /**< host order; 0 when ports are not counted */
+	uint16_t dport;
+	uint8_t proto;
+	uint8_t ttl;
+	uint8_t tcp_flags;     /**< 0 unless TCP with a whole header */
+	uint8_t family;
+	uint16_t ip_len;       /**< IPv4 total length / IPv6 payload length + 40, as in the header */
+	uint8_t pad[6];
+};
+
+struct dc_flow_slot {
+	struct dc_flow_key key;
+	uint64_t packets;
+};
+
+#define DC_SRC_SLOT 96
+#define DC_DST_SLOT 32
+#define DC_FLOW_SLOT 64
+
+/** Which table refused a new key. */
+enum dc_tfull { DC_TFULL_SRC = 0, DC_TFULL_DST, DC_TFULL_FLOW, DC_TFULL__MAX };
+
+/** The tables of one worker for one interval (or more, when extended). */
+struct dc_tset {
+	uint64_t start;            /**< first interval covered */
+	uint64_t end;              /**< end of the last interval covered */
+	uint32_t flags;            /**< DC_CNTF_EXTENDED */
+	uint32_t pad;
+	struct dc_table *src;
+	struct dc_table *dst;
+	struct dc_table *flow;     /**< NULL when flowtuples are off */
+	uint64_t full[DC_TFULL__MAX]; /**< packets whose new key did not fit */
+	uint64_t ip_packets;       /**< IP packets offered to the tables */
+};
+
+/** Per-burst scratch for the tables (one per worker). */
+struct dc_tset_ctx {
+	uint16_t idx[DC_FP_BURST_MAX];
+	struct dc_addr_key skey[DC_FP_BURST_MAX];
+	struct dc_addr_key dkey[DC_FP_BURST_MAX];
+	struct dc_flow_key fkey[DC_FP_BURST_MAX];
+	uint64_t sh[DC_FP_BURST_MAX], dh[DC_FP_BURST_MAX], fh[DC_FP_BURST_MAX];
+};
+
+/**
+ * Update the tables with a burst already parsed by dc_counters_burst()
+ * (its ctx->pkt and ctx->fpres are read).
+ *
+ * @param ts
+ *   The worker's open table set.
+ * @param tctx
+ *   Scratch.
+ * @param bctx
+ *   The burst context dc_counters_burst() filled for the same frames.
+ * @param frames
+ *   The frames (as given to dc_counters_burst()).
+ * @param lens
+ *   Delivered lengths.
+ * @param secs
+ *   Each packet's time in Unix seconds.
+ * @param n
+ *   Frames.
+ */
+void dc_tset_burst(struct dc_tset *ts, struct dc_tset_ctx *tctx,
+		   const struct dc_burst_ctx *bctx, const uint8_t *const *frames,
+		   const uint32_t *lens, const uint32_t *secs, unsigned n);
+
+/** Add port @p port to a source value's small exact set. */
+static inline void
+dc_src_add_port(struct dc_src_val *v, uint16_t port)
+{
+	unsigned i;
+
+	for (i = 0; i < v->nports; i++)
+		if (v->ports[i] == port)
+			return;
+	if (v->nports < DC_SRC_PORTS)
+		v->ports[v->nports++] = port;
+	else
+		v->more = 1;
+}
+
+/** Merge source value @p b into @p a (sums, min/max times, port union). */
+void dc_src_val_merge(struct dc_src_val *a, const struct dc_src_val *b);
+
+/** Format an address key as text (dotted quad / RFC 5952). */
+void dc_addr_format(const struct dc_addr_key *k, char *buf, unsigned size);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* DC_TSET_H */

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * A growable map for the control core: lib/table on control-plane memory
+ * (dc_mem), doubled and rehashed when full. Never used on the packet path.
+ */
+#ifndef DC_CMAP_H
+#define DC_CMAP_H
+
+#include <stdint.h>
+
+#include "dc_table.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct dc_cmap {
+	struct dc_table *t;    /**< NULL until the first insert */
+	uint32_t key_len;
+	uint32_t slot_size;
+	uint64_t seed;
+};
+
+/** Set up an empty map (allocates nothing yet). */
+void dc_cmap_init(struct dc_cmap *m, uint32_t key_len, uint32_t slot_size, uint64_t seed);
+/** Find or insert @p key (value zeroed when new); never fails (OOM is fatal). */
+uint8_t *dc_cmap_upsert(struct dc_cmap *m, const void *key, int *is_new);
+/** Entries in the map. */
+static inline uint64_t
+dc_cmap_count(const struct dc_cmap *m)
+{
+	return m->t ? m->t->used : 0;
+}
+/** Empty the map, keeping its memory. */
+void dc_cmap_clear(struct dc_cmap *m);
+/** Free the map's memory. */
+void dc_cmap_free(struct dc_cmap *m);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* DC_CMAP_H */

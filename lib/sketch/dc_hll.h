@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * HyperLogLog (Flajolet et al. 2007) with 2^14 one-byte registers: standard
+ * error 1.04 / sqrt(16384) = 0.81 %. Mergeable (register-wise max), so
+ * sketches from several sensors or days combine.
+ */
+#ifndef DC_HLL_H
+#define DC_HLL_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define DC_HLL_P 14
+#define DC_HLL_M (1u << DC_HLL_P)
+
+struct dc_hll {
+	uint8_t reg[DC_HLL_M];
+};
+
+/** Empty the sketch. */
+void dc_hll_reset(struct dc_hll *h);
+/** Add an item by its 64-bit hash (must be well mixed: see dc_hll_mix()). */
+void dc_hll_add(struct dc_hll *h, uint64_t hash);
+/** Merge @p b into @p a. */
+void dc_hll_merge(struct dc_hll *a, const struct dc_hll *b);
+/** Estimated number of distinct items added. */
+uint64_t dc_hll_estimate(const struct dc_hll *h);
+/** 64-bit finaliser (MurmurHash3 fmix64) to spread any hash's bits. */
+static inline uint64_t
+dc_hll_mix(uint64_t k)
+{
+	k ^= k >> 33;
+	k *= 0xff51afd7ed558ccdull;
+	k ^= k >> 33;
+	k *= 0xc4ceb9fe1a85ec53ull;
+	k ^= k >> 33;
+	return k;
+}
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* DC_HLL_H */
