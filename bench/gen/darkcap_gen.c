@@ -43,7 +43,7 @@
 #define FRAME_BUF   (MAX_FRAME + 256u)
 #define MAX_FILES   64
 #define BIN_US      10000000ull          /* 10 s weight bins */
-#define SWEEP_SHARE 0.5                /* share of scan waves that sweep many ports */
+#define SWEEP_SHARE 0.5                  /* share of scan waves that sweep many ports */
 #define US_PER_DAY  86400000000ull
 #define MAX_DAYS    3660.0
 

@@ -380,7 +380,7 @@ run_ours(uint32_t slot_size, uint64_t n, const struct key16 *const st[NB_PASS], 
 	uint64_t g = dc_table_groups_for(n);
 	size_t sz = dc_table_mem_size(g, slot_size);
 	void *mem = rte_zmalloc_socket("dc_table_bench", sz, 64, (int)rte_socket_id());
-	struct dc_table *t;
+	struct dc_table *t = NULL;
 
 	if (mem == NULL) {
 		fprintf(stderr, "rte_zmalloc_socket(%zu) failed: not enough DPDK memory (-m)?\n", sz);
