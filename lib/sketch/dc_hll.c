@@ -29,19 +29,59 @@ dc_hll_merge(struct dc_hll *a, const struct dc_hll *b)
 			a->reg[i] = b->reg[i];
 }
 
+/*
+ * Estimation after O. Ertl, "New cardinality estimation algorithms for
+ * HyperLogLog sketches" (2017), the "improved" estimator: no empirical bias
+ * tables, no switch to linear counting, unbiased over the whole range.
+ */
+static double
+ertl_sigma(double x)
+{
+	double y = 1, z = x, zp;
+
+	if (x == 1)
+		return INFINITY;
+	do {
+		x *= x;
+		zp = z;
+		z += x * y;
+		y += y;
+	} while (z != zp);
+	return z;
+}
+
+static double
+ertl_tau(double x)
+{
+	double y = 1, z = 1 - x, zp;
+
+	if (x == 0 || x == 1)
+		return 0;
+	do {
+		x = sqrt(x);
+		zp = z;
+		y *= 0.5;
+		z -= (1 - x) * (1 - x) * y;
+	} while (z != zp);
+	return z / 3;
+}
+
 uint64_t
 dc_hll_estimate(const struct dc_hll *h)
 {
-	const double m = DC_HLL_M, alpha = 0.7213 / (1.0 + 1.079 / m);
-	double sum = 0, e;
-	uint32_t zeros = 0;
+	enum { Q = 64 - DC_HLL_P };
+	const double m = DC_HLL_M;
+	uint32_t cnt[Q + 2] = {0};
+	double z;
+	int k;
 
-	for (uint32_t i = 0; i < DC_HLL_M; i++) {
-		sum += ldexp(1.0, -h->reg[i]);
-		zeros += h->reg[i] == 0;
-	}
-	e = alpha * m * m / sum;
-	if (e <= 2.5 * m && zeros)
-		e = m * log(m / zeros); /* linear counting for small sets */
-	return (uint64_t)(e + 0.5);
+	for (uint32_t i = 0; i < DC_HLL_M; i++)
+		cnt[h->reg[i]]++;
+	if (cnt[0] == DC_HLL_M)
+		return 0;
+	z = m * ertl_tau(1 - cnt[Q + 1] / m);
+	for (k = Q; k >= 1; k--)
+		z = 0.5 * (z + cnt[k]);
+	z += m * ertl_sigma(cnt[0] / m);
+	return (uint64_t)(m * m / (2 * log(2)) / z + 0.5);
 }

@@ -8,6 +8,8 @@ Usage: dc_func.py --darkcap BIN --gen GEN --workdir DIR CASE
 Exit 0 = pass, 1 = fail, 77 = skipped.
 """
 import argparse
+import csv
+import gzip
 import json
 import os
 import re
@@ -69,7 +71,7 @@ def nonzero(d):
     return {k: v for k, v in d.items() if v}
 
 
-def compare(records, truth, total, interval, label):
+def compare(records, truth, total, interval, label, tables=True):
     """Every record equals the truth interval with the same start; records
     with no truth interval are all zero; every truth interval is present;
     records are contiguous and aligned."""
@@ -91,6 +93,8 @@ def compare(records, truth, total, interval, label):
                 fail("%s: record %d has packets but the truth has none" % (label, r["start"]))
             continue
         seen.add(r["start"])
+        if tables and "unique_sources" in t:
+            checked += compare_tables(r, t, label)
         for k in SCALARS:
             checked += 1
             if r[k] != t[k]:
@@ -104,6 +108,24 @@ def compare(records, truth, total, interval, label):
     missing = sorted(set(by_start) - seen)
     if missing:
         fail("%s: %d truth intervals missing from the output, first %s" % (label, len(missing), missing[:3]))
+    if tables and "days" in total:
+        got_days = [r["day"] for r in records if "day" in r]
+        want = {d["date"]: d for d in total["days"]}
+        if [d["date"] for d in got_days] != sorted(want):
+            fail("%s: day objects for %s, truth days %s" % (label, [d["date"] for d in got_days][:5], sorted(want)[:5]))
+        for d in got_days:
+            w = want.get(d["date"])
+            if w is None:
+                continue
+            for k in ("unique_sources", "mirai_unique_sources", "zmap_unique_sources", "masscan_unique_sources"):
+                checked += 1
+                if d[k] != w[k]:
+                    fail("%s: day %s: %s = %d, truth %d" % (label, d["date"], k, d[k], w[k]))
+            if d.get("estimated"):
+                fail("%s: day %s estimated, expected exact" % (label, d["date"]))
+        for d in got_days[:-1]:
+            if d.get("partial"):
+                fail("%s: day %s partial but not the last" % (label, d["date"]))
     sums = {k: sum(r[k] for r in records) for k in SCALARS}
     for k in SCALARS:
         if sums[k] != total[k]:
@@ -126,24 +148,82 @@ def compare(records, truth, total, interval, label):
             fail("%s: generated traffic has no %s packets" % (label, k))
 
 
+def compare_tables(r, t, label):
+    """Distinct counts and the top sources of one interval."""
+    n = 0
+    for k in ("unique_sources", "unique_destinations", "unique_flowtuples"):
+        n += 1
+        if r.get(k) != t[k]:
+            fail("%s: interval %d: %s = %s, truth %d" % (label, r["start"], k, r.get(k), t[k]))
+    if any(r["table_full"].values()):
+        fail("%s: interval %d: table_full %s" % (label, r["start"], r["table_full"]))
+    n += 1
+    if r["top_sources"] != t["top_sources"]:
+        for i, (a, b) in enumerate(zip(r["top_sources"], t["top_sources"])):
+            if a != b:
+                fail("%s: interval %d: top_sources[%d] = %s, truth %s" % (label, r["start"], i, a, b))
+                break
+        else:
+            fail("%s: interval %d: top_sources has %d entries, truth %d" % (label, r["start"], len(r["top_sources"]), len(t["top_sources"])))
+    return n
+
+
+def check_records_dir(records, rdir, label, exact=True):
+    """The per-interval files agree with the records: one row per source and
+    flowtuple; their packets plus what full tables refused make up every IP
+    packet."""
+    import datetime
+    for r in records:
+        if r["packets"] == 0 or r.get("workers", 0) == 0:
+            continue
+        stamp = datetime.datetime.utcfromtimestamp(r["start"]).strftime("%Y%m%dT%H%M%SZ")
+        ip = r["ipv4"] + r["ipv6"]
+        for kind, uniq, full in (("sources", "unique_sources", "sources"),
+                                 ("flowtuples", "unique_flowtuples", "flowtuples")):
+            path = os.path.join(rdir, "%s.%s.csv.gz" % (stamp, kind))
+            if not os.path.exists(path):
+                if "tables_end" not in r and r[uniq]:
+                    fail("%s: %s missing" % (label, path))
+                continue
+            with gzip.open(path, "rt") as fh:
+                rows = list(csv.DictReader(fh))
+            if len(rows) != r[uniq]:
+                fail("%s: %s has %d rows, record says %s %d" % (label, path, len(rows), uniq, r[uniq]))
+            pk = sum(int(x["packets"]) for x in rows)
+            if exact and pk + r["table_full"][full] != ip:
+                fail("%s: %s: %d packets + %d refused != %d IP packets" % (label, path, pk, r["table_full"][full], ip))
+
+
 def check_exact_log(err, label):
     if not re.search(r"accounting: ports delivered \d+ frames, intervals count \d+ packets in \d+ records: exact", err):
         fail("%s: no 'accounting ... exact' line in the log" % label)
 
 
-def replay_case(a, label, gen_args, files, vdev_of, lcores, opts, interval=60):
+def replay_case(a, label, gen_args, files, vdev_of, lcores, opts, interval=60, tables=True,
+                records=False):
     outs = [os.path.join(a.workdir, "%s.%d.pcap" % (label, i)) for i in range(files)]
     truth, total = gen(a, label, ["--out", ",".join(outs), "--interval", str(interval)] + gen_args)
     out = os.path.join(a.workdir, label + ".out.jsonl")
     if os.path.exists(out):
         os.unlink(out)
+    extra = []
+    rdir = os.path.join(a.workdir, "records")
+    if records:
+        import shutil
+        shutil.rmtree(rdir, ignore_errors=True)
+        os.makedirs(rdir)
+        extra = ["--records-dir", rdir]
     rc, so, err = run_darkcap(a, eal(label, vdev_of(outs), lcores),
-                              ["--output", out, "--interval", str(interval)] + opts)
+                              ["--output", out, "--interval", str(interval)] + opts + extra)
     if rc != 0:
         fail("%s: darkcap exit %d: %s" % (label, rc, err[-1500:]))
-        return
+        return None
     check_exact_log(err, label)
-    compare(load_out(out), truth, total, interval, label)
+    recs = load_out(out)
+    compare(recs, truth, total, interval, label, tables)
+    if records:
+        check_records_dir(recs, rdir, label)
+    return recs
 
 
 def one_port(outs):
@@ -152,14 +232,15 @@ def one_port(outs):
 
 def case_single_3days(a):
     replay_case(a, "single_3days", ["--seed", "11", "--days", "3", "--packets", "200000",
-                                    "--start", "2022-04-01T00:00:00Z"], 1, one_port, "0,1", [])
+                                    "--start", "2022-04-01T00:00:00Z"], 1, one_port, "0,1", [],
+                records=True)
 
 
 def case_two_ports_two_workers(a):
     replay_case(a, "two_ports", ["--seed", "23", "--days", "4", "--packets", "200000",
                                  "--start", "2022-06-28T00:00:00Z", "--split", "src"], 2,
                 lambda o: ["net_pcap0,rx_pcap=" + o[0], "net_pcap1,rx_pcap=" + o[1]],
-                "0@0,1@1,2@1", ["--workers", "2"])
+                "0@0,1@1,2@1", ["--workers", "2"], records=True)
 
 
 def case_two_queues_one_port(a):
@@ -173,12 +254,98 @@ def case_slow_control(a):
     # control core constantly; nothing may be lost or counted twice.
     replay_case(a, "slow_control", ["--seed", "47", "--days", "2", "--packets", "60000"], 2,
                 lambda o: ["net_pcap0,rx_pcap=" + o[0], "net_pcap1,rx_pcap=" + o[1]],
-                "0@0,1@1,2@1", ["--workers", "2", "--blocks", "2", "--max-pending", "2"], interval=60)
+                "0@0,1@1,2@1", ["--workers", "2", "--blocks", "2", "--max-pending", "2",
+                                "--ctl-delay-ms", "1"], interval=60)
 
 
 def case_scalar_kernel(a):
     replay_case(a, "scalar", ["--seed", "59", "--days", "1", "--packets", "100000"], 1, one_port, "0,1",
                 ["--fingerprint-kernel", "scalar", "--burst", "7"], interval=600)
+
+
+def case_tables_full(a):
+    # Tables far smaller than the distinct keys: new keys are refused and
+    # counted in table_full, every aggregate counter stays exact, and the
+    # record files plus the refused packets make up every IP packet.
+    recs = replay_case(a, "tables_full", ["--seed", "71", "--days", "1", "--packets", "60000",
+                                          "--many-sources"], 1, one_port, "0,1",
+                       ["--sources-max", "200", "--destinations-max", "100", "--flowtuples-max", "300"],
+                       interval=3600, tables=False, records=True)
+    if recs is None:
+        return
+    full = [sum(r["table_full"][k] for r in recs) for k in ("sources", "destinations", "flowtuples")]
+    if min(full) == 0:
+        fail("tables_full: expected refusals in every table, got %s" % full)
+    if any(r["unique_sources"] > 200 or r["unique_destinations"] > 100 for r in recs):
+        fail("tables_full: a distinct count exceeds the table size")
+    print("tables_full: refused sources/destinations/flowtuples packets: %s" % full)
+
+
+def case_slow_control_live(a):
+    # A live input with a control core slower than the interval: workers
+    # never wait, tables are extended over several intervals (tables_end),
+    # and across all record files no IP packet is lost or counted twice.
+    gen(a, "slowlive", ["--out", os.path.join(a.workdir, "slowlive.pcap"), "--packets", "3000"])
+    out = os.path.join(a.workdir, "slowlive.out.jsonl")
+    rdir = os.path.join(a.workdir, "records")
+    import shutil
+    shutil.rmtree(rdir, ignore_errors=True)
+    os.makedirs(rdir)
+    if os.path.exists(out):
+        os.unlink(out)
+    rc, so, err = run_darkcap(a, eal("slowlive", ["net_pcap0,rx_pcap=%s,infinite_rx=1" % os.path.join(a.workdir, "slowlive.pcap")]),
+                              ["--output", out, "--interval", "1", "--mbuf-size", "9344",
+                               "--mbufs-per-queue", "4096", "--ctl-delay-ms", "1500",
+                               "--records-dir", rdir], sig_after=6)
+    if rc != 0:
+        fail("slowlive: exit %d: %s" % (rc, err[-800:]))
+        return
+    check_exact_log(err, "slowlive")
+    recs = load_out(out)
+    ip = sum(r["ipv4"] + r["ipv6"] for r in recs)
+    refused = sum(r["table_full"]["sources"] for r in recs)
+    filed = 0
+    for name in os.listdir(rdir):
+        if name.endswith(".sources.csv.gz"):
+            with gzip.open(os.path.join(rdir, name), "rt") as fh:
+                filed += sum(int(x["packets"]) for x in csv.DictReader(fh))
+    if filed + refused != ip:
+        fail("slowlive: source files hold %d packets + %d refused, records count %d IP packets" % (filed, refused, ip))
+    if not any("tables_end" in r for r in recs):
+        fail("slowlive: no record with tables_end: the slow path was not exercised")
+    print("slowlive: %d records, %d IP packets, %d in source files, %d refused, %d extended"
+          % (len(recs), ip, filed, refused, sum("tables_end" in r for r in recs)))
+
+
+def case_day_estimated(a):
+    # Past day_exact_max distinct sources a day, the count comes from the
+    # HyperLogLog sketch: flagged estimated, within 3 % of the truth (the
+    # sketch's standard error is 0.81 %).
+    label = "day_estimated"
+    out_pcap = os.path.join(a.workdir, label + ".pcap")
+    truth, total = gen(a, label, ["--out", out_pcap, "--packets", "150000", "--days", "2",
+                                  "--many-sources", "--seed", "83"])
+    out = os.path.join(a.workdir, label + ".out.jsonl")
+    if os.path.exists(out):
+        os.unlink(out)
+    rc, so, err = run_darkcap(a, eal(label, ["net_pcap0,rx_pcap=" + out_pcap]),
+                              ["--output", out, "--interval", "3600", "--day-exact-max", "1000"])
+    if rc != 0:
+        fail("%s: exit %d: %s" % (label, rc, err[-800:]))
+        return
+    days = [r["day"] for r in load_out(out) if "day" in r]
+    want = {d["date"]: d for d in total["days"]}
+    if len(days) != len(want):
+        fail("%s: %d day objects, truth %d" % (label, len(days), len(want)))
+    for d in days:
+        w = want[d["date"]]
+        if not d["estimated"]:
+            fail("%s: day %s not flagged estimated" % (label, d["date"]))
+        for k in ("unique_sources", "mirai_unique_sources"):
+            err_pct = abs(d[k] - w[k]) * 100.0 / w[k]
+            print("%s: %s %s = %d, truth %d (%.2f %%)" % (label, d["date"], k, d[k], w[k], err_pct))
+            if w[k] > 1000 and err_pct > 3.0:
+                fail("%s: day %s: %s estimate %d is %.2f %% off the truth %d" % (label, d["date"], k, d[k], err_pct, w[k]))
 
 
 def case_empty_pcap(a):
