@@ -91,12 +91,12 @@ pend_new(struct ctl *c, uint64_t start)
 		c->spare = NULL;
 	} else {
 		p = dc_calloc(1, sizeof(*p));
-		p->c = dc_malloc(sizeof(*p->c));
+		p->c = dc_calloc(1, sizeof(*p->c));
 		dc_cmap_init(&p->src, sizeof(struct dc_addr_key), DC_SRC_SLOT, seed);
 		dc_cmap_init(&p->dst, sizeof(struct dc_addr_key), DC_DST_SLOT, seed);
 		dc_cmap_init(&p->flow, sizeof(struct dc_flow_key), DC_FLOW_SLOT, seed);
 	}
-	memset(p->c, 0, sizeof(*p->c));
+	dc_counters_reset(p->c, 0, 0);
 	dc_cmap_clear(&p->src);
 	dc_cmap_clear(&p->dst);
 	dc_cmap_clear(&p->flow);
@@ -232,13 +232,14 @@ ctl_summary(const struct dc_counters *a, uint64_t sources)
 
 	gmtime_r(&t, &tm);
 	strftime(when, sizeof(when), "%Y-%m-%d %H:%M", &tm);
-	for (i = 1; i < 65536; i++)
-		for (k = 0; k < 3; k++)
-			if (a->tcp_dport[i] > a->tcp_dport[best[k]]) {
-				memmove(&best[k + 1], &best[k], (2 - k) * sizeof(best[0]));
-				best[k] = i;
-				break;
-			}
+	DC_FOREACH_CHUNK(a->tcp_touch, chunk)
+		for (i = chunk ? chunk : 1; i < chunk + 64; i++)
+			for (k = 0; k < 3; k++)
+				if (a->tcp_dport[i] > a->tcp_dport[best[k]]) {
+					memmove(&best[k + 1], &best[k], (2 - k) * sizeof(best[0]));
+					best[k] = i;
+					break;
+				}
 	printf("%s UTC  %8" PRIu64 " pkts  syn %7" PRIu64 "  mirai %6" PRIu64 "  zmap %5" PRIu64
 	       "  masscan %5" PRIu64 "  v6 %5" PRIu64 "  malformed %4" PRIu64 "  sources %6" PRIu64 "  top tcp:",
 	       when, a->c[DC_CNT_PACKETS], a->c[DC_CNT_TCP_SYN], a->c[DC_CNT_MIRAI],
@@ -562,7 +563,7 @@ ctl_pass(struct ctl *c, bool final)
 			}
 			rte_ring_dequeue_finish(w->full, 1);
 			ctl_merge(c, blk);
-			memset(blk, 0, sizeof(*blk));
+			dc_counters_reset(blk, 0, 0);
 			rte_ring_sp_enqueue(w->free, blk);
 			taken++;
 		}
@@ -640,6 +641,7 @@ int
 dc_control_run(struct dc_engine *eng)
 {
 	struct ctl c;
+	uint64_t stats_tsc = 0;
 	int ret = 0, n;
 
 	memset(&c, 0, sizeof(c));
@@ -648,7 +650,7 @@ dc_control_run(struct dc_engine *eng)
 	c.pend = dc_calloc(eng->cfg.max_pending +
 				   (size_t)eng->nb_workers * (eng->cfg.blocks + eng->cfg.table_sets) + 1,
 			   sizeof(*c.pend));
-	c.zero = dc_malloc(sizeof(*c.zero));
+	c.zero = dc_calloc(1, sizeof(*c.zero));
 	c.total = dc_calloc(1, sizeof(*c.total));
 	c.day.day = UINT64_MAX;
 	for (unsigned k = 0; k < DAY_KINDS; k++)
@@ -666,6 +668,16 @@ dc_control_run(struct dc_engine *eng)
 		}
 		if (done && n == 0 && c.npend == 0)
 			break;
+		if (rte_get_timer_cycles() >= stats_tsc) {
+			/* Some NICs (ixgbe) keep 32-bit hardware counters that wrap
+			 * within minutes at line rate unless read: read every second. */
+			for (unsigned i = 0; i < eng->nb_ports; i++) {
+				struct rte_eth_stats st;
+
+				rte_eth_stats_get(eng->ports[i].port_id, &st);
+			}
+			stats_tsc = rte_get_timer_cycles() + rte_get_timer_hz();
+		}
 		if (n == 0)
 			rte_delay_us_sleep(done ? 10 : 1000);
 	}

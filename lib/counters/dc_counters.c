@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
+#include <stddef.h>
 #include <string.h>
 
 #include "dc_counters.h"
@@ -63,11 +64,13 @@ dc_counters_burst(struct dc_counters *c, struct dc_burst_ctx *ctx,
 		case DC_L4_PORTS:
 			if (p->proto == 6) {
 				c->tcp_dport[p->dport]++;
+				dc_port_touch(c->tcp_touch, p->dport);
 				syn += (p->tcp_flags & (DC_TCP_SYN | DC_TCP_ACK)) == DC_TCP_SYN;
 				synack += (p->tcp_flags & (DC_TCP_SYN | DC_TCP_ACK)) ==
 					  (DC_TCP_SYN | DC_TCP_ACK);
 			} else {
 				c->udp_dport[p->dport]++;
+				dc_port_touch(c->udp_touch, p->dport);
 			}
 			break;
 		case DC_L4_TRUNC:
@@ -95,12 +98,32 @@ dc_counters_burst(struct dc_counters *c, struct dc_burst_ctx *ctx,
 	c->c[DC_CNT_MASSCAN] += masscan;
 }
 
+static void
+ports_zero(uint64_t *ports, uint64_t *touch)
+{
+	DC_FOREACH_CHUNK(touch, chunk)
+		memset(&ports[chunk], 0, 64 * sizeof(ports[0]));
+	memset(touch, 0, 16 * sizeof(touch[0]));
+}
+
 void
 dc_counters_reset(struct dc_counters *c, uint64_t start, uint64_t end)
 {
-	memset(c, 0, sizeof(*c));
+	ports_zero(c->tcp_dport, c->tcp_touch);
+	ports_zero(c->udp_dport, c->udp_touch);
+	memset(c, 0, offsetof(struct dc_counters, tcp_touch));
 	c->start = start;
 	c->end = end;
+}
+
+static void
+ports_merge(uint64_t *dst, uint64_t *dtouch, const uint64_t *src, const uint64_t *stouch)
+{
+	DC_FOREACH_CHUNK(stouch, chunk)
+		for (unsigned i = chunk; i < chunk + 64; i++)
+			dst[i] += src[i];
+	for (unsigned w = 0; w < 16; w++)
+		dtouch[w] |= stouch[w];
 }
 
 void
@@ -118,12 +141,8 @@ dc_counters_merge(struct dc_counters *dst, const struct dc_counters *src)
 		dst->c[i] += src->c[i];
 	for (i = 0; i < 256; i++)
 		dst->proto[i] += src->proto[i];
-	if (src->c[DC_CNT_IPV4] + src->c[DC_CNT_IPV6] == 0)
-		return; /* no ports possible: skip 1 MiB of zeros */
-	for (i = 0; i < 65536; i++) {
-		dst->tcp_dport[i] += src->tcp_dport[i];
-		dst->udp_dport[i] += src->udp_dport[i];
-	}
+	ports_merge(dst->tcp_dport, dst->tcp_touch, src->tcp_dport, src->tcp_touch);
+	ports_merge(dst->udp_dport, dst->udp_touch, src->udp_dport, src->udp_touch);
 }
 
 static void
@@ -142,6 +161,22 @@ json_sparse(struct dc_sbuf *sb, const char *key, const uint64_t *v, unsigned n)
 	dc_sbuf_add(sb, "}", 1);
 }
 
+static void
+json_ports(struct dc_sbuf *sb, const char *key, const uint64_t *v, const uint64_t *touch)
+{
+	const char *sep = "";
+
+	dc_sbuf_printf(sb, ",\"%s\":{", key);
+	DC_FOREACH_CHUNK(touch, chunk)
+		for (unsigned i = chunk; i < chunk + 64; i++) {
+			if (v[i] == 0)
+				continue;
+			dc_sbuf_printf(sb, "%s\"%u\":%lu", sep, i, (unsigned long)v[i]);
+			sep = ",";
+		}
+	dc_sbuf_add(sb, "}", 1);
+}
+
 void
 dc_counters_json(const struct dc_counters *c, struct dc_sbuf *sb)
 {
@@ -155,8 +190,8 @@ dc_counters_json(const struct dc_counters *c, struct dc_sbuf *sb)
 		dc_sbuf_printf(sb, ",\"%s\":%lu", dc_counter_keys[i], (unsigned long)c->c[i]);
 	}
 	json_sparse(sb, "proto", c->proto, 256);
-	json_sparse(sb, "tcp_dst_ports", c->tcp_dport, 65536);
-	json_sparse(sb, "udp_dst_ports", c->udp_dport, 65536);
+	json_ports(sb, "tcp_dst_ports", c->tcp_dport, c->tcp_touch);
+	json_ports(sb, "udp_dst_ports", c->udp_dport, c->udp_touch);
 	dc_sbuf_printf(sb, ",\"fingerprints\":{\"mirai\":%lu,\"zmap\":%lu,\"masscan\":%lu}",
 		       (unsigned long)c->c[DC_CNT_MIRAI], (unsigned long)c->c[DC_CNT_ZMAP],
 		       (unsigned long)c->c[DC_CNT_MASSCAN]);

@@ -66,9 +66,27 @@ struct dc_counters {
 	uint32_t nsrc;   /**< blocks merged into this one (control side) */
 	uint64_t c[DC_CNT__MAX] DC_CACHE_ALIGNED;
 	uint64_t proto[256] DC_CACHE_ALIGNED;
+	/* Bit b of word w: ports [64 * (64w + b), +64) may be non-zero, so the
+	 * control core merges, clears and prints only chunks that were used. */
+	uint64_t tcp_touch[16];
+	uint64_t udp_touch[16];
 	uint64_t tcp_dport[65536] DC_CACHE_ALIGNED;
 	uint64_t udp_dport[65536] DC_CACHE_ALIGNED;
 };
+
+/** Mark the 64-port chunk of @p port used in @p touch. */
+static inline void
+dc_port_touch(uint64_t *touch, uint16_t port)
+{
+	touch[port >> 12] |= 1ull << ((port >> 6) & 63);
+}
+
+/** Call @p fn(ctx, first_port) for every used 64-port chunk. */
+#define DC_FOREACH_CHUNK(touch, chunk)                                             \
+	for (unsigned _w = 0; _w < 16; _w++)                                        \
+		for (uint64_t _m = (touch)[_w]; _m; _m &= _m - 1)                   \
+			for (unsigned chunk = (_w * 64 + (unsigned)__builtin_ctzll(_m)) * 64, \
+				      _once = 1; _once; _once = 0)
 
 /** Per-burst scratch of the data path, one per worker (never shared). */
 struct dc_burst_ctx {
@@ -98,7 +116,7 @@ void dc_counters_burst(struct dc_counters *c, struct dc_burst_ctx *ctx,
 		       const uint8_t *const *frames, const uint32_t *lens,
 		       const uint32_t *caplens, unsigned n);
 
-/** Zero the counts of @p c and set its interval. */
+/** Zero the counts of @p c and set its interval (touches only used chunks). */
 void dc_counters_reset(struct dc_counters *c, uint64_t start, uint64_t end);
 
 /** Add @p src into @p dst; the interval becomes the union of both. */

@@ -31,6 +31,9 @@ def fail(msg):
 
 
 def eal(prefix, vdevs, lcores="0,1", mem=384):
+    # A prefix of its own per process, so parallel runs (two build trees,
+    # two checkouts) never share EAL's run directory.
+    prefix = "dctest_%s_%d" % (prefix, os.getpid())
     args = ["--no-huge", "-m", str(mem), "--no-pci", "--file-prefix", prefix,
             "--log-level", "lib.eal:warning"]
     args += ["--lcores", lcores] if ("@" in lcores or "," in lcores) else ["-l", lcores]
@@ -47,6 +50,9 @@ def run_darkcap(a, eal_args, opts, timeout=300, sig_after=None):
         time.sleep(sig_after)
         p.send_signal(signal.SIGINT)
     out, err = p.communicate(timeout=timeout)
+    if "--file-prefix" in eal_args:
+        import shutil
+        shutil.rmtree("/var/run/dpdk/" + eal_args[eal_args.index("--file-prefix") + 1], ignore_errors=True)
     if p.returncode < 0 or p.returncode >= 128:
         fail("darkcap died from signal (rc %d): %s" % (p.returncode, err[-2000:]))
     return p.returncode, out, err
@@ -426,7 +432,7 @@ def case_memif_two_process(a):
         sys.exit(77)
     sock = "/tmp/darkcap-test-memif-%d.sock" % os.getpid()
     tx = subprocess.Popen([testpmd, "-l", "0-1", "--no-huge", "-m", "512", "--no-pci",
-                           "--file-prefix", "memif_tx", "--log-level", "lib.eal:warning",
+                           "--file-prefix", "dctest_memif_tx_%d" % os.getpid(), "--log-level", "lib.eal:warning",
                            "--vdev", "net_memif0,role=server,socket=" + sock, "--",
                            "--forward-mode=txonly", "--auto-start", "--txpkts", "64",
                            "--total-num-mbufs", "8192"],
