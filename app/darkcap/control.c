@@ -65,7 +65,8 @@ struct ctl {
 	int fd;
 	struct pend **pend;         /* open intervals, sorted by start */
 	unsigned npend;
-	struct pend *spare;         /* a reused entry, maps kept */
+	struct pend *spare[8];      /* reused entries, maps kept */
+	unsigned nspare;
 	struct dc_counters *zero;
 	struct dc_counters *total;  /* everything since start */
 	uint64_t next_start;        /* start the next record must have; 0 = none yet */
@@ -84,12 +85,10 @@ static const char *const day_kind_keys[DAY_KINDS] = {
 static struct pend *
 pend_new(struct ctl *c, uint64_t start)
 {
-	struct pend *p = c->spare;
+	struct pend *p = c->nspare ? c->spare[--c->nspare] : NULL;
 	uint64_t seed = c->eng->hash_seed ^ 0xC0FFEE;
 
-	if (p) {
-		c->spare = NULL;
-	} else {
+	if (p == NULL) {
 		p = dc_calloc(1, sizeof(*p));
 		p->c = dc_calloc(1, sizeof(*p->c));
 		dc_cmap_init(&p->src, sizeof(struct dc_addr_key), DC_SRC_SLOT, seed);
@@ -123,8 +122,8 @@ pend_free(struct pend *p)
 static void
 pend_put(struct ctl *c, struct pend *p)
 {
-	if (c->spare == NULL)
-		c->spare = p;
+	if (c->nspare < DC_ARRAY_SIZE(c->spare))
+		c->spare[c->nspare++] = p;
 	else
 		pend_free(p);
 }
@@ -168,38 +167,32 @@ ctl_merge_tables(struct ctl *c, const struct dc_tset *ts)
 	for (i = 0; i < DC_TFULL__MAX; i++)
 		p->full[i] += ts->full[i];
 	p->nsets++;
-	cap = dc_table_capacity(ts->src);
+	cap = ts->src ? ts->src->used : 0;
 	for (i = 0; i < cap; i++) {
 		const struct dc_src_slot *s;
 		struct dc_src_slot *d;
 
-		if (!dc_table_slot_used(ts->src, i))
-			continue;
-		s = (const struct dc_src_slot *)dc_table_slot(ts->src, i);
+		s = (const struct dc_src_slot *)dc_table_nth(ts->src, i);
 		d = (struct dc_src_slot *)dc_cmap_upsert(&p->src, &s->key, &is_new);
 		dc_src_val_merge(&d->v, &s->v);
 	}
-	cap = dc_table_capacity(ts->dst);
+	cap = ts->dst ? ts->dst->used : 0;
 	for (i = 0; i < cap; i++) {
 		const struct dc_dst_slot *s;
 		struct dc_dst_slot *d;
 
-		if (!dc_table_slot_used(ts->dst, i))
-			continue;
-		s = (const struct dc_dst_slot *)dc_table_slot(ts->dst, i);
+		s = (const struct dc_dst_slot *)dc_table_nth(ts->dst, i);
 		d = (struct dc_dst_slot *)dc_cmap_upsert(&p->dst, &s->key, &is_new);
 		d->packets += s->packets;
 	}
 	if (ts->flow == NULL)
 		return;
-	cap = dc_table_capacity(ts->flow);
+	cap = ts->flow ? ts->flow->used : 0;
 	for (i = 0; i < cap; i++) {
 		const struct dc_flow_slot *s;
 		struct dc_flow_slot *d;
 
-		if (!dc_table_slot_used(ts->flow, i))
-			continue;
-		s = (const struct dc_flow_slot *)dc_table_slot(ts->flow, i);
+		s = (const struct dc_flow_slot *)dc_table_nth(ts->flow, i);
 		d = (struct dc_flow_slot *)dc_cmap_upsert(&p->flow, &s->key, &is_new);
 		d->packets += s->packets;
 	}
@@ -271,7 +264,7 @@ static void
 json_top_sources(struct ctl *c, const struct pend *p)
 {
 	const struct dc_table *t = p->src.t;
-	uint64_t n = 0, i, cap, lim = c->eng->cfg.top_sources;
+	uint64_t n = 0, i, lim = c->eng->cfg.top_sources;
 	char addr[64];
 
 	dc_sbuf_add(&c->sb, ",\"top_sources\":[", 16);
@@ -283,10 +276,8 @@ json_top_sources(struct ctl *c, const struct pend *p)
 		c->top_cap = t->used;
 		c->top = dc_realloc(c->top, c->top_cap * sizeof(c->top[0]));
 	}
-	cap = dc_table_capacity(t);
-	for (i = 0; i < cap; i++)
-		if (dc_table_slot_used(t, i))
-			c->top[n++] = (const struct dc_src_slot *)dc_table_slot(t, i);
+	for (i = 0; i < t->used; i++)
+		c->top[n++] = (const struct dc_src_slot *)dc_table_nth(t, i);
 	qsort(c->top, n, sizeof(c->top[0]), src_order);
 	for (i = 0; i < n && i < lim; i++) {
 		const struct dc_src_slot *s = c->top[i];
@@ -310,15 +301,13 @@ day_add(struct ctl *c, const struct pend *p)
 
 	if (t == NULL)
 		return;
-	cap = dc_table_capacity(t);
+	cap = t ? t->used : 0;
 	for (i = 0; i < cap; i++) {
 		const struct dc_src_slot *s;
 		uint64_t h;
 		bool kind[DAY_KINDS];
 
-		if (!dc_table_slot_used(t, i))
-			continue;
-		s = (const struct dc_src_slot *)dc_table_slot(t, i);
+		s = (const struct dc_src_slot *)dc_table_nth(t, i);
 		h = dc_hll_mix(dc_table_crc64(&s->key, sizeof(s->key), 0x243F6A88u, 0x85A308D3u));
 		kind[0] = true;
 		kind[1] = s->v.mirai != 0;
@@ -393,12 +382,10 @@ records_write(struct ctl *c, const struct pend *p, bool flows)
 		gzprintf(gz, "src,dst,sport,dport,proto,ttl,tcp_flags,ip_len,packets\n");
 	else
 		gzprintf(gz, "addr,packets,bytes,first_seen,last_seen,mirai,zmap,masscan,tcp,udp,icmp,other,dst_ports,dst_ports_more\n");
-	cap = m->t ? dc_table_capacity(m->t) : 0;
+	cap = m->t ? m->t->used : 0;
 	for (i = 0; i < cap; i++) {
-		if (!dc_table_slot_used(m->t, i))
-			continue;
 		if (flows) {
-			const struct dc_flow_slot *f = (const struct dc_flow_slot *)dc_table_slot(m->t, i);
+			const struct dc_flow_slot *f = (const struct dc_flow_slot *)dc_table_nth(m->t, i);
 			struct dc_addr_key k = {.family = f->key.family};
 
 			memcpy(k.addr, f->key.src, 16);
@@ -409,7 +396,7 @@ records_write(struct ctl *c, const struct pend *p, bool flows)
 				 f->key.dport, f->key.proto, f->key.ttl, f->key.tcp_flags, f->key.ip_len,
 				 f->packets);
 		} else {
-			const struct dc_src_slot *s = (const struct dc_src_slot *)dc_table_slot(m->t, i);
+			const struct dc_src_slot *s = (const struct dc_src_slot *)dc_table_nth(m->t, i);
 
 			dc_addr_format(&s->key, a, sizeof(a));
 			gzprintf(gz, "%s,%" PRIu64 ",%" PRIu64 ",%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u\n", a,
@@ -580,6 +567,16 @@ ctl_pass(struct ctl *c, bool final)
 	return (int)taken;
 }
 
+/* A worker on a finite input is waiting for a block or table set. */
+static bool
+workers_waiting(const struct dc_engine *eng)
+{
+	for (unsigned i = 0; i < eng->nb_workers; i++)
+		if (__atomic_load_n(&eng->workers[i]->waiting, __ATOMIC_RELAXED))
+			return true;
+	return false;
+}
+
 static bool
 workers_done(const struct dc_engine *eng)
 {
@@ -678,8 +675,10 @@ dc_control_run(struct dc_engine *eng)
 			}
 			stats_tsc = rte_get_timer_cycles() + rte_get_timer_hz();
 		}
-		if (n == 0)
+		if (n == 0 && !workers_waiting(eng))
 			rte_delay_us_sleep(done ? 10 : 1000);
+		else if (n == 0)
+			rte_pause();
 	}
 	rte_eal_mp_wait_lcore();
 	if (ret == 0)
@@ -690,7 +689,8 @@ dc_control_run(struct dc_engine *eng)
 	for (unsigned i = 0; i < c.npend; i++)
 		pend_free(c.pend[i]);
 	dc_free(c.pend);
-	pend_free(c.spare);
+	while (c.nspare)
+		pend_free(c.spare[--c.nspare]);
 	for (unsigned k = 0; k < DAY_KINDS; k++)
 		dc_cmap_free(&c.day.set[k]);
 	dc_free(c.top);

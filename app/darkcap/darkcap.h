@@ -95,6 +95,7 @@ struct dc_worker {
 	uint64_t watermark;    /* every interval starting before this has been handed over */
 	uint64_t twatermark;   /* same for table sets */
 	uint32_t done;         /* the worker has handed over its last block */
+	uint32_t waiting;      /* finite input: waiting for a block or table set */
 } __rte_cache_aligned;
 
 /* The whole engine. */

@@ -63,6 +63,17 @@ interval_of(const struct dc_worker *w, uint64_t sec)
 	return sec - sec % w->interval;
 }
 
+/* Finite input only: the control core has not returned a block yet. Say so
+ * (it then polls without sleeping) and spin. */
+static inline void
+worker_wait(struct dc_worker *w)
+{
+	if (!w->waiting)
+		__atomic_store_n(&w->waiting, 1, __ATOMIC_RELAXED);
+	w->waits++;
+	rte_pause();
+}
+
 /* Hand the open table set over and take a cleared one, when one is back;
  * else (live input) keep filling the open set, which then covers the new
  * interval too. */
@@ -78,9 +89,9 @@ worker_rotate_tables(struct dc_worker *w, uint64_t start)
 			w->tstalls++;
 			return;
 		}
-		w->waits++;
-		rte_pause();
+		worker_wait(w);
 	}
+	__atomic_store_n(&w->waiting, 0, __ATOMIC_RELAXED);
 	/* Cannot fail: the ring holds every set of this worker. */
 	rte_ring_sp_enqueue(w->tfull, w->tcur);
 	ns->start = start;
@@ -112,9 +123,9 @@ worker_rotate(struct dc_worker *w, uint64_t start)
 			w->stalls++;
 			return;
 		}
-		w->waits++;
-		rte_pause();
+		worker_wait(w);
 	}
+	__atomic_store_n(&w->waiting, 0, __ATOMIC_RELAXED);
 	/* Cannot fail: the ring holds every block of this worker. */
 	rte_ring_sp_enqueue(w->full, w->cur);
 	nb->start = start;

@@ -35,6 +35,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <time.h>
 
@@ -1783,61 +1784,93 @@ static void put_counts(FILE *f, cnt_t *c, uint64_t start, uint64_t end)
 /* ------------------------------------------------------------------------ */
 /* distinct sources / destinations / flowtuples: open-addressing tables      */
 
+/* A slot is: tag (u32; 0 = empty, else hash bits | 1), key, value at voff.
+ * Keys are whole multiples of 4 bytes, zero padded. */
 typedef struct {
-    uint32_t ksz, voff, esz;    /* key bytes; value offset; entry bytes */
+    uint32_t ksz, voff, esz;    /* key bytes; value offset; slot bytes */
     uint64_t cap, n;            /* cap: a power of two */
-    uint32_t *tag;              /* per slot: 0 = empty, else hash bits | 1 */
-    uint8_t *ent;               /* per slot: key, then the value at voff */
+    uint8_t *slot;
     uint32_t *used;             /* occupied slots in insertion order (tables that are reset) */
     bool keep;
 } tab_t;
 
-static uint64_t hash_key(const uint8_t *k, size_t n)
+static inline uint64_t hash_key(const uint8_t *k, uint32_t n)
 {
     uint64_t h = n;
     while (n >= 8) { uint64_t x; memcpy(&x, k, 8); h = mix64(h ^ x); k += 8; n -= 8; }
-    if (n) { uint64_t x = 0; memcpy(&x, k, n); h = mix64(h ^ x); }
+    if (n) { uint32_t x; memcpy(&x, k, 4); h = mix64(h ^ x); }
     return h;
 }
+
+static inline bool key_eq(const uint8_t *a, const uint8_t *b, uint32_t n)
+{
+    for (uint32_t i = 0; i < n; i += 4) {
+        uint32_t x, y;
+        memcpy(&x, a + i, 4);
+        memcpy(&y, b + i, 4);
+        if (x != y) return false;
+    }
+    return true;
+}
+
+#define TAB_MMAP (4u << 20)     /* slot arrays from this size on: mmap, huge pages if offered */
 
 static void tab_alloc(tab_t *t, uint64_t cap)
 {
     CHECK(cap <= (1ull << 32));
     t->cap = cap;
     t->n = 0;
-    t->tag = calloc(cap, sizeof(uint32_t));
-    t->ent = malloc(cap * t->esz);
+    size_t sz = (size_t)cap * t->esz;
+    if (sz >= TAB_MMAP) {
+        void *p = mmap(NULL, sz, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (p == MAP_FAILED) die_io("out of memory");
+        (void)madvise(p, sz, MADV_HUGEPAGE);
+        t->slot = p;
+    } else {
+        t->slot = calloc(cap, t->esz);
+    }
     t->used = t->keep ? malloc(cap * sizeof(uint32_t)) : NULL;
-    if (!t->tag || !t->ent || (t->keep && !t->used)) die_io("out of memory");
+    if (!t->slot || (t->keep && !t->used)) die_io("out of memory");
 }
 
 static void tab_init(tab_t *t, uint32_t ksz, uint32_t vsz, bool keep)
 {
     uint32_t al = vsz >= 8 ? 8 : 4;
+    CHECK(ksz % 4 == 0);
     memset(t, 0, sizeof(*t));
     t->ksz = ksz;
-    t->voff = (ksz + al - 1) / al * al;
+    t->voff = (4 + ksz + al - 1) / al * al;
     t->esz = (t->voff + vsz + al - 1) / al * al;
     t->keep = keep;
     tab_alloc(t, 1024);
 }
 
+static void tab_slot_free(uint8_t *slot, uint64_t cap, uint32_t esz)
+{
+    size_t sz = (size_t)cap * esz;
+    if (sz >= TAB_MMAP) munmap(slot, sz);
+    else free(slot);
+}
+
 static void tab_free(tab_t *t)
 {
-    free(t->tag);
-    free(t->ent);
+    tab_slot_free(t->slot, t->cap, t->esz);
     free(t->used);
     memset(t, 0, sizeof(*t));
 }
 
-/* copy an entry into the first free slot of its probe sequence */
+/* copy a slot into the first free place of its probe sequence */
 static void tab_place(tab_t *t, const uint8_t *e)
 {
-    uint64_t h = hash_key(e, t->ksz), m = t->cap - 1;
-    uint64_t i = h & m;
-    while (t->tag[i]) i = (i + 1) & m;
-    t->tag[i] = (uint32_t)(h >> 32) | 1;
-    memcpy(t->ent + i * t->esz, e, t->esz);
+    uint64_t m = t->cap - 1;
+    uint64_t i = hash_key(e + 4, t->ksz) & m;
+    for (;;) {
+        uint32_t x;
+        memcpy(&x, t->slot + i * t->esz, 4);
+        if (!x) break;
+        i = (i + 1) & m;
+    }
+    memcpy(t->slot + i * t->esz, e, t->esz);
     if (t->used) t->used[t->n] = (uint32_t)i;
     t->n++;
 }
@@ -1847,49 +1880,58 @@ static void tab_grow(tab_t *t)
     tab_t o = *t;
     tab_alloc(t, o.cap * 2);
     if (o.used) {
-        for (uint64_t j = 0; j < o.n; j++) tab_place(t, o.ent + (uint64_t)o.used[j] * o.esz);
+        for (uint64_t j = 0; j < o.n; j++) tab_place(t, o.slot + (uint64_t)o.used[j] * o.esz);
     } else {
-        for (uint64_t i = 0; i < o.cap; i++)
-            if (o.tag[i]) tab_place(t, o.ent + i * o.esz);
+        for (uint64_t i = 0; i < o.cap; i++) {
+            uint32_t tg;
+            memcpy(&tg, o.slot + i * o.esz, 4);
+            if (tg) tab_place(t, o.slot + i * o.esz);
+        }
     }
     CHECK(t->n == o.n);
-    free(o.tag);
-    free(o.ent);
+    tab_slot_free(o.slot, o.cap, o.esz);
     free(o.used);
 }
 
-/* entry for key (created zeroed when absent); *isnew tells which */
-static uint8_t *tab_get(tab_t *t, const uint8_t *key, bool *isnew)
+/* slot for key, whose hash_key() is h (created with a zero value when
+ * absent); *isnew tells which */
+static uint8_t *tab_get(tab_t *t, const uint8_t *key, uint64_t h, bool *isnew)
 {
-    uint64_t h = hash_key(key, t->ksz), m = t->cap - 1;
+    uint64_t m = t->cap - 1;
     uint32_t tg = (uint32_t)(h >> 32) | 1;
     for (uint64_t i = h & m;; i = (i + 1) & m) {
-        uint32_t x = t->tag[i];
-        uint8_t *e = t->ent + i * t->esz;
+        uint8_t *e = t->slot + i * t->esz;
+        uint32_t x;
+        memcpy(&x, e, 4);
         if (!x) {
             if ((t->n + 1) * 10 > t->cap * 7) {
                 tab_grow(t);
-                return tab_get(t, key, isnew);
+                return tab_get(t, key, h, isnew);
             }
-            t->tag[i] = tg;
             memset(e, 0, t->esz);
-            memcpy(e, key, t->ksz);
+            memcpy(e, &tg, 4);
+            memcpy(e + 4, key, t->ksz);
             if (t->used) t->used[t->n] = (uint32_t)i;
             t->n++;
             *isnew = true;
             return e;
         }
-        if (x == tg && !memcmp(e, key, t->ksz)) {
+        if (x == tg && key_eq(e + 4, key, t->ksz)) {
             *isnew = false;
             return e;
         }
     }
 }
 
+static inline void tab_prefetch(const tab_t *t, uint64_t h)
+{
+    __builtin_prefetch(t->slot + (h & (t->cap - 1)) * t->esz);
+}
+
 static void tab_reset(tab_t *t)
 {
     CHECK(t->used);
-    for (uint64_t j = 0; j < t->n; j++) t->tag[t->used[j]] = 0;
+    for (uint64_t j = 0; j < t->n; j++) memset(t->slot + (uint64_t)t->used[j] * t->esz, 0, 4);
     t->n = 0;
 }
 
@@ -1913,22 +1955,31 @@ typedef struct {
     uint8_t nport;
 } srcstat_t;
 
+/* whole-run source entry: the UTC day it was last seen (day + 1) and the
+ * fingerprints it matched on that day */
+typedef struct { uint32_t day1; uint8_t bits; } runsrc_t;
+
 typedef struct { int64_t day; uint64_t src, fp[3]; } dayrec_t;
 
 typedef struct { const srcstat_t *s; const uint8_t *addr; int v6; } topref_t;
 
+#define TOP_HIST 4096
+
 typedef struct {
     atab_t src;                 /* interval: srcstat_t per source */
-    atab_t dst, ft;             /* interval: destinations, flowtuples */
-    atab_t dsrc;                /* UTC day: fingerprint bits per source */
-    atab_t rsrc, rdst;          /* whole run */
+    atab_t ft;                  /* interval: flowtuples */
+    atab_t rsrc;                /* whole run: runsrc_t per source (carries the day sets) */
+    atab_t rdst;                /* whole run: the last interval (number) each destination was seen in */
+    uint32_t ivno;              /* current interval's number, from 1 */
+    uint64_t ivdst;             /* distinct destinations in the current interval */
     bool have_day;
     int64_t day;
-    uint64_t dfp[3];            /* day: sources with each fingerprint */
+    uint64_t dsrc, dfp[3];      /* current day: sources, and sources with each fingerprint */
     dayrec_t *days;
     size_t ndays, capdays;
     topref_t *top;
     size_t captop;
+    uint64_t hist[TOP_HIST];    /* sources by packet count, for the top list cut */
 } uq_t;
 
 #define FT_KEY4 20              /* src 4, dst 4, sport, dport, iplen 4, proto, ttl, flags, pad */
@@ -1938,19 +1989,16 @@ static void uq_init(uq_t *u)
 {
     memset(u, 0, sizeof(*u));
     atab_init(&u->src, 4, 16, (uint32_t)sizeof(srcstat_t), true);
-    atab_init(&u->dst, 4, 16, 0, true);
     atab_init(&u->ft, FT_KEY4, FT_KEY6, 0, true);
-    atab_init(&u->dsrc, 4, 16, 1, true);
-    atab_init(&u->rsrc, 4, 16, 0, false);
-    atab_init(&u->rdst, 4, 16, 0, false);
+    atab_init(&u->rsrc, 4, 16, (uint32_t)sizeof(runsrc_t), false);
+    atab_init(&u->rdst, 4, 16, (uint32_t)sizeof(uint32_t), false);
+    u->ivno = 1;
 }
 
 static void uq_free(uq_t *u)
 {
     atab_free(&u->src);
-    atab_free(&u->dst);
     atab_free(&u->ft);
-    atab_free(&u->dsrc);
     atab_free(&u->rsrc);
     atab_free(&u->rdst);
     free(u->days);
@@ -1968,36 +2016,30 @@ static void uq_day_flush(uq_t *u)
     }
     dayrec_t *d = &u->days[u->ndays++];
     d->day = u->day;
-    d->src = atab_n(&u->dsrc);
+    d->src = u->dsrc;
     memcpy(d->fp, u->dfp, sizeof(d->fp));
-    atab_reset(&u->dsrc);
+    u->dsrc = 0;
     memset(u->dfp, 0, sizeof(u->dfp));
     u->have_day = false;
 }
 
-/* account one frame (only IP packets count) seen at ts_us with captured length len */
-static void uq_add(uq_t *u, const expect_t *e, uint32_t len, uint64_t ts_us)
+/* keys and hashes of one frame, computed ahead so that the table slots can
+ * be prefetched while the frame is counted and written */
+typedef struct {
+    int v6;                     /* -1: not an IP packet */
+    uint8_t ft[FT_KEY6];        /* flowtuple key */
+    uint64_t hsrc, hdst, hft;
+} uqkey_t;
+
+static void uq_prep(const uq_t *u, const expect_t *e, uqkey_t *p)
 {
+    p->v6 = -1;
     if (e->cat != CAT_V4 && e->cat != CAT_V6) return;
-    int v6 = e->cat == CAT_V6;
-    size_t al = v6 ? 16 : 4;
-    bool isnew, ports = e->l4 == L4_TCP || e->l4 == L4_UDP;
-    uint8_t fp[3] = {e->mirai, e->zmap, e->masscan};
-
-    tab_t *t = &u->src.t[v6];
-    srcstat_t *s = (srcstat_t *)(tab_get(t, e->src, &isnew) + t->voff);
-    s->packets++;
-    s->bytes += len;
-    for (int i = 0; i < 3; i++) s->fp[i] += fp[i];
-    if (ports && s->nport <= DP_CAP) {
-        int j = 0;
-        while (j < s->nport && s->port[j] != e->dport) j++;
-        if (j == s->nport) s->port[s->nport++] = e->dport;
-    }
-    tab_get(&u->dst.t[v6], e->dst, &isnew);
-
-    uint8_t k[FT_KEY6];
-    memset(k, 0, sizeof(k));
+    int v6 = p->v6 = e->cat == CAT_V6;
+    uint32_t al = v6 ? 16 : 4;
+    bool ports = e->l4 == L4_TCP || e->l4 == L4_UDP;
+    uint8_t *k = p->ft;
+    memset(k, 0, sizeof(p->ft));
     memcpy(k, e->src, al);
     memcpy(k + al, e->dst, al);
     uint8_t *q = k + 2 * al;
@@ -2007,22 +2049,67 @@ static void uq_add(uq_t *u, const expect_t *e, uint32_t len, uint64_t ts_us)
     q[8] = e->proto;
     q[9] = e->ttl;
     q[10] = e->l4 == L4_TCP ? e->tflags : 0;
-    tab_get(&u->ft.t[v6], k, &isnew);
+    p->hsrc = hash_key(e->src, al);
+    p->hdst = hash_key(e->dst, al);
+    p->hft = hash_key(k, u->ft.t[v6].ksz);
+    tab_prefetch(&u->src.t[v6], p->hsrc);
+    tab_prefetch(&u->rsrc.t[v6], p->hsrc);
+    tab_prefetch(&u->rdst.t[v6], p->hdst);
+    tab_prefetch(&u->ft.t[v6], p->hft);
+}
 
+/* account one frame (only IP packets count; p from uq_prep) seen at ts_us
+ * with captured length len */
+static void uq_add(uq_t *u, const expect_t *e, const uqkey_t *p, uint32_t len, uint64_t ts_us)
+{
+    if (p->v6 < 0) return;
+    int v6 = p->v6;
+    bool isnew, ports = e->l4 == L4_TCP || e->l4 == L4_UDP;
+    uint8_t fp[3] = {e->mirai, e->zmap, e->masscan};
+
+    /* interval: per-source counters */
+    tab_t *t = &u->src.t[v6];
+    srcstat_t *s = (srcstat_t *)(tab_get(t, e->src, p->hsrc, &isnew) + t->voff);
+    s->packets++;
+    s->bytes += len;
+    for (int i = 0; i < 3; i++) s->fp[i] += fp[i];
+    if (ports && s->nport <= DP_CAP) {
+        int j = 0;
+        while (j < s->nport && s->port[j] != e->dport) j++;
+        if (j == s->nport) s->port[s->nport++] = e->dport;
+    }
+
+    /* interval: flowtuple */
+    tab_get(&u->ft.t[v6], p->ft, p->hft, &isnew);
+
+    /* destination: run set, stamped with the interval it was last seen in */
+    t = &u->rdst.t[v6];
+    uint8_t *ivp = tab_get(t, e->dst, p->hdst, &isnew) + t->voff;
+    uint32_t last;
+    memcpy(&last, ivp, 4);
+    if (last != u->ivno) {
+        memcpy(ivp, &u->ivno, 4);
+        u->ivdst++;
+    }
+
+    /* source: run set, carrying the current day's set and fingerprints */
     int64_t day = (int64_t)(ts_us / US_PER_DAY);
     if (u->have_day && day != u->day) uq_day_flush(u);
     u->have_day = true;
     u->day = day;
-    t = &u->dsrc.t[v6];
-    uint8_t *bits = tab_get(t, e->src, &isnew) + t->voff;
+    t = &u->rsrc.t[v6];
+    runsrc_t *r = (runsrc_t *)(tab_get(t, e->src, p->hsrc, &isnew) + t->voff);
+    if (r->day1 != (uint32_t)(day + 1)) {
+        r->day1 = (uint32_t)(day + 1);
+        r->bits = 0;
+        u->dsrc++;
+    }
     for (int i = 0; i < 3; i++) {
-        if (fp[i] && !(*bits & (1u << i))) {
-            *bits |= (uint8_t)(1u << i);
+        if (fp[i] && !(r->bits & (1u << i))) {
+            r->bits |= (uint8_t)(1u << i);
             u->dfp[i]++;
         }
     }
-    tab_get(&u->rsrc.t[v6], e->src, &isnew);
-    tab_get(&u->rdst.t[v6], e->dst, &isnew);
 }
 
 /* packets desc, bytes desc, then address asc with every IPv4 before every IPv6 */
@@ -2046,31 +2133,49 @@ static void put_addr(FILE *f, const uint8_t *a, int v6)
     fputs(buf, f);
 }
 
-/* the interval's keys after the existing ones; then the interval tables are reset */
+/* the interval's keys after the existing ones; then the interval state is reset */
 static void uq_put_interval(FILE *f, uq_t *u, uint32_t ntop)
 {
 #define U(x) ((unsigned long long)(x))
     fprintf(f, ",\"unique_sources\":%llu,\"unique_destinations\":%llu,\"unique_flowtuples\":%llu,"
-               "\"top_sources\":[", U(atab_n(&u->src)), U(atab_n(&u->dst)), U(atab_n(&u->ft)));
+               "\"top_sources\":[", U(atab_n(&u->src)), U(u->ivdst), U(atab_n(&u->ft)));
     size_t n = (size_t)atab_n(&u->src);
     if (ntop && n) {
-        if (n > u->captop) {
-            free(u->top);
-            u->captop = n;
-            u->top = malloc(n * sizeof(topref_t));
-            if (!u->top) die_io("out of memory");
+        /* Only sources with at least minp packets can be in the list: minp is
+         * the largest count that at least ntop sources reach (counts capped at
+         * TOP_HIST - 1 for this purpose).  Those are sorted, the rest not. */
+        uint64_t minp = 0;
+        if (n > ntop) {
+            memset(u->hist, 0, sizeof(u->hist));
+            for (int v6 = 0; v6 < 2; v6++) {
+                const tab_t *t = &u->src.t[v6];
+                for (uint64_t j = 0; j < t->n; j++) {
+                    const srcstat_t *x = (const srcstat_t *)(t->slot + (uint64_t)t->used[j] * t->esz + t->voff);
+                    u->hist[x->packets < TOP_HIST ? x->packets : TOP_HIST - 1]++;
+                }
+            }
+            uint64_t acc = 0;
+            minp = TOP_HIST;
+            while (acc < ntop) acc += u->hist[--minp];
         }
         size_t m = 0;
         for (int v6 = 0; v6 < 2; v6++) {
             const tab_t *t = &u->src.t[v6];
             for (uint64_t j = 0; j < t->n; j++) {
-                const uint8_t *e = t->ent + (uint64_t)t->used[j] * t->esz;
-                u->top[m++] = (topref_t){(const srcstat_t *)(e + t->voff), e, v6};
+                const uint8_t *e = t->slot + (uint64_t)t->used[j] * t->esz;
+                const srcstat_t *x = (const srcstat_t *)(e + t->voff);
+                if (x->packets < minp) continue;
+                if (m == u->captop) {
+                    u->captop = u->captop ? 2 * u->captop : 1024;
+                    u->top = realloc(u->top, u->captop * sizeof(topref_t));
+                    if (!u->top) die_io("out of memory");
+                }
+                u->top[m++] = (topref_t){x, e + 4, v6};
             }
         }
-        CHECK(m == n);
-        qsort(u->top, n, sizeof(topref_t), cmp_top);
-        if (n > ntop) n = ntop;
+        CHECK(m >= ntop || m == n);
+        qsort(u->top, m, sizeof(topref_t), cmp_top);
+        n = m < ntop ? m : ntop;
         for (size_t i = 0; i < n; i++) {
             const topref_t *x = &u->top[i];
             fputs(i ? ",{\"addr\":\"" : "{\"addr\":\"", f);
@@ -2083,8 +2188,10 @@ static void uq_put_interval(FILE *f, uq_t *u, uint32_t ntop)
     }
     fputc(']', f);
     atab_reset(&u->src);
-    atab_reset(&u->dst);
     atab_reset(&u->ft);
+    u->ivno++;
+    CHECK(u->ivno != 0);
+    u->ivdst = 0;
 #undef U
 }
 
@@ -2593,6 +2700,8 @@ int main(int argc, char **argv)
             }
             expect_t ex;
             gen_packet(g, &FR, &ex, wsrc, wport);
+            uqkey_t uk;
+            uq_prep(&uq, &ex, &uk);
             if (FR.wire < FR.len) FR.wire = FR.len;
             CHECK(FR.len <= MAX_FRAME);
 
@@ -2614,11 +2723,11 @@ int main(int argc, char **argv)
             }
             cnt_add(&iv, &ex, (uint32_t)FR.len);
             cnt_add(&tot, &ex, (uint32_t)FR.len);
-            uq_add(&uq, &ex, (uint32_t)FR.len, ts);
 
             /* output */
             int fi = cfg.split_rr ? (int)(rr++ % (uint64_t)cfg.nout) : (int)(FR.key % (uint32_t)cfg.nout);
             pw_write(&pw[fi], ts, FR.b, FR.len, FR.wire);
+            uq_add(&uq, &ex, &uk, (uint32_t)FR.len, ts);    /* late: uq_prep's prefetches have landed */
             emitted++;
         }
     }

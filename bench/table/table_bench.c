@@ -6,7 +6,7 @@
  *
  *   darkcap-table-bench <EAL args> -- [--packets N] [--repeat R] [--keys N,N,..]
  *       [--dist uniform,zipf] [--zipf-s S] [--seed S] [--rte bulk|hash|both]
- *       [--rte-entries same|n] [--no-rte] [--quick] [--verbose]
+ *       [--rte-entries same|n] [--no-rte] [--proto] [--retry K] [--quick] [--verbose]
  *
  * Keys are 16-byte IPv4-mapped IPv6 source addresses (::ffff:a.b.c.d), N
  * distinct per configuration. A stream is P keys copied into memory before
@@ -27,6 +27,13 @@
  *   the hits; rte_hash_add_key[_with_hash] for the misses; the values (112 B,
  *   zeroed before each repetition, untimed) in an array indexed by position.
  *   Both variants are run; the table shows the better one per row.
+ * proto (--proto): the same loop as ours over proto_table.[ch], a private
+ *   copy of lib/table with one suggested change, to measure it.
+ *
+ * Each timed pass also records this thread's CPU time: on a shared machine
+ * the TSC counts the time another process had the core. A repetition where a
+ * pass was on the CPU less than 97% of its wall time is run again (up to
+ * --retry times, default 10); the output gives the lowest share kept.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -36,6 +43,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <time.h>
 
 #include <rte_common.h>
 #include <rte_cycles.h>
@@ -49,6 +57,7 @@
 #include <rte_prefetch.h>
 
 #include "dc_table.h"
+#include "proto_table.h"
 
 #define BURST 32
 #define MAX_CONF 16
@@ -72,8 +81,9 @@ struct val112 {
 /* Packet length: a function of the packet's index, same for everyone. */
 #define PKT_LEN(i) (64u + ((uint32_t)(i) & 511u))
 
-enum { IMPL_OURS128, IMPL_OURS64, IMPL_RTE_BULK, IMPL_RTE_HASH, NB_IMPL };
-static const char *const impl_name[NB_IMPL] = {"ours-128B", "ours-64B", "rte-bulk", "rte-hash"};
+enum { IMPL_OURS128, IMPL_OURS64, IMPL_PROTO128, IMPL_PROTO64, IMPL_RTE_BULK, IMPL_RTE_HASH, NB_IMPL };
+static const char *const impl_name[NB_IMPL] = {"ours-128B", "ours-64B",  "proto-128B",
+						   "proto-64B", "rte-bulk", "rte-hash"};
 enum { DIST_UNIFORM, DIST_ZIPF };
 enum { PASS_INSERT, PASS_STEADY, NB_PASS };
 static const char *const pass_name[NB_PASS] = {"insert", "steady"};
@@ -90,6 +100,9 @@ static struct {
 	int rte_bulk, rte_hash;
 	int rte_entries_n;
 	int verbose;
+	int proto;
+	unsigned retry;
+	double min_oncpu;
 } opt = {
 	.packets = 32ull << 20,
 	.repeat = 3,
@@ -101,6 +114,8 @@ static struct {
 	.seed = 0x6461726b636170ull,
 	.rte_bulk = 1,
 	.rte_hash = 1,
+	.retry = 10,
+	.min_oncpu = 0.97,
 };
 
 /* ---- random numbers and key streams ------------------------------------ */
@@ -239,40 +254,7 @@ gen_stream(struct key16 *st, uint64_t p, const struct key16 *keys, uint64_t n, i
 
 /* ---- the measured loops ------------------------------------------------ */
 
-static uint64_t
-pass_ours(struct dc_table *t, const struct key16 *st, uint64_t n, uint64_t *refused)
-{
-	uint64_t t0, ref = 0;
-
-	t0 = rte_rdtsc_precise();
-	for (uint64_t i = 0; i < n; i += BURST) {
-		const struct key16 *k = st + i;
-		unsigned m = n - i < BURST ? (unsigned)(n - i) : BURST, j;
-		uint64_t h[BURST];
-
-		for (j = 0; j < m; j++)
-			h[j] = dc_table_hash(t, &k[j]);
-		for (j = 0; j < m; j++)
-			dc_table_prefetch(t, h[j]);
-		for (j = 0; j < m; j++)
-			dc_table_prefetch_slot(t, h[j]);
-		for (j = 0; j < m; j++) {
-			int is_new;
-			uint8_t *s = dc_table_upsert(t, &k[j], h[j], &is_new);
-
-			if (likely(s != NULL)) {
-				struct ctr *v = (struct ctr *)(s + sizeof(struct key16));
-
-				v->packets++;
-				v->bytes += PKT_LEN(i + j);
-			} else {
-				ref++;
-			}
-		}
-	}
-	*refused = ref;
-	return rte_rdtsc_precise() - t0;
-}
+/* ---- the measured loops for the tables ---- */
 
 static uint64_t
 pass_rte(const struct rte_hash *hs, struct val112 *vals, uint64_t nvals, uint32_t hseed,
@@ -331,8 +313,10 @@ pass_rte(const struct rte_hash *hs, struct val112 *vals, uint64_t nvals, uint32_
 /* ---- one configuration ------------------------------------------------- */
 
 struct result {
-	double cyc[NB_PASS][16]; /* per repetition */
-	uint64_t refused, distinct, pkts_sum, faults;
+	double cyc[NB_PASS][16];   /* cycles / packet, per repetition */
+	double oncpu[NB_PASS][16]; /* share of the pass's wall time on the CPU */
+	double cpucyc[NB_PASS][16]; /* thread CPU time as TSC cycles / packet */
+	uint64_t refused, distinct, pkts_sum, faults, invcsw, retries;
 	int ran;
 };
 
@@ -354,13 +338,61 @@ median(const double *v, unsigned n)
 	return n % 2 ? t[n / 2] : (t[n / 2 - 1] + t[n / 2]) / 2;
 }
 
-static uint64_t
-minflt(void)
-{
-	struct rusage ru;
+/*
+ * Around each timed pass: TSC (what is reported), this thread's CPU time
+ * (TSC time minus CPU time = time the pass was not running: another process
+ * had the core), page faults and involuntary context switches.
+ */
+struct meter {
+	uint64_t tsc0;
+	struct timespec cpu0;
+	struct rusage ru0;
+};
 
-	getrusage(RUSAGE_SELF, &ru);
-	return (uint64_t)ru.ru_minflt + (uint64_t)ru.ru_majflt;
+static void
+meter_start(struct meter *m)
+{
+	getrusage(RUSAGE_THREAD, &m->ru0);
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &m->cpu0);
+	m->tsc0 = rte_rdtsc_precise();
+}
+
+static void
+meter_stop(const struct meter *m, struct result *r, int pass, unsigned rep, uint64_t cycles)
+{
+	uint64_t tsc = rte_rdtsc_precise() - m->tsc0;
+	struct timespec cpu;
+	struct rusage ru;
+	double cpu_s;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cpu);
+	getrusage(RUSAGE_THREAD, &ru);
+	cpu_s = (double)(cpu.tv_sec - m->cpu0.tv_sec) + (double)(cpu.tv_nsec - m->cpu0.tv_nsec) * 1e-9;
+	r->cyc[pass][rep] = (double)cycles / (double)opt.packets;
+	r->oncpu[pass][rep] = cpu_s * (double)rte_get_tsc_hz() / (double)tsc;
+	r->cpucyc[pass][rep] = cpu_s * (double)rte_get_tsc_hz() / (double)opt.packets;
+	r->faults += (uint64_t)(ru.ru_minflt - m->ru0.ru_minflt + ru.ru_majflt - m->ru0.ru_majflt);
+	r->invcsw += (uint64_t)(ru.ru_nivcsw - m->ru0.ru_nivcsw);
+}
+
+/*
+ * A repetition is done when every pass ran at least opt.min_oncpu of its
+ * wall time on the CPU, or after opt.retry tries (then flagged): returns 1 to
+ * move on, 0 to run it again.
+ */
+static int
+rep_done(struct result *r, unsigned rep, unsigned *tries)
+{
+	int ok = 1;
+
+	for (int p = 0; p < NB_PASS; p++)
+		ok &= r->oncpu[p][rep] >= opt.min_oncpu;
+	if (ok || ++*tries > opt.retry) {
+		*tries = 0;
+		return 1;
+	}
+	r->retries++;
+	return 0;
 }
 
 static uint64_t page_sz_seen;
@@ -374,46 +406,12 @@ note_page_size(const void *p)
 		page_sz_seen = msl->page_sz;
 }
 
-static void
-run_ours(uint32_t slot_size, uint64_t n, const struct key16 *const st[NB_PASS], struct result *r)
-{
-	uint64_t g = dc_table_groups_for(n);
-	size_t sz = dc_table_mem_size(g, slot_size);
-	void *mem = rte_zmalloc_socket("dc_table_bench", sz, 64, (int)rte_socket_id());
-	struct dc_table *t = NULL;
-
-	if (mem == NULL) {
-		fprintf(stderr, "rte_zmalloc_socket(%zu) failed: not enough DPDK memory (-m)?\n", sz);
-		exit(1);
-	}
-	note_page_size(mem);
-	memset(mem, 0, sz); /* fault every page in before timing */
-	for (unsigned rep = 0; rep < opt.repeat; rep++) {
-		uint64_t f0;
-
-		t = dc_table_init(mem, n, sizeof(struct key16), slot_size, opt.seed + rep);
-		if (t == NULL) {
-			fprintf(stderr, "dc_table_init: %s\n", strerror(errno));
-			exit(1);
-		}
-		f0 = minflt();
-		for (int p = 0; p < NB_PASS; p++) {
-			uint64_t refused, c = pass_ours(t, st[p], opt.packets, &refused);
-
-			r->cyc[p][rep] = (double)c / (double)opt.packets;
-			r->refused += refused;
-		}
-		r->faults += minflt() - f0;
-	}
-	/* what the last repetition left: distinct keys and the sum of packets */
-	r->distinct = t->used;
-	r->pkts_sum = 0;
-	for (uint64_t i = 0; i < dc_table_capacity(t); i++)
-		if (dc_table_slot_used(t, i))
-			r->pkts_sum += ((struct ctr *)(dc_table_slot(t, i) + sizeof(struct key16)))->packets;
-	r->ran = 1;
-	rte_free(mem);
-}
+#define TB_PREFIX dc_table
+#include "table_loop.h"
+#undef TB_PREFIX
+#define TB_PREFIX dcp_table
+#include "table_loop.h"
+#undef TB_PREFIX
 
 static void
 run_rte(uint64_t n, const struct key16 *const st[NB_PASS], struct result *rb, struct result *rh)
@@ -454,20 +452,18 @@ run_rte(uint64_t n, const struct key16 *const st[NB_PASS], struct result *rb, st
 
 		if (!(v ? opt.rte_hash : opt.rte_bulk))
 			continue;
-		for (unsigned rep = 0; rep < opt.repeat; rep++) {
-			uint64_t f0;
-
+		for (unsigned rep = 0, tries = 0; rep < opt.repeat; rep += rep_done(r, rep, &tries)) {
 			rte_hash_reset(hs);
 			memset(vals, 0, vsz);
-			f0 = minflt();
 			for (int p = 0; p < NB_PASS; p++) {
-				uint64_t refused,
-					c = pass_rte(hs, vals, n, hseed, v, st[p], opt.packets, &refused);
+				struct meter m0;
+				uint64_t refused, c;
 
-				r->cyc[p][rep] = (double)c / (double)opt.packets;
+				meter_start(&m0);
+				c = pass_rte(hs, vals, n, hseed, v, st[p], opt.packets, &refused);
+				meter_stop(&m0, r, p, rep, c);
 				r->refused += refused;
 			}
-			r->faults += minflt() - f0;
 		}
 		r->distinct = (uint64_t)rte_hash_count(hs);
 		r->pkts_sum = 0;
@@ -486,7 +482,7 @@ usage(const char *prog)
 {
 	printf("usage: %s <EAL args> -- [--packets N] [--repeat R] [--keys N,N,...]\n"
 	       "         [--dist uniform,zipf] [--zipf-s S] [--seed S] [--rte bulk|hash|both]\n"
-	       "         [--rte-entries same|n] [--no-rte] [--quick] [--verbose]\n",
+	       "         [--rte-entries same|n] [--no-rte] [--proto] [--retry K] [--quick] [--verbose]\n",
 	       prog);
 }
 
@@ -527,6 +523,8 @@ parse_args(int argc, char **argv)
 		{"no-rte", no_argument, NULL, 'N'},
 		{"quick", no_argument, NULL, 'q'},
 		{"verbose", no_argument, NULL, 'v'},
+		{"proto", no_argument, NULL, 'P'},
+		{"retry", required_argument, NULL, 'T'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -595,6 +593,12 @@ parse_args(int argc, char **argv)
 			break;
 		case 'v':
 			opt.verbose = 1;
+			break;
+		case 'P':
+			opt.proto = 1;
+			break;
+		case 'T':
+			opt.retry = (unsigned)parse_u64(optarg, "--retry");
 			break;
 		case 'h':
 			usage(argv[0]);
@@ -668,11 +672,104 @@ dist_name(int d)
 	return b;
 }
 
+static void
+print_verbose(uint64_t nk, int dist, const struct result *r)
+{
+	for (int i = 0; i < NB_IMPL; i++) {
+		if (!r[i].ran)
+			continue;
+		printf("# %" PRIu64 " %s %-11s", nk, dist_name(dist), impl_name[i]);
+		for (int p = 0; p < NB_PASS; p++) {
+			printf(" %s:", pass_name[p]);
+			for (unsigned rep = 0; rep < opt.repeat; rep++)
+				printf(" %.1f", r[i].cyc[p][rep]);
+		}
+		printf("  on-CPU");
+		for (int p = 0; p < NB_PASS; p++)
+			for (unsigned rep = 0; rep < opt.repeat; rep++)
+				printf(" %.0f%%", 100 * r[i].oncpu[p][rep]);
+		printf("  faults %" PRIu64 " invcsw %" PRIu64 " retried %" PRIu64 "\n", r[i].faults,
+		       r[i].invcsw, r[i].retries);
+	}
+	fflush(stdout);
+}
+
+/* The work done must be the same for every implementation. */
+static int
+check_same_work(const struct result *r)
+{
+	for (int i = 0; i < NB_IMPL; i++) {
+		if (!r[i].ran)
+			continue;
+		if (r[i].distinct != r[IMPL_OURS128].distinct || r[i].refused ||
+		    r[i].pkts_sum != NB_PASS * opt.packets) {
+			fprintf(stderr,
+				"check failed: %s: %" PRIu64 " distinct keys (ours-128B %" PRIu64
+				"), %" PRIu64 " refused, %" PRIu64 " packets counted of %" PRIu64 "\n",
+				impl_name[i], r[i].distinct, r[IMPL_OURS128].distinct, r[i].refused,
+				r[i].pkts_sum, NB_PASS * opt.packets);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int use_cpu_time; /* tables from thread CPU time instead of the TSC */
+
+static double
+med(const struct result *r, int impl, int pass)
+{
+	if (!r[impl].ran)
+		return 0;
+	return median(use_cpu_time ? r[impl].cpucyc[pass] : r[impl].cyc[pass], opt.repeat);
+}
+
+static void
+print_table(struct result res[][2][NB_IMPL], double tsc_hz, int cpu_time)
+{
+	use_cpu_time = cpu_time;
+	if (cpu_time)
+		printf("\nThe same from this thread's CPU time (x TSC Hz), which leaves out the time "
+		       "other processes had the core:\n");
+	else
+		printf("\nTSC cycles per packet, median of %u. rte_hash: the better of lookup_bulk (b) "
+		       "and rte_hash_crc + lookup_with_hash_bulk (h).\n",
+		       opt.repeat);
+	printf("| distinct keys | distribution | pass | keys seen | ours 128 B slot | ours 64 B slot "
+	       "| rte_hash | ours(128)/rte_hash | Mpps at ours(128) |%s\n",
+	       opt.proto ? " proto 128 B | proto 64 B |" : "");
+	printf("|---|---|---|---|---|---|---|---|---|%s\n", opt.proto ? "---|---|" : "");
+	for (unsigned ki = 0; ki < opt.nb_keys; ki++)
+		for (unsigned di = 0; di < opt.nb_dist; di++)
+			for (int p = 0; p < NB_PASS; p++) {
+				const struct result *r = res[ki][di];
+				double o128 = med(r, IMPL_OURS128, p), o64 = med(r, IMPL_OURS64, p);
+				double rb = med(r, IMPL_RTE_BULK, p), rh = med(r, IMPL_RTE_HASH, p);
+				double rt = rb && (!rh || rb <= rh) ? rb : rh;
+				char rts[32] = "-", ratio[16] = "-";
+
+				if (rt > 0) {
+					snprintf(rts, sizeof(rts), "%.1f (%c)", rt, rt == rb ? 'b' : 'h');
+					snprintf(ratio, sizeof(ratio), "%.2f", o128 / rt);
+				}
+				printf("| %" PRIu64 " | %s | %s | %" PRIu64
+				       " | %.1f | %.1f | %s | %s | %.1f |",
+				       opt.keys[ki], dist_name(opt.dist[di]), pass_name[p],
+				       r[IMPL_OURS128].distinct, o128, o64, rts, ratio,
+				       tsc_hz / o128 / 1e6);
+				if (opt.proto)
+					printf(" %.1f | %.1f |", med(r, IMPL_PROTO128, p),
+					       med(r, IMPL_PROTO64, p));
+				printf("\n");
+			}
+}
+
 int
 main(int argc, char **argv)
 {
 	static struct result res[MAX_CONF][2][NB_IMPL];
-	double tsc_hz;
+	double tsc_hz, min_oncpu = 1;
+	uint64_t total_retries = 0;
 	char cpu[128];
 	int n;
 
@@ -692,8 +789,10 @@ main(int argc, char **argv)
 	cpu_name(cpu, sizeof(cpu));
 	printf("darkcap-table-bench: %s, TSC %.0f Hz, lcore %u, hugepages %s\n", cpu, tsc_hz,
 	       rte_lcore_id(), rte_eal_has_hugepages() ? "yes" : "no (--no-huge)");
-	printf("packets per pass %" PRIu64 ", repetitions %u (median shown), burst %d, key 16 B\n",
-	       opt.packets, opt.repeat, BURST);
+	printf("packets per pass %" PRIu64 ", repetitions %u (median shown), burst %d, key 16 B, "
+	       "rte_hash entries %s\n",
+	       opt.packets, opt.repeat, BURST,
+	       opt.rte_entries_n ? "N" : "= our slot count (same capacity)");
 	fflush(stdout);
 
 	for (unsigned ki = 0; ki < opt.nb_keys; ki++) {
@@ -723,87 +822,57 @@ main(int argc, char **argv)
 				printf("# %" PRIu64 " keys %s: most frequent key %.3f%% of packets\n", nk,
 				       dist_name(opt.dist[di]), 100.0 * (double)top / (double)opt.packets);
 			}
-			run_ours(128, nk, cst, &r[IMPL_OURS128]);
-			run_ours(64, nk, cst, &r[IMPL_OURS64]);
+			dc_table_bench_run(128, nk, cst, &r[IMPL_OURS128]);
+			dc_table_bench_run(64, nk, cst, &r[IMPL_OURS64]);
+			if (opt.proto) {
+				dcp_table_bench_run(128, nk, cst, &r[IMPL_PROTO128]);
+				dcp_table_bench_run(64, nk, cst, &r[IMPL_PROTO64]);
+			}
 			if (opt.rte_bulk || opt.rte_hash)
 				run_rte(nk, cst, &r[IMPL_RTE_BULK], &r[IMPL_RTE_HASH]);
-			/* the same work done by every implementation */
-			for (int i = 0; i < NB_IMPL; i++) {
-				if (!r[i].ran)
-					continue;
-				if (r[i].distinct != r[IMPL_OURS128].distinct || r[i].refused ||
-				    r[i].pkts_sum != 2 * opt.packets) {
-					fprintf(stderr,
-						"check failed: %s: %" PRIu64 " distinct (ours %" PRIu64
-						"), %" PRIu64 " refused, %" PRIu64 " packets counted\n",
-						impl_name[i], r[i].distinct, r[IMPL_OURS128].distinct,
-						r[i].refused, r[i].pkts_sum);
-					return 1;
-				}
-			}
-			if (opt.verbose) {
-				for (int i = 0; i < NB_IMPL; i++) {
-					if (!r[i].ran)
-						continue;
-					printf("# %" PRIu64 " %s %-9s", nk, dist_name(opt.dist[di]),
-					       impl_name[i]);
-					for (int p = 0; p < NB_PASS; p++) {
-						printf(" %s:", pass_name[p]);
-						for (unsigned rep = 0; rep < opt.repeat; rep++)
-							printf(" %.1f", r[i].cyc[p][rep]);
-					}
-					printf("  (page faults in timed passes: %" PRIu64 ")\n",
-					       r[i].faults);
-				}
-				fflush(stdout);
-			}
+			if (check_same_work(r) != 0)
+				return 1;
+			for (int i = 0; i < NB_IMPL; i++)
+				total_retries += r[i].retries;
+			for (int i = 0; i < NB_IMPL; i++)
+				for (int p = 0; r[i].ran && p < NB_PASS; p++)
+					for (unsigned rep = 0; rep < opt.repeat; rep++)
+						if (r[i].oncpu[p][rep] < min_oncpu)
+							min_oncpu = r[i].oncpu[p][rep];
+			if (opt.verbose)
+				print_verbose(nk, opt.dist[di], r);
 		}
 		free(keys);
 		free(st[0]);
 		free(st[1]);
 	}
 
-	printf("\nTSC cycles per packet, median of %u; rte_hash: the better of lookup_bulk (b) and "
-	       "crc + lookup_with_hash_bulk (h)\n",
-	       opt.repeat);
-	printf("| distinct keys | distribution | pass | keys seen | ours 128 B slot | ours 64 B slot "
-	       "| rte_hash | ours(128)/rte_hash | Mpps at ours(128) |\n");
-	printf("|---|---|---|---|---|---|---|---|---|\n");
-	for (unsigned ki = 0; ki < opt.nb_keys; ki++)
-		for (unsigned di = 0; di < opt.nb_dist; di++)
-			for (int p = 0; p < NB_PASS; p++) {
-				struct result *r = res[ki][di];
-				double o128 = median(r[IMPL_OURS128].cyc[p], opt.repeat);
-				double o64 = median(r[IMPL_OURS64].cyc[p], opt.repeat);
-				double rb = r[IMPL_RTE_BULK].ran ? median(r[IMPL_RTE_BULK].cyc[p], opt.repeat) : 0;
-				double rh = r[IMPL_RTE_HASH].ran ? median(r[IMPL_RTE_HASH].cyc[p], opt.repeat) : 0;
-				double rt = rb && (!rh || rb <= rh) ? rb : rh;
-				char rts[32] = "-", ratio[16] = "-";
-
-				if (rt > 0) {
-					snprintf(rts, sizeof(rts), "%.1f (%c)", rt, rt == rb ? 'b' : 'h');
-					snprintf(ratio, sizeof(ratio), "%.2f", o128 / rt);
-				}
-				printf("| %" PRIu64 " | %s | %s | %" PRIu64 " | %.1f | %.1f | %s | %s | %.1f |\n",
-				       opt.keys[ki], dist_name(opt.dist[di]), pass_name[p],
-				       r[IMPL_OURS128].distinct, o128, o64, rts, ratio,
-				       tsc_hz / o128 / 1e6);
-			}
+	print_table(res, tsc_hz, 0);
+	if (min_oncpu < opt.min_oncpu)
+		print_table(res, tsc_hz, 1);
 	printf("\nCPU %s, TSC %.0f Hz, hugepages %s (smallest page under the tables: %" PRIu64
 	       " kB)\n",
 	       cpu, tsc_hz, rte_eal_has_hugepages() ? "yes" : "no", page_sz_seen >> 10);
+	printf("lowest on-CPU share of a kept timed pass: %.1f%%%s (repetitions rerun when a pass "
+	       "was below %.0f%%: %" PRIu64 ")\n",
+	       100 * min_oncpu,
+	       min_oncpu < opt.min_oncpu ? " WARNING: the core was shared with other processes, "
+					   "the TSC cycles include their time"
+					 : "",
+	       100 * opt.min_oncpu, total_retries);
+	use_cpu_time = 0;
 	if (opt.rte_bulk && opt.rte_hash) {
-		printf("rte_hash variants (b / h), median cycles/packet:");
+		printf("rte_hash variants, median TSC cycles/packet b / h:");
 		for (unsigned ki = 0; ki < opt.nb_keys; ki++)
 			for (unsigned di = 0; di < opt.nb_dist; di++)
 				for (int p = 0; p < NB_PASS; p++)
 					printf("%s %" PRIu64 "/%s/%s %.1f / %.1f", ki + di + p ? ";" : "",
 					       opt.keys[ki], opt.dist[di] == DIST_ZIPF ? "zipf" : "uniform",
-					       pass_name[p],
-					       median(res[ki][di][IMPL_RTE_BULK].cyc[p], opt.repeat),
-					       median(res[ki][di][IMPL_RTE_HASH].cyc[p], opt.repeat));
+					       pass_name[p], med(res[ki][di], IMPL_RTE_BULK, p),
+					       med(res[ki][di], IMPL_RTE_HASH, p));
 		printf("\n");
 	}
+	fflush(stdout);
 	rte_eal_cleanup();
 	return 0;
 }

@@ -25,16 +25,12 @@ cmap_alloc(const struct dc_cmap *m, uint64_t entries)
 static int
 cmap_move(const struct dc_table *from, struct dc_table *to)
 {
-	uint64_t i, cap = dc_table_capacity(from);
 	int is_new;
 
-	for (i = 0; i < cap; i++) {
-		const uint8_t *s;
+	for (uint64_t i = 0; i < from->used; i++) {
+		const uint8_t *s = dc_table_nth(from, i);
 		uint8_t *d;
 
-		if (!dc_table_slot_used(from, i))
-			continue;
-		s = dc_table_slot(from, i);
 		d = dc_table_upsert(to, s, dc_table_hash(to, s), &is_new);
 		if (d == NULL)
 			return 0;

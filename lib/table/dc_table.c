@@ -24,7 +24,10 @@ hdr_size(void)
 size_t
 dc_table_mem_size(uint64_t nb_groups, uint32_t slot_size)
 {
-	return hdr_size() + nb_groups * DC_TABLE_GROUP + nb_groups * DC_TABLE_GROUP * slot_size;
+	uint64_t slots = nb_groups * DC_TABLE_GROUP;
+
+	/* header, tags, slots, insertion order (at most 3/4 of the slots) */
+	return hdr_size() + slots + slots * slot_size + (slots - slots / 4 + 1) * sizeof(uint32_t);
 }
 
 struct dc_table *
@@ -46,8 +49,12 @@ dc_table_init(void *mem, uint64_t max_entries, uint32_t key_len, uint32_t slot_s
 	t->slot_size = slot_size;
 	t->seed[0] = (uint32_t)seed;
 	t->seed[1] = (uint32_t)(seed >> 32) ^ 0x5BD1E995u;
+	if (max_entries > (g * DC_TABLE_GROUP) - (g * DC_TABLE_GROUP) / 4 || g * DC_TABLE_GROUP > UINT32_MAX)
+		return dc_err_ptr(EINVAL, "table: %lu entries is too many", (unsigned long)max_entries);
 	t->tags = (uint8_t *)mem + hdr_size();
 	t->slots = t->tags + g * DC_TABLE_GROUP;
+	t->order = (uint32_t *)(t->slots + g * DC_TABLE_GROUP * slot_size);
+	memset(t->tags, 0, g * DC_TABLE_GROUP);
 	dc_table_clear(t);
 	return t;
 }
@@ -55,7 +62,12 @@ dc_table_init(void *mem, uint64_t max_entries, uint32_t key_len, uint32_t slot_s
 void
 dc_table_clear(struct dc_table *t)
 {
-	memset(t->tags, 0, t->nb_groups * DC_TABLE_GROUP);
+	if (t->used < t->nb_groups) {
+		for (uint64_t k = 0; k < t->used; k++)
+			t->tags[t->order[k]] = 0;
+	} else {
+		memset(t->tags, 0, t->nb_groups * DC_TABLE_GROUP);
+	}
 	t->used = 0;
 }
 
@@ -135,7 +147,7 @@ dc_table_upsert(struct dc_table *t, const void *key, uint64_t h, int *is_new)
 	if (fr == UINT64_MAX || t->used >= t->max_entries)
 		return NULL;
 	t->tags[fr] = dc_table_tag(h);
-	t->used++;
+	t->order[t->used++] = (uint32_t)fr;
 	s = dc_table_slot(t, fr);
 	memcpy(s, key, t->key_len);
 	memset(s + t->key_len, 0, t->slot_size - t->key_len);

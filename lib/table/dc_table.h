@@ -53,6 +53,7 @@ struct dc_table {
 	uint32_t seed[2];
 	uint8_t *tags;         /**< nb_groups * 16 */
 	uint8_t *slots;        /**< nb_groups * 16 * slot_size */
+	uint32_t *order;       /**< slot index of each key, in insertion order (used entries) */
 } DC_CACHE_ALIGNED;
 
 /**
@@ -93,7 +94,8 @@ size_t dc_table_mem_size(uint64_t nb_groups, uint32_t slot_size);
 struct dc_table *dc_table_init(void *mem, uint64_t max_entries, uint32_t key_len,
 			       uint32_t slot_size, uint64_t seed);
 
-/** Empty the table (clears the tags only: O(capacity / 64) cache lines). */
+/** Empty the table: clears the used tags only (O(used)), or all tags when
+ * the table is well filled. */
 void dc_table_clear(struct dc_table *t);
 
 static inline uint64_t
@@ -185,6 +187,16 @@ static inline uint64_t
 dc_table_capacity(const struct dc_table *t)
 {
 	return t->nb_groups * DC_TABLE_GROUP;
+}
+
+/**
+ * The @p k-th key inserted (0 <= k < used): iterate a table in O(used)
+ * instead of O(capacity).
+ */
+static inline uint8_t *
+dc_table_nth(const struct dc_table *t, uint64_t k)
+{
+	return dc_table_slot(t, t->order[k]);
 }
 
 /** Non-zero when slot @p i holds a key (for iteration by index). */

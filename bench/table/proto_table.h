@@ -1,0 +1,210 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * PRIVATE PROTOTYPE COPY of lib/table/dc_table.h for darkcap-table-bench
+ * (--proto), to measure a suggested change; the product uses lib/table.
+ *
+ * A fixed-capacity, single-writer hash table for the workers' per-core
+ * state (sources, destinations, flowtuples).
+ *
+ * Layout (Swiss-table style): slots in groups of 16; one tag byte per slot
+ * in a separate array (0 = empty, else 0x80 | 7 hash bits), so one SSE2
+ * compare tests a whole group's 16 tags at once. A key lives in its slot,
+ * followed by the value. Probing walks groups linearly from the hash's
+ * home group, at most DCP_TABLE_MAX_PROBE groups.
+ *
+ * Hashing: CRC32-C (hardware, SSE4.2) of the key under two random seeds,
+ * so sources cannot aim at one bucket (PERF-NOTES §4.5).
+ *
+ * Batch use per burst, each stage over the whole burst so that the cache
+ * misses of a burst overlap instead of queueing: dcp_table_hash() every key,
+ * dcp_table_prefetch() (tags) every hash, dcp_table_prefetch_slot() (the slot)
+ * every hash, then dcp_table_upsert() every key.
+ *
+ * Full: when @c max_entries keys are in, or no free slot lies within the
+ * probe window, a new key is refused (NULL); existing keys keep updating.
+ * The caller counts refusals (table_full).
+ *
+ * The table never allocates: the caller gives it memory of
+ * dcp_table_mem_size() bytes (DPDK's allocator on the worker's socket for
+ * the workers; plain memory in tests). No DPDK dependency.
+ */
+#ifndef DCP_TABLE_H
+#define DCP_TABLE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "dc_common.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define DCP_TABLE_GROUP 16
+#define DCP_TABLE_MAX_PROBE 16
+
+/** Table header; the tags and slots follow in the same memory. */
+struct dcp_table {
+	uint64_t nb_groups;    /**< power of two */
+	uint64_t group_mask;
+	uint64_t max_entries;  /**< keys accepted at most (load bound) */
+	uint64_t used;         /**< keys in the table */
+	uint32_t key_len;      /**< bytes, multiple of 8 */
+	uint32_t slot_size;    /**< bytes per slot: key then value, multiple of 8 */
+	uint32_t seed[2];
+	uint8_t *tags;         /**< nb_groups * 16 */
+	uint8_t *slots;        /**< nb_groups * 16 * slot_size */
+} DC_CACHE_ALIGNED;
+
+/**
+ * Capacity for @p max_entries keys at a load factor of at most 3/4.
+ *
+ * @return
+ *   Number of groups (a power of two, at least 1).
+ */
+uint64_t dcp_table_groups_for(uint64_t max_entries);
+
+/**
+ * Bytes of memory a table needs.
+ *
+ * @param nb_groups
+ *   From dcp_table_groups_for().
+ * @param slot_size
+ *   Bytes per slot (key + value), a multiple of 8.
+ */
+size_t dcp_table_mem_size(uint64_t nb_groups, uint32_t slot_size);
+
+/**
+ * Lay a table out in @p mem (64-byte aligned, dcp_table_mem_size() bytes) and
+ * empty it.
+ *
+ * @param mem
+ *   The memory; the returned table lives at its start.
+ * @param max_entries
+ *   Keys accepted at most.
+ * @param key_len
+ *   Key bytes (multiple of 8, at most slot_size).
+ * @param slot_size
+ *   Bytes per slot (multiple of 8).
+ * @param seed
+ *   Hash seed (random per run; the same for tables whose hashes are shared).
+ * @return
+ *   The table, or NULL (errno EINVAL) for bad sizes.
+ */
+struct dcp_table *dcp_table_init(void *mem, uint64_t max_entries, uint32_t key_len,
+			       uint32_t slot_size, uint64_t seed);
+
+/** Empty the table (clears the tags only: O(capacity / 64) cache lines). */
+void dcp_table_clear(struct dcp_table *t);
+
+static inline uint64_t
+dcp_table_crc64(const void *key, uint32_t len, uint32_t s0, uint32_t s1)
+{
+	const uint8_t *k = (const uint8_t *)key;
+	uint64_t a = s0, b = s1;
+	uint32_t i;
+
+	for (i = 0; i < len; i += 8) {
+		uint64_t w;
+
+		memcpy(&w, k + i, 8);
+		a = __builtin_ia32_crc32di(a, w);
+		b = __builtin_ia32_crc32di(b, w ^ 0x9E3779B97F4A7C15ull);
+	}
+	return a << 32 | (b & 0xFFFFFFFF);
+}
+
+/** Hash of a key (64 bits: home group from the high half, tag from the low). */
+static inline uint64_t
+dcp_table_hash(const struct dcp_table *t, const void *key)
+{
+	return dcp_table_crc64(key, t->key_len, t->seed[0], t->seed[1]);
+}
+
+static inline uint64_t
+dcp_table_home(const struct dcp_table *t, uint64_t h)
+{
+	return (h >> 32) & t->group_mask;
+}
+
+static inline uint8_t
+dcp_table_tag(uint64_t h)
+{
+	/*
+	 * PROTOTYPE CHANGE: bits 25..31 of the high half (the home uses bits
+	 * 0..log2(nb_groups)-1 of it). The low half is the high half XOR a
+	 * constant for every key (CRC is linear), so lib/table's tag
+	 * (h & 0x7F) is a function of the home group.
+	 */
+	return (uint8_t)(0x80 | (h >> 57));
+}
+
+/**
+ * Stage 1 of a burst: prefetch the home group's tags for hash @p h.
+ */
+static inline void
+dcp_table_prefetch(const struct dcp_table *t, uint64_t h)
+{
+	__builtin_prefetch(t->tags + dcp_table_home(t, h) * DCP_TABLE_GROUP, 1);
+}
+
+/**
+ * Stage 2 of a burst (tags now in cache): prefetch the slot the key most
+ * likely occupies or will occupy: the first tag match in the home group,
+ * else its first empty slot.
+ */
+void dcp_table_prefetch_slot(const struct dcp_table *t, uint64_t h);
+
+/** Slot @p i's memory (key first, value at key_len). */
+static inline uint8_t *
+dcp_table_slot(const struct dcp_table *t, uint64_t i)
+{
+	return t->slots + i * t->slot_size;
+}
+
+/**
+ * Find @p key, or insert it with a zeroed value.
+ *
+ * @param t
+ *   The table.
+ * @param key
+ *   key_len bytes.
+ * @param h
+ *   dcp_table_hash(t, key).
+ * @param is_new
+ *   Set to 1 when the key was inserted, else 0.
+ * @return
+ *   The slot (key then value), or NULL when the key is absent and the table
+ *   is full.
+ */
+uint8_t *dcp_table_upsert(struct dcp_table *t, const void *key, uint64_t h, int *is_new);
+
+/**
+ * Find @p key.
+ *
+ * @return
+ *   The slot, or NULL.
+ */
+uint8_t *dcp_table_lookup(const struct dcp_table *t, const void *key, uint64_t h);
+
+/** Slots in the table (nb_groups * 16). */
+static inline uint64_t
+dcp_table_capacity(const struct dcp_table *t)
+{
+	return t->nb_groups * DCP_TABLE_GROUP;
+}
+
+/** Non-zero when slot @p i holds a key (for iteration by index). */
+static inline int
+dcp_table_slot_used(const struct dcp_table *t, uint64_t i)
+{
+	return t->tags[i] != 0;
+}
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* DCP_TABLE_H */
