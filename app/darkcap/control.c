@@ -154,6 +154,20 @@ ctl_merge(struct ctl *c, const struct dc_counters *blk)
 	p->has_counters = true;
 }
 
+/* Merge a table whose value is one packet count right after the key. */
+static void
+merge_packets(struct dc_cmap *m, const struct dc_table *t)
+{
+	int is_new;
+
+	for (uint64_t i = 0; i < t->used; i++) {
+		const uint8_t *s = dc_table_nth(t, i);
+		uint64_t *d = (uint64_t *)(dc_cmap_upsert(m, s, &is_new) + t->key_len);
+
+		*d += *(const uint64_t *)(s + t->key_len);
+	}
+}
+
 /* Merge one worker table set into the open interval where it starts. */
 static void
 ctl_merge_tables(struct ctl *c, const struct dc_tset *ts)
@@ -176,26 +190,9 @@ ctl_merge_tables(struct ctl *c, const struct dc_tset *ts)
 		d = (struct dc_src_slot *)dc_cmap_upsert(&p->src, &s->key, &is_new);
 		dc_src_val_merge(&d->v, &s->v);
 	}
-	cap = ts->dst ? ts->dst->used : 0;
-	for (i = 0; i < cap; i++) {
-		const struct dc_dst_slot *s;
-		struct dc_dst_slot *d;
-
-		s = (const struct dc_dst_slot *)dc_table_nth(ts->dst, i);
-		d = (struct dc_dst_slot *)dc_cmap_upsert(&p->dst, &s->key, &is_new);
-		d->packets += s->packets;
-	}
-	if (ts->flow == NULL)
-		return;
-	cap = ts->flow ? ts->flow->used : 0;
-	for (i = 0; i < cap; i++) {
-		const struct dc_flow_slot *s;
-		struct dc_flow_slot *d;
-
-		s = (const struct dc_flow_slot *)dc_table_nth(ts->flow, i);
-		d = (struct dc_flow_slot *)dc_cmap_upsert(&p->flow, &s->key, &is_new);
-		d->packets += s->packets;
-	}
+	merge_packets(&p->dst, ts->dst);
+	if (ts->flow)
+		merge_packets(&p->flow, ts->flow);
 }
 
 static int

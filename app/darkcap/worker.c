@@ -74,37 +74,31 @@ worker_wait(struct dc_worker *w)
 	rte_pause();
 }
 
-/* Hand the open table set over and take a cleared one, when one is back;
- * else (live input) keep filling the open set, which then covers the new
- * interval too. */
-static void
-worker_rotate_tables(struct dc_worker *w, uint64_t start)
+/*
+ * A cleared block or table set from @ring. On a live input, NULL when none is
+ * back yet (the caller extends the open one: never wait); on a finite input,
+ * wait for it.
+ */
+static inline void *
+worker_take(struct dc_worker *w, struct rte_ring *ring)
 {
-	struct dc_tset *ns = NULL;
+	void *obj = NULL;
 
-	while (rte_ring_sc_dequeue(w->tfree, (void **)&ns) != 0) {
-		if (!w->finite || dc_quit > 1) {
-			w->tcur->end = start + w->interval;
-			w->tcur->flags |= DC_CNTF_EXTENDED;
-			w->tstalls++;
-			return;
-		}
+	while (rte_ring_sc_dequeue(ring, &obj) != 0) {
+		if (!w->finite || dc_quit > 1)
+			return NULL;
 		worker_wait(w);
 	}
 	__atomic_store_n(&w->waiting, 0, __ATOMIC_RELAXED);
-	/* Cannot fail: the ring holds every set of this worker. */
-	rte_ring_sp_enqueue(w->tfull, w->tcur);
-	ns->start = start;
-	ns->end = start + w->interval;
-	w->tcur = ns;
-	__atomic_store_n(&w->twatermark, start, __ATOMIC_RELEASE);
+	return obj;
 }
 
-/* Close the open block and open the interval starting at @start. */
+/* Close the open block (and table set) and open the interval at @start. */
 static void
 worker_rotate(struct dc_worker *w, uint64_t start)
 {
-	struct dc_counters *nb = NULL;
+	struct dc_counters *nb;
+	struct dc_tset *ns;
 
 	if (unlikely(!w->started)) {
 		w->cur->start = w->tcur->start = start;
@@ -114,24 +108,31 @@ worker_rotate(struct dc_worker *w, uint64_t start)
 		__atomic_store_n(&w->watermark, start, __ATOMIC_RELEASE);
 		return;
 	}
-	worker_rotate_tables(w, start);
-	while (rte_ring_sc_dequeue(w->free, (void **)&nb) != 0) {
-		if (!w->finite || dc_quit > 1) {
-			/* Never wait on a live input: keep counting into this block. */
-			w->cur->end = start + w->interval;
-			w->cur->flags |= DC_CNTF_EXTENDED;
-			w->stalls++;
-			return;
-		}
-		worker_wait(w);
+	ns = worker_take(w, w->tfree);
+	if (ns == NULL) {
+		w->tcur->end = start + w->interval;
+		w->tcur->flags |= DC_CNTF_EXTENDED;
+		w->tstalls++;
+	} else {
+		/* Cannot fail: the ring holds every set of this worker. */
+		rte_ring_sp_enqueue(w->tfull, w->tcur);
+		ns->start = start;
+		ns->end = start + w->interval;
+		w->tcur = ns;
+		__atomic_store_n(&w->twatermark, start, __ATOMIC_RELEASE);
 	}
-	__atomic_store_n(&w->waiting, 0, __ATOMIC_RELAXED);
-	/* Cannot fail: the ring holds every block of this worker. */
-	rte_ring_sp_enqueue(w->full, w->cur);
-	nb->start = start;
-	nb->end = start + w->interval;
-	w->cur = nb;
-	__atomic_store_n(&w->watermark, start, __ATOMIC_RELEASE);
+	nb = worker_take(w, w->free);
+	if (nb == NULL) {
+		w->cur->end = start + w->interval;
+		w->cur->flags |= DC_CNTF_EXTENDED;
+		w->stalls++;
+	} else {
+		rte_ring_sp_enqueue(w->full, w->cur);
+		nb->start = start;
+		nb->end = start + w->interval;
+		w->cur = nb;
+		__atomic_store_n(&w->watermark, start, __ATOMIC_RELEASE);
+	}
 }
 
 static inline void

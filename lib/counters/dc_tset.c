@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include <arpa/inet.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -10,6 +11,9 @@ _Static_assert(sizeof(struct dc_src_slot) <= DC_SRC_SLOT, "source slot fits");
 _Static_assert(sizeof(struct dc_dst_slot) <= DC_DST_SLOT, "destination slot fits");
 _Static_assert(sizeof(struct dc_flow_key) == 48, "flow key is 48 bytes");
 _Static_assert(sizeof(struct dc_flow_slot) <= DC_FLOW_SLOT, "flow slot fits");
+/* The control core merges these by the count that follows the key. */
+_Static_assert(offsetof(struct dc_dst_slot, packets) == sizeof(struct dc_addr_key), "count after key");
+_Static_assert(offsetof(struct dc_flow_slot, packets) == sizeof(struct dc_flow_key), "count after key");
 
 static inline uint16_t
 rd16(const uint8_t *b)
