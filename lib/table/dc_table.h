@@ -110,12 +110,14 @@ dc_table_crc64(const void *key, uint32_t len, uint32_t s0, uint32_t s1)
 
 		memcpy(&w, k + i, 8);
 		a = __builtin_ia32_crc32di(a, w);
-		b = __builtin_ia32_crc32di(b, w ^ 0x9E3779B97F4A7C15ull);
+		/* CRC is linear: CRC of the same words under another seed differs
+		 * by a constant. Byte-swapped words give an independent half. */
+		b = __builtin_ia32_crc32di(b, __builtin_bswap64(w));
 	}
 	return a << 32 | (b & 0xFFFFFFFF);
 }
 
-/** Hash of a key (64 bits: home group from the high half, tag from the low). */
+/** Hash of a key (64 bits: home group and tag from the high half). */
 static inline uint64_t
 dc_table_hash(const struct dc_table *t, const void *key)
 {
@@ -128,10 +130,15 @@ dc_table_home(const struct dc_table *t, uint64_t h)
 	return (h >> 32) & t->group_mask;
 }
 
+/*
+ * Tag: bits 25..31 of the high half. The home group uses its low bits, so
+ * for tables under 2^25 groups tag and home come from disjoint bits of one
+ * CRC, and keys sharing a group rarely share a tag.
+ */
 static inline uint8_t
 dc_table_tag(uint64_t h)
 {
-	return (uint8_t)(0x80 | (h & 0x7F));
+	return (uint8_t)(0x80 | (h >> 57));
 }
 
 /**
