@@ -15,7 +15,8 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 cd "$here"
 
 PKGS=(meson ninja-build pkg-config gcc python3 dpdk dpdk-dev libdpdk-dev
-      libhyperscan-dev libjemalloc-dev libpcap-dev zlib1g-dev)
+      libhyperscan-dev libjemalloc-dev libpcap-dev zlib1g-dev
+      libmaxminddb-dev libmaxmind-db-writer-perl mmdb-bin)
 
 say() { printf '==> %s\n' "$*" >&2; }
 
