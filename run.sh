@@ -52,7 +52,8 @@ demo() {
 	say "building (release)"
 	build build --buildtype=release
 	local work=$here/demo-out
-	mkdir -p "$work"
+	rm -rf "$work/records"
+	mkdir -p "$work/records"
 	say "generating one day of darknet traffic (Mirai, ZMap, Masscan, backscatter, UDP probes, IPv6, malformed frames)"
 	./build/bench/gen/darkcap-gen --seed 2022 --start 2022-05-10T00:00:00Z --days 1 \
 		--packets 400000 --interval 3600 \
@@ -61,9 +62,28 @@ demo() {
 	./build/app/darkcap/darkcap -l 0-1 --no-huge -m 512 --no-pci --file-prefix darkcap-demo \
 		--log-level lib.eal:warning \
 		--vdev "net_pcap0,rx_pcap=$work/darknet.pcap" -- \
-		--interval 3600 --summary on --truncate on --output "$work/intervals.jsonl"
+		--interval 3600 --summary on --truncate on --output "$work/intervals.jsonl" \
+		--records-dir "$work/records"
+	echo
+	python3 - "$work/intervals.jsonl" <<'PY'
+import json, sys
+recs = [json.loads(l) for l in open(sys.argv[1])]
+busiest = max(recs, key=lambda r: r["packets"])
+print("Top sources of the busiest hour (%d packets, %d unique sources):"
+      % (busiest["packets"], busiest["unique_sources"]))
+for s in busiest["top_sources"][:5]:
+    print("  %-40s %7d pkts  mirai %6d  dst ports %d%s"
+          % (s["addr"], s["packets"], s["mirai"], s["dst_ports"], "+" if s["dst_ports_more"] else ""))
+for r in recs:
+    if "day" in r:
+        d = r["day"]
+        print("Day %s: %d distinct sources, %d of them sent Mirai-type packets%s"
+              % (d["date"], d["unique_sources"], d["mirai_unique_sources"],
+                 " (estimated)" if d["estimated"] else ""))
+PY
 	echo
 	echo "Full per-interval records (docs/OUTPUT.md): $work/intervals.jsonl"
+	echo "Per-interval sources and flowtuples (CSV):  $work/records/"
 	echo "Generator's ground truth for comparison:    $work/truth.jsonl"
 }
 
