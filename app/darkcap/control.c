@@ -305,7 +305,7 @@ day_add(struct ctl *c, const struct pend *p)
 		bool kind[DAY_KINDS];
 
 		s = (const struct dc_src_slot *)dc_table_nth(t, i);
-		h = dc_hll_mix(dc_table_crc64(&s->key, sizeof(s->key), 0x243F6A88u, 0x85A308D3u));
+		h = dc_hash_nh(&s->key, sizeof(s->key), dc_hash_fixed_nh);
 		kind[0] = true;
 		kind[1] = s->v.mirai != 0;
 		kind[2] = s->v.zmap != 0;

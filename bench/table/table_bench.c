@@ -6,16 +6,18 @@
  *
  *   darkcap-table-bench <EAL args> -- [--packets N] [--repeat R] [--keys N,N,..]
  *       [--dist uniform,zipf] [--zipf-s S] [--seed S] [--rte bulk|hash|both]
- *       [--rte-entries same|n] [--no-rte] [--proto] [--retry K] [--quick] [--verbose]
+ *       [--rte-entries same|n] [--no-rte] [--retry K] [--quick] [--verbose]
  *
  * Keys are 16-byte IPv4-mapped IPv6 source addresses (::ffff:a.b.c.d), N
  * distinct per configuration. A stream is P keys copied into memory before
  * timing (16 B each), drawn from the N keys uniformly or Zipf(s) by rank
  * (rejection-inversion sampling; rank 1 the most frequent; ranks map to
  * random addresses). Each repetition: an empty table, pass 1 over stream A
- * ("insert": every key's first sighting happens here), pass 2 over a second
- * stream B from the same keys and distribution ("steady"). Reported: the
- * median over the repetitions of cycles / packet for each pass.
+ * ("insert": the table starts empty, so most inserts happen here), pass 2
+ * over a second stream B from the same keys and distribution ("steady").
+ * Reported: the median over the repetitions of cycles / packet for each
+ * pass; "keys seen" is the number of distinct keys in the table after both
+ * passes (a Zipf stream does not reach every one of the N keys).
  *
  * ours: dc_table, max_entries N, burst of 32 staged (hash all, prefetch tags
  *   all, prefetch slot all, upsert all). Slot 128 B (16 B key + 112 B value,
@@ -27,8 +29,6 @@
  *   the hits; rte_hash_add_key[_with_hash] for the misses; the values (112 B,
  *   zeroed before each repetition, untimed) in an array indexed by position.
  *   Both variants are run; the table shows the better one per row.
- * proto (--proto): the same loop as ours over proto_table.[ch], a private
- *   copy of lib/table with one suggested change, to measure it.
  *
  * Each timed pass also records this thread's CPU time: on a shared machine
  * the TSC counts the time another process had the core. A repetition where a
@@ -57,7 +57,6 @@
 #include <rte_prefetch.h>
 
 #include "dc_table.h"
-#include "proto_table.h"
 
 #define BURST 32
 #define MAX_CONF 16
@@ -81,9 +80,16 @@ struct val112 {
 /* Packet length: a function of the packet's index, same for everyone. */
 #define PKT_LEN(i) (64u + ((uint32_t)(i) & 511u))
 
-enum { IMPL_OURS128, IMPL_OURS64, IMPL_PROTO128, IMPL_PROTO64, IMPL_RTE_BULK, IMPL_RTE_HASH, NB_IMPL };
-static const char *const impl_name[NB_IMPL] = {"ours-128B", "ours-64B",  "proto-128B",
-						   "proto-64B", "rte-bulk", "rte-hash"};
+enum {
+	IMPL_OURS128,
+	IMPL_OURS64,
+	IMPL_RTE_BULK,
+	IMPL_RTE_HASH,
+	NB_IMPL
+};
+static const char *const impl_name[NB_IMPL] = {
+	"ours-128B", "ours-64B", "rte-bulk", "rte-hash",
+};
 enum { DIST_UNIFORM, DIST_ZIPF };
 enum { PASS_INSERT, PASS_STEADY, NB_PASS };
 static const char *const pass_name[NB_PASS] = {"insert", "steady"};
@@ -100,7 +106,6 @@ static struct {
 	int rte_bulk, rte_hash;
 	int rte_entries_n;
 	int verbose;
-	int proto;
 	unsigned retry;
 	double min_oncpu;
 } opt = {
@@ -252,9 +257,7 @@ gen_stream(struct key16 *st, uint64_t p, const struct key16 *keys, uint64_t n, i
 	}
 }
 
-/* ---- the measured loops ------------------------------------------------ */
-
-/* ---- the measured loops for the tables ---- */
+/* ---- the measured loop for rte_hash (dc_table's is in table_loop.h) ---- */
 
 static uint64_t
 pass_rte(const struct rte_hash *hs, struct val112 *vals, uint64_t nvals, uint32_t hseed,
@@ -409,9 +412,6 @@ note_page_size(const void *p)
 #define TB_PREFIX dc_table
 #include "table_loop.h"
 #undef TB_PREFIX
-#define TB_PREFIX dcp_table
-#include "table_loop.h"
-#undef TB_PREFIX
 
 static void
 run_rte(uint64_t n, const struct key16 *const st[NB_PASS], struct result *rb, struct result *rh)
@@ -482,7 +482,7 @@ usage(const char *prog)
 {
 	printf("usage: %s <EAL args> -- [--packets N] [--repeat R] [--keys N,N,...]\n"
 	       "         [--dist uniform,zipf] [--zipf-s S] [--seed S] [--rte bulk|hash|both]\n"
-	       "         [--rte-entries same|n] [--no-rte] [--proto] [--retry K] [--quick] [--verbose]\n",
+	       "         [--rte-entries same|n] [--no-rte] [--retry K] [--quick] [--verbose]\n",
 	       prog);
 }
 
@@ -523,7 +523,6 @@ parse_args(int argc, char **argv)
 		{"no-rte", no_argument, NULL, 'N'},
 		{"quick", no_argument, NULL, 'q'},
 		{"verbose", no_argument, NULL, 'v'},
-		{"proto", no_argument, NULL, 'P'},
 		{"retry", required_argument, NULL, 'T'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
@@ -593,9 +592,6 @@ parse_args(int argc, char **argv)
 			break;
 		case 'v':
 			opt.verbose = 1;
-			break;
-		case 'P':
-			opt.proto = 1;
 			break;
 		case 'T':
 			opt.retry = (unsigned)parse_u64(optarg, "--retry");
@@ -678,7 +674,7 @@ print_verbose(uint64_t nk, int dist, const struct result *r)
 	for (int i = 0; i < NB_IMPL; i++) {
 		if (!r[i].ran)
 			continue;
-		printf("# %" PRIu64 " %s %-11s", nk, dist_name(dist), impl_name[i]);
+		printf("# %" PRIu64 " %s %-16s", nk, dist_name(dist), impl_name[i]);
 		for (int p = 0; p < NB_PASS; p++) {
 			printf(" %s:", pass_name[p]);
 			for (unsigned rep = 0; rep < opt.repeat; rep++)
@@ -737,8 +733,8 @@ print_table(struct result res[][2][NB_IMPL], double tsc_hz, int cpu_time)
 		       opt.repeat);
 	printf("| distinct keys | distribution | pass | keys seen | ours 128 B slot | ours 64 B slot "
 	       "| rte_hash | ours(128)/rte_hash | Mpps at ours(128) |%s\n",
-	       opt.proto ? " proto 128 B | proto 64 B |" : "");
-	printf("|---|---|---|---|---|---|---|---|---|%s\n", opt.proto ? "---|---|" : "");
+	       "");
+	printf("|---|---|---|---|---|---|---|---|---|\n");
 	for (unsigned ki = 0; ki < opt.nb_keys; ki++)
 		for (unsigned di = 0; di < opt.nb_dist; di++)
 			for (int p = 0; p < NB_PASS; p++) {
@@ -757,9 +753,6 @@ print_table(struct result res[][2][NB_IMPL], double tsc_hz, int cpu_time)
 				       opt.keys[ki], dist_name(opt.dist[di]), pass_name[p],
 				       r[IMPL_OURS128].distinct, o128, o64, rts, ratio,
 				       tsc_hz / o128 / 1e6);
-				if (opt.proto)
-					printf(" %.1f | %.1f |", med(r, IMPL_PROTO128, p),
-					       med(r, IMPL_PROTO64, p));
 				printf("\n");
 			}
 }
@@ -822,12 +815,8 @@ main(int argc, char **argv)
 				printf("# %" PRIu64 " keys %s: most frequent key %.3f%% of packets\n", nk,
 				       dist_name(opt.dist[di]), 100.0 * (double)top / (double)opt.packets);
 			}
-			dc_table_bench_run(128, nk, cst, &r[IMPL_OURS128]);
-			dc_table_bench_run(64, nk, cst, &r[IMPL_OURS64]);
-			if (opt.proto) {
-				dcp_table_bench_run(128, nk, cst, &r[IMPL_PROTO128]);
-				dcp_table_bench_run(64, nk, cst, &r[IMPL_PROTO64]);
-			}
+			dc_table_bench_run(128, 0, nk, cst, &r[IMPL_OURS128]);
+			dc_table_bench_run(64, 0, nk, cst, &r[IMPL_OURS64]);
 			if (opt.rte_bulk || opt.rte_hash)
 				run_rte(nk, cst, &r[IMPL_RTE_BULK], &r[IMPL_RTE_HASH]);
 			if (check_same_work(r) != 0)

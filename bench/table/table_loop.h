@@ -2,8 +2,7 @@
 /*
  * The measured loop over a dc_table and its driver, included by
  * table_bench.c once per table implementation: TB_PREFIX is dc_table
- * (lib/table, the product) or dcp_table (the private prototype copy in this
- * folder, --proto). The code is the same for both.
+ * (lib/table).
  */
 #define TB_CAT2(a, b) a##_##b
 #define TB_CAT(a, b) TB_CAT2(a, b)
@@ -47,8 +46,8 @@ TB(bench_pass)(struct TB_PREFIX *t, const struct key16 *st, uint64_t n, uint64_t
 
 /* All repetitions of both passes with one slot size. */
 static void
-TB(bench_run)(uint32_t slot_size, uint64_t n, const struct key16 *const st[NB_PASS],
-	      struct result *r)
+TB(bench_run)(uint32_t slot_size, uint32_t hot_len, uint64_t n,
+	      const struct key16 *const st[NB_PASS], struct result *r)
 {
 	uint64_t g = TB(groups_for)(n);
 	size_t sz = TB(mem_size)(g, slot_size);

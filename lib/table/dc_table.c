@@ -5,6 +5,11 @@
 #include "dc_err.h"
 #include "dc_table.h"
 
+const uint32_t dc_hash_fixed_nh[DC_TABLE_MAX_KEY / 4] = {
+	0x243F6A88u, 0x85A308D3u, 0x13198A2Eu, 0x03707344u, 0xA4093822u, 0x299F31D0u,
+	0x082EFA98u, 0xEC4E6C89u, 0x452821E6u, 0x38D01377u, 0xBE5466CFu, 0x34E90C6Cu,
+};
+
 uint64_t
 dc_table_groups_for(uint64_t max_entries)
 {
@@ -21,13 +26,21 @@ hdr_size(void)
 	return (sizeof(struct dc_table) + 63) & ~(size_t)63;
 }
 
+/* Tags rounded up to a cache line, so slots start on one. */
+static uint64_t
+tags_size(uint64_t nb_groups)
+{
+	return (nb_groups * DC_TABLE_GROUP + 63) & ~(uint64_t)63;
+}
+
 size_t
 dc_table_mem_size(uint64_t nb_groups, uint32_t slot_size)
 {
 	uint64_t slots = nb_groups * DC_TABLE_GROUP;
 
 	/* header, tags, slots, insertion order (at most 3/4 of the slots) */
-	return hdr_size() + slots + slots * slot_size + (slots - slots / 4 + 1) * sizeof(uint32_t);
+	return hdr_size() + tags_size(nb_groups) + slots * slot_size +
+	       (slots - slots / 4 + 1) * sizeof(uint32_t);
 }
 
 struct dc_table *
@@ -35,24 +48,31 @@ dc_table_init(void *mem, uint64_t max_entries, uint32_t key_len, uint32_t slot_s
 	      uint64_t seed)
 {
 	struct dc_table *t = mem;
-	uint64_t g = dc_table_groups_for(max_entries);
+	uint64_t g;
 
 	if (mem == NULL || key_len == 0 || key_len % 8 || slot_size % 8 || key_len > slot_size ||
-	    max_entries == 0)
+	    key_len > DC_TABLE_MAX_KEY || max_entries == 0 || max_entries > (1ull << 34))
 		return dc_err_ptr(EINVAL, "table: bad sizes (key %u, slot %u, entries %lu)", key_len,
 				  slot_size, (unsigned long)max_entries);
+	g = dc_table_groups_for(max_entries);
 	memset(t, 0, sizeof(*t));
 	t->nb_groups = g;
 	t->group_mask = g - 1;
 	t->max_entries = max_entries;
 	t->key_len = key_len;
 	t->slot_size = slot_size;
-	t->seed[0] = (uint32_t)seed;
-	t->seed[1] = (uint32_t)(seed >> 32) ^ 0x5BD1E995u;
+	for (unsigned i = 0; i < DC_TABLE_MAX_KEY / 4; i++) {
+		/* splitmix64: the seed spread into the secret NH words */
+		uint64_t z = (seed += 0x9E3779B97F4A7C15ull);
+
+		z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+		z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+		t->nh[i] = (uint32_t)(z ^ (z >> 31));
+	}
 	if (max_entries > (g * DC_TABLE_GROUP) - (g * DC_TABLE_GROUP) / 4 || g * DC_TABLE_GROUP > UINT32_MAX)
 		return dc_err_ptr(EINVAL, "table: %lu entries is too many", (unsigned long)max_entries);
 	t->tags = (uint8_t *)mem + hdr_size();
-	t->slots = t->tags + g * DC_TABLE_GROUP;
+	t->slots = t->tags + tags_size(g);
 	t->order = (uint32_t *)(t->slots + g * DC_TABLE_GROUP * slot_size);
 	memset(t->tags, 0, g * DC_TABLE_GROUP);
 	dc_table_clear(t);

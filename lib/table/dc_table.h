@@ -10,8 +10,12 @@
  * followed by the value. Probing walks groups linearly from the hash's
  * home group, at most DC_TABLE_MAX_PROBE groups.
  *
- * Hashing: CRC32-C (hardware, SSE4.2) of the key under two random seeds,
- * so sources cannot aim at one bucket (PERF-NOTES §4.5).
+ * Hashing: NH (the UMAC universal hash: sums of products of key words plus
+ * secret random words) then a 64-bit finaliser. The secret is drawn at
+ * start-up, and NH is not linear, so which keys share a group cannot be
+ * worked out offline: a scanner cannot aim its sources at one group
+ * (PERF-NOTES §4.5). CRC32-C was tried first and rejected: CRC is linear, so
+ * its collisions do not depend on the seed.
  *
  * Batch use per burst, each stage over the whole burst so that the cache
  * misses of a burst overlap instead of queueing: dc_table_hash() every key,
@@ -41,6 +45,8 @@ extern "C" {
 
 #define DC_TABLE_GROUP 16
 #define DC_TABLE_MAX_PROBE 16
+/** Longest key (bytes): NH has one secret word per 4 key bytes. */
+#define DC_TABLE_MAX_KEY 48
 
 /** Table header; the tags and slots follow in the same memory. */
 struct dc_table {
@@ -50,7 +56,7 @@ struct dc_table {
 	uint64_t used;         /**< keys in the table */
 	uint32_t key_len;      /**< bytes, multiple of 8 */
 	uint32_t slot_size;    /**< bytes per slot: key then value, multiple of 8 */
-	uint32_t seed[2];
+	uint32_t nh[DC_TABLE_MAX_KEY / 4]; /**< secret NH key words */
 	uint8_t *tags;         /**< nb_groups * 16 */
 	uint8_t *slots;        /**< nb_groups * 16 * slot_size */
 	uint32_t *order;       /**< slot index of each key, in insertion order (used entries) */
@@ -98,30 +104,47 @@ struct dc_table *dc_table_init(void *mem, uint64_t max_entries, uint32_t key_len
  * the table is well filled. */
 void dc_table_clear(struct dc_table *t);
 
+/** MurmurHash3's 64-bit finaliser: every output bit depends on every input bit. */
 static inline uint64_t
-dc_table_crc64(const void *key, uint32_t len, uint32_t s0, uint32_t s1)
+dc_hash_fmix64(uint64_t k)
+{
+	k ^= k >> 33;
+	k *= 0xff51afd7ed558ccdull;
+	k ^= k >> 33;
+	k *= 0xc4ceb9fe1a85ec53ull;
+	k ^= k >> 33;
+	return k;
+}
+
+/**
+ * NH hash of @p len bytes (a multiple of 8, at most DC_TABLE_MAX_KEY) under
+ * the secret words @p nh, finalised.
+ */
+static inline uint64_t
+dc_hash_nh(const void *key, uint32_t len, const uint32_t *nh)
 {
 	const uint8_t *k = (const uint8_t *)key;
-	uint64_t a = s0, b = s1;
+	uint64_t acc = len;
 	uint32_t i;
 
 	for (i = 0; i < len; i += 8) {
-		uint64_t w;
+		uint32_t lo, hi;
 
-		memcpy(&w, k + i, 8);
-		a = __builtin_ia32_crc32di(a, w);
-		/* CRC is linear: CRC of the same words under another seed differs
-		 * by a constant. Byte-swapped words give an independent half. */
-		b = __builtin_ia32_crc32di(b, __builtin_bswap64(w));
+		memcpy(&lo, k + i, 4);
+		memcpy(&hi, k + i + 4, 4);
+		acc += (uint64_t)(uint32_t)(lo + nh[i / 4]) * (uint32_t)(hi + nh[i / 4 + 1]);
 	}
-	return a << 32 | (b & 0xFFFFFFFF);
+	return dc_hash_fmix64(acc);
 }
 
-/** Hash of a key (64 bits: home group and tag from the high half). */
+/** Fixed NH words, for hashes that must agree across runs (sketches). */
+extern const uint32_t dc_hash_fixed_nh[DC_TABLE_MAX_KEY / 4];
+
+/** Hash of a key (home group from the high half, tag from the low bits). */
 static inline uint64_t
 dc_table_hash(const struct dc_table *t, const void *key)
 {
-	return dc_table_crc64(key, t->key_len, t->seed[0], t->seed[1]);
+	return dc_hash_nh(key, t->key_len, t->nh);
 }
 
 static inline uint64_t
@@ -130,15 +153,11 @@ dc_table_home(const struct dc_table *t, uint64_t h)
 	return (h >> 32) & t->group_mask;
 }
 
-/*
- * Tag: bits 25..31 of the high half. The home group uses its low bits, so
- * for tables under 2^25 groups tag and home come from disjoint bits of one
- * CRC, and keys sharing a group rarely share a tag.
- */
+/* Tag: 7 low bits of the hash, disjoint from the home group's bits. */
 static inline uint8_t
 dc_table_tag(uint64_t h)
 {
-	return (uint8_t)(0x80 | (h >> 57));
+	return (uint8_t)(0x80 | (h & 0x7F));
 }
 
 /**

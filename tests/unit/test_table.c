@@ -3,15 +3,17 @@
  * dc_table against an independent reference, on random operation sequences.
  *
  * The reference is a sorted array of the test's keys (a "pool") with, for
- * each key, whether it is in the table and its update count, plus a model of
- * the documented placement rule: per group, how many slots are used. Keys are
- * never removed, so a new key goes to the first free slot of the first group
- * of its probe window (home .. home + DC_TABLE_MAX_PROBE - 1, wrapping) that
- * has one (groups fill in slot order), and is refused when there is none or when max_entries keys are in. Every
- * expected value (found / inserted / refused, is_new, counts, value bytes,
- * used, per-group occupancy, the set of keys seen when iterating) comes from
- * that reference. The only thing taken from the table is the home group of a
- * key (its public hash), which is itself checked against a bitwise CRC-32C.
+ * each key, whether it is in the table and its update count, the insertion
+ * order, and a model of the documented placement rule: per group, how many
+ * slots are used. Keys are never removed, so a new key goes to the first
+ * free slot of the first group of its probe window (home .. home +
+ * DC_TABLE_MAX_PROBE - 1, wrapping) that has one (groups fill in slot
+ * order), and is refused when there is none or when max_entries keys are in.
+ * Every expected value (found / inserted / refused, is_new, counts, value
+ * bytes, used, per-group occupancy, the set of keys seen when iterating by
+ * slot, the keys in insertion order) comes from that reference. The only
+ * thing taken from the table is the home group of a key (its public hash),
+ * which is itself checked against the hash written out again (NH).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -65,6 +67,7 @@ struct ref {
 	uint64_t max_entries;
 	uint64_t used;
 	uint8_t *fill;       /* used slots per group */
+	uint32_t *order;     /* pool index of each key in the table, in insertion order */
 };
 
 static uint32_t g_cmp_len;
@@ -183,7 +186,8 @@ ref_init(struct ref *r, const struct dc_table *t, uint32_t n, uint64_t *s, const
 	r->nb_groups = dc_table_groups_for(t->max_entries);
 	r->max_entries = t->max_entries;
 	r->fill = calloc(r->nb_groups, 1);
-	if (!r->home || !r->present || !r->count || !r->fill)
+	r->order = calloc(r->n + 1, sizeof(*r->order));
+	if (!r->home || !r->present || !r->count || !r->fill || !r->order)
 		exit(1);
 	for (uint32_t i = 0; i < r->n; i++)
 		r->home[i] = dc_table_home(t, dc_table_hash(t, ref_key(r, i)));
@@ -197,6 +201,7 @@ ref_free(struct ref *r)
 	free(r->present);
 	free(r->count);
 	free(r->fill);
+	free(r->order);
 }
 
 static uint64_t
@@ -309,7 +314,7 @@ do_upsert(struct dc_table *t, struct ref *r, uint32_t i, uint64_t h)
 		/* the group's first free slot: where dc_table_prefetch_slot() looked */
 		CHECK_EQ(slot_index(t, s), g * DC_TABLE_GROUP + r->fill[g]);
 		r->fill[g]++;
-		r->used++;
+		r->order[r->used++] = i;
 		r->present[i] = 1;
 	}
 	r->count[i]++;
@@ -336,7 +341,9 @@ do_lookup(const struct dc_table *t, const struct ref *r, uint32_t i)
 /*
  * Retire: walk every slot by index; the keys and values seen must be exactly
  * the reference's, each slot in its key's probe window, each group holding
- * as many keys as the model says. Then clear and check the table is empty.
+ * as many keys as the model says. Walk the keys in insertion order
+ * (dc_table_nth): the reference's order. Then clear and check the table is
+ * empty.
  */
 static void
 retire(struct dc_table *t, struct ref *r)
@@ -373,6 +380,13 @@ retire(struct dc_table *t, struct ref *r)
 		CHECK_EQ(fill[g], r->fill[g]);
 	free(seen);
 	free(fill);
+	CHECK_EQ(t->used, r->used);
+	for (i = 0; i < r->used && i < t->used; i++) {
+		const uint8_t *s = dc_table_nth(t, i);
+
+		CHECK(memcmp(s, ref_key(r, r->order[i]), r->key_len) == 0);
+		CHECK(value_ok(t, s, r->order[i], r->count[r->order[i]]));
+	}
 
 	dc_table_clear(t);
 	ref_clear(r);
@@ -644,6 +658,8 @@ t_max_entries_explicit(void)
 	CHECK_EQ(t->used, max);
 	for (unsigned i = 0; i < 150; i++)
 		CHECK((dc_table_lookup(t, k[i], dc_table_hash(t, k[i])) != NULL) == (i < max));
+	for (unsigned i = 0; i < max; i++) /* insertion order */
+		CHECK(memcmp(dc_table_nth(t, i), k[i], 16) == 0);
 	free(mem);
 }
 
@@ -671,6 +687,10 @@ t_init_einval(void)
 	errno = 0;
 	CHECK(dc_table_init(NULL, 10, 16, 64, 1) == NULL);
 	CHECK_EQ(errno, EINVAL);
+	/* more slots than a 32-bit slot index (insertion order) can name */
+	errno = 0;
+	CHECK(dc_table_init(mem, 1ull << 40, 16, 64, 1) == NULL);
+	CHECK_EQ(errno, EINVAL);
 	/* Boundary cases that are valid. */
 	CHECK(dc_table_init(mem, 10, 16, 16, 1) != NULL);
 	CHECK(dc_table_init(mem, 100, 8, 128, 1) != NULL);
@@ -696,16 +716,60 @@ t_groups_for(void)
 	}
 }
 
-/* CRC-32C, bit by bit (reflected polynomial 0x82F63B78, no final xor). */
-static uint32_t
-crc32c_sw(uint32_t crc, const uint8_t *p, size_t n)
+/* The hash written out again: splitmix64 words from the seed, NH over the
+ * key's 32-bit word pairs, MurmurHash3's fmix64. */
+static uint64_t
+nh_ref(uint64_t seed, const uint8_t *p, size_t n)
 {
-	while (n--) {
-		crc ^= *p++;
-		for (int b = 0; b < 8; b++)
-			crc = (crc >> 1) ^ (0x82F63B78u & (0u - (crc & 1)));
+	uint32_t w[12];
+	uint64_t acc = n, x;
+
+	for (int i = 0; i < 12; i++) {
+		uint64_t z = (seed += 0x9E3779B97F4A7C15ull);
+
+		z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+		z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+		w[i] = (uint32_t)(z ^ (z >> 31));
 	}
-	return crc;
+	for (size_t i = 0; i < n; i += 8) {
+		uint32_t lo = (uint32_t)p[i] | (uint32_t)p[i + 1] << 8 | (uint32_t)p[i + 2] << 16 | (uint32_t)p[i + 3] << 24;
+		uint32_t hi = (uint32_t)p[i + 4] | (uint32_t)p[i + 5] << 8 | (uint32_t)p[i + 6] << 16 | (uint32_t)p[i + 7] << 24;
+
+		acc += (uint64_t)(uint32_t)(lo + w[i / 4]) * (uint32_t)(hi + w[i / 4 + 1]);
+	}
+	x = acc;
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdull;
+	x ^= x >> 33;
+	x *= 0xc4ceb9fe1a85ec53ull;
+	x ^= x >> 33;
+	return x;
+}
+
+/* Keys that share a home group under one seed are scattered under another:
+ * the seed matters (it would not for a linear hash such as CRC). */
+static void
+t_hash_keyed(void)
+{
+	uint8_t k0[16] = {0}, k[16] = {0};
+	void *ma = table_mem(100000, 32, NULL), *mb = table_mem(100000, 32, NULL);
+	struct dc_table *a = dc_table_init(ma, 100000, 16, 32, 1);
+	struct dc_table *b = dc_table_init(mb, 100000, 16, 32, 2);
+	unsigned same_a = 0, same_both = 0;
+
+	for (uint32_t v = 1; v < (1u << 22); v++) {
+		memcpy(k + 12, &v, 4);
+		if (dc_table_home(a, dc_table_hash(a, k)) != dc_table_home(a, dc_table_hash(a, k0)))
+			continue;
+		same_a++;
+		same_both += dc_table_home(b, dc_table_hash(b, k)) == dc_table_home(b, dc_table_hash(b, k0));
+	}
+	printf("keys sharing key 0's group: %u under seed 1, %u of those under seed 2 too\n",
+	       same_a, same_both);
+	CHECK(same_a > 100);
+	CHECK(same_both * 20 < same_a);
+	free(ma);
+	free(mb);
 }
 
 static void
@@ -731,12 +795,11 @@ t_hash(void)
 
 			gen_key(k, 48, &s, NULL);
 			h = dc_table_hash(t, k);
-			/* the high half is CRC-32C of the key from the seed's low half */
-			CHECK_EQ(h >> 32, crc32c_sw((uint32_t)seeds[i], k, 16));
+			CHECK_EQ(h, nh_ref(seeds[i], k, 16));
 			CHECK_EQ(dc_table_hash(t, k), h); /* deterministic */
 			CHECK_EQ(dc_table_home(t, h), (h >> 32) & (t->nb_groups - 1));
 			CHECK(dc_table_tag(h) & 0x80); /* never the empty tag */
-			CHECK_EQ(dc_table_hash(t48, k) >> 32, crc32c_sw((uint32_t)seeds[i], k, 48));
+			CHECK_EQ(dc_table_hash(t48, k), nh_ref(seeds[i], k, 48));
 		}
 		free(mem);
 		free(mem48);
@@ -749,7 +812,8 @@ main(void)
 	static const struct dc_test_case cases[] = {
 		{"init rejects bad sizes (EINVAL)", t_init_einval},
 		{"groups_for: power of two, load <= 3/4", t_groups_for},
-		{"hash is CRC-32C from the seed", t_hash},
+		{"hash is keyed NH from the seed", t_hash},
+		{"the seed decides which keys collide", t_hash_keyed},
 		{"max_entries, explicit", t_max_entries_explicit},
 		{"probe window full, explicit", t_window_full_crafted},
 		{"random ops, never full", t_random_roomy},
