@@ -24,24 +24,12 @@ struct dc_hll {
 
 /** Empty the sketch. */
 void dc_hll_reset(struct dc_hll *h);
-/** Add an item by its 64-bit hash (must be well mixed: see dc_hll_mix()). */
+/** Add an item by its 64-bit hash (well mixed, e.g. dc_hash_nh() of lib/table). */
 void dc_hll_add(struct dc_hll *h, uint64_t hash);
 /** Merge @p b into @p a. */
 void dc_hll_merge(struct dc_hll *a, const struct dc_hll *b);
 /** Estimated number of distinct items added. */
 uint64_t dc_hll_estimate(const struct dc_hll *h);
-/** 64-bit finaliser (MurmurHash3 fmix64) to spread any hash's bits. */
-static inline uint64_t
-dc_hll_mix(uint64_t k)
-{
-	k ^= k >> 33;
-	k *= 0xff51afd7ed558ccdull;
-	k ^= k >> 33;
-	k *= 0xc4ceb9fe1a85ec53ull;
-	k ^= k >> 33;
-	return k;
-}
-
 #ifdef __cplusplus
 }
 #endif
