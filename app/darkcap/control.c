@@ -65,6 +65,7 @@ struct ctl {
 	int fd;
 	struct pend **pend;         /* open intervals, sorted by start */
 	unsigned npend;
+	unsigned cap;               /* entries pend can hold */
 	struct pend *spare[8];      /* reused entries, maps kept */
 	unsigned nspare;
 	struct dc_counters *zero;
@@ -499,7 +500,7 @@ static int
 ctl_pass(struct ctl *c, bool final)
 {
 	struct dc_engine *eng = c->eng;
-	uint64_t minwm = UINT64_MAX, wm[RTE_MAX_LCORE];
+	uint64_t minwm = UINT64_MAX, wm[RTE_MAX_LCORE], tw[RTE_MAX_LCORE];
 	unsigned i, taken = 0;
 	struct dc_counters *blk;
 	struct dc_tset *ts;
@@ -507,19 +508,33 @@ ctl_pass(struct ctl *c, bool final)
 	/* Watermarks first: every block and table set before a watermark is
 	 * then in its ring. */
 	for (i = 0; i < eng->nb_workers; i++) {
-		uint64_t tw = __atomic_load_n(&eng->workers[i]->twatermark, __ATOMIC_ACQUIRE);
-
+		tw[i] = __atomic_load_n(&eng->workers[i]->twatermark, __ATOMIC_ACQUIRE);
 		wm[i] = __atomic_load_n(&eng->workers[i]->watermark, __ATOMIC_ACQUIRE);
 		if (wm[i] < minwm)
 			minwm = wm[i];
-		if (tw < minwm)
-			minwm = tw;
+		if (tw[i] < minwm)
+			minwm = tw[i];
 	}
 	for (i = 0; i < eng->nb_workers; i++) {
 		struct dc_worker *w = eng->workers[i];
 
-		/* Table sets are always taken: a worker waits for them. */
-		while (rte_ring_sc_dequeue(w->tfull, (void **)&ts) == 0) {
+		/*
+		 * Table sets are taken as they come, unless max_pending intervals
+		 * are open and this worker is ahead of the slowest: then only its
+		 * sets of intervals that can be written now are taken, and it
+		 * keeps the others (and extends or waits) until the slowest
+		 * catches up.
+		 * So open intervals never exceed max_pending plus what the
+		 * slowest workers hold (c->cap).
+		 */
+		bool tahead = c->npend >= eng->cfg.max_pending && tw[i] > minwm;
+
+		while (rte_ring_dequeue_bulk_start(w->tfull, (void **)&ts, 1, NULL) == 1) {
+			if (tahead && ts->start >= minwm) {
+				rte_ring_dequeue_finish(w->tfull, 0);
+				break;
+			}
+			rte_ring_dequeue_finish(w->tfull, 1);
 			ctl_merge_tables(c, ts);
 			dc_table_clear(ts->src);
 			dc_table_clear(ts->dst);
@@ -641,9 +656,8 @@ dc_control_run(struct dc_engine *eng)
 	memset(&c, 0, sizeof(c));
 	c.eng = eng;
 	c.fd = eng->out_fd;
-	c.pend = dc_calloc(eng->cfg.max_pending +
-				   (size_t)eng->nb_workers * (eng->cfg.blocks + eng->cfg.table_sets) + 1,
-			   sizeof(*c.pend));
+	c.cap = eng->cfg.max_pending + eng->nb_workers * (eng->cfg.blocks + eng->cfg.table_sets) + 1;
+	c.pend = dc_calloc(c.cap, sizeof(*c.pend));
 	c.zero = dc_calloc(1, sizeof(*c.zero));
 	c.total = dc_calloc(1, sizeof(*c.total));
 	c.day.day = UINT64_MAX;
