@@ -289,6 +289,42 @@ json_top_sources(struct ctl *c, const struct pend *p)
 	dc_sbuf_add(&c->sb, "]", 1);
 }
 
+/* Per source country: counters from the workers' per-packet lookups,
+ * distinct sources from the merged source map. */
+static void
+json_countries(struct ctl *c, const struct dc_counters *a, const struct pend *p)
+{
+	static uint64_t srcs[DC_CC_MAX], msrcs[DC_CC_MAX];
+	const struct dc_table *t = p ? p->src.t : NULL;
+	const char *sep = "";
+
+	memset(srcs, 0, sizeof(srcs));
+	memset(msrcs, 0, sizeof(msrcs));
+	for (uint64_t i = 0; t && i < t->used; i++) {
+		const struct dc_src_slot *s = (const struct dc_src_slot *)dc_table_nth(t, i);
+		unsigned cc = s->v.country < DC_CC_MAX ? s->v.country : 0;
+
+		srcs[cc]++;
+		msrcs[cc] += s->v.mirai != 0;
+	}
+	dc_sbuf_add(&c->sb, ",\"countries\":{", 14);
+	for (unsigned i = 0; i < DC_CC_MAX; i++) {
+		const uint64_t *v = a->cc[i];
+		const char *code;
+
+		if (v[DC_CC_PACKETS] == 0 && srcs[i] == 0)
+			continue;
+		code = i ? dc_geo_country_code(c->eng->geo, (uint16_t)i) : NULL;
+		dc_sbuf_printf(&c->sb, "%s\"%s\":{\"packets\":%" PRIu64 ",\"bytes\":%" PRIu64
+			       ",\"sources\":%" PRIu64 ",\"mirai\":%" PRIu64 ",\"mirai_sources\":%" PRIu64
+			       ",\"zmap\":%" PRIu64 ",\"masscan\":%" PRIu64 "}",
+			       sep, code ? code : "unknown", v[DC_CC_PACKETS], v[DC_CC_BYTES], srcs[i],
+			       v[DC_CC_MIRAI], msrcs[i], v[DC_CC_ZMAP], v[DC_CC_MASSCAN]);
+		sep = ",";
+	}
+	dc_sbuf_add(&c->sb, "}", 1);
+}
+
 /* Add an interval's sources to the day's distinct sets and sketches. */
 static void
 day_add(struct ctl *c, const struct pend *p)
@@ -430,6 +466,8 @@ ctl_write(struct ctl *c, const struct dc_counters *a, const struct pend *p, bool
 		       ",\"flowtuples\":%" PRIu64 "}",
 		       p ? p->full[DC_TFULL_SRC] : 0, p ? p->full[DC_TFULL_DST] : 0,
 		       p ? p->full[DC_TFULL_FLOW] : 0);
+	if (eng->geo)
+		json_countries(c, a, p);
 	if (p)
 		json_top_sources(c, p);
 	else

@@ -22,6 +22,7 @@
 #include "dc_config.h"
 #include "dc_counters.h"
 #include "dc_tset.h"
+#include "dc_geo.h"
 
 #define DC_MAX_WORKER_QUEUES 64
 #define DC_MAX_PORTS 32
@@ -112,6 +113,7 @@ struct dc_engine {
 	uint64_t base_ns;
 	int out_fd;             /* the JSON Lines output, opened before launch */
 	uint64_t hash_seed;     /* table hash seed, random per run */
+	struct dc_geo *geo;     /* country database, or NULL */
 };
 
 extern struct dc_engine dc_eng;

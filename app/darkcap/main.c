@@ -175,6 +175,16 @@ engine_run(struct dc_engine *eng)
 		return -1;
 	if (dc_config_load_profiles(&eng->cfg) != 0)
 		return -1;
+	if (eng->cfg.geo_country) {
+		eng->geo = dc_geo_load(eng->cfg.geo_country, NULL, (int)rte_socket_id());
+		if (eng->geo == NULL)
+			return -1;
+		DC_LOG(INFO, main, "geo_country %s: %u countries", eng->cfg.geo_country,
+		       dc_geo_country_count(eng->geo) - 1u);
+		if (dc_geo_country_count(eng->geo) > DC_CC_MAX)
+			return dc_err(E2BIG, "geo_country %s: %u countries, at most %u", eng->cfg.geo_country,
+				      dc_geo_country_count(eng->geo), DC_CC_MAX - 1);
+	}
 	if (dc_workers_init(eng) != 0)
 		return -1;
 	if (dc_ports_init(eng) != 0)
@@ -240,6 +250,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "darkcap: %s\n", dc_strerror());
 	if (eng->nb_ports)
 		dc_ports_stop(eng);
+	dc_geo_free(eng->geo);
 	dc_config_free(&eng->cfg);
 	rte_eal_cleanup();
 	return ret == 0 ? 0 : 1;

@@ -142,7 +142,8 @@ count_range(struct dc_worker *w, const uint8_t *const *frames, const uint32_t *l
 	if (to <= from)
 		return;
 	dc_counters_burst(w->cur, w->ctx, frames + from, lens + from, caplens + from, to - from);
-	dc_tset_burst(w->tcur, w->tctx, w->ctx, frames + from, lens + from, secs + from, to - from);
+	dc_tset_burst(w->tcur, w->tctx, w->ctx, frames + from, lens + from, secs + from, to - from,
+		      w->cur);
 }
 
 static void
@@ -377,6 +378,8 @@ worker_create(struct dc_engine *eng, unsigned id, unsigned lcore)
 	if (w->ctx == NULL || w->linbuf == NULL || w->full == NULL || w->free == NULL)
 		return dc_err_ptr(ENOMEM, "worker %u: cannot allocate its rings and scratch (memory -m?)", id);
 	w->tctx = rte_zmalloc_socket("dc_tctx", sizeof(*w->tctx), RTE_CACHE_LINE_SIZE, (int)sock);
+	if (w->tctx)
+		w->tctx->geo = eng->geo;
 	snprintf(name, sizeof(name), "dc_tfull_%u", id);
 	w->tfull = rte_ring_create(name, rte_align32pow2(eng->cfg.table_sets + 1), (int)sock,
 				   RING_F_SP_ENQ | RING_F_SC_DEQ);

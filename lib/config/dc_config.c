@@ -72,6 +72,8 @@ static const struct key_def keys[] = {
 	 "sources listed per interval in top_sources (by packets)"},
 	{"day_exact_max", K_UINT, 0, CFG(day_exact_max), 0, 1u << 30, NULL, "4000000",
 	 "distinct sources per UTC day counted exactly up to this many, then estimated (HyperLogLog)"},
+	{"geo_country", K_STR, 0, CFG(geo_country), 0, 0, NULL, "(none)",
+	 "country database: MaxMind .mmdb (GeoLite2-Country or top-level country_code layout) or CSV first,last,code; unset = every source's country unknown"},
 	{"records_dir", K_STR, 0, CFG(records_dir), 0, 0, NULL, "(off)",
 	 "directory for per-interval sources and flowtuples files (CSV, gzip); unset = not written"},
 	{"ctl_delay_ms", K_UINT, 0, CFG(ctl_delay_ms), 0, 60000, NULL, "0",
@@ -238,6 +240,7 @@ dc_config_free(struct dc_config *cfg)
 	dc_free(cfg->nic);
 	dc_free(cfg->drivers_cfg_dir);
 	dc_free(cfg->records_dir);
+	dc_free(cfg->geo_country);
 	dc_free(cfg->profiles);
 	memset(cfg, 0, sizeof(*cfg));
 }

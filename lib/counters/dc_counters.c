@@ -141,6 +141,9 @@ dc_counters_merge(struct dc_counters *dst, const struct dc_counters *src)
 		dst->c[i] += src->c[i];
 	for (i = 0; i < 256; i++)
 		dst->proto[i] += src->proto[i];
+	for (i = 0; i < DC_CC_MAX; i++)
+		for (unsigned k = 0; k < DC_CC__MAX; k++)
+			dst->cc[i][k] += src->cc[i][k];
 	ports_merge(dst->tcp_dport, dst->tcp_touch, src->tcp_dport, src->tcp_touch);
 	ports_merge(dst->udp_dport, dst->udp_touch, src->udp_dport, src->udp_touch);
 }

@@ -58,6 +58,12 @@ extern const char *const dc_counter_desc[DC_CNT__MAX];
 /** The block covers more than one interval (the control core was late). */
 #define DC_CNTF_EXTENDED 0x1
 
+/** Country indexes a block counts (lib/geo index; 0 = unknown). */
+#define DC_CC_MAX 512
+
+/** Per-country counters of a block. */
+enum dc_cc { DC_CC_PACKETS = 0, DC_CC_BYTES, DC_CC_MIRAI, DC_CC_ZMAP, DC_CC_MASSCAN, DC_CC__MAX };
+
 /** One interval's counts. About 1 MiB: allocate, never put on a stack. */
 struct dc_counters {
 	uint64_t start;  /**< interval start, Unix seconds */
@@ -66,6 +72,7 @@ struct dc_counters {
 	uint32_t nsrc;   /**< blocks merged into this one (control side) */
 	uint64_t c[DC_CNT__MAX] DC_CACHE_ALIGNED;
 	uint64_t proto[256] DC_CACHE_ALIGNED;
+	uint64_t cc[DC_CC_MAX][DC_CC__MAX]; /**< per source country (with a geo database) */
 	/* Bit b of word w: ports [64 * (64w + b), +64) may be non-zero, so the
 	 * control core merges, clears and prints only chunks that were used. */
 	uint64_t tcp_touch[16];

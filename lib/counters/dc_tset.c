@@ -24,10 +24,10 @@ rd16(const uint8_t *b)
 void
 dc_tset_burst(struct dc_tset *ts, struct dc_tset_ctx *tc, const struct dc_burst_ctx *bc,
 	      const uint8_t *const *frames, const uint32_t *lens, const uint32_t *secs,
-	      unsigned n)
+	      unsigned n, struct dc_counters *c)
 {
 	struct dc_table *st = ts->src, *dt = ts->dst, *ft = ts->flow;
-	unsigned i, k, m = 0;
+	unsigned i, k, m = 0, n4 = 0, n6 = 0;
 	int is_new;
 
 	/* Stage 1: keys of the IP packets. */
@@ -45,10 +45,15 @@ dc_tset_burst(struct dc_tset *ts, struct dc_tset_ctx *tc, const struct dc_burst_
 			memcpy(s->addr, ip + 12, 4);
 			memcpy(d->addr, ip + 16, 4);
 			s->family = d->family = 4;
+			tc->v4[n4] = (uint32_t)ip[12] << 24 | (uint32_t)ip[13] << 16 |
+				     (uint32_t)ip[14] << 8 | ip[15];
+			tc->v4k[n4++] = (uint16_t)m;
 		} else {
 			memcpy(s->addr, ip + 8, 16);
 			memcpy(d->addr, ip + 24, 16);
 			s->family = d->family = 6;
+			memcpy(tc->v6[n6], ip + 8, 16);
+			tc->v6k[n6++] = (uint16_t)m;
 		}
 		if (ft) {
 			struct dc_flow_key *f = &tc->fkey[m];
@@ -70,6 +75,26 @@ dc_tset_burst(struct dc_tset *ts, struct dc_tset_ctx *tc, const struct dc_burst_
 		m++;
 	}
 	ts->ip_packets += m;
+	/* Source countries, in bulk, from the database the worker holds. */
+	if (tc->geo) {
+		dc_geo_lookup4(tc->geo, tc->v4, n4, tc->cc4, NULL);
+		dc_geo_lookup6(tc->geo, (const uint8_t (*)[16])tc->v6, n6, tc->cc6, NULL);
+		for (k = 0; k < n4; k++)
+			tc->cc[tc->v4k[k]] = tc->cc4[k] < DC_CC_MAX ? tc->cc4[k] : 0;
+		for (k = 0; k < n6; k++)
+			tc->cc[tc->v6k[k]] = tc->cc6[k] < DC_CC_MAX ? tc->cc6[k] : 0;
+		for (k = 0; k < m; k++) {
+			unsigned j = tc->idx[k];
+			uint64_t *cc = c->cc[tc->cc[k]];
+			uint8_t fp = bc->fpres[j];
+
+			cc[DC_CC_PACKETS]++;
+			cc[DC_CC_BYTES] += lens[j];
+			cc[DC_CC_MIRAI] += fp & DC_FP_MIRAI;
+			cc[DC_CC_ZMAP] += (fp >> 1) & 1;
+			cc[DC_CC_MASSCAN] += (fp >> 2) & 1;
+		}
+	}
 	/* Stage 2: hashes; stage 3: tags; stage 4: slots. */
 	for (k = 0; k < m; k++) {
 		tc->sh[k] = dc_table_hash(st, &tc->skey[k]);
@@ -98,8 +123,10 @@ dc_tset_burst(struct dc_tset *ts, struct dc_tset_ctx *tc, const struct dc_burst_
 			struct dc_src_val *v = &s->v;
 			uint8_t fp = bc->fpres[j];
 
-			if (v->packets == 0)
+			if (v->packets == 0) {
 				v->first = secs[j];
+				v->country = tc->geo ? tc->cc[k] : 0;
+			}
 			v->last = secs[j];
 			v->packets++;
 			v->bytes += lens[j];
@@ -139,6 +166,8 @@ dc_src_val_merge(struct dc_src_val *a, const struct dc_src_val *b)
 {
 	unsigned i;
 
+	if (a->packets == 0)
+		a->country = b->country;
 	if (a->packets == 0 || b->first < a->first)
 		a->first = b->first;
 	if (b->last > a->last)

@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "dc_counters.h"
+#include "dc_geo.h"
 #include "dc_table.h"
 
 #ifdef __cplusplus
@@ -42,6 +43,7 @@ struct dc_src_val {
 	uint8_t nports;        /**< distinct TCP/UDP destination ports kept (<= 8) */
 	uint8_t more;          /**< 1 when a ninth distinct port was seen */
 	uint16_t ports[DC_SRC_PORTS];
+	uint16_t country;      /**< lib/geo country index (0 = unknown or no database) */
 };
 
 struct dc_src_slot {
@@ -101,6 +103,12 @@ struct dc_tset_ctx {
 	struct dc_addr_key dkey[DC_FP_BURST_MAX];
 	struct dc_flow_key fkey[DC_FP_BURST_MAX];
 	uint64_t sh[DC_FP_BURST_MAX], dh[DC_FP_BURST_MAX], fh[DC_FP_BURST_MAX];
+	uint32_t v4[DC_FP_BURST_MAX];        /**< IPv4 sources, host order, for lib/geo */
+	uint8_t v6[DC_FP_BURST_MAX][16];     /**< IPv6 sources */
+	uint16_t v4k[DC_FP_BURST_MAX], v6k[DC_FP_BURST_MAX]; /**< their index among the IP packets */
+	uint16_t cc4[DC_FP_BURST_MAX], cc6[DC_FP_BURST_MAX];
+	uint16_t cc[DC_FP_BURST_MAX];        /**< country of each IP packet */
+	const struct dc_geo *geo;            /**< country database, or NULL */
 };
 
 /**
@@ -121,10 +129,13 @@ struct dc_tset_ctx {
  *   Each packet's time in Unix seconds.
  * @param n
  *   Frames.
+ * @param c
+ *   The open counter block: per-country counters, when tctx->geo is set.
  */
 void dc_tset_burst(struct dc_tset *ts, struct dc_tset_ctx *tctx,
 		   const struct dc_burst_ctx *bctx, const uint8_t *const *frames,
-		   const uint32_t *lens, const uint32_t *secs, unsigned n);
+		   const uint32_t *lens, const uint32_t *secs, unsigned n,
+		   struct dc_counters *c);
 
 /** Add port @p port to a source value's small exact set. */
 static inline void

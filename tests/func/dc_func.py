@@ -412,6 +412,85 @@ def case_day_estimated(a):
                 fail("%s: day %s: %s estimate %d is %.2f %% off the truth %d" % (label, d["date"], k, d[k], err_pct, w[k]))
 
 
+GEO_SPEC = [  # shortest first: the writer's later insert wins = longest prefix
+    ("0.0.0.0/1", "US"), ("64.0.0.0/2", "CN"), ("96.0.0.0/3", "JP"), ("128.0.0.0/2", "RU"),
+    ("160.0.0.0/4", "KR"), ("200.0.0.0/5", "DE"), ("45.0.0.0/8", "BR"), ("45.67.0.0/16", "TW"),
+    ("2000::/3", "NL"), ("2400::/8", "JP"),
+]
+
+
+def geo_country_of(addr):
+    import ipaddress
+    ip = ipaddress.ip_address(addr)
+    best, code = -1, None
+    for net, cc in GEO_SPEC:
+        n = ipaddress.ip_network(net)
+        if n.version == ip.version and ip in n and n.prefixlen > best:
+            best, code = n.prefixlen, cc
+    return code or "unknown"
+
+
+def case_countries(a):
+    # Per-country packets, bytes, distinct sources, Mirai packets and Mirai
+    # sources, and ZMap / Masscan packets, against the truth: the generator
+    # lists every source of every interval (--top 100000) with its counts;
+    # the test maps each to its country by longest prefix over the spec it
+    # also wrote, with MaxMind's own writer, into the database darkcap reads.
+    import shutil
+    perl = shutil.which("perl")
+    here = os.path.dirname(os.path.abspath(__file__))
+    spec = os.path.join(a.workdir, "geo.spec")
+    mmdb = os.path.join(a.workdir, "geo.mmdb")
+    with open(spec, "w") as fh:
+        for net, cc in GEO_SPEC:
+            fh.write("%s\t%s\n" % (net, cc))
+    r = subprocess.run([perl, os.path.join(here, "..", "unit", "geo_mkdb.pl"), "--layout", "iso",
+                        "--ip-version", "6", spec, mmdb], capture_output=True, text=True)
+    if r.returncode != 0:
+        if "MaxMind/DB/Writer" in r.stderr:
+            print("skip: MaxMind::DB::Writer not installed")
+            sys.exit(77)
+        fail("geo_mkdb.pl: %s" % r.stderr[-500:])
+        return
+    label = "countries"
+    pcap = os.path.join(a.workdir, "countries.pcap")
+    truth, total = gen(a, label, ["--out", pcap, "--packets", "60000", "--days", "1", "--seed", "101",
+                                  "--top", "100000", "--interval", "3600"])
+    out = os.path.join(a.workdir, label + ".out.jsonl")
+    if os.path.exists(out):
+        os.unlink(out)
+    rc, so, err = run_darkcap(a, eal(label, ["net_pcap0,rx_pcap=" + pcap]),
+                              ["--output", out, "--interval", "3600", "--geo-country", mmdb])
+    if rc != 0:
+        fail("%s: exit %d: %s" % (label, rc, err[-800:]))
+        return
+    recs = {x["start"]: x for x in load_out(out)}
+    compared = 0
+    seen = set()
+    for t in truth:
+        want = {}
+        for s in t["top_sources"]:
+            cc = geo_country_of(s["addr"])
+            w = want.setdefault(cc, {"packets": 0, "bytes": 0, "sources": 0, "mirai": 0,
+                                     "mirai_sources": 0, "zmap": 0, "masscan": 0})
+            for k in ("packets", "bytes", "mirai", "zmap", "masscan"):
+                w[k] += s[k]
+            w["sources"] += 1
+            w["mirai_sources"] += s["mirai"] > 0
+        if len(t["top_sources"]) != t["unique_sources"]:
+            fail("%s: truth lists %d of %d sources" % (label, len(t["top_sources"]), t["unique_sources"]))
+        got = recs.get(t["start"], {}).get("countries")
+        compared += 1
+        seen |= set(want)
+        if got != want:
+            diff = {k: (got.get(k) if got else None, want.get(k)) for k in set(got or {}) | set(want)
+                    if (got or {}).get(k) != want.get(k)}
+            fail("%s: interval %d: countries differ (got, truth): %s" % (label, t["start"], dict(list(diff.items())[:3])))
+    if len(seen) < 8 or "unknown" not in seen:
+        fail("%s: only %s seen: the traffic does not exercise the database" % (label, sorted(seen)))
+    print("%s: %d intervals compared, countries seen %s" % (label, compared, sorted(seen)))
+
+
 def case_empty_pcap(a):
     path = os.path.join(a.workdir, "empty.pcap")
     with open(path, "wb") as f:
@@ -581,6 +660,7 @@ def case_bad_inputs(a):
         ("unknown nic profile", ok_eal, ["--nic", "e1000x"], "nic = e1000x: no profile"),
         ("unwritable output", ok_eal, ["--output", "/nonexistent/dir/out.jsonl"], "cannot open"),
         ("missing records dir", ok_eal, ["--records-dir", "/nonexistent/records"], "records_dir /nonexistent/records: not a writable directory"),
+        ("missing geo database", ok_eal, ["--geo-country", "/nonexistent/geo.mmdb"], "/nonexistent/geo.mmdb"),
         ("table too big", ok_eal, ["--sources-max", "1000000000"], "cannot allocate table set"),
         ("port clock on null", eal("bad5", ["net_null0"]), ["--timestamps", "port"], "offers no RX timestamps"),
         ("not a pcap", eal("bad6", ["net_pcap0,rx_pcap=" + conf]), [], "no ethdev port"),
