@@ -43,6 +43,7 @@ struct pend {
 	struct dc_cmap src;         /* struct dc_src_slot */
 	struct dc_cmap dst;         /* struct dc_dst_slot */
 	struct dc_cmap flow;        /* struct dc_flow_slot */
+	struct dc_cmap as;          /* struct dc_as_slot */
 	uint64_t start;
 	uint64_t tables_end;        /* end of what the tables cover (0: no set yet) */
 	uint64_t full[DC_TFULL__MAX];
@@ -95,11 +96,13 @@ pend_new(struct ctl *c, uint64_t start)
 		dc_cmap_init(&p->src, sizeof(struct dc_addr_key), DC_SRC_SLOT, seed);
 		dc_cmap_init(&p->dst, sizeof(struct dc_addr_key), DC_DST_SLOT, seed);
 		dc_cmap_init(&p->flow, sizeof(struct dc_flow_key), DC_FLOW_SLOT, seed);
+		dc_cmap_init(&p->as, sizeof(uint64_t), DC_AS_SLOT, seed);
 	}
 	dc_counters_reset(p->c, 0, 0);
 	dc_cmap_clear(&p->src);
 	dc_cmap_clear(&p->dst);
 	dc_cmap_clear(&p->flow);
+	dc_cmap_clear(&p->as);
 	p->start = start;
 	p->tables_end = 0;
 	memset(p->full, 0, sizeof(p->full));
@@ -116,6 +119,7 @@ pend_free(struct pend *p)
 	dc_cmap_free(&p->src);
 	dc_cmap_free(&p->dst);
 	dc_cmap_free(&p->flow);
+	dc_cmap_free(&p->as);
 	dc_free(p->c);
 	dc_free(p);
 }
@@ -194,6 +198,16 @@ ctl_merge_tables(struct ctl *c, const struct dc_tset *ts)
 	merge_packets(&p->dst, ts->dst);
 	if (ts->flow)
 		merge_packets(&p->flow, ts->flow);
+	for (i = 0; ts->as && i < ts->as->used; i++) {
+		const struct dc_as_slot *s = (const struct dc_as_slot *)dc_table_nth(ts->as, i);
+		struct dc_as_slot *d = (struct dc_as_slot *)dc_cmap_upsert(&p->as, &s->key, &is_new);
+
+		d->packets += s->packets;
+		d->bytes += s->bytes;
+		d->mirai += s->mirai;
+		d->zmap += s->zmap;
+		d->masscan += s->masscan;
+	}
 }
 
 static int
@@ -282,9 +296,16 @@ json_top_sources(struct ctl *c, const struct pend *p)
 
 		dc_addr_format(&s->key, addr, sizeof(addr));
 		dc_sbuf_printf(&c->sb, "%s{\"addr\":\"%s\",\"packets\":%" PRIu64 ",\"bytes\":%" PRIu64
-			       ",\"mirai\":%u,\"zmap\":%u,\"masscan\":%u,\"dst_ports\":%u,\"dst_ports_more\":%s}",
+			       ",\"mirai\":%u,\"zmap\":%u,\"masscan\":%u,\"dst_ports\":%u,\"dst_ports_more\":%s",
 			       i ? "," : "", addr, s->v.packets, s->v.bytes, s->v.mirai, s->v.zmap,
 			       s->v.masscan, s->v.nports, s->v.more ? "true" : "false");
+		if (c->eng->geo) {
+			const char *cc = s->v.country ? dc_geo_country_code(c->eng->geo, s->v.country) : NULL;
+
+			dc_sbuf_printf(&c->sb, ",\"country\":\"%s\",\"asn\":%u", cc ? cc : "unknown",
+				       dc_geo_asn(c->eng->geo, s->v.asn));
+		}
+		dc_sbuf_add(&c->sb, "}", 1);
 	}
 	dc_sbuf_add(&c->sb, "]", 1);
 }
@@ -323,6 +344,65 @@ json_countries(struct ctl *c, const struct dc_counters *a, const struct pend *p)
 		sep = ",";
 	}
 	dc_sbuf_add(&c->sb, "}", 1);
+}
+
+static int
+as_order(const void *pa, const void *pb)
+{
+	const struct dc_as_slot *a = *(const struct dc_as_slot *const *)pa;
+	const struct dc_as_slot *b = *(const struct dc_as_slot *const *)pb;
+
+	if (a->packets != b->packets)
+		return a->packets > b->packets ? -1 : 1;
+	return a->key < b->key ? -1 : a->key > b->key;
+}
+
+/* Top ASes by packets (per-packet counts), with distinct and Mirai sources
+ * from the merged source table. */
+static void
+json_asns(struct ctl *c, const struct pend *p)
+{
+	const struct dc_table *at = p ? p->as.t : NULL, *st = p ? p->src.t : NULL;
+	const struct dc_as_slot **v;
+	uint64_t n = at ? at->used : 0, i, lim = c->eng->cfg.top_asns;
+	struct dc_cmap srcs; /* AS index -> distinct sources, Mirai sources */
+	int is_new;
+
+	dc_sbuf_add(&c->sb, ",\"asns\":[", 9);
+	if (n == 0 || lim == 0) {
+		dc_sbuf_add(&c->sb, "]", 1);
+		return;
+	}
+	dc_cmap_init(&srcs, sizeof(uint64_t), 24, 1);
+	for (i = 0; st && i < st->used; i++) {
+		const struct dc_src_slot *s = (const struct dc_src_slot *)dc_table_nth(st, i);
+		uint64_t key = s->v.asn;
+		uint64_t *cnt = (uint64_t *)(dc_cmap_upsert(&srcs, &key, &is_new) + 8);
+
+		cnt[0]++;
+		cnt[1] += s->v.mirai != 0;
+	}
+	v = dc_malloc(n * sizeof(*v));
+	for (i = 0; i < n; i++)
+		v[i] = (const struct dc_as_slot *)dc_table_nth(at, i);
+	qsort(v, n, sizeof(*v), as_order);
+	for (i = 0; i < n && i < lim; i++) {
+		const char *org = dc_geo_asn_org(c->eng->geo, (uint32_t)v[i]->key);
+		uint64_t key = v[i]->key;
+		const uint64_t *cnt = (const uint64_t *)(dc_cmap_upsert(&srcs, &key, &is_new) + 8);
+
+		dc_sbuf_printf(&c->sb, "%s{\"asn\":%u,\"org\":", i ? "," : "",
+			       dc_geo_asn(c->eng->geo, (uint32_t)v[i]->key));
+		dc_sbuf_json_str(&c->sb, org ? org : "");
+		dc_sbuf_printf(&c->sb, ",\"packets\":%" PRIu64 ",\"bytes\":%" PRIu64 ",\"sources\":%" PRIu64
+			       ",\"mirai\":%" PRIu64 ",\"mirai_sources\":%" PRIu64 ",\"zmap\":%" PRIu64
+			       ",\"masscan\":%" PRIu64 "}",
+			       v[i]->packets, v[i]->bytes, is_new ? 0 : cnt[0], v[i]->mirai,
+			       is_new ? 0 : cnt[1], v[i]->zmap, v[i]->masscan);
+	}
+	dc_free(v);
+	dc_cmap_free(&srcs);
+	dc_sbuf_add(&c->sb, "]", 1);
 }
 
 /* Add an interval's sources to the day's distinct sets and sketches. */
@@ -463,11 +543,13 @@ ctl_write(struct ctl *c, const struct dc_counters *a, const struct pend *p, bool
 	if (p && p->tables_end && p->tables_end != a->end)
 		dc_sbuf_printf(&c->sb, ",\"tables_end\":%" PRIu64, p->tables_end);
 	dc_sbuf_printf(&c->sb, ",\"table_full\":{\"sources\":%" PRIu64 ",\"destinations\":%" PRIu64
-		       ",\"flowtuples\":%" PRIu64 "}",
+		       ",\"flowtuples\":%" PRIu64 ",\"asns\":%" PRIu64 "}",
 		       p ? p->full[DC_TFULL_SRC] : 0, p ? p->full[DC_TFULL_DST] : 0,
-		       p ? p->full[DC_TFULL_FLOW] : 0);
+		       p ? p->full[DC_TFULL_FLOW] : 0, p ? p->full[DC_TFULL_AS] : 0);
 	if (eng->geo)
 		json_countries(c, a, p);
+	if (eng->geo && dc_geo_asn_count(eng->geo) > 1)
+		json_asns(c, p);
 	if (p)
 		json_top_sources(c, p);
 	else
@@ -578,6 +660,8 @@ ctl_pass(struct ctl *c, bool final)
 			dc_table_clear(ts->dst);
 			if (ts->flow)
 				dc_table_clear(ts->flow);
+			if (ts->as)
+				dc_table_clear(ts->as);
 			memset(ts->full, 0, sizeof(ts->full));
 			ts->ip_packets = 0;
 			ts->flags = 0;

@@ -175,14 +175,17 @@ engine_run(struct dc_engine *eng)
 		return -1;
 	if (dc_config_load_profiles(&eng->cfg) != 0)
 		return -1;
-	if (eng->cfg.geo_country) {
-		eng->geo = dc_geo_load(eng->cfg.geo_country, NULL, (int)rte_socket_id());
+	if (eng->cfg.geo_country || eng->cfg.geo_asn) {
+		eng->geo = dc_geo_load(eng->cfg.geo_country, eng->cfg.geo_asn, (int)rte_socket_id());
 		if (eng->geo == NULL)
 			return -1;
-		DC_LOG(INFO, main, "geo_country %s: %u countries", eng->cfg.geo_country,
-		       dc_geo_country_count(eng->geo) - 1u);
+		DC_LOG(INFO, main, "geo: %u countries from %s, %u ASes from %s",
+		       dc_geo_country_count(eng->geo) - 1u,
+		       eng->cfg.geo_country ? eng->cfg.geo_country : "(none)",
+		       dc_geo_asn_count(eng->geo) - 1u, eng->cfg.geo_asn ? eng->cfg.geo_asn : "(none)");
 		if (dc_geo_country_count(eng->geo) > DC_CC_MAX)
-			return dc_err(E2BIG, "geo_country %s: %u countries, at most %u", eng->cfg.geo_country,
+			return dc_err(E2BIG, "geo_country %s: %u countries, at most %u",
+				      eng->cfg.geo_country ? eng->cfg.geo_country : "",
 				      dc_geo_country_count(eng->geo), DC_CC_MAX - 1);
 	}
 	if (dc_workers_init(eng) != 0)

@@ -346,7 +346,10 @@ tset_create(struct dc_engine *eng, unsigned sock)
 	ts->dst = table_create(eng->cfg.destinations_max, sizeof(struct dc_addr_key), DC_DST_SLOT, sock);
 	if (eng->cfg.flowtuples_max)
 		ts->flow = table_create(eng->cfg.flowtuples_max, sizeof(struct dc_flow_key), DC_FLOW_SLOT, sock);
-	if (ts->src == NULL || ts->dst == NULL || (eng->cfg.flowtuples_max && ts->flow == NULL))
+	if (eng->geo && dc_geo_asn_count(eng->geo) > 1)
+		ts->as = table_create(DC_AS_MAX, sizeof(uint64_t), DC_AS_SLOT, sock);
+	if (ts->src == NULL || ts->dst == NULL || (eng->cfg.flowtuples_max && ts->flow == NULL) ||
+	    (eng->geo && dc_geo_asn_count(eng->geo) > 1 && ts->as == NULL))
 		return NULL;
 	return ts;
 }

@@ -74,6 +74,10 @@ static const struct key_def keys[] = {
 	 "distinct sources per UTC day counted exactly up to this many, then estimated (HyperLogLog)"},
 	{"geo_country", K_STR, 0, CFG(geo_country), 0, 0, NULL, "(none)",
 	 "country database: MaxMind .mmdb (GeoLite2-Country or top-level country_code layout) or CSV first,last,code; unset = every source's country unknown"},
+	{"geo_asn", K_STR, 0, CFG(geo_asn), 0, 0, NULL, "(none)",
+	 "AS database: MaxMind .mmdb (GeoLite2-ASN layout) or CSV first,last,asn[,org]; unset = no asns list"},
+	{"top_asns", K_UINT, 0, CFG(top_asns), 0, 100000, NULL, "10",
+	 "ASes listed per interval in asns (by packets)"},
 	{"records_dir", K_STR, 0, CFG(records_dir), 0, 0, NULL, "(off)",
 	 "directory for per-interval sources and flowtuples files (CSV, gzip); unset = not written"},
 	{"ctl_delay_ms", K_UINT, 0, CFG(ctl_delay_ms), 0, 60000, NULL, "0",
@@ -225,6 +229,7 @@ dc_config_defaults(struct dc_config *cfg)
 	cfg->flowtuples_max = 262144;
 	cfg->table_sets = 2;
 	cfg->top_sources = 100;
+	cfg->top_asns = 10;
 	cfg->day_exact_max = 4000000;
 	cfg->fp_impl = DC_FP_AUTO;
 	cfg->idle_exit_ms = 200;
@@ -241,6 +246,7 @@ dc_config_free(struct dc_config *cfg)
 	dc_free(cfg->drivers_cfg_dir);
 	dc_free(cfg->records_dir);
 	dc_free(cfg->geo_country);
+	dc_free(cfg->geo_asn);
 	dc_free(cfg->profiles);
 	memset(cfg, 0, sizeof(*cfg));
 }

@@ -61,7 +61,9 @@ struct dc_config {
 	uint32_t day_exact_max;    /**< exact distinct sources per day up to this, then HLL */
 	uint32_t ctl_delay_ms;     /**< testing aid: control core sleep per table set */
 	char *records_dir;
-	char *geo_country;         /**< country database path; NULL = none */         /**< per-interval source/flowtuple files; NULL = off */
+	char *geo_country;         /**< country database path; NULL = none */
+	char *geo_asn;             /**< AS database path; NULL = none */
+	uint32_t top_asns;         /**< top N ASes per interval */         /**< per-interval source/flowtuple files; NULL = off */
 	uint32_t fp_impl;          /**< enum dc_fp_impl */
 	uint32_t summary;          /**< enum dc_onoff: per-interval summary on stdout */
 	uint32_t truncate;         /**< enum dc_onoff: truncate the output at start */

@@ -11,6 +11,7 @@ _Static_assert(sizeof(struct dc_src_slot) <= DC_SRC_SLOT, "source slot fits");
 _Static_assert(sizeof(struct dc_dst_slot) <= DC_DST_SLOT, "destination slot fits");
 _Static_assert(sizeof(struct dc_flow_key) == 48, "flow key is 48 bytes");
 _Static_assert(sizeof(struct dc_flow_slot) <= DC_FLOW_SLOT, "flow slot fits");
+_Static_assert(sizeof(struct dc_as_slot) <= DC_AS_SLOT, "AS slot fits");
 /* The control core merges these by the count that follows the key. */
 _Static_assert(offsetof(struct dc_dst_slot, packets) == sizeof(struct dc_addr_key), "count after key");
 _Static_assert(offsetof(struct dc_flow_slot, packets) == sizeof(struct dc_flow_key), "count after key");
@@ -77,12 +78,16 @@ dc_tset_burst(struct dc_tset *ts, struct dc_tset_ctx *tc, const struct dc_burst_
 	ts->ip_packets += m;
 	/* Source countries, in bulk, from the database the worker holds. */
 	if (tc->geo) {
-		dc_geo_lookup4(tc->geo, tc->v4, n4, tc->cc4, NULL);
-		dc_geo_lookup6(tc->geo, (const uint8_t (*)[16])tc->v6, n6, tc->cc6, NULL);
-		for (k = 0; k < n4; k++)
+		dc_geo_lookup4(tc->geo, tc->v4, n4, tc->cc4, tc->as4);
+		dc_geo_lookup6(tc->geo, (const uint8_t (*)[16])tc->v6, n6, tc->cc6, tc->as6);
+		for (k = 0; k < n4; k++) {
 			tc->cc[tc->v4k[k]] = tc->cc4[k] < DC_CC_MAX ? tc->cc4[k] : 0;
-		for (k = 0; k < n6; k++)
+			tc->as[tc->v4k[k]] = tc->as4[k];
+		}
+		for (k = 0; k < n6; k++) {
 			tc->cc[tc->v6k[k]] = tc->cc6[k] < DC_CC_MAX ? tc->cc6[k] : 0;
+			tc->as[tc->v6k[k]] = tc->as6[k];
+		}
 		for (k = 0; k < m; k++) {
 			unsigned j = tc->idx[k];
 			uint64_t *cc = c->cc[tc->cc[k]];
@@ -93,6 +98,22 @@ dc_tset_burst(struct dc_tset *ts, struct dc_tset_ctx *tc, const struct dc_burst_
 			cc[DC_CC_MIRAI] += fp & DC_FP_MIRAI;
 			cc[DC_CC_ZMAP] += (fp >> 1) & 1;
 			cc[DC_CC_MASSCAN] += (fp >> 2) & 1;
+			if (ts->as) {
+				/* Few ASes per interval: the table stays in cache. */
+				uint64_t key = tc->as[k];
+				struct dc_as_slot *a = (struct dc_as_slot *)dc_table_upsert(
+					ts->as, &key, dc_table_hash(ts->as, &key), &is_new);
+
+				if (likely(a != NULL)) {
+					a->packets++;
+					a->bytes += lens[j];
+					a->mirai += fp & DC_FP_MIRAI;
+					a->zmap += (fp >> 1) & 1;
+					a->masscan += (fp >> 2) & 1;
+				} else {
+					ts->full[DC_TFULL_AS]++;
+				}
+			}
 		}
 	}
 	/* Stage 2: hashes; stage 3: tags; stage 4: slots. */
@@ -126,6 +147,7 @@ dc_tset_burst(struct dc_tset *ts, struct dc_tset_ctx *tc, const struct dc_burst_
 			if (v->packets == 0) {
 				v->first = secs[j];
 				v->country = tc->geo ? tc->cc[k] : 0;
+				v->asn = tc->geo ? tc->as[k] : 0;
 			}
 			v->last = secs[j];
 			v->packets++;
@@ -166,8 +188,10 @@ dc_src_val_merge(struct dc_src_val *a, const struct dc_src_val *b)
 {
 	unsigned i;
 
-	if (a->packets == 0)
+	if (a->packets == 0) {
 		a->country = b->country;
+		a->asn = b->asn;
+	}
 	if (a->packets == 0 || b->first < a->first)
 		a->first = b->first;
 	if (b->last > a->last)

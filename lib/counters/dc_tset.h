@@ -44,6 +44,7 @@ struct dc_src_val {
 	uint8_t more;          /**< 1 when a ninth distinct port was seen */
 	uint16_t ports[DC_SRC_PORTS];
 	uint16_t country;      /**< lib/geo country index (0 = unknown or no database) */
+	uint32_t asn;          /**< lib/geo AS index (0 = unknown or no database) */
 };
 
 struct dc_src_slot {
@@ -76,12 +77,22 @@ struct dc_flow_slot {
 	uint64_t packets;
 };
 
-#define DC_SRC_SLOT 96
+#define DC_SRC_SLOT 104
 #define DC_DST_SLOT 32
 #define DC_FLOW_SLOT 64
 
 /** Which table refused a new key. */
-enum dc_tfull { DC_TFULL_SRC = 0, DC_TFULL_DST, DC_TFULL_FLOW, DC_TFULL__MAX };
+enum dc_tfull { DC_TFULL_SRC = 0, DC_TFULL_DST, DC_TFULL_FLOW, DC_TFULL_AS, DC_TFULL__MAX };
+
+/** Per-AS key and counts (with an AS database). */
+struct dc_as_slot {
+	uint64_t key;          /**< lib/geo AS index */
+	uint64_t packets, bytes, mirai, zmap, masscan;
+};
+
+#define DC_AS_SLOT 48
+/** Distinct ASes a worker's AS table holds per interval. */
+#define DC_AS_MAX 65536
 
 /** The tables of one worker for one interval (or more, when extended). */
 struct dc_tset {
@@ -92,6 +103,7 @@ struct dc_tset {
 	struct dc_table *src;
 	struct dc_table *dst;
 	struct dc_table *flow;     /**< NULL when flowtuples are off */
+	struct dc_table *as;       /**< NULL without an AS database */
 	uint64_t full[DC_TFULL__MAX]; /**< packets whose new key did not fit */
 	uint64_t ip_packets;       /**< IP packets offered to the tables */
 };
@@ -108,6 +120,8 @@ struct dc_tset_ctx {
 	uint16_t v4k[DC_FP_BURST_MAX], v6k[DC_FP_BURST_MAX]; /**< their index among the IP packets */
 	uint16_t cc4[DC_FP_BURST_MAX], cc6[DC_FP_BURST_MAX];
 	uint16_t cc[DC_FP_BURST_MAX];        /**< country of each IP packet */
+	uint32_t as4[DC_FP_BURST_MAX], as6[DC_FP_BURST_MAX];
+	uint32_t as[DC_FP_BURST_MAX];        /**< AS index of each IP packet */
 	const struct dc_geo *geo;            /**< country database, or NULL */
 };
 

@@ -419,15 +419,26 @@ GEO_SPEC = [  # shortest first: the writer's later insert wins = longest prefix
 ]
 
 
-def geo_country_of(addr):
+AS_SPEC = [
+    ("0.0.0.0/2", 64500, "Alpha Net"), ("64.0.0.0/2", 64501, "Beta, Inc."), ("128.0.0.0/1", 64502, "Gamma \"G\""),
+    ("45.0.0.0/8", 64503, "Delta"), ("2000::/3", 64510, "Epsilon v6"),
+]
+
+
+def geo_country_of(addr, spec=None):
     import ipaddress
     ip = ipaddress.ip_address(addr)
     best, code = -1, None
-    for net, cc in GEO_SPEC:
+    for net, cc in (spec or GEO_SPEC):
         n = ipaddress.ip_network(net)
         if n.version == ip.version and ip in n and n.prefixlen > best:
             best, code = n.prefixlen, cc
     return code or "unknown"
+
+
+def geo_as_of(addr):
+    code = geo_country_of(addr, [(n, (asn, org)) for n, asn, org in AS_SPEC])
+    return (0, "") if code == "unknown" else code
 
 
 def case_countries(a):
@@ -446,6 +457,14 @@ def case_countries(a):
             fh.write("%s\t%s\n" % (net, cc))
     r = subprocess.run([perl, os.path.join(here, "..", "unit", "geo_mkdb.pl"), "--layout", "iso",
                         "--ip-version", "6", spec, mmdb], capture_output=True, text=True)
+    aspec = os.path.join(a.workdir, "asn.spec")
+    asdb = os.path.join(a.workdir, "asn.mmdb")
+    with open(aspec, "w") as fh:
+        for net, asn, org in AS_SPEC:
+            fh.write("%s\t%d\t%s\n" % (net, asn, org))
+    if r.returncode == 0:
+        r = subprocess.run([perl, os.path.join(here, "..", "unit", "geo_mkdb.pl"), "--layout", "asn",
+                            "--ip-version", "6", aspec, asdb], capture_output=True, text=True)
     if r.returncode != 0:
         if "MaxMind/DB/Writer" in r.stderr:
             print("skip: MaxMind::DB::Writer not installed")
@@ -459,8 +478,9 @@ def case_countries(a):
     out = os.path.join(a.workdir, label + ".out.jsonl")
     if os.path.exists(out):
         os.unlink(out)
-    rc, so, err = run_darkcap(a, eal(label, ["net_pcap0,rx_pcap=" + pcap]),
-                              ["--output", out, "--interval", "3600", "--geo-country", mmdb])
+    rc, so, err = run_darkcap(a, eal(label, ["net_pcap0,rx_pcap=" + pcap], mem=768),
+                              ["--output", out, "--interval", "3600", "--geo-country", mmdb,
+                               "--geo-asn", asdb, "--top-asns", "100"])
     if rc != 0:
         fail("%s: exit %d: %s" % (label, rc, err[-800:]))
         return
@@ -479,7 +499,27 @@ def case_countries(a):
             w["mirai_sources"] += s["mirai"] > 0
         if len(t["top_sources"]) != t["unique_sources"]:
             fail("%s: truth lists %d of %d sources" % (label, len(t["top_sources"]), t["unique_sources"]))
-        got = recs.get(t["start"], {}).get("countries")
+        rec = recs.get(t["start"], {})
+        got = rec.get("countries")
+        # ASes: per-packet counts and distinct sources, every AS listed.
+        want_as = {}
+        for s in t["top_sources"]:
+            asn, org = geo_as_of(s["addr"])
+            w = want_as.setdefault(asn, {"asn": asn, "org": org, "packets": 0, "bytes": 0, "sources": 0,
+                                         "mirai": 0, "mirai_sources": 0, "zmap": 0, "masscan": 0})
+            for k in ("packets", "bytes", "mirai", "zmap", "masscan"):
+                w[k] += s[k]
+            w["sources"] += 1
+            w["mirai_sources"] += s["mirai"] > 0
+        got_as = rec.get("asns", [])
+        if {x["asn"]: x for x in got_as} != want_as:
+            fail("%s: interval %d: asns %s, truth %s" % (label, t["start"], got_as[:2], list(want_as.values())[:2]))
+        if [x["packets"] for x in got_as] != sorted((x["packets"] for x in got_as), reverse=True):
+            fail("%s: interval %d: asns not ordered by packets" % (label, t["start"]))
+        for s in rec.get("top_sources", []):
+            if s.get("country") != geo_country_of(s["addr"]) or s.get("asn") != geo_as_of(s["addr"])[0]:
+                fail("%s: top source %s: country %s asn %s" % (label, s["addr"], s.get("country"), s.get("asn")))
+                break
         compared += 1
         seen |= set(want)
         if got != want:
