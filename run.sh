@@ -47,6 +47,26 @@ build() {
 	ninja -C "$dir" >/dev/null
 }
 
+# A public country database (CC0, RIR-derived; the npm registry is
+# reachable from this kind of machine). Prints its path, or nothing.
+country_db() {
+	local dir=$1 f=$1/package/geo-whois-asn-country.mmdb
+	[ -f "$f" ] || f=""
+	if [ -z "$f" ]; then
+		if ! command -v npm >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+			DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends npm >/dev/null 2>&1 || true
+		fi
+		if command -v npm >/dev/null 2>&1; then
+			mkdir -p "$dir"
+			(cd "$dir" && timeout 120 npm pack --silent @ip-location-db/geo-whois-asn-country-mmdb >/dev/null 2>&1 &&
+				tar xzf ip-location-db-geo-whois-asn-country-mmdb-*.tgz) || true
+			f=$dir/package/geo-whois-asn-country.mmdb
+			[ -f "$f" ] || f=""
+		fi
+	fi
+	echo "$f"
+}
+
 demo() {
 	install_deps
 	say "building (release)"
@@ -58,12 +78,20 @@ demo() {
 	./build/bench/gen/darkcap-gen --seed 2022 --start 2022-05-10T00:00:00Z --days 1 \
 		--packets 400000 --interval 3600 \
 		--out "$work/darknet.pcap" --truth "$work/truth.jsonl"
+	local geo geo_opt=()
+	say "getting a public country database (npm: @ip-location-db/geo-whois-asn-country-mmdb, CC0)"
+	geo=$(country_db "$work/geo")
+	if [ -n "$geo" ]; then
+		geo_opt=(--geo-country "$geo")
+	else
+		say "no country database could be had: running without one (every country unknown)"
+	fi
 	say "replaying it through DPDK's net_pcap device into darkcap (1 worker, hourly intervals)"
-	./build/app/darkcap/darkcap -l 0-1 --no-huge -m 512 --no-pci --file-prefix darkcap-demo \
+	./build/app/darkcap/darkcap -l 0-1 --no-huge -m 1024 --no-pci --file-prefix darkcap-demo \
 		--log-level lib.eal:warning \
 		--vdev "net_pcap0,rx_pcap=$work/darknet.pcap" -- \
 		--interval 3600 --summary on --truncate on --output "$work/intervals.jsonl" \
-		--records-dir "$work/records"
+		--records-dir "$work/records" "${geo_opt[@]}"
 	echo
 	python3 - "$work/intervals.jsonl" <<'PY'
 import json, sys
@@ -74,6 +102,16 @@ print("Top sources of the busiest hour (%d packets, %d unique sources):"
 for s in busiest["top_sources"][:5]:
     print("  %-40s %7d pkts  mirai %6d  dst ports %d%s"
           % (s["addr"], s["packets"], s["mirai"], s["dst_ports"], "+" if s["dst_ports_more"] else ""))
+if any("countries" in r for r in recs):
+    tot = {}
+    for r in recs:
+        for cc, v in r.get("countries", {}).items():
+            t = tot.setdefault(cc, [0, 0])
+            t[0] += v["packets"]
+            t[1] += v["mirai"]
+    print("Top source countries of the day (packets, Mirai-type packets):")
+    for cc, (p, m) in sorted(tot.items(), key=lambda x: -x[1][0])[:5]:
+        print("  %-8s %8d %8d" % (cc, p, m))
 for r in recs:
     if "day" in r:
         d = r["day"]
