@@ -24,6 +24,8 @@
 #include <rte_lcore.h>
 #include <rte_ring.h>
 #include <rte_ring_peek.h>
+#include <rte_rcu_qsbr.h>
+#include <pthread.h>
 
 #include "darkcap.h"
 #include "dc_err.h"
@@ -300,10 +302,11 @@ json_top_sources(struct ctl *c, const struct pend *p)
 			       i ? "," : "", addr, s->v.packets, s->v.bytes, s->v.mirai, s->v.zmap,
 			       s->v.masscan, s->v.nports, s->v.more ? "true" : "false");
 		if (c->eng->geo) {
-			const char *cc = s->v.country ? dc_geo_country_code(c->eng->geo, s->v.country) : NULL;
+			char buf[3];
+			const char *cc = dc_cc_code(s->v.country, buf);
 
 			dc_sbuf_printf(&c->sb, ",\"country\":\"%s\",\"asn\":%u", cc ? cc : "unknown",
-				       dc_geo_asn(c->eng->geo, s->v.asn));
+				       s->v.asn);
 		}
 		dc_sbuf_add(&c->sb, "}", 1);
 	}
@@ -318,6 +321,7 @@ json_countries(struct ctl *c, const struct dc_counters *a, const struct pend *p)
 	static uint64_t srcs[DC_CC_MAX], msrcs[DC_CC_MAX];
 	const struct dc_table *t = p ? p->src.t : NULL;
 	const char *sep = "";
+	char buf[3];
 
 	memset(srcs, 0, sizeof(srcs));
 	memset(msrcs, 0, sizeof(msrcs));
@@ -335,7 +339,7 @@ json_countries(struct ctl *c, const struct dc_counters *a, const struct pend *p)
 
 		if (v[DC_CC_PACKETS] == 0 && srcs[i] == 0)
 			continue;
-		code = i ? dc_geo_country_code(c->eng->geo, (uint16_t)i) : NULL;
+		code = dc_cc_code((uint16_t)i, buf);
 		dc_sbuf_printf(&c->sb, "%s\"%s\":{\"packets\":%" PRIu64 ",\"bytes\":%" PRIu64
 			       ",\"sources\":%" PRIu64 ",\"mirai\":%" PRIu64 ",\"mirai_sources\":%" PRIu64
 			       ",\"zmap\":%" PRIu64 ",\"masscan\":%" PRIu64 "}",
@@ -387,12 +391,13 @@ json_asns(struct ctl *c, const struct pend *p)
 		v[i] = (const struct dc_as_slot *)dc_table_nth(at, i);
 	qsort(v, n, sizeof(*v), as_order);
 	for (i = 0; i < n && i < lim; i++) {
-		const char *org = dc_geo_asn_org(c->eng->geo, (uint32_t)v[i]->key);
+		const struct dc_geo_view *gv = c->eng->geo;
+		uint32_t ai = dc_geo_asn_index(gv->g, (uint32_t)v[i]->key);
+		const char *org = ai ? dc_geo_asn_org(gv->g, ai) : NULL;
 		uint64_t key = v[i]->key;
 		const uint64_t *cnt = (const uint64_t *)(dc_cmap_upsert(&srcs, &key, &is_new) + 8);
 
-		dc_sbuf_printf(&c->sb, "%s{\"asn\":%u,\"org\":", i ? "," : "",
-			       dc_geo_asn(c->eng->geo, (uint32_t)v[i]->key));
+		dc_sbuf_printf(&c->sb, "%s{\"asn\":%u,\"org\":", i ? "," : "", (uint32_t)v[i]->key);
 		dc_sbuf_json_str(&c->sb, org ? org : "");
 		dc_sbuf_printf(&c->sb, ",\"packets\":%" PRIu64 ",\"bytes\":%" PRIu64 ",\"sources\":%" PRIu64
 			       ",\"mirai\":%" PRIu64 ",\"mirai_sources\":%" PRIu64 ",\"zmap\":%" PRIu64
@@ -548,7 +553,7 @@ ctl_write(struct ctl *c, const struct dc_counters *a, const struct pend *p, bool
 		       p ? p->full[DC_TFULL_FLOW] : 0, p ? p->full[DC_TFULL_AS] : 0);
 	if (eng->geo)
 		json_countries(c, a, p);
-	if (eng->geo && dc_geo_asn_count(eng->geo) > 1)
+	if (eng->cfg.geo_asn)
 		json_asns(c, p);
 	if (p)
 		json_top_sources(c, p);
@@ -701,6 +706,65 @@ ctl_pass(struct ctl *c, bool final)
 	return (int)taken;
 }
 
+/*
+ * Geo reload (SIGHUP): the new databases are built by a thread of their own
+ * (seconds for real ones), swapped in with one pointer store, and the old
+ * ones freed once every worker has passed a quiescent state (RCU), so no
+ * worker can still hold them. A bad new database keeps the old one.
+ */
+struct reload {
+	pthread_t thread;
+	bool running;
+	struct dc_geo_view *built;  /* result, or NULL with msg */
+	char msg[512];
+	int done;                   /* set by the builder thread */
+	struct dc_geo_view *retired; /* waiting for the workers */
+	uint64_t token;
+};
+
+static void *
+reload_thread(void *arg)
+{
+	struct reload *r = arg;
+
+	r->built = dc_geo_view_load(&dc_eng.cfg);
+	if (r->built == NULL)
+		snprintf(r->msg, sizeof(r->msg), "%s", dc_strerror());
+	__atomic_store_n(&r->done, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+static void
+reload_poll(struct dc_engine *eng, struct reload *r)
+{
+	if (r->retired && rte_rcu_qsbr_check(eng->rcu, r->token, false) == 1) {
+		dc_geo_view_free(r->retired);
+		r->retired = NULL;
+	}
+	if (!r->running && dc_reload && eng->geo && r->retired == NULL) {
+		dc_reload = 0;
+		r->done = 0;
+		if (pthread_create(&r->thread, NULL, reload_thread, r) == 0)
+			r->running = true;
+		else
+			DC_LOG(ERR, ctrl, "geo reload: cannot start the builder thread");
+	}
+	if (r->running && __atomic_load_n(&r->done, __ATOMIC_ACQUIRE)) {
+		pthread_join(r->thread, NULL);
+		r->running = false;
+		if (r->built == NULL) {
+			DC_LOG(ERR, ctrl, "geo reload failed, keeping the databases in use: %s", r->msg);
+			return;
+		}
+		r->retired = eng->geo;
+		__atomic_store_n(&eng->geo, r->built, __ATOMIC_RELEASE);
+		r->token = rte_rcu_qsbr_start(eng->rcu);
+		DC_LOG(NOTICE, ctrl, "geo reloaded: %u countries, %u ASes", r->built->nb_cc - 1u,
+		       r->built->nb_as - 1u);
+		r->built = NULL;
+	}
+}
+
 /* A worker on a finite input is waiting for a block or table set. */
 static bool
 workers_waiting(const struct dc_engine *eng)
@@ -772,10 +836,12 @@ int
 dc_control_run(struct dc_engine *eng)
 {
 	struct ctl c;
+	struct reload rl;
 	uint64_t stats_tsc = 0;
 	int ret = 0, n;
 
 	memset(&c, 0, sizeof(c));
+	memset(&rl, 0, sizeof(rl));
 	c.eng = eng;
 	c.fd = eng->out_fd;
 	c.cap = eng->cfg.max_pending + eng->nb_workers * (eng->cfg.blocks + eng->cfg.table_sets) + 1;
@@ -798,6 +864,8 @@ dc_control_run(struct dc_engine *eng)
 		}
 		if (done && n == 0 && c.npend == 0)
 			break;
+		if (eng->rcu)
+			reload_poll(eng, &rl);
 		if (rte_get_timer_cycles() >= stats_tsc) {
 			/* Some NICs (ixgbe) keep 32-bit hardware counters that wrap
 			 * within minutes at line rate unless read: read every second. */
@@ -814,6 +882,11 @@ dc_control_run(struct dc_engine *eng)
 			rte_pause();
 	}
 	rte_eal_mp_wait_lcore();
+	if (rl.running) {
+		pthread_join(rl.thread, NULL);
+		dc_geo_view_free(rl.built);
+	}
+	dc_geo_view_free(rl.retired); /* workers have stopped */
 	if (ret == 0)
 		ret = ctl_account(&c);
 	close(c.fd);

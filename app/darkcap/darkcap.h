@@ -29,6 +29,7 @@
 
 /* Set from signal handlers; read by every loop. */
 extern volatile int dc_quit;
+extern volatile int dc_reload;
 
 /* One ethdev port as configured. */
 struct dc_port {
@@ -113,7 +114,8 @@ struct dc_engine {
 	uint64_t base_ns;
 	int out_fd;             /* the JSON Lines output, opened before launch */
 	uint64_t hash_seed;     /* table hash seed, random per run */
-	struct dc_geo *geo;     /* country database, or NULL */
+	struct dc_geo_view *geo; /* databases in use (RCU: replaced on SIGHUP), or NULL */
+	struct rte_rcu_qsbr *rcu; /* workers' quiescent states, for reloads */
 };
 
 extern struct dc_engine dc_eng;
@@ -131,6 +133,10 @@ int dc_worker_main(void *arg);
 int dc_workers_assign(struct dc_engine *eng);
 uint64_t dc_wall_ns(const struct dc_engine *eng, uint64_t tsc);
 size_t tset_bytes(const struct dc_config *cfg);
+
+/* geo.c */
+struct dc_geo_view *dc_geo_view_load(const struct dc_config *cfg);
+void dc_geo_view_free(struct dc_geo_view *v);
 
 /* control.c */
 int dc_control_open(struct dc_engine *eng);

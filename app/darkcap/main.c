@@ -21,7 +21,9 @@
 #include <rte_eal.h>
 #include <rte_ethdev.h>
 #include <rte_lcore.h>
+#include <rte_malloc.h>
 #include <rte_random.h>
+#include <rte_rcu_qsbr.h>
 #include <rte_version.h>
 
 #include "darkcap.h"
@@ -31,6 +33,7 @@
 #include "dc_mem.h"
 
 volatile int dc_quit;
+volatile int dc_reload;
 struct dc_engine dc_eng;
 
 static void
@@ -69,7 +72,10 @@ version(void)
 static void
 on_signal(int sig)
 {
-	(void)sig;
+	if (sig == SIGHUP) {
+		dc_reload = 1;
+		return;
+	}
 	if (dc_quit < 2)
 		dc_quit++;
 }
@@ -176,17 +182,17 @@ engine_run(struct dc_engine *eng)
 	if (dc_config_load_profiles(&eng->cfg) != 0)
 		return -1;
 	if (eng->cfg.geo_country || eng->cfg.geo_asn) {
-		eng->geo = dc_geo_load(eng->cfg.geo_country, eng->cfg.geo_asn, (int)rte_socket_id());
+		size_t sz = rte_rcu_qsbr_get_memsize(RTE_MAX_LCORE);
+
+		eng->geo = dc_geo_view_load(&eng->cfg);
 		if (eng->geo == NULL)
 			return -1;
 		DC_LOG(INFO, main, "geo: %u countries from %s, %u ASes from %s",
-		       dc_geo_country_count(eng->geo) - 1u,
-		       eng->cfg.geo_country ? eng->cfg.geo_country : "(none)",
-		       dc_geo_asn_count(eng->geo) - 1u, eng->cfg.geo_asn ? eng->cfg.geo_asn : "(none)");
-		if (dc_geo_country_count(eng->geo) > DC_CC_MAX)
-			return dc_err(E2BIG, "geo_country %s: %u countries, at most %u",
-				      eng->cfg.geo_country ? eng->cfg.geo_country : "",
-				      dc_geo_country_count(eng->geo), DC_CC_MAX - 1);
+		       eng->geo->nb_cc - 1u, eng->cfg.geo_country ? eng->cfg.geo_country : "(none)",
+		       eng->geo->nb_as - 1u, eng->cfg.geo_asn ? eng->cfg.geo_asn : "(none)");
+		eng->rcu = rte_zmalloc("dc_rcu", sz, RTE_CACHE_LINE_SIZE);
+		if (eng->rcu == NULL || rte_rcu_qsbr_init(eng->rcu, RTE_MAX_LCORE) != 0)
+			return dc_err(ENOMEM, "cannot set up RCU for geo reloads");
 	}
 	if (dc_workers_init(eng) != 0)
 		return -1;
@@ -242,6 +248,7 @@ main(int argc, char **argv)
 
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
+	signal(SIGHUP, on_signal);
 	ret = rte_eal_init(sep, argv);
 	if (ret < 0) {
 		fprintf(stderr, "darkcap: EAL initialisation failed: %s (check the EAL options before '--')\n",
@@ -253,7 +260,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "darkcap: %s\n", dc_strerror());
 	if (eng->nb_ports)
 		dc_ports_stop(eng);
-	dc_geo_free(eng->geo);
+	dc_geo_view_free(eng->geo);
 	dc_config_free(&eng->cfg);
 	rte_eal_cleanup();
 	return ret == 0 ? 0 : 1;

@@ -27,6 +27,7 @@
 #include <rte_mbuf_dyn.h>
 #include <rte_pause.h>
 #include <rte_prefetch.h>
+#include <rte_rcu_qsbr.h>
 
 #include "darkcap.h"
 #include "dc_err.h"
@@ -173,6 +174,8 @@ worker_burst(struct dc_worker *w, struct rte_mbuf **pkts, unsigned n)
 		}
 	}
 	w->packets += n;
+	/* The databases for this burst: one load, replaced only between bursts. */
+	w->tctx->geo = __atomic_load_n(&dc_eng.geo, __ATOMIC_ACQUIRE);
 	if (!w->ts_port) {
 		uint32_t now = (uint32_t)w->now_sec;
 
@@ -270,8 +273,14 @@ dc_worker_main(void *arg)
 		w->deadline_tsc = 0; /* opens the current interval on the first tick */
 		worker_wall_tick(w, rte_rdtsc());
 	}
+	if (dc_eng.rcu) {
+		rte_rcu_qsbr_thread_register(dc_eng.rcu, w->lcore);
+		rte_rcu_qsbr_thread_online(dc_eng.rcu, w->lcore);
+	}
 	while (!dc_quit) {
 		got = 0;
+		if (dc_eng.rcu) /* no geo pointer held across this point */
+			rte_rcu_qsbr_quiescent(dc_eng.rcu, w->lcore);
 		if (worker_poll(w, pkts, &got) == 0)
 			break; /* every finite input has ended */
 		if (!w->ts_port)
@@ -303,6 +312,10 @@ dc_worker_main(void *arg)
 		rte_ring_sp_enqueue(w->full, w->cur);
 		w->cur = NULL;
 		w->tcur = NULL;
+	}
+	if (dc_eng.rcu) {
+		rte_rcu_qsbr_thread_offline(dc_eng.rcu, w->lcore);
+		rte_rcu_qsbr_thread_unregister(dc_eng.rcu, w->lcore);
 	}
 	__atomic_store_n(&w->twatermark, UINT64_MAX, __ATOMIC_RELEASE);
 	__atomic_store_n(&w->watermark, UINT64_MAX, __ATOMIC_RELEASE);
@@ -346,10 +359,10 @@ tset_create(struct dc_engine *eng, unsigned sock)
 	ts->dst = table_create(eng->cfg.destinations_max, sizeof(struct dc_addr_key), DC_DST_SLOT, sock);
 	if (eng->cfg.flowtuples_max)
 		ts->flow = table_create(eng->cfg.flowtuples_max, sizeof(struct dc_flow_key), DC_FLOW_SLOT, sock);
-	if (eng->geo && dc_geo_asn_count(eng->geo) > 1)
+	if (eng->cfg.geo_asn)
 		ts->as = table_create(DC_AS_MAX, sizeof(uint64_t), DC_AS_SLOT, sock);
 	if (ts->src == NULL || ts->dst == NULL || (eng->cfg.flowtuples_max && ts->flow == NULL) ||
-	    (eng->geo && dc_geo_asn_count(eng->geo) > 1 && ts->as == NULL))
+	    (eng->cfg.geo_asn && ts->as == NULL))
 		return NULL;
 	return ts;
 }
@@ -381,8 +394,7 @@ worker_create(struct dc_engine *eng, unsigned id, unsigned lcore)
 	if (w->ctx == NULL || w->linbuf == NULL || w->full == NULL || w->free == NULL)
 		return dc_err_ptr(ENOMEM, "worker %u: cannot allocate its rings and scratch (memory -m?)", id);
 	w->tctx = rte_zmalloc_socket("dc_tctx", sizeof(*w->tctx), RTE_CACHE_LINE_SIZE, (int)sock);
-	if (w->tctx)
-		w->tctx->geo = eng->geo;
+
 	snprintf(name, sizeof(name), "dc_tfull_%u", id);
 	w->tfull = rte_ring_create(name, rte_align32pow2(eng->cfg.table_sets + 1), (int)sock,
 				   RING_F_SP_ENQ | RING_F_SC_DEQ);

@@ -58,8 +58,8 @@ extern const char *const dc_counter_desc[DC_CNT__MAX];
 /** The block covers more than one interval (the control core was late). */
 #define DC_CNTF_EXTENDED 0x1
 
-/** Country indexes a block counts (lib/geo index; 0 = unknown). */
-#define DC_CC_MAX 512
+/** Country indexes a block counts (dc_cc_index(): 0 = unknown, 1..676 = AA..ZZ). */
+#define DC_CC_MAX 677
 
 /** Per-country counters of a block. */
 enum dc_cc { DC_CC_PACKETS = 0, DC_CC_BYTES, DC_CC_MIRAI, DC_CC_ZMAP, DC_CC_MASSCAN, DC_CC__MAX };

@@ -78,15 +78,17 @@ dc_tset_burst(struct dc_tset *ts, struct dc_tset_ctx *tc, const struct dc_burst_
 	ts->ip_packets += m;
 	/* Source countries, in bulk, from the database the worker holds. */
 	if (tc->geo) {
-		dc_geo_lookup4(tc->geo, tc->v4, n4, tc->cc4, tc->as4);
-		dc_geo_lookup6(tc->geo, (const uint8_t (*)[16])tc->v6, n6, tc->cc6, tc->as6);
+		const struct dc_geo_view *gv = tc->geo;
+
+		dc_geo_lookup4(gv->g, tc->v4, n4, tc->cc4, tc->as4);
+		dc_geo_lookup6(gv->g, (const uint8_t (*)[16])tc->v6, n6, tc->cc6, tc->as6);
 		for (k = 0; k < n4; k++) {
-			tc->cc[tc->v4k[k]] = tc->cc4[k] < DC_CC_MAX ? tc->cc4[k] : 0;
-			tc->as[tc->v4k[k]] = tc->as4[k];
+			tc->cc[tc->v4k[k]] = tc->cc4[k] < gv->nb_cc ? gv->cc[tc->cc4[k]] : 0;
+			tc->as[tc->v4k[k]] = tc->as4[k] < gv->nb_as ? gv->asn[tc->as4[k]] : 0;
 		}
 		for (k = 0; k < n6; k++) {
-			tc->cc[tc->v6k[k]] = tc->cc6[k] < DC_CC_MAX ? tc->cc6[k] : 0;
-			tc->as[tc->v6k[k]] = tc->as6[k];
+			tc->cc[tc->v6k[k]] = tc->cc6[k] < gv->nb_cc ? gv->cc[tc->cc6[k]] : 0;
+			tc->as[tc->v6k[k]] = tc->as6[k] < gv->nb_as ? gv->asn[tc->as6[k]] : 0;
 		}
 		for (k = 0; k < m; k++) {
 			unsigned j = tc->idx[k];

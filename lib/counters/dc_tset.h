@@ -43,8 +43,8 @@ struct dc_src_val {
 	uint8_t nports;        /**< distinct TCP/UDP destination ports kept (<= 8) */
 	uint8_t more;          /**< 1 when a ninth distinct port was seen */
 	uint16_t ports[DC_SRC_PORTS];
-	uint16_t country;      /**< lib/geo country index (0 = unknown or no database) */
-	uint32_t asn;          /**< lib/geo AS index (0 = unknown or no database) */
+	uint16_t country;      /**< dc_cc_index() of the country (0 = unknown) */
+	uint32_t asn;          /**< AS number (0 = unknown) */
 };
 
 struct dc_src_slot {
@@ -81,12 +81,47 @@ struct dc_flow_slot {
 #define DC_DST_SLOT 32
 #define DC_FLOW_SLOT 64
 
+/*
+ * Country and AS identities that do not depend on the database loaded, so
+ * counts taken before and after a reload add up: a country is its two
+ * letters as a number (dc_cc_index), an AS its number.
+ */
+static inline uint16_t
+dc_cc_index(const char *code)
+{
+	if (code == NULL || code[0] < 'A' || code[0] > 'Z' || code[1] < 'A' || code[1] > 'Z' || code[2])
+		return 0;
+	return (uint16_t)(1 + (code[0] - 'A') * 26 + (code[1] - 'A'));
+}
+
+/** The two letters of a dc_cc_index() (NULL for 0). */
+static inline const char *
+dc_cc_code(uint16_t idx, char buf[3])
+{
+	if (idx == 0 || idx > 26 * 26)
+		return NULL;
+	buf[0] = (char)('A' + (idx - 1) / 26);
+	buf[1] = (char)('A' + (idx - 1) % 26);
+	buf[2] = '\0';
+	return buf;
+}
+
+/** A loaded database as the workers use it: lib/geo indexes mapped to the
+ * stable identities above. Replaced whole on reload. */
+struct dc_geo_view {
+	struct dc_geo *g;
+	uint32_t nb_cc;
+	uint32_t nb_as;
+	uint16_t *cc;          /**< lib/geo country index -> dc_cc_index() */
+	uint32_t *asn;         /**< lib/geo AS index -> AS number */
+};
+
 /** Which table refused a new key. */
 enum dc_tfull { DC_TFULL_SRC = 0, DC_TFULL_DST, DC_TFULL_FLOW, DC_TFULL_AS, DC_TFULL__MAX };
 
 /** Per-AS key and counts (with an AS database). */
 struct dc_as_slot {
-	uint64_t key;          /**< lib/geo AS index */
+	uint64_t key;          /**< AS number */
 	uint64_t packets, bytes, mirai, zmap, masscan;
 };
 
@@ -122,7 +157,7 @@ struct dc_tset_ctx {
 	uint16_t cc[DC_FP_BURST_MAX];        /**< country of each IP packet */
 	uint32_t as4[DC_FP_BURST_MAX], as6[DC_FP_BURST_MAX];
 	uint32_t as[DC_FP_BURST_MAX];        /**< AS index of each IP packet */
-	const struct dc_geo *geo;            /**< country database, or NULL */
+	const struct dc_geo_view *geo;       /**< databases in use this burst, or NULL */
 };
 
 /**
