@@ -531,6 +531,63 @@ def case_countries(a):
     print("%s: %d intervals compared, countries seen %s" % (label, compared, sorted(seen)))
 
 
+def case_countries_real_db(a):
+    # The same check with a real public database (the CC0 RIR-derived one on
+    # npm, the main job's default), the truth from libmaxminddb's own
+    # mmdblookup on every source address. Skipped when neither the database
+    # nor the registry can be had.
+    import re
+    import shutil
+    db = os.environ.get("DARKCAP_TEST_COUNTRY_DB", "")
+    if not db:
+        gdir = os.path.join(a.workdir, "geo")
+        db = os.path.join(gdir, "package", "geo-whois-asn-country.mmdb")
+        if not os.path.exists(db) and shutil.which("npm"):
+            os.makedirs(gdir, exist_ok=True)
+            subprocess.run("timeout 120 npm pack --silent @ip-location-db/geo-whois-asn-country-mmdb "
+                           "&& tar xzf ip-location-db-geo-whois-asn-country-mmdb-*.tgz",
+                           shell=True, cwd=gdir, capture_output=True)
+    if not os.path.exists(db) or not shutil.which("mmdblookup"):
+        print("skip: no public country database (npm unreachable) or no mmdblookup")
+        sys.exit(77)
+    label = "realdb"
+    pcap = os.path.join(a.workdir, "realdb.pcap")
+    truth, total = gen(a, label, ["--out", pcap, "--packets", "20000", "--days", "0.25", "--seed", "113",
+                                  "--top", "100000", "--interval", "3600"])
+    addrs = sorted({s["addr"] for t in truth for s in t["top_sources"]})
+    country = {}
+    for ad in addrs:
+        r = subprocess.run(["mmdblookup", "--file", db, "--ip", ad, "country_code"],
+                           capture_output=True, text=True)
+        m = re.search(r'"([A-Z]{2})"', r.stdout)
+        country[ad] = m.group(1) if m else "unknown"
+    out = os.path.join(a.workdir, label + ".out.jsonl")
+    if os.path.exists(out):
+        os.unlink(out)
+    rc, so, err = run_darkcap(a, eal(label, ["net_pcap0,rx_pcap=" + pcap], mem=1024),
+                              ["--output", out, "--interval", "3600", "--geo-country", db])
+    if rc != 0:
+        fail("%s: exit %d: %s" % (label, rc, err[-800:]))
+        return
+    recs = {x["start"]: x for x in load_out(out)}
+    for t in truth:
+        want = {}
+        for s in t["top_sources"]:
+            w = want.setdefault(country[s["addr"]], {"packets": 0, "bytes": 0, "sources": 0, "mirai": 0,
+                                                      "mirai_sources": 0, "zmap": 0, "masscan": 0})
+            for k in ("packets", "bytes", "mirai", "zmap", "masscan"):
+                w[k] += s[k]
+            w["sources"] += 1
+            w["mirai_sources"] += s["mirai"] > 0
+        got = recs.get(t["start"], {}).get("countries")
+        if got != want:
+            diff = {k: (got.get(k) if got else None, want.get(k)) for k in set(got or {}) | set(want)
+                    if (got or {}).get(k) != want.get(k)}
+            fail("%s: interval %d: countries differ (got, truth): %s" % (label, t["start"], dict(list(diff.items())[:3])))
+    print("%s: %d sources looked up with mmdblookup, %d countries, %d intervals compared" % (
+        label, len(addrs), len(set(country.values())), len(truth)))
+
+
 def case_geo_reload(a):
     # SIGHUP reloads the country database while a live input flows: the new
     # one is built off the workers, swapped in, the old one freed after every
