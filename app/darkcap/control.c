@@ -318,19 +318,23 @@ json_top_sources(struct ctl *c, const struct pend *p)
 static void
 json_countries(struct ctl *c, const struct dc_counters *a, const struct pend *p)
 {
-	static uint64_t srcs[DC_CC_MAX], msrcs[DC_CC_MAX];
+	static uint64_t srcs[DC_CC_MAX], msrcs[DC_CC_MAX], zsrcs[DC_CC_MAX], ssrcs[DC_CC_MAX];
 	const struct dc_table *t = p ? p->src.t : NULL;
 	const char *sep = "";
 	char buf[3];
 
 	memset(srcs, 0, sizeof(srcs));
 	memset(msrcs, 0, sizeof(msrcs));
+	memset(zsrcs, 0, sizeof(zsrcs));
+	memset(ssrcs, 0, sizeof(ssrcs));
 	for (uint64_t i = 0; t && i < t->used; i++) {
 		const struct dc_src_slot *s = (const struct dc_src_slot *)dc_table_nth(t, i);
 		unsigned cc = s->v.country < DC_CC_MAX ? s->v.country : 0;
 
 		srcs[cc]++;
 		msrcs[cc] += s->v.mirai != 0;
+		zsrcs[cc] += s->v.zmap != 0;
+		ssrcs[cc] += s->v.masscan != 0;
 	}
 	dc_sbuf_add(&c->sb, ",\"countries\":{", 14);
 	for (unsigned i = 0; i < DC_CC_MAX; i++) {
@@ -342,9 +346,10 @@ json_countries(struct ctl *c, const struct dc_counters *a, const struct pend *p)
 		code = dc_cc_code((uint16_t)i, buf);
 		dc_sbuf_printf(&c->sb, "%s\"%s\":{\"packets\":%" PRIu64 ",\"bytes\":%" PRIu64
 			       ",\"sources\":%" PRIu64 ",\"mirai\":%" PRIu64 ",\"mirai_sources\":%" PRIu64
-			       ",\"zmap\":%" PRIu64 ",\"masscan\":%" PRIu64 "}",
+			       ",\"zmap\":%" PRIu64 ",\"zmap_sources\":%" PRIu64 ",\"masscan\":%" PRIu64
+			       ",\"masscan_sources\":%" PRIu64 "}",
 			       sep, code ? code : "unknown", v[DC_CC_PACKETS], v[DC_CC_BYTES], srcs[i],
-			       v[DC_CC_MIRAI], msrcs[i], v[DC_CC_ZMAP], v[DC_CC_MASSCAN]);
+			       v[DC_CC_MIRAI], msrcs[i], v[DC_CC_ZMAP], zsrcs[i], v[DC_CC_MASSCAN], ssrcs[i]);
 		sep = ",";
 	}
 	dc_sbuf_add(&c->sb, "}", 1);
@@ -377,7 +382,7 @@ json_asns(struct ctl *c, const struct pend *p)
 		dc_sbuf_add(&c->sb, "]", 1);
 		return;
 	}
-	dc_cmap_init(&srcs, sizeof(uint64_t), 24, 1);
+	dc_cmap_init(&srcs, sizeof(uint64_t), 40, 1);
 	for (i = 0; st && i < st->used; i++) {
 		const struct dc_src_slot *s = (const struct dc_src_slot *)dc_table_nth(st, i);
 		uint64_t key = s->v.asn;
@@ -385,6 +390,8 @@ json_asns(struct ctl *c, const struct pend *p)
 
 		cnt[0]++;
 		cnt[1] += s->v.mirai != 0;
+		cnt[2] += s->v.zmap != 0;
+		cnt[3] += s->v.masscan != 0;
 	}
 	v = dc_malloc(n * sizeof(*v));
 	for (i = 0; i < n; i++)
@@ -401,9 +408,9 @@ json_asns(struct ctl *c, const struct pend *p)
 		dc_sbuf_json_str(&c->sb, org ? org : "");
 		dc_sbuf_printf(&c->sb, ",\"packets\":%" PRIu64 ",\"bytes\":%" PRIu64 ",\"sources\":%" PRIu64
 			       ",\"mirai\":%" PRIu64 ",\"mirai_sources\":%" PRIu64 ",\"zmap\":%" PRIu64
-			       ",\"masscan\":%" PRIu64 "}",
-			       v[i]->packets, v[i]->bytes, is_new ? 0 : cnt[0], v[i]->mirai,
-			       is_new ? 0 : cnt[1], v[i]->zmap, v[i]->masscan);
+			       ",\"zmap_sources\":%" PRIu64 ",\"masscan\":%" PRIu64 ",\"masscan_sources\":%" PRIu64 "}",
+			       v[i]->packets, v[i]->bytes, cnt[0], v[i]->mirai, cnt[1], v[i]->zmap, cnt[2],
+			       v[i]->masscan, cnt[3]);
 	}
 	dc_free(v);
 	dc_cmap_free(&srcs);

@@ -90,6 +90,8 @@ struct dc_worker {
 	uint64_t stalls;       /* intervals extended because no block was free */
 	uint64_t tstalls;      /* table sets extended because none was free */
 	uint64_t now_sec;      /* wall clock: the current second, per poll loop */
+	uint64_t burst_cycles; /* TSC spent on bursts (data path, mbuf free) */
+	uint64_t wait_cycles;  /* of which waiting for the control core */
 	uint64_t waits;        /* finite input: times it waited for a free block */
 
 	/* Published to the control core: own cache line. */

@@ -492,11 +492,14 @@ def case_countries(a):
         for s in t["top_sources"]:
             cc = geo_country_of(s["addr"])
             w = want.setdefault(cc, {"packets": 0, "bytes": 0, "sources": 0, "mirai": 0,
-                                     "mirai_sources": 0, "zmap": 0, "masscan": 0})
+                                     "mirai_sources": 0, "zmap": 0, "zmap_sources": 0,
+                                     "masscan": 0, "masscan_sources": 0})
             for k in ("packets", "bytes", "mirai", "zmap", "masscan"):
                 w[k] += s[k]
             w["sources"] += 1
             w["mirai_sources"] += s["mirai"] > 0
+            w["zmap_sources"] += s["zmap"] > 0
+            w["masscan_sources"] += s["masscan"] > 0
         if len(t["top_sources"]) != t["unique_sources"]:
             fail("%s: truth lists %d of %d sources" % (label, len(t["top_sources"]), t["unique_sources"]))
         rec = recs.get(t["start"], {})
@@ -506,11 +509,14 @@ def case_countries(a):
         for s in t["top_sources"]:
             asn, org = geo_as_of(s["addr"])
             w = want_as.setdefault(asn, {"asn": asn, "org": org, "packets": 0, "bytes": 0, "sources": 0,
-                                         "mirai": 0, "mirai_sources": 0, "zmap": 0, "masscan": 0})
+                                         "mirai": 0, "mirai_sources": 0, "zmap": 0, "zmap_sources": 0,
+                                     "masscan": 0, "masscan_sources": 0})
             for k in ("packets", "bytes", "mirai", "zmap", "masscan"):
                 w[k] += s[k]
             w["sources"] += 1
             w["mirai_sources"] += s["mirai"] > 0
+            w["zmap_sources"] += s["zmap"] > 0
+            w["masscan_sources"] += s["masscan"] > 0
         got_as = rec.get("asns", [])
         if {x["asn"]: x for x in got_as} != want_as:
             fail("%s: interval %d: asns %s, truth %s" % (label, t["start"], got_as[:2], list(want_as.values())[:2]))
@@ -574,11 +580,14 @@ def case_countries_real_db(a):
         want = {}
         for s in t["top_sources"]:
             w = want.setdefault(country[s["addr"]], {"packets": 0, "bytes": 0, "sources": 0, "mirai": 0,
-                                                      "mirai_sources": 0, "zmap": 0, "masscan": 0})
+                                                      "mirai_sources": 0, "zmap": 0, "zmap_sources": 0,
+                                     "masscan": 0, "masscan_sources": 0})
             for k in ("packets", "bytes", "mirai", "zmap", "masscan"):
                 w[k] += s[k]
             w["sources"] += 1
             w["mirai_sources"] += s["mirai"] > 0
+            w["zmap_sources"] += s["zmap"] > 0
+            w["masscan_sources"] += s["masscan"] > 0
         got = recs.get(t["start"], {}).get("countries")
         if got != want:
             diff = {k: (got.get(k) if got else None, want.get(k)) for k in set(got or {}) | set(want)
