@@ -441,6 +441,24 @@ def geo_as_of(addr):
     return (0, "") if code == "unknown" else code
 
 
+def group_truth(sources, key_of, extra=None):
+    """Sum the truth's per-source counts into groups (country, AS): packets,
+    bytes, fingerprint packets, distinct sources and distinct sources per
+    fingerprint."""
+    want = {}
+    for s in sources:
+        k = key_of(s["addr"])
+        w = want.setdefault(k, dict(extra(k) if extra else {}, packets=0, bytes=0, sources=0, mirai=0,
+                                     mirai_sources=0, zmap=0, zmap_sources=0, masscan=0,
+                                     masscan_sources=0))
+        for f in ("packets", "bytes", "mirai", "zmap", "masscan"):
+            w[f] += s[f]
+        w["sources"] += 1
+        for f in ("mirai", "zmap", "masscan"):
+            w[f + "_sources"] += s[f] > 0
+    return want
+
+
 def case_countries(a):
     # Per-country packets, bytes, distinct sources, Mirai packets and Mirai
     # sources, and ZMap / Masscan packets, against the truth: the generator
@@ -488,35 +506,14 @@ def case_countries(a):
     compared = 0
     seen = set()
     for t in truth:
-        want = {}
-        for s in t["top_sources"]:
-            cc = geo_country_of(s["addr"])
-            w = want.setdefault(cc, {"packets": 0, "bytes": 0, "sources": 0, "mirai": 0,
-                                     "mirai_sources": 0, "zmap": 0, "zmap_sources": 0,
-                                     "masscan": 0, "masscan_sources": 0})
-            for k in ("packets", "bytes", "mirai", "zmap", "masscan"):
-                w[k] += s[k]
-            w["sources"] += 1
-            w["mirai_sources"] += s["mirai"] > 0
-            w["zmap_sources"] += s["zmap"] > 0
-            w["masscan_sources"] += s["masscan"] > 0
+        want = group_truth(t["top_sources"], geo_country_of)
         if len(t["top_sources"]) != t["unique_sources"]:
             fail("%s: truth lists %d of %d sources" % (label, len(t["top_sources"]), t["unique_sources"]))
         rec = recs.get(t["start"], {})
         got = rec.get("countries")
         # ASes: per-packet counts and distinct sources, every AS listed.
-        want_as = {}
-        for s in t["top_sources"]:
-            asn, org = geo_as_of(s["addr"])
-            w = want_as.setdefault(asn, {"asn": asn, "org": org, "packets": 0, "bytes": 0, "sources": 0,
-                                         "mirai": 0, "mirai_sources": 0, "zmap": 0, "zmap_sources": 0,
-                                     "masscan": 0, "masscan_sources": 0})
-            for k in ("packets", "bytes", "mirai", "zmap", "masscan"):
-                w[k] += s[k]
-            w["sources"] += 1
-            w["mirai_sources"] += s["mirai"] > 0
-            w["zmap_sources"] += s["zmap"] > 0
-            w["masscan_sources"] += s["masscan"] > 0
+        want_as = group_truth(t["top_sources"], lambda ad: geo_as_of(ad)[0],
+                              lambda asn: {"asn": asn, "org": dict((n, o) for _, n, o in AS_SPEC).get(asn, "")})
         got_as = rec.get("asns", [])
         if {x["asn"]: x for x in got_as} != want_as:
             fail("%s: interval %d: asns %s, truth %s" % (label, t["start"], got_as[:2], list(want_as.values())[:2]))
@@ -577,17 +574,7 @@ def case_countries_real_db(a):
         return
     recs = {x["start"]: x for x in load_out(out)}
     for t in truth:
-        want = {}
-        for s in t["top_sources"]:
-            w = want.setdefault(country[s["addr"]], {"packets": 0, "bytes": 0, "sources": 0, "mirai": 0,
-                                                      "mirai_sources": 0, "zmap": 0, "zmap_sources": 0,
-                                     "masscan": 0, "masscan_sources": 0})
-            for k in ("packets", "bytes", "mirai", "zmap", "masscan"):
-                w[k] += s[k]
-            w["sources"] += 1
-            w["mirai_sources"] += s["mirai"] > 0
-            w["zmap_sources"] += s["zmap"] > 0
-            w["masscan_sources"] += s["masscan"] > 0
+        want = group_truth(t["top_sources"], country.get)
         got = recs.get(t["start"], {}).get("countries")
         if got != want:
             diff = {k: (got.get(k) if got else None, want.get(k)) for k in set(got or {}) | set(want)
