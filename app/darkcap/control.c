@@ -49,7 +49,6 @@ struct pend {
 	uint64_t start;
 	uint64_t tables_end;        /* end of what the tables cover (0: no set yet) */
 	uint64_t full[DC_TFULL__MAX];
-	uint32_t nsets;
 	bool has_counters;
 };
 
@@ -75,7 +74,6 @@ struct ctl {
 	struct dc_counters *total;  /* everything since start */
 	uint64_t next_start;        /* start the next record must have; 0 = none yet */
 	uint64_t records;
-	uint64_t tables_stalled;    /* records whose tables were covered by an earlier record */
 	struct day day;
 	struct dc_sbuf sb;
 	const struct dc_src_slot **top; /* scratch for the top sources */
@@ -108,7 +106,6 @@ pend_new(struct ctl *c, uint64_t start)
 	p->start = start;
 	p->tables_end = 0;
 	memset(p->full, 0, sizeof(p->full));
-	p->nsets = 0;
 	p->has_counters = false;
 	return p;
 }
@@ -187,7 +184,6 @@ ctl_merge_tables(struct ctl *c, const struct dc_tset *ts)
 		p->tables_end = ts->end;
 	for (i = 0; i < DC_TFULL__MAX; i++)
 		p->full[i] += ts->full[i];
-	p->nsets++;
 	cap = ts->src ? ts->src->used : 0;
 	for (i = 0; i < cap; i++) {
 		const struct dc_src_slot *s;
@@ -675,7 +671,6 @@ ctl_pass(struct ctl *c, bool final)
 			if (ts->as)
 				dc_table_clear(ts->as);
 			memset(ts->full, 0, sizeof(ts->full));
-			ts->ip_packets = 0;
 			ts->flags = 0;
 			rte_ring_sp_enqueue(w->tfree, ts);
 			taken++;

@@ -347,6 +347,8 @@ tset_bytes(const struct dc_config *cfg)
 
 	if (cfg->flowtuples_max)
 		n += dc_table_mem_size(dc_table_groups_for(cfg->flowtuples_max), DC_FLOW_SLOT);
+	if (cfg->geo_asn)
+		n += dc_table_mem_size(dc_table_groups_for(DC_AS_MAX), DC_AS_SLOT);
 	return n;
 }
 

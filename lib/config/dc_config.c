@@ -61,7 +61,7 @@ static const struct key_def keys[] = {
 	{"max_pending", K_UINT, 0, CFG(max_pending), 2, 100000, NULL, "64",
 	 "intervals the control core keeps open while waiting for slower workers"},
 	{"sources_max", K_UINT, 0, CFG(sources_max), 16, 1u << 30, NULL, "131072",
-	 "distinct sources a worker's table holds per interval (96 bytes each, x1.34 load, x table_sets)"},
+	 "distinct sources a worker's table holds per interval (104 bytes each, x1.34 load, x table_sets)"},
 	{"destinations_max", K_UINT, 0, CFG(destinations_max), 16, 1u << 30, NULL, "131072",
 	 "distinct destinations a worker's table holds per interval (32 bytes each)"},
 	{"flowtuples_max", K_UINT, 0, CFG(flowtuples_max), 0, 1u << 30, NULL, "262144",

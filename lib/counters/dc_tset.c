@@ -75,7 +75,6 @@ dc_tset_burst(struct dc_tset *ts, struct dc_tset_ctx *tc, const struct dc_burst_
 		}
 		m++;
 	}
-	ts->ip_packets += m;
 	/* Source countries, in bulk, from the database the worker holds. */
 	if (tc->geo) {
 		const struct dc_geo_view *gv = tc->geo;

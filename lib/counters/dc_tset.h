@@ -140,7 +140,6 @@ struct dc_tset {
 	struct dc_table *flow;     /**< NULL when flowtuples are off */
 	struct dc_table *as;       /**< NULL without an AS database */
 	uint64_t full[DC_TFULL__MAX]; /**< packets whose new key did not fit */
-	uint64_t ip_packets;       /**< IP packets offered to the tables */
 };
 
 /** Per-burst scratch for the tables (one per worker). */
