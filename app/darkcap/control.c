@@ -42,7 +42,7 @@
 /* One open interval: the merged counters and the merged tables. */
 struct pend {
 	struct dc_counters *c;
-	struct dc_cmap src;         /* struct dc_src_slot */
+	struct dc_cmap src;         /* struct dc_src_rec */
 	struct dc_cmap dst;         /* struct dc_dst_slot */
 	struct dc_cmap flow;        /* struct dc_flow_slot */
 	struct dc_cmap as;          /* struct dc_as_slot */
@@ -76,7 +76,7 @@ struct ctl {
 	uint64_t records;
 	struct day day;
 	struct dc_sbuf sb;
-	const struct dc_src_slot **top; /* scratch for the top sources */
+	const struct dc_src_rec **top; /* scratch for the top sources */
 	uint64_t top_cap;
 };
 
@@ -93,7 +93,7 @@ pend_new(struct ctl *c, uint64_t start)
 	if (p == NULL) {
 		p = dc_calloc(1, sizeof(*p));
 		p->c = dc_calloc(1, sizeof(*p->c));
-		dc_cmap_init(&p->src, sizeof(struct dc_addr_key), DC_SRC_SLOT, seed);
+		dc_cmap_init(&p->src, sizeof(struct dc_addr_key), sizeof(struct dc_src_rec), seed);
 		dc_cmap_init(&p->dst, sizeof(struct dc_addr_key), DC_DST_SLOT, seed);
 		dc_cmap_init(&p->flow, sizeof(struct dc_flow_key), DC_FLOW_SLOT, seed);
 		dc_cmap_init(&p->as, sizeof(uint64_t), DC_AS_SLOT, seed);
@@ -186,12 +186,14 @@ ctl_merge_tables(struct ctl *c, const struct dc_tset *ts)
 		p->full[i] += ts->full[i];
 	cap = ts->src ? ts->src->used : 0;
 	for (i = 0; i < cap; i++) {
-		const struct dc_src_slot *s;
-		struct dc_src_slot *d;
+		const struct dc_src_slot *s = (const struct dc_src_slot *)dc_table_nth(ts->src, i);
+		struct dc_addr_key key;
+		struct dc_src_val v;
+		struct dc_src_rec *d;
 
-		s = (const struct dc_src_slot *)dc_table_nth(ts->src, i);
-		d = (struct dc_src_slot *)dc_cmap_upsert(&p->src, &s->key, &is_new);
-		dc_src_val_merge(&d->v, &s->v);
+		dc_src_expand(s, &ts->src_cold[s->cold], &key, &v);
+		d = (struct dc_src_rec *)dc_cmap_upsert(&p->src, &key, &is_new);
+		dc_src_val_merge(&d->v, &v);
 	}
 	merge_packets(&p->dst, ts->dst);
 	if (ts->flow)
@@ -258,8 +260,8 @@ ctl_summary(const struct dc_counters *a, uint64_t sources)
 static int
 src_order(const void *pa, const void *pb)
 {
-	const struct dc_src_slot *a = *(const struct dc_src_slot *const *)pa;
-	const struct dc_src_slot *b = *(const struct dc_src_slot *const *)pb;
+	const struct dc_src_rec *a = *(const struct dc_src_rec *const *)pa;
+	const struct dc_src_rec *b = *(const struct dc_src_rec *const *)pb;
 
 	if (a->v.packets != b->v.packets)
 		return a->v.packets > b->v.packets ? -1 : 1;
@@ -287,14 +289,14 @@ json_top_sources(struct ctl *c, const struct pend *p)
 		c->top = dc_realloc(c->top, c->top_cap * sizeof(c->top[0]));
 	}
 	for (i = 0; i < t->used; i++)
-		c->top[n++] = (const struct dc_src_slot *)dc_table_nth(t, i);
+		c->top[n++] = (const struct dc_src_rec *)dc_table_nth(t, i);
 	qsort(c->top, n, sizeof(c->top[0]), src_order);
 	for (i = 0; i < n && i < lim; i++) {
-		const struct dc_src_slot *s = c->top[i];
+		const struct dc_src_rec *s = c->top[i];
 
 		dc_addr_format(&s->key, addr, sizeof(addr));
 		dc_sbuf_printf(&c->sb, "%s{\"addr\":\"%s\",\"packets\":%" PRIu64 ",\"bytes\":%" PRIu64
-			       ",\"mirai\":%u,\"zmap\":%u,\"masscan\":%u,\"dst_ports\":%u,\"dst_ports_more\":%s",
+			       ",\"mirai\":%" PRIu64 ",\"zmap\":%" PRIu64 ",\"masscan\":%" PRIu64 ",\"dst_ports\":%u,\"dst_ports_more\":%s",
 			       i ? "," : "", addr, s->v.packets, s->v.bytes, s->v.mirai, s->v.zmap,
 			       s->v.masscan, s->v.nports, s->v.more ? "true" : "false");
 		if (c->eng->geo) {
@@ -324,7 +326,7 @@ json_countries(struct ctl *c, const struct dc_counters *a, const struct pend *p)
 	memset(zsrcs, 0, sizeof(zsrcs));
 	memset(ssrcs, 0, sizeof(ssrcs));
 	for (uint64_t i = 0; t && i < t->used; i++) {
-		const struct dc_src_slot *s = (const struct dc_src_slot *)dc_table_nth(t, i);
+		const struct dc_src_rec *s = (const struct dc_src_rec *)dc_table_nth(t, i);
 		unsigned cc = s->v.country < DC_CC_MAX ? s->v.country : 0;
 
 		srcs[cc]++;
@@ -380,7 +382,7 @@ json_asns(struct ctl *c, const struct pend *p)
 	}
 	dc_cmap_init(&srcs, sizeof(uint64_t), 40, 1);
 	for (i = 0; st && i < st->used; i++) {
-		const struct dc_src_slot *s = (const struct dc_src_slot *)dc_table_nth(st, i);
+		const struct dc_src_rec *s = (const struct dc_src_rec *)dc_table_nth(st, i);
 		uint64_t key = s->v.asn;
 		uint64_t *cnt = (uint64_t *)(dc_cmap_upsert(&srcs, &key, &is_new) + 8);
 
@@ -425,11 +427,11 @@ day_add(struct ctl *c, const struct pend *p)
 		return;
 	cap = t ? t->used : 0;
 	for (i = 0; i < cap; i++) {
-		const struct dc_src_slot *s;
+		const struct dc_src_rec *s;
 		uint64_t h;
 		bool kind[DAY_KINDS];
 
-		s = (const struct dc_src_slot *)dc_table_nth(t, i);
+		s = (const struct dc_src_rec *)dc_table_nth(t, i);
 		h = dc_hash_nh(&s->key, sizeof(s->key), dc_hash_fixed_nh);
 		kind[0] = true;
 		kind[1] = s->v.mirai != 0;
@@ -518,10 +520,11 @@ records_write(struct ctl *c, const struct pend *p, bool flows)
 				 f->key.dport, f->key.proto, f->key.ttl, f->key.tcp_flags, f->key.ip_len,
 				 f->packets);
 		} else {
-			const struct dc_src_slot *s = (const struct dc_src_slot *)dc_table_nth(m->t, i);
+			const struct dc_src_rec *s = (const struct dc_src_rec *)dc_table_nth(m->t, i);
 
 			dc_addr_format(&s->key, a, sizeof(a));
-			gzprintf(gz, "%s,%" PRIu64 ",%" PRIu64 ",%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u\n", a,
+			gzprintf(gz, "%s,%" PRIu64 ",%" PRIu64 ",%u,%u,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64
+				 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%u,%u\n", a,
 				 s->v.packets, s->v.bytes, s->v.first, s->v.last, s->v.mirai, s->v.zmap,
 				 s->v.masscan, s->v.tcp, s->v.udp, s->v.icmp, s->v.other, s->v.nports,
 				 s->v.more);
@@ -664,14 +667,7 @@ ctl_pass(struct ctl *c, bool final)
 			}
 			rte_ring_dequeue_finish(w->tfull, 1);
 			ctl_merge_tables(c, ts);
-			dc_table_clear(ts->src);
-			dc_table_clear(ts->dst);
-			if (ts->flow)
-				dc_table_clear(ts->flow);
-			if (ts->as)
-				dc_table_clear(ts->as);
-			memset(ts->full, 0, sizeof(ts->full));
-			ts->flags = 0;
+			dc_tset_clear(ts);
 			rte_ring_sp_enqueue(w->tfree, ts);
 			taken++;
 			if (eng->cfg.ctl_delay_ms)

@@ -342,25 +342,26 @@ dc_worker_main(void *arg)
 size_t
 tset_bytes(const struct dc_config *cfg)
 {
-	size_t n = dc_table_mem_size(dc_table_groups_for(cfg->sources_max), DC_SRC_SLOT) +
-		   dc_table_mem_size(dc_table_groups_for(cfg->destinations_max), DC_DST_SLOT);
+	size_t n = dc_table_mem_size(cfg->sources_max * DC_SRC_SLOTS_PER_KEY, DC_SRC_SLOT) +
+		   cfg->sources_max * sizeof(struct dc_src_cold) +
+		   dc_table_mem_size(dc_table_slots_for(cfg->destinations_max), DC_DST_SLOT);
 
 	if (cfg->flowtuples_max)
-		n += dc_table_mem_size(dc_table_groups_for(cfg->flowtuples_max), DC_FLOW_SLOT);
+		n += dc_table_mem_size(dc_table_slots_for(cfg->flowtuples_max), DC_FLOW_SLOT);
 	if (cfg->geo_asn)
-		n += dc_table_mem_size(dc_table_groups_for(DC_AS_MAX), DC_AS_SLOT);
+		n += dc_table_mem_size(dc_table_slots_for(DC_AS_MAX), DC_AS_SLOT);
 	return n;
 }
 
 static struct dc_table *
-table_create(uint64_t max, uint32_t key_len, uint32_t slot, unsigned sock)
+table_create(uint64_t max, uint64_t slots, uint32_t key_len, uint32_t slot, unsigned sock)
 {
-	size_t sz = dc_table_mem_size(dc_table_groups_for(max), slot);
+	size_t sz = dc_table_mem_size(slots, slot);
 	void *mem = rte_malloc_socket("dc_table", sz, RTE_CACHE_LINE_SIZE, (int)sock);
 
 	if (mem == NULL)
 		return NULL;
-	return dc_table_init(mem, max, key_len, slot, dc_eng.hash_seed);
+	return dc_table_init_n(mem, max, slots, key_len, slot, dc_eng.hash_seed);
 }
 
 static struct dc_tset *
@@ -370,14 +371,20 @@ tset_create(struct dc_engine *eng, unsigned sock)
 
 	if (ts == NULL)
 		return NULL;
-	ts->src = table_create(eng->cfg.sources_max, sizeof(struct dc_addr_key), DC_SRC_SLOT, sock);
-	ts->dst = table_create(eng->cfg.destinations_max, sizeof(struct dc_addr_key), DC_DST_SLOT, sock);
+	ts->src = table_create(eng->cfg.sources_max, eng->cfg.sources_max * DC_SRC_SLOTS_PER_KEY,
+			       DC_ADDR_KEY_LEN, DC_SRC_SLOT, sock);
+	ts->src_cold = rte_malloc_socket("dc_src_cold", eng->cfg.sources_max * sizeof(struct dc_src_cold),
+					 RTE_CACHE_LINE_SIZE, (int)sock);
+	ts->dst = table_create(eng->cfg.destinations_max, dc_table_slots_for(eng->cfg.destinations_max),
+			       sizeof(struct dc_addr_key), DC_DST_SLOT, sock);
 	if (eng->cfg.flowtuples_max)
-		ts->flow = table_create(eng->cfg.flowtuples_max, sizeof(struct dc_flow_key), DC_FLOW_SLOT, sock);
+		ts->flow = table_create(eng->cfg.flowtuples_max, dc_table_slots_for(eng->cfg.flowtuples_max),
+					sizeof(struct dc_flow_key), DC_FLOW_SLOT, sock);
 	if (eng->cfg.geo_asn)
-		ts->as = table_create(DC_AS_MAX, sizeof(uint64_t), DC_AS_SLOT, sock);
-	if (ts->src == NULL || ts->dst == NULL || (eng->cfg.flowtuples_max && ts->flow == NULL) ||
-	    (eng->cfg.geo_asn && ts->as == NULL))
+		ts->as = table_create(DC_AS_MAX, dc_table_slots_for(DC_AS_MAX), sizeof(uint64_t),
+				      DC_AS_SLOT, sock);
+	if (ts->src == NULL || ts->src_cold == NULL || ts->dst == NULL ||
+	    (eng->cfg.flowtuples_max && ts->flow == NULL) || (eng->cfg.geo_asn && ts->as == NULL))
 		return NULL;
 	return ts;
 }

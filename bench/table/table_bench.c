@@ -6,7 +6,7 @@
  *
  *   darkcap-table-bench <EAL args> -- [--packets N] [--repeat R] [--keys N,N,..]
  *       [--dist uniform,zipf] [--zipf-s S] [--seed S] [--rte bulk|hash|both]
- *       [--rte-entries same|n] [--no-rte] [--retry K] [--quick] [--verbose]
+ *       [--rte-entries 2n|n] [--no-rte] [--retry K] [--quick] [--verbose]
  *
  * Keys are 16-byte IPv4-mapped IPv6 source addresses (::ffff:a.b.c.d), N
  * distinct per configuration. A stream is P keys copied into memory before
@@ -19,8 +19,8 @@
  * pass; "keys seen" is the number of distinct keys in the table after both
  * passes (a Zipf stream does not reach every one of the N keys).
  *
- * ours: dc_table, max_entries N, burst of 32 staged (hash all, prefetch tags
- *   all, prefetch slot all, upsert all). Slot 128 B (16 B key + 112 B value,
+ * ours: dc_table, max_entries N, burst of 32 staged (hash and prefetch the
+ *   home slot all, then find-or-insert all). Slot 128 B (16 B key + 112 B value,
  *   the real per-source value) and 64 B. Memory from rte_zmalloc_socket.
  * rte_hash: same keys; entries = our slot count by default (so both have the
  *   same capacity and load), or N (--rte-entries n, rte_hash rounds it up).
@@ -57,6 +57,7 @@
 #include <rte_prefetch.h>
 
 #include "dc_table.h"
+#include "dc_tset.h" /* DC_SRC_SLOTS_PER_KEY: the engine's source table */
 
 #define BURST 32
 #define MAX_CONF 16
@@ -71,6 +72,13 @@ struct ctr {
 	uint64_t bytes;
 };
 
+/* The cold record of a key in the engine's source layout (first seen,
+ * country, AS, rare counters), appended at insert. */
+struct rec64 {
+	uint64_t first;
+	uint8_t rest[56];
+};
+
 /* rte_hash side value, the size of the real per-source value. */
 struct val112 {
 	struct ctr c;
@@ -81,14 +89,14 @@ struct val112 {
 #define PKT_LEN(i) (64u + ((uint32_t)(i) & 511u))
 
 enum {
-	IMPL_OURS128,
+	IMPL_OURS_SRC,
 	IMPL_OURS64,
 	IMPL_RTE_BULK,
 	IMPL_RTE_HASH,
 	NB_IMPL
 };
 static const char *const impl_name[NB_IMPL] = {
-	"ours-128B", "ours-64B", "rte-bulk", "rte-hash",
+	"ours-src", "ours-64B", "rte-bulk", "rte-hash",
 };
 enum { DIST_UNIFORM, DIST_ZIPF };
 enum { PASS_INSERT, PASS_STEADY, NB_PASS };
@@ -418,7 +426,7 @@ run_rte(uint64_t n, const struct key16 *const st[NB_PASS], struct result *rb, st
 {
 	static unsigned seq;
 	char name[RTE_HASH_NAMESIZE];
-	uint64_t entries = opt.rte_entries_n ? n : dc_table_groups_for(n) * DC_TABLE_GROUP;
+	uint64_t entries = opt.rte_entries_n ? n : 2 * n;
 	uint32_t hseed = (uint32_t)opt.seed;
 	struct rte_hash_parameters hp = {
 		.name = name,
@@ -482,7 +490,7 @@ usage(const char *prog)
 {
 	printf("usage: %s <EAL args> -- [--packets N] [--repeat R] [--keys N,N,...]\n"
 	       "         [--dist uniform,zipf] [--zipf-s S] [--seed S] [--rte bulk|hash|both]\n"
-	       "         [--rte-entries same|n] [--no-rte] [--retry K] [--quick] [--verbose]\n",
+	       "         [--rte-entries 2n|n] [--no-rte] [--retry K] [--quick] [--verbose]\n",
 	       prog);
 }
 
@@ -697,12 +705,12 @@ check_same_work(const struct result *r)
 	for (int i = 0; i < NB_IMPL; i++) {
 		if (!r[i].ran)
 			continue;
-		if (r[i].distinct != r[IMPL_OURS128].distinct || r[i].refused ||
+		if (r[i].distinct != r[IMPL_OURS_SRC].distinct || r[i].refused ||
 		    r[i].pkts_sum != NB_PASS * opt.packets) {
 			fprintf(stderr,
-				"check failed: %s: %" PRIu64 " distinct keys (ours-128B %" PRIu64
+				"check failed: %s: %" PRIu64 " distinct keys (ours-src %" PRIu64
 				"), %" PRIu64 " refused, %" PRIu64 " packets counted of %" PRIu64 "\n",
-				impl_name[i], r[i].distinct, r[IMPL_OURS128].distinct, r[i].refused,
+				impl_name[i], r[i].distinct, r[IMPL_OURS_SRC].distinct, r[i].refused,
 				r[i].pkts_sum, NB_PASS * opt.packets);
 			return -1;
 		}
@@ -731,15 +739,15 @@ print_table(struct result res[][2][NB_IMPL], double tsc_hz, int cpu_time)
 		printf("\nTSC cycles per packet, median of %u. rte_hash: the better of lookup_bulk (b) "
 		       "and rte_hash_crc + lookup_with_hash_bulk (h).\n",
 		       opt.repeat);
-	printf("| distinct keys | distribution | pass | keys seen | ours 128 B slot | ours 64 B slot "
-	       "| rte_hash | ours(128)/rte_hash | Mpps at ours(128) |%s\n",
+	printf("| distinct keys | distribution | pass | keys seen | ours, source layout | ours, 64 B slot "
+	       "| rte_hash | ours(src)/rte_hash | Mpps at ours(src) |%s\n",
 	       "");
 	printf("|---|---|---|---|---|---|---|---|---|\n");
 	for (unsigned ki = 0; ki < opt.nb_keys; ki++)
 		for (unsigned di = 0; di < opt.nb_dist; di++)
 			for (int p = 0; p < NB_PASS; p++) {
 				const struct result *r = res[ki][di];
-				double o128 = med(r, IMPL_OURS128, p), o64 = med(r, IMPL_OURS64, p);
+				double o128 = med(r, IMPL_OURS_SRC, p), o64 = med(r, IMPL_OURS64, p);
 				double rb = med(r, IMPL_RTE_BULK, p), rh = med(r, IMPL_RTE_HASH, p);
 				double rt = rb && (!rh || rb <= rh) ? rb : rh;
 				char rts[32] = "-", ratio[16] = "-";
@@ -751,7 +759,7 @@ print_table(struct result res[][2][NB_IMPL], double tsc_hz, int cpu_time)
 				printf("| %" PRIu64 " | %s | %s | %" PRIu64
 				       " | %.1f | %.1f | %s | %s | %.1f |",
 				       opt.keys[ki], dist_name(opt.dist[di]), pass_name[p],
-				       r[IMPL_OURS128].distinct, o128, o64, rts, ratio,
+				       r[IMPL_OURS_SRC].distinct, o128, o64, rts, ratio,
 				       tsc_hz / o128 / 1e6);
 				printf("\n");
 			}
@@ -785,7 +793,7 @@ main(int argc, char **argv)
 	printf("packets per pass %" PRIu64 ", repetitions %u (median shown), burst %d, key 16 B, "
 	       "rte_hash entries %s\n",
 	       opt.packets, opt.repeat, BURST,
-	       opt.rte_entries_n ? "N" : "= our slot count (same capacity)");
+	       opt.rte_entries_n ? "N" : "2N (load 1/2)");
 	fflush(stdout);
 
 	for (unsigned ki = 0; ki < opt.nb_keys; ki++) {
@@ -815,7 +823,7 @@ main(int argc, char **argv)
 				printf("# %" PRIu64 " keys %s: most frequent key %.3f%% of packets\n", nk,
 				       dist_name(opt.dist[di]), 100.0 * (double)top / (double)opt.packets);
 			}
-			dc_table_bench_run(128, 0, nk, cst, &r[IMPL_OURS128]);
+			dc_table_bench_run(64, 1, nk, cst, &r[IMPL_OURS_SRC]);
 			dc_table_bench_run(64, 0, nk, cst, &r[IMPL_OURS64]);
 			if (opt.rte_bulk || opt.rte_hash)
 				run_rte(nk, cst, &r[IMPL_RTE_BULK], &r[IMPL_RTE_HASH]);

@@ -7,37 +7,81 @@
 #define TB_CAT2(a, b) a##_##b
 #define TB_CAT(a, b) TB_CAT2(a, b)
 #define TB(x) TB_CAT(TB_PREFIX, x)
+#ifndef TB_AHEAD
+#define TB_AHEAD 1
+#endif
 
-/* One pass over a stream; returns TSC cycles. */
+/* Count packet @p i in slot @p s (NULL: refused). */
+#define TB_COUNT(s, i)                                                        \
+	do {                                                                  \
+		if (likely((s) != NULL)) {                                    \
+			struct ctr *v_ = (struct ctr *)((s) + sizeof(struct key16)); \
+			v_->packets++;                                        \
+			v_->bytes += PKT_LEN(i);                              \
+		} else {                                                      \
+			ref++;                                                \
+		}                                                             \
+	} while (0)
+
+/* New keys of mask @p f get the next record of the cold array (written
+ * whole, in insertion order: sequential), its index kept in the slot. */
+#define TB_COLD(f)                                                            \
+	do {                                                                  \
+		for (uint64_t f_ = (f); f_; f_ &= f_ - 1) {                   \
+			unsigned x_ = (unsigned)__builtin_ctzll(f_);          \
+			struct ctr *v_ = (struct ctr *)(sl[x_] + sizeof(struct key16)); \
+			uint32_t ci_;                                         \
+			if (sl[x_] == NULL)                                   \
+				continue;                                     \
+			ci_ = (uint32_t)(*ncold)++;                           \
+			memcpy(v_ + 1, &ci_, sizeof(ci_));                    \
+			cold[ci_] = (struct rec64){.first = i + x_};           \
+		}                                                             \
+	} while (0)
+
+/*
+ * One pass over a stream; returns TSC cycles. Software-pipelined as the
+ * worker does it: the next burst's keys are hashed and their home slots
+ * prefetched before this burst's are looked up, so a burst's cache misses
+ * are in flight while the previous burst is worked on.
+ */
 static uint64_t
-TB(bench_pass)(struct TB_PREFIX *t, const struct key16 *st, uint64_t n, uint64_t *refused)
+TB(bench_pass)(struct TB_PREFIX *t, struct rec64 *cold, uint64_t *ncold, const struct key16 *st,
+	       uint64_t n, uint64_t *refused)
 {
-	uint64_t t0, ref = 0;
+	uint64_t t0, ref = 0, hh[TB_AHEAD + 1][BURST];
+	unsigned c = 0, j;
 
 	t0 = rte_rdtsc_precise();
-	for (uint64_t i = 0; i < n; i += BURST) {
+	for (uint64_t b = 0; b < TB_AHEAD; b++)
+		for (j = 0; j < BURST && b * BURST + j < n; j++) {
+			hh[b][j] = dc_hash_nh(&st[b * BURST + j], sizeof(struct key16), t->nh);
+			TB(prefetch)(t, hh[b][j]);
+		}
+	for (uint64_t i = 0; i < n; i += BURST, c = c == TB_AHEAD ? 0 : c + 1) {
 		const struct key16 *k = st + i;
-		unsigned m = n - i < BURST ? (unsigned)(n - i) : BURST, j;
-		uint64_t h[BURST];
+		unsigned m = n - i < BURST ? (unsigned)(n - i) : BURST;
+		unsigned cn = c >= 1 ? c - 1 : TB_AHEAD; /* the array TB_AHEAD bursts ahead */
+		uint64_t *h = hh[c], *hn = hh[cn], later, fresh;
+		uint8_t *sl[BURST];
+		const struct key16 *kn = k + TB_AHEAD * BURST;
 
+		for (j = 0; i + TB_AHEAD * BURST + j < n && j < BURST; j++) {
+			hn[j] = dc_hash_nh(&kn[j], sizeof(struct key16), t->nh);
+			TB(prefetch)(t, hn[j]);
+		}
+		later = TB(find_burst)(t, k, sizeof(*k), h, m, sl, &fresh, sizeof(struct key16));
+		if (cold)
+			TB_COLD(fresh);
 		for (j = 0; j < m; j++)
-			h[j] = TB(hash)(t, &k[j]);
-		for (j = 0; j < m; j++)
-			TB(prefetch)(t, h[j]);
-		for (j = 0; j < m; j++)
-			TB(prefetch_slot)(t, h[j]);
-		for (j = 0; j < m; j++) {
-			int is_new;
-			uint8_t *s = TB(upsert)(t, &k[j], h[j], &is_new);
-
-			if (likely(s != NULL)) {
-				struct ctr *v = (struct ctr *)(s + sizeof(struct key16));
-
-				v->packets++;
-				v->bytes += PKT_LEN(i + j);
-			} else {
-				ref++;
-			}
+			if (!((later >> j) & 1))
+				TB_COUNT(sl[j], i + j);
+		TB(find_burst_rest)(t, k, sizeof(*k), h, later, sl, &fresh, sizeof(struct key16));
+		if (cold)
+			TB_COLD(fresh & later);
+		for (; later; later &= later - 1) {
+			j = (unsigned)__builtin_ctzll(later);
+			TB_COUNT(sl[j], i + j);
 		}
 	}
 	*refused = ref;
@@ -46,13 +90,14 @@ TB(bench_pass)(struct TB_PREFIX *t, const struct key16 *st, uint64_t n, uint64_t
 
 /* All repetitions of both passes with one slot size. */
 static void
-TB(bench_run)(uint32_t slot_size, uint32_t hot_len, uint64_t n,
+TB(bench_run)(uint32_t slot_size, int with_cold, uint64_t n,
 	      const struct key16 *const st[NB_PASS], struct result *r)
 {
-	uint64_t g = TB(groups_for)(n);
-	size_t sz = TB(mem_size)(g, slot_size);
+	uint64_t g = with_cold ? n * DC_SRC_SLOTS_PER_KEY : TB(slots_for)(n);
+	size_t sz = TB(mem_size)(g, slot_size) + (with_cold ? n * sizeof(struct rec64) + 64 : 0);
 	void *mem = rte_zmalloc_socket("table_bench", sz, 64, (int)rte_socket_id());
 	struct TB_PREFIX *t = NULL;
+	struct rec64 *cold = NULL;
 
 	if (mem == NULL) {
 		fprintf(stderr, "rte_zmalloc_socket(%zu) failed: not enough DPDK memory (-m)?\n", sz);
@@ -60,8 +105,12 @@ TB(bench_run)(uint32_t slot_size, uint32_t hot_len, uint64_t n,
 	}
 	note_page_size(mem);
 	memset(mem, 0, sz); /* fault every page in before timing */
+	if (with_cold)
+		cold = (struct rec64 *)(((uintptr_t)mem + TB(mem_size)(g, slot_size) + 63) & ~(uintptr_t)63);
 	for (unsigned rep = 0, tries = 0; rep < opt.repeat; rep += rep_done(r, rep, &tries)) {
-		t = TB(init)(mem, n, sizeof(struct key16), slot_size, opt.seed + rep);
+		uint64_t ncold = 0;
+
+		t = TB(init_n)(mem, n, g, sizeof(struct key16), slot_size, opt.seed + rep);
 		if (t == NULL) {
 			fprintf(stderr, "table init: %s\n", strerror(errno));
 			exit(1);
@@ -71,7 +120,7 @@ TB(bench_run)(uint32_t slot_size, uint32_t hot_len, uint64_t n,
 			uint64_t refused, c;
 
 			meter_start(&m0);
-			c = TB(bench_pass)(t, st[p], opt.packets, &refused);
+			c = TB(bench_pass)(t, cold, &ncold, st[p], opt.packets, &refused);
 			meter_stop(&m0, r, p, rep, c);
 			r->refused += refused;
 		}
@@ -86,6 +135,7 @@ TB(bench_run)(uint32_t slot_size, uint32_t hot_len, uint64_t n,
 	rte_free(mem);
 }
 
+#undef TB_COUNT
 #undef TB
 #undef TB_CAT
 #undef TB_CAT2

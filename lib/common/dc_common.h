@@ -19,5 +19,6 @@
 #define DC_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define DC_CACHE_LINE 64
 #define DC_CACHE_ALIGNED __attribute__((aligned(DC_CACHE_LINE)))
+#define DC_ALWAYS_INLINE inline __attribute__((always_inline))
 
 #endif /* DC_COMMON_H */

@@ -32,14 +32,59 @@ struct dc_addr_key {
 	uint8_t pad[7];
 };
 
-/** Per-source value (after the key in a source slot). */
+/** Bytes of an address key the tables compare: the address and the family. */
+#define DC_ADDR_KEY_LEN 17
+/** dc_src_slot.nports: set when a ninth distinct port was seen. */
+#define DC_SRC_MORE 0x80
+/** Ports a source slot keeps in its hot line; the rest are in the cold record. */
+#define DC_SRC_HOT_PORTS 3
+
+/**
+ * A worker's per-source slot: one cache line with everything a typical
+ * packet updates. The key is its first DC_ADDR_KEY_LEN bytes (the table
+ * compares those only). What a packet rarely touches (first seen, country,
+ * AS, ports past the third, "other" protocols, the high words of the 32-bit
+ * counters) is in the source's cold record, written whole when the source
+ * is inserted, in insertion order: a sequential write, not a second random
+ * cache line. Every count is exact to 64 bits: a 32-bit counter that wraps
+ * carries into its high word in the cold record.
+ */
+struct dc_src_slot {
+	uint8_t addr[16];
+	uint8_t family;        /**< 4 or 6: the key ends here */
+	uint8_t nports;        /**< distinct TCP/UDP destination ports kept (<= 8) | DC_SRC_MORE */
+	uint16_t port0;        /**< first distinct port */
+	uint32_t cold;         /**< index of the cold record */
+	uint64_t bytes;
+	uint32_t last;         /**< last packet's time, Unix seconds */
+	uint32_t tcp, udp, icmp; /**< low words (ICMP = protocols 1 and 58) */
+	uint32_t mirai, zmap, masscan; /**< low words */
+	uint16_t port12[2];    /**< second and third distinct ports */
+};
+
+/** Counters whose high words are in the cold record. */
+enum { DC_SRC_HI_TCP, DC_SRC_HI_UDP, DC_SRC_HI_ICMP, DC_SRC_HI_OTHER, DC_SRC_HI_MIRAI,
+       DC_SRC_HI_ZMAP, DC_SRC_HI_MASSCAN, DC_SRC_HI__MAX };
+
+/** A source's cold record (see dc_src_slot). */
+struct dc_src_cold {
+	uint32_t first;        /**< first packet's time, Unix seconds */
+	uint16_t country;      /**< dc_cc_index() of the country (0 = unknown) */
+	uint16_t ports[5];     /**< fourth to eighth distinct ports */
+	uint32_t asn;          /**< AS number (0 = unknown) */
+	uint32_t other;        /**< packets of other IP protocols, low word */
+	uint32_t hi[DC_SRC_HI__MAX]; /**< high words of the 32-bit counters */
+	uint32_t pad[3];
+};
+
+/** A source's values as the control core keeps them (64-bit, merged). */
 struct dc_src_val {
 	uint64_t packets;
 	uint64_t bytes;
+	uint64_t mirai, zmap, masscan;
+	uint64_t tcp, udp, icmp, other; /**< protocol mix (ICMP = 1 and 58) */
 	uint32_t first;        /**< first packet's time, Unix seconds */
 	uint32_t last;         /**< last packet's time */
-	uint32_t mirai, zmap, masscan;
-	uint32_t tcp, udp, icmp, other; /**< protocol mix (ICMP = 1 and 58) */
 	uint8_t nports;        /**< distinct TCP/UDP destination ports kept (<= 8) */
 	uint8_t more;          /**< 1 when a ninth distinct port was seen */
 	uint16_t ports[DC_SRC_PORTS];
@@ -47,8 +92,9 @@ struct dc_src_val {
 	uint32_t asn;          /**< AS number (0 = unknown) */
 };
 
-struct dc_src_slot {
-	struct dc_addr_key key;
+/** A source record of the control core's merged tables. */
+struct dc_src_rec {
+	struct dc_addr_key key; /**< address and family, padding zero */
 	struct dc_src_val v;
 };
 
@@ -77,7 +123,11 @@ struct dc_flow_slot {
 	uint64_t packets;
 };
 
-#define DC_SRC_SLOT 104
+#define DC_SRC_SLOT 64
+#define DC_SRC_COLD 64
+/** Home slots per source in a worker's source table (load at most 1/3:
+ * the table every packet probes first keeps 83 % of sources at home). */
+#define DC_SRC_SLOTS_PER_KEY 3
 #define DC_DST_SLOT 32
 #define DC_FLOW_SLOT 64
 
@@ -136,11 +186,16 @@ struct dc_tset {
 	uint32_t flags;            /**< DC_CNTF_EXTENDED */
 	uint32_t pad;
 	struct dc_table *src;
+	struct dc_src_cold *src_cold; /**< cold records, src->max_entries of them */
+	uint64_t src_ncold;        /**< cold records in use */
 	struct dc_table *dst;
 	struct dc_table *flow;     /**< NULL when flowtuples are off */
 	struct dc_table *as;       /**< NULL without an AS database */
 	uint64_t full[DC_TFULL__MAX]; /**< packets whose new key did not fit */
 };
+
+/** Packets whose table slots are looked up together (dc_table_find_burst()). */
+#define DC_TSET_CHUNK 32
 
 /** Per-burst scratch for the tables (one per worker). */
 struct dc_tset_ctx {
@@ -149,6 +204,7 @@ struct dc_tset_ctx {
 	struct dc_addr_key dkey[DC_FP_BURST_MAX];
 	struct dc_flow_key fkey[DC_FP_BURST_MAX];
 	uint64_t sh[DC_FP_BURST_MAX], dh[DC_FP_BURST_MAX], fh[DC_FP_BURST_MAX];
+	uint8_t *ss[DC_TSET_CHUNK], *ds[DC_TSET_CHUNK], *fs[DC_TSET_CHUNK]; /**< slots of a chunk */
 	uint32_t v4[DC_FP_BURST_MAX];        /**< IPv4 sources, host order, for lib/geo */
 	uint8_t v6[DC_FP_BURST_MAX][16];     /**< IPv6 sources */
 	uint16_t v4k[DC_FP_BURST_MAX], v6k[DC_FP_BURST_MAX]; /**< their index among the IP packets */
@@ -185,7 +241,7 @@ void dc_tset_burst(struct dc_tset *ts, struct dc_tset_ctx *tctx,
 		   const uint32_t *lens, const uint32_t *secs, unsigned n,
 		   struct dc_counters *c);
 
-/** Add port @p port to a source value's small exact set. */
+/** Add port @p port to a merged source value's small exact set. */
 static inline void
 dc_src_add_port(struct dc_src_val *v, uint16_t port)
 {
@@ -200,8 +256,15 @@ dc_src_add_port(struct dc_src_val *v, uint16_t port)
 		v->more = 1;
 }
 
+/** A worker's source slot and its cold record as 64-bit values. */
+void dc_src_expand(const struct dc_src_slot *s, const struct dc_src_cold *c,
+		   struct dc_addr_key *key, struct dc_src_val *v);
+
 /** Merge source value @p b into @p a (sums, min/max times, port union). */
 void dc_src_val_merge(struct dc_src_val *a, const struct dc_src_val *b);
+
+/** Empty a table set for reuse (control core). */
+void dc_tset_clear(struct dc_tset *ts);
 
 /** Format an address key as text (dotted quad / RFC 5952). */
 void dc_addr_format(const struct dc_addr_key *k, char *buf, unsigned size);

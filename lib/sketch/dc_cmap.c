@@ -16,7 +16,7 @@ dc_cmap_init(struct dc_cmap *m, uint32_t key_len, uint32_t slot_size, uint64_t s
 static struct dc_table *
 cmap_alloc(const struct dc_cmap *m, uint64_t entries)
 {
-	size_t sz = dc_table_mem_size(dc_table_groups_for(entries), m->slot_size);
+	size_t sz = dc_table_mem_size(dc_table_slots_for(entries), m->slot_size);
 
 	return dc_table_init(dc_malloc(sz), entries, m->key_len, m->slot_size, m->seed);
 }

@@ -2,25 +2,37 @@
 /**
  * @file
  * A fixed-capacity, single-writer hash table for the workers' per-core
- * state (sources, destinations, flowtuples).
+ * state (sources, destinations, flowtuples) and the control core's merges.
  *
- * Layout (Swiss-table style): slots in groups of 16; one tag byte per slot
- * in a separate array (0 = empty, else 0x80 | 7 hash bits), so one SSE2
- * compare tests a whole group's 16 tags at once. A key lives in its slot,
- * followed by the value. Probing walks groups linearly from the hash's
- * home group, at most DC_TABLE_MAX_PROBE groups.
+ * Layout: one array of fixed-size slots, each a key followed by its value;
+ * no separate metadata. A key's home slot comes from its hash (multiply-
+ * shift range reduction, so any slot count works); linear probing from
+ * there, at most DC_TABLE_MAX_PROBE slots, into DC_TABLE_MAX_PROBE spare
+ * slots past the last home (no wrap-around). A slot whose key bytes are all
+ * zero is empty; the all-zero key itself lives in one extra slot at the end.
+ * The table holds at most half as many keys as it has home slots, so most
+ * keys sit in their home slot and a lookup reads ONE cache line: the one
+ * dc_table_prefetch() fetched a stage earlier. With a slot of 64 bytes or a
+ * multiple (and the slot array 64-byte aligned), a slot's first 64 bytes
+ * are one cache line: callers keep the fields every packet updates there.
+ *
+ * Keys of any length up to DC_TABLE_MAX_KEY. When key_len is not a multiple
+ * of 8, the bytes after the key up to the next multiple of 8 belong to the
+ * value in a slot (they are masked off in compares and hashing), and the
+ * caller's key buffers must be readable (any content) up to that multiple.
  *
  * Hashing: NH (the UMAC universal hash: sums of products of key words plus
  * secret random words) then a 64-bit finaliser. The secret is drawn at
- * start-up, and NH is not linear, so which keys share a group cannot be
- * worked out offline: a scanner cannot aim its sources at one group
- * (PERF-NOTES §4.5). CRC32-C was tried first and rejected: CRC is linear, so
- * its collisions do not depend on the seed.
+ * start-up, and NH is not linear, so which keys share a slot run cannot be
+ * worked out offline: a scanner cannot aim its sources at one place
+ * (PERF-NOTES §4.5).
  *
  * Batch use per burst, each stage over the whole burst so that the cache
- * misses of a burst overlap instead of queueing: dc_table_hash() every key,
- * dc_table_prefetch() (tags) every hash, dc_table_prefetch_slot() (the slot)
- * every hash, then dc_table_upsert() every key.
+ * misses of a burst overlap instead of queueing: dc_table_hash() and
+ * dc_table_prefetch() every key, then dc_table_upsert() every key.
+ *
+ * Values: a new key's slot is all zero except the key (slots are zeroed by
+ * init and clear, never by the insert, so an insert writes only the key).
  *
  * Full: when @c max_entries keys are in, or no free slot lies within the
  * probe window, a new key is refused (NULL); existing keys keep updating.
@@ -43,53 +55,56 @@
 extern "C" {
 #endif
 
-#define DC_TABLE_GROUP 16
-#define DC_TABLE_MAX_PROBE 16
+/** Slots probed from a key's home slot at most. */
+#define DC_TABLE_MAX_PROBE 256
 /** Longest key (bytes): NH has one secret word per 4 key bytes. */
 #define DC_TABLE_MAX_KEY 48
+/** Home slots per key accepted (the load factor is at most 1/2). */
+#define DC_TABLE_SLOTS_PER_KEY 2
 
-/** Table header; the tags and slots follow in the same memory. */
+/** Table header; the slots and the insertion order follow in the same memory. */
 struct dc_table {
-	uint64_t nb_groups;    /**< power of two */
-	uint64_t group_mask;
-	uint64_t max_entries;  /**< keys accepted at most (load bound) */
+	uint64_t nb_slots;     /**< home slots */
+	uint64_t max_entries;  /**< keys accepted at most (<= nb_slots / DC_TABLE_SLOTS_PER_KEY) */
 	uint64_t used;         /**< keys in the table */
-	uint32_t key_len;      /**< bytes, multiple of 8 */
+	uint64_t tail_mask;    /**< mask of the key's last 8-byte word */
+	uint32_t key_len;      /**< key bytes */
+	uint32_t nwords;       /**< key_len rounded up to 8-byte words */
 	uint32_t slot_size;    /**< bytes per slot: key then value, multiple of 8 */
+	uint32_t zero_used;    /**< the all-zero key is in (its slot is the last) */
 	uint32_t nh[DC_TABLE_MAX_KEY / 4]; /**< secret NH key words */
-	uint8_t *tags;         /**< nb_groups * 16 */
-	uint8_t *slots;        /**< nb_groups * 16 * slot_size */
+	uint8_t *slots;        /**< nb_slots + DC_TABLE_MAX_PROBE + 1 slots */
 	uint32_t *order;       /**< slot index of each key, in insertion order (used entries) */
 } DC_CACHE_ALIGNED;
 
 /**
- * Capacity for @p max_entries keys at a load factor of at most 3/4.
- *
- * @return
- *   Number of groups (a power of two, at least 1).
+ * Home slots for @p max_entries keys (DC_TABLE_SLOTS_PER_KEY each): the
+ * default, a load factor of at most 1/2. More slots per key (see
+ * dc_table_init_n()) put more keys in their home slot: at most 1/2 loaded,
+ * 75 % of the keys are in their home slot; at most 1/3, 83 %.
  */
-uint64_t dc_table_groups_for(uint64_t max_entries);
+uint64_t dc_table_slots_for(uint64_t max_entries);
 
 /**
  * Bytes of memory a table needs.
  *
- * @param nb_groups
- *   From dc_table_groups_for().
+ * @param nb_slots
+ *   From dc_table_slots_for().
  * @param slot_size
  *   Bytes per slot (key + value), a multiple of 8.
  */
-size_t dc_table_mem_size(uint64_t nb_groups, uint32_t slot_size);
+size_t dc_table_mem_size(uint64_t nb_slots, uint32_t slot_size);
 
 /**
- * Lay a table out in @p mem (64-byte aligned, dc_table_mem_size() bytes) and
- * empty it.
+ * Lay a table out in @p mem (64-byte aligned, dc_table_mem_size() bytes of
+ * dc_table_slots_for(@p max_entries) slots) and empty it.
  *
  * @param mem
  *   The memory; the returned table lives at its start.
  * @param max_entries
  *   Keys accepted at most.
  * @param key_len
- *   Key bytes (multiple of 8, at most slot_size).
+ *   Key bytes (1 .. DC_TABLE_MAX_KEY, at most slot_size rounded down to 8).
  * @param slot_size
  *   Bytes per slot (multiple of 8).
  * @param seed
@@ -100,8 +115,16 @@ size_t dc_table_mem_size(uint64_t nb_groups, uint32_t slot_size);
 struct dc_table *dc_table_init(void *mem, uint64_t max_entries, uint32_t key_len,
 			       uint32_t slot_size, uint64_t seed);
 
-/** Empty the table: clears the used tags only (O(used)), or all tags when
- * the table is well filled. */
+/**
+ * dc_table_init() with @p nb_slots home slots (at least
+ * dc_table_slots_for(@p max_entries), at most 2^32 - 2^16; the memory is
+ * dc_table_mem_size(@p nb_slots, @p slot_size) bytes).
+ */
+struct dc_table *dc_table_init_n(void *mem, uint64_t max_entries, uint64_t nb_slots,
+				 uint32_t key_len, uint32_t slot_size, uint64_t seed);
+
+/** Empty the table: zeroes the used slots (O(used)), or every slot when the
+ * table is well filled. */
 void dc_table_clear(struct dc_table *t);
 
 /** MurmurHash3's 64-bit finaliser: every output bit depends on every input bit. */
@@ -116,23 +139,39 @@ dc_hash_fmix64(uint64_t k)
 	return k;
 }
 
+/** Mask of the last 8-byte word of a @p len -byte key. */
+static inline uint64_t
+dc_key_tail_mask(uint32_t len)
+{
+	return len % 8 ? (1ull << (8 * (len % 8))) - 1 : ~0ull;
+}
+
+/** Word @p w of a key: 8 bytes, little-endian, masked when it is the last. */
+static inline uint64_t
+dc_key_word(const void *key, uint32_t len, uint32_t w)
+{
+	uint64_t x;
+
+	memcpy(&x, (const uint8_t *)key + 8 * w, 8);
+	return 8 * w + 8 > len ? x & dc_key_tail_mask(len) : x;
+}
+
 /**
- * NH hash of @p len bytes (a multiple of 8, at most DC_TABLE_MAX_KEY) under
- * the secret words @p nh, finalised.
+ * NH hash of a @p len -byte key (at most DC_TABLE_MAX_KEY; read up to len
+ * rounded up to 8, bytes past @p len ignored) under the secret words @p nh,
+ * finalised.
  */
 static inline uint64_t
 dc_hash_nh(const void *key, uint32_t len, const uint32_t *nh)
 {
-	const uint8_t *k = (const uint8_t *)key;
 	uint64_t acc = len;
-	uint32_t i;
+	uint32_t w;
 
-	for (i = 0; i < len; i += 8) {
-		uint32_t lo, hi;
+	for (w = 0; 8 * w < len; w++) {
+		uint64_t x = dc_key_word(key, len, w);
 
-		memcpy(&lo, k + i, 4);
-		memcpy(&hi, k + i + 4, 4);
-		acc += (uint64_t)(uint32_t)(lo + nh[i / 4]) * (uint32_t)(hi + nh[i / 4 + 1]);
+		acc += (uint64_t)(uint32_t)((uint32_t)x + nh[2 * w]) *
+		       (uint32_t)((uint32_t)(x >> 32) + nh[2 * w + 1]);
 	}
 	return dc_hash_fmix64(acc);
 }
@@ -140,47 +179,211 @@ dc_hash_nh(const void *key, uint32_t len, const uint32_t *nh)
 /** Fixed NH words, for hashes that must agree across runs (sketches). */
 extern const uint32_t dc_hash_fixed_nh[DC_TABLE_MAX_KEY / 4];
 
-/** Hash of a key (home group from the high half, tag from the low bits). */
+/** Hash of a key (the home slot comes from its high half). */
 static inline uint64_t
 dc_table_hash(const struct dc_table *t, const void *key)
 {
 	return dc_hash_nh(key, t->key_len, t->nh);
 }
 
+/** Home slot of hash @p h: the high 32 bits scaled to nb_slots. */
 static inline uint64_t
 dc_table_home(const struct dc_table *t, uint64_t h)
 {
-	return (h >> 32) & t->group_mask;
+	return ((h >> 32) * t->nb_slots) >> 32;
 }
 
-/* Tag: 7 low bits of the hash, disjoint from the home group's bits. */
-static inline uint8_t
-dc_table_tag(uint64_t h)
-{
-	return (uint8_t)(0x80 | (h & 0x7F));
-}
-
-/**
- * Stage 1 of a burst: prefetch the home group's tags for hash @p h.
- */
-static inline void
-dc_table_prefetch(const struct dc_table *t, uint64_t h)
-{
-	__builtin_prefetch(t->tags + dc_table_home(t, h) * DC_TABLE_GROUP, 1);
-}
-
-/**
- * Stage 2 of a burst (tags now in cache): prefetch the slot the key most
- * likely occupies or will occupy: the first tag match in the home group,
- * else its first empty slot.
- */
-void dc_table_prefetch_slot(const struct dc_table *t, uint64_t h);
-
-/** Slot @p i's memory (key first, value at key_len). */
+/** Slot @p i's memory (key first). */
 static inline uint8_t *
 dc_table_slot(const struct dc_table *t, uint64_t i)
 {
 	return t->slots + i * t->slot_size;
+}
+
+/** Index of the slot that holds the all-zero key. */
+static inline uint64_t
+dc_table_zero_index(const struct dc_table *t)
+{
+	return t->nb_slots + DC_TABLE_MAX_PROBE;
+}
+
+/**
+ * Stage 1 of a burst: prefetch (for writing) the first cache line of the
+ * home slot of hash @p h: where the key most likely is or will be.
+ */
+static inline void
+dc_table_prefetch(const struct dc_table *t, uint64_t h)
+{
+	__builtin_prefetch(dc_table_slot(t, dc_table_home(t, h)), 1);
+}
+
+/** The slow paths of dc_table_find(): the all-zero key, a full table. */
+uint8_t *dc_table_zero_key(struct dc_table *t, int insert, int *is_new);
+
+/**
+ * Find @p key, or insert it (when @p insert), with a key length the
+ * compiler can see: callers that pass a constant get the compare and copy
+ * unrolled. The generic entry points below call it with t->key_len.
+ */
+static DC_ALWAYS_INLINE uint8_t *dc_table_find_from(struct dc_table *t, const uint64_t *kw,
+						     const void *key, uint64_t i, uint32_t p,
+						     int insert, int *is_new, uint32_t key_len);
+
+static DC_ALWAYS_INLINE uint8_t *
+dc_table_find(struct dc_table *t, const void *key, uint64_t h, int insert, int *is_new,
+	      uint32_t key_len)
+{
+	uint64_t kw[DC_TABLE_MAX_KEY / 8], any = 0;
+	const uint32_t nw = (key_len + 7) / 8;
+
+	for (uint32_t w = 0; w < nw; w++) {
+		kw[w] = dc_key_word(key, key_len, w);
+		any |= kw[w];
+	}
+	*is_new = 0;
+	if (unlikely(any == 0))
+		return dc_table_zero_key(t, insert, is_new);
+	return dc_table_find_from(t, kw, key, dc_table_home(t, h), 0, insert, is_new, key_len);
+}
+
+/* Continue dc_table_find() from slot @p i (probe @p p of the window). */
+static DC_ALWAYS_INLINE uint8_t *
+dc_table_find_from(struct dc_table *t, const uint64_t *kw, const void *key, uint64_t i,
+		   uint32_t p, int insert, int *is_new, uint32_t key_len)
+{
+	const uint32_t nw = (key_len + 7) / 8;
+	uint8_t *s = dc_table_slot(t, i);
+	uint32_t w;
+
+	for (; p < DC_TABLE_MAX_PROBE; p++, i++, s += t->slot_size) {
+		uint64_t diff = 0, occ = 0;
+
+		for (w = 0; w < nw; w++) {
+			uint64_t x = dc_key_word(s, key_len, w);
+
+			diff |= x ^ kw[w];
+			occ |= x;
+		}
+		if (diff == 0)
+			return s;
+		if (occ == 0) {
+			/* Keys are never removed: an empty slot ends the search. */
+			if (!insert || unlikely(t->used >= t->max_entries))
+				return NULL;
+			memcpy(s, key, key_len);
+			t->order[t->used++] = (uint32_t)i;
+			*is_new = 1;
+			return s;
+		}
+	}
+	return NULL;
+}
+
+/**
+ * Find or insert a burst of @p n keys (at most 64), round one of two: the
+ * keys whose home slot holds them or is empty are settled now; the others
+ * (about a quarter at the highest load) get the next slot prefetched and
+ * are left to dc_table_find_burst_rest(). Between the two calls the caller
+ * updates the values of the settled keys, which hides the latency of those
+ * prefetches instead of stalling on each dependent miss. The home slots must
+ * have been prefetched (dc_table_prefetch()) a stage earlier.
+ *
+ * @param keys
+ *   Key j at keys + j * key_stride.
+ * @param h
+ *   Their hashes.
+ * @param slots
+ *   Out: the slot of each settled key, NULL when refused (table full).
+ * @param fresh
+ *   Out: bit j set when key j was inserted.
+ * @return
+ *   Bit j set when key j is left for round two (slots[j] not set).
+ */
+static DC_ALWAYS_INLINE uint64_t
+dc_table_find_burst(struct dc_table *t, const void *keys, size_t key_stride, const uint64_t *h,
+		    unsigned n, uint8_t **slots, uint64_t *fresh, uint32_t key_len)
+{
+	const uint32_t nw = (key_len + 7) / 8;
+	uint64_t hit = 0, empty = 0, nf = 0, later;
+	unsigned j;
+	uint32_t w;
+
+	/* No branch on the data here: a mispredicted branch per displaced key
+	 * would cost as much as the probe. */
+	for (j = 0; j < n; j++) {
+		const uint8_t *key = (const uint8_t *)keys + j * key_stride;
+		uint64_t diff = 0, occ = 0;
+		uint8_t *s = dc_table_slot(t, dc_table_home(t, h[j]));
+
+		for (w = 0; w < nw; w++) {
+			uint64_t x = dc_key_word(s, key_len, w);
+
+			diff |= x ^ dc_key_word(key, key_len, w);
+			occ |= x;
+		}
+		slots[j] = s;
+		/* An occupied slot never holds the all-zero key, so a zero key
+		 * is never a hit here: it goes the slow way, which checks it. */
+		hit |= (uint64_t)((diff == 0) & (occ != 0)) << j;
+		empty |= (uint64_t)(occ == 0) << j;
+	}
+	later = (n == 64 ? ~0ull : (1ull << n) - 1) & ~hit & ~empty;
+	for (uint64_t m = later; m; m &= m - 1)
+		__builtin_prefetch(slots[__builtin_ctzll(m)] + t->slot_size, 1);
+	/* Inserts into empty homes, in order (an earlier one may take a later
+	 * key's home: dc_table_find_from() then probes on). */
+	while (empty) {
+		const uint8_t *key;
+		uint64_t kw[DC_TABLE_MAX_KEY / 8], any = 0;
+		int is_new = 0;
+
+		j = (unsigned)__builtin_ctzll(empty);
+		empty &= empty - 1;
+		key = (const uint8_t *)keys + j * key_stride;
+		for (w = 0; w < nw; w++) {
+			kw[w] = dc_key_word(key, key_len, w);
+			any |= kw[w];
+		}
+		if (unlikely(any == 0))
+			slots[j] = dc_table_zero_key(t, 1, &is_new);
+		else
+			slots[j] = dc_table_find_from(t, kw, key, dc_table_home(t, h[j]), 0, 1,
+						      &is_new, key_len);
+		nf |= (uint64_t)is_new << j;
+	}
+	*fresh = nf;
+	return later;
+}
+
+/**
+ * Round two of dc_table_find_burst(): settle the keys of mask @p later.
+ * Bits of keys inserted now are or-ed into @p fresh.
+ */
+static DC_ALWAYS_INLINE void
+dc_table_find_burst_rest(struct dc_table *t, const void *keys, size_t key_stride,
+			 const uint64_t *h, uint64_t later, uint8_t **slots, uint64_t *fresh,
+			 uint32_t key_len)
+{
+	const uint32_t nw = (key_len + 7) / 8;
+
+	while (later) {
+		unsigned j = (unsigned)__builtin_ctzll(later);
+		const uint8_t *key = (const uint8_t *)keys + j * key_stride;
+		uint64_t kw[DC_TABLE_MAX_KEY / 8], any = 0;
+		int is_new = 0;
+
+		later &= later - 1;
+		for (uint32_t w = 0; w < nw; w++) {
+			kw[w] = dc_key_word(key, key_len, w);
+			any |= kw[w];
+		}
+		if (unlikely(any == 0))
+			slots[j] = dc_table_zero_key(t, 1, &is_new);
+		else
+			slots[j] = dc_table_find_from(t, kw, key, dc_table_home(t, h[j]) + 1, 1, 1,
+						      &is_new, key_len);
+		*fresh |= (uint64_t)is_new << j;
+	}
 }
 
 /**
@@ -189,7 +392,7 @@ dc_table_slot(const struct dc_table *t, uint64_t i)
  * @param t
  *   The table.
  * @param key
- *   key_len bytes.
+ *   key_len bytes (readable up to key_len rounded up to 8).
  * @param h
  *   dc_table_hash(t, key).
  * @param is_new
@@ -208,11 +411,11 @@ uint8_t *dc_table_upsert(struct dc_table *t, const void *key, uint64_t h, int *i
  */
 uint8_t *dc_table_lookup(const struct dc_table *t, const void *key, uint64_t h);
 
-/** Slots in the table (nb_groups * 16). */
+/** Slots in the table's array, for iteration by index (0 .. capacity - 1). */
 static inline uint64_t
 dc_table_capacity(const struct dc_table *t)
 {
-	return t->nb_groups * DC_TABLE_GROUP;
+	return t->nb_slots + DC_TABLE_MAX_PROBE + 1;
 }
 
 /**
@@ -229,7 +432,14 @@ dc_table_nth(const struct dc_table *t, uint64_t k)
 static inline int
 dc_table_slot_used(const struct dc_table *t, uint64_t i)
 {
-	return t->tags[i] != 0;
+	const uint8_t *s = dc_table_slot(t, i);
+	uint64_t occ = 0;
+
+	if (i == dc_table_zero_index(t))
+		return (int)t->zero_used;
+	for (uint32_t w = 0; w < t->nwords; w++)
+		occ |= dc_key_word(s, t->key_len, w);
+	return occ != 0;
 }
 
 #ifdef __cplusplus

@@ -30,7 +30,7 @@ def fail(msg):
     print("FAIL: " + msg)
 
 
-def eal(prefix, vdevs, lcores="0,1", mem=384):
+def eal(prefix, vdevs, lcores="0,1", mem=512):
     # A prefix of its own per process, so parallel runs (two build trees,
     # two checkouts) never share EAL's run directory.
     prefix = "dctest_%s_%d" % (prefix, os.getpid())

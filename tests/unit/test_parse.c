@@ -4,9 +4,11 @@
  * expected value is written out here from the rules in docs/COUNTERS.md,
  * not computed by the parser.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "dc_counters.h"
+#include "dc_tset.h"
 #include "dc_parse.h"
 #include "dc_test.h"
 #include "dc_mem.h"
@@ -450,6 +452,113 @@ t_count_burst(void)
 	dc_free(ctx);
 }
 
+/*
+ * One source's value through the worker's table path (dc_tset_burst): the
+ * hot slot, the cold record, the port set, the carries. Source 1.2.3.4 (the
+ * ipv4() helper's) sends, in this order, TCP to 23, 23, 80, 81, 82, 83, 84,
+ * 85, 86 (8 distinct), then 87 (a ninth: "more"), UDP to 53, one ICMP echo,
+ * one GRE packet, a Mirai SYN, a ZMap SYN and a Masscan SYN. Every expected
+ * value below is counted by hand from that list.
+ */
+static void
+t_source_value(void)
+{
+	static struct fb f[20];
+	static const uint16_t tports[] = {23, 23, 80, 81, 82, 83, 84, 85, 86, 87};
+	struct dc_counters *c = dc_calloc(1, sizeof(*c));
+	struct dc_burst_ctx *ctx = dc_calloc(1, sizeof(*ctx));
+	struct dc_tset_ctx *tc = dc_calloc(1, sizeof(*tc));
+	struct dc_tset ts = {0};
+	const uint8_t *frames[20];
+	uint32_t lens[20], secs[20], total = 0;
+	unsigned n = 0, i;
+	void *smem = aligned_alloc(64, (dc_table_mem_size(64 * DC_SRC_SLOTS_PER_KEY, DC_SRC_SLOT) + 63) & ~(size_t)63);
+	void *dmem = aligned_alloc(64, (dc_table_mem_size(dc_table_slots_for(64), DC_DST_SLOT) + 63) & ~(size_t)63);
+	const struct dc_src_slot *s;
+	struct dc_addr_key key;
+	struct dc_src_val v;
+
+	ts.src = dc_table_init_n(smem, 64, 64 * DC_SRC_SLOTS_PER_KEY, DC_ADDR_KEY_LEN, DC_SRC_SLOT, 7);
+	ts.src_cold = aligned_alloc(64, 64 * sizeof(struct dc_src_cold));
+	memset(ts.src_cold, 0x5A, 64 * sizeof(struct dc_src_cold)); /* garbage: written at insert */
+	ts.dst = dc_table_init(dmem, 64, sizeof(struct dc_addr_key), DC_DST_SLOT, 7);
+	CHECK(ts.src != NULL && ts.dst != NULL);
+	for (i = 0; i < DC_ARRAY_SIZE(tports); i++, n++) {
+		eth(&f[n], 0x0800); ipv4(&f[n], 5, 40, 1, 0, 6, 0xC6120101); tcp(&f[n], tports[i], 5, DC_TCP_SYN);
+	}
+	eth(&f[n], 0x0800); ipv4(&f[n], 5, 28, 1, 0, 17, 0xC6120102); udp(&f[n], 53, 8); n++;
+	eth(&f[n], 0x0800); ipv4(&f[n], 5, 28, 1, 0, 1, 0xC6120102); put32(&f[n], 0x08000000); put32(&f[n], 0); n++;
+	eth(&f[n], 0x0800); ipv4(&f[n], 5, 24, 1, 0, 47, 0xC6120102); put32(&f[n], 0); n++;
+	eth(&f[n], 0x0800); ipv4(&f[n], 5, 40, 1000, 0, 6, 0xC6120101); tcp(&f[n], 23, 0xC6120101, DC_TCP_SYN); n++;
+	eth(&f[n], 0x0800); ipv4(&f[n], 5, 40, 54321, 0, 6, 0xC6120102); tcp(&f[n], 80, 7, DC_TCP_SYN); n++;
+	eth(&f[n], 0x0800); ipv4(&f[n], 5, 40, 0x0103 ^ 0x01BD ^ 0x5678, 0, 6, 0xC6120103); tcp(&f[n], 445, 0x12345678, DC_TCP_SYN); n++;
+	for (i = 0; i < n; i++) {
+		frames[i] = f[i].b;
+		lens[i] = f[i].len;
+		secs[i] = 1000 + i;
+		total += f[i].len;
+	}
+	dc_counters_burst(c, ctx, frames, lens, lens, n);
+	dc_tset_burst(&ts, tc, ctx, frames, lens, secs, n, c);
+	CHECK_EQ(ts.src->used, 1);
+	CHECK_EQ(ts.src_ncold, 1);
+	CHECK_EQ(ts.dst->used, 3);
+	CHECK_EQ(ts.full[DC_TFULL_SRC], 0);
+	s = (const struct dc_src_slot *)dc_table_nth(ts.src, 0);
+	dc_src_expand(s, &ts.src_cold[s->cold], &key, &v);
+	CHECK_EQ(key.family, 4);
+	CHECK(memcmp(key.addr, "\x01\x02\x03\x04", 4) == 0);
+	CHECK_EQ(v.packets, 16);
+	CHECK_EQ(v.bytes, total);
+	CHECK_EQ(v.tcp, 13);
+	CHECK_EQ(v.udp, 1);
+	CHECK_EQ(v.icmp, 1);
+	CHECK_EQ(v.other, 1);
+	CHECK_EQ(v.mirai, 1);
+	CHECK_EQ(v.zmap, 1);
+	CHECK_EQ(v.masscan, 1);
+	CHECK_EQ(v.first, 1000);
+	CHECK_EQ(v.last, 1000 + n - 1);
+	CHECK_EQ(v.nports, 8);
+	CHECK_EQ(v.more, 1);
+	for (i = 0; i < 8; i++)
+		CHECK_EQ(v.ports[i], tports[i + 1]); /* 23 once, then 80..86 */
+	CHECK_EQ(v.ports[0], 23);
+
+	/* Carries: counters one short of wrapping, then one more packet each. */
+	{
+		struct dc_src_slot *w = (struct dc_src_slot *)dc_table_nth(ts.src, 0);
+		struct dc_src_cold *cold = &ts.src_cold[w->cold];
+		unsigned k[] = {0, DC_ARRAY_SIZE(tports) + 2, DC_ARRAY_SIZE(tports) + 3};
+
+		w->tcp = UINT32_MAX;
+		w->mirai = UINT32_MAX;
+		cold->other = UINT32_MAX;
+		frames[0] = f[k[0]].b; lens[0] = f[k[0]].len;  /* TCP 23 */
+		frames[1] = f[k[1]].b; lens[1] = f[k[1]].len;  /* GRE */
+		frames[2] = f[k[2]].b; lens[2] = f[k[2]].len;  /* Mirai SYN */
+		secs[0] = secs[1] = secs[2] = 999; /* earlier than last: last stays */
+		dc_counters_burst(c, ctx, frames, lens, lens, 3);
+		dc_tset_burst(&ts, tc, ctx, frames, lens, secs, 3, c);
+		dc_src_expand(w, cold, &key, &v);
+		CHECK_EQ(v.tcp, (1ull << 32) + 1);     /* 0xFFFFFFFF + 2 TCP packets */
+		CHECK_EQ(v.mirai, 1ull << 32);
+		CHECK_EQ(v.other, 1ull << 32);
+		CHECK_EQ(v.packets, v.tcp + 1 + 1 + v.other);
+		CHECK_EQ(v.last, 1000 + n - 1);
+		CHECK_EQ(v.first, 1000);
+	}
+	dc_tset_clear(&ts);
+	CHECK_EQ(ts.src->used, 0);
+	CHECK_EQ(ts.src_ncold, 0);
+	free(ts.src_cold);
+	free(smem);
+	free(dmem);
+	dc_free(tc);
+	dc_free(c);
+	dc_free(ctx);
+}
+
 /* Random bytes never crash the parser, and whatever it says stays in bounds. */
 static void
 t_fuzz(void)
@@ -490,6 +599,7 @@ main(void)
 		{"IPv4 fragments", t_fragments},
 		{"IPv6 and extension headers", t_ipv6},
 		{"burst counting", t_count_burst},
+		{"one source's value in the worker's table", t_source_value},
 		{"random frames", t_fuzz},
 	};
 
