@@ -6,7 +6,7 @@
  *
  *   darkcap-table-bench <EAL args> -- [--packets N] [--repeat R] [--keys N,N,..]
  *       [--dist uniform,zipf] [--zipf-s S] [--seed S] [--rte bulk|hash|both]
- *       [--rte-entries 2n|n] [--no-rte] [--retry K] [--quick] [--verbose]
+ *       [--rte-entries 2n|n] [--no-rte] [--no-floor] [--retry K] [--quick] [--verbose]
  *
  * Keys are 16-byte IPv4-mapped IPv6 source addresses (::ffff:a.b.c.d), N
  * distinct per configuration. A stream is P keys copied into memory before
@@ -19,11 +19,20 @@
  * pass; "keys seen" is the number of distinct keys in the table after both
  * passes (a Zipf stream does not reach every one of the N keys).
  *
- * ours: dc_table, max_entries N, burst of 32 staged (hash and prefetch the
- *   home slot all, then find-or-insert all). Slot 128 B (16 B key + 112 B value,
- *   the real per-source value) and 64 B. Memory from rte_zmalloc_socket.
- * rte_hash: same keys; entries = our slot count by default (so both have the
- *   same capacity and load), or N (--rte-entries n, rte_hash rounds it up).
+ * ours: dc_table, max_entries N, as the worker runs it: bursts of 32,
+ *   software-pipelined (the next burst's keys hashed and home slots
+ *   prefetched before this burst's lookup), dc_table_find_burst() round one,
+ *   the settled keys counted, round two, the rest counted. Two layouts:
+ *   "source layout", the worker's source table (3 home slots per key, 64 B
+ *   slot: key and hot counters in one cache line, plus a 64 B cold record
+ *   written whole, in insertion order, for each new key), and "64 B slot",
+ *   the default table (2 home slots per key, no cold record). Memory from
+ *   rte_zmalloc_socket.
+ * memory floor: the same pipeline over the source layout's memory, adding
+ *   each packet to its home slot blindly (no compare, probe or insert): what
+ *   one random cache line per packet costs here (--no-floor skips it).
+ * rte_hash: same keys; entries 2N by default (load 1/2, like our default
+ *   table), or N (--rte-entries n, rte_hash rounds it up).
  *   Burst of 32: rte_hash_lookup_bulk (variant "bulk") or rte_hash_crc of all
  *   + rte_hash_lookup_with_hash_bulk (variant "hash"); prefetch the values of
  *   the hits; rte_hash_add_key[_with_hash] for the misses; the values (112 B,
@@ -91,12 +100,13 @@ struct val112 {
 enum {
 	IMPL_OURS_SRC,
 	IMPL_OURS64,
+	IMPL_FLOOR,
 	IMPL_RTE_BULK,
 	IMPL_RTE_HASH,
 	NB_IMPL
 };
 static const char *const impl_name[NB_IMPL] = {
-	"ours-src", "ours-64B", "rte-bulk", "rte-hash",
+	"ours-src", "ours-64B", "floor", "rte-bulk", "rte-hash",
 };
 enum { DIST_UNIFORM, DIST_ZIPF };
 enum { PASS_INSERT, PASS_STEADY, NB_PASS };
@@ -113,6 +123,7 @@ static struct {
 	uint64_t seed;
 	int rte_bulk, rte_hash;
 	int rte_entries_n;
+	int no_floor;
 	int verbose;
 	unsigned retry;
 	double min_oncpu;
@@ -490,7 +501,7 @@ usage(const char *prog)
 {
 	printf("usage: %s <EAL args> -- [--packets N] [--repeat R] [--keys N,N,...]\n"
 	       "         [--dist uniform,zipf] [--zipf-s S] [--seed S] [--rte bulk|hash|both]\n"
-	       "         [--rte-entries 2n|n] [--no-rte] [--retry K] [--quick] [--verbose]\n",
+	       "         [--rte-entries 2n|n] [--no-rte] [--no-floor] [--retry K] [--quick] [--verbose]\n",
 	       prog);
 }
 
@@ -529,6 +540,7 @@ parse_args(int argc, char **argv)
 		{"rte", required_argument, NULL, 'R'},
 		{"rte-entries", required_argument, NULL, 'E'},
 		{"no-rte", no_argument, NULL, 'N'},
+		{"no-floor", no_argument, NULL, 'F'},
 		{"quick", no_argument, NULL, 'q'},
 		{"verbose", no_argument, NULL, 'v'},
 		{"retry", required_argument, NULL, 'T'},
@@ -592,6 +604,9 @@ parse_args(int argc, char **argv)
 			break;
 		case 'N':
 			opt.rte_bulk = opt.rte_hash = 0;
+			break;
+		case 'F':
+			opt.no_floor = 1;
 			break;
 		case 'q':
 			opt.packets = 100000;
@@ -680,7 +695,7 @@ static void
 print_verbose(uint64_t nk, int dist, const struct result *r)
 {
 	for (int i = 0; i < NB_IMPL; i++) {
-		if (!r[i].ran)
+		if (!r[i].ran || i == IMPL_FLOOR)
 			continue;
 		printf("# %" PRIu64 " %s %-16s", nk, dist_name(dist), impl_name[i]);
 		for (int p = 0; p < NB_PASS; p++) {
@@ -703,7 +718,7 @@ static int
 check_same_work(const struct result *r)
 {
 	for (int i = 0; i < NB_IMPL; i++) {
-		if (!r[i].ran)
+		if (!r[i].ran || i == IMPL_FLOOR)
 			continue;
 		if (r[i].distinct != r[IMPL_OURS_SRC].distinct || r[i].refused ||
 		    r[i].pkts_sum != NB_PASS * opt.packets) {
@@ -740,9 +755,9 @@ print_table(struct result res[][2][NB_IMPL], double tsc_hz, int cpu_time)
 		       "and rte_hash_crc + lookup_with_hash_bulk (h).\n",
 		       opt.repeat);
 	printf("| distinct keys | distribution | pass | keys seen | ours, source layout | ours, 64 B slot "
-	       "| rte_hash | ours(src)/rte_hash | Mpps at ours(src) |%s\n",
+	       "| rte_hash | ours(src)/rte_hash | Mpps at ours(src) | memory floor | ours(src)/floor |%s\n",
 	       "");
-	printf("|---|---|---|---|---|---|---|---|---|\n");
+	printf("|---|---|---|---|---|---|---|---|---|---|---|\n");
 	for (unsigned ki = 0; ki < opt.nb_keys; ki++)
 		for (unsigned di = 0; di < opt.nb_dist; di++)
 			for (int p = 0; p < NB_PASS; p++) {
@@ -761,6 +776,13 @@ print_table(struct result res[][2][NB_IMPL], double tsc_hz, int cpu_time)
 				       opt.keys[ki], dist_name(opt.dist[di]), pass_name[p],
 				       r[IMPL_OURS_SRC].distinct, o128, o64, rts, ratio,
 				       tsc_hz / o128 / 1e6);
+				if (r[IMPL_FLOOR].ran) {
+					double fl = med(r, IMPL_FLOOR, p);
+
+					printf(" %.1f | %.2f |", fl, o128 / fl);
+				} else {
+					printf(" - | - |");
+				}
 				printf("\n");
 			}
 }
@@ -825,6 +847,8 @@ main(int argc, char **argv)
 			}
 			dc_table_bench_run(64, 1, nk, cst, &r[IMPL_OURS_SRC]);
 			dc_table_bench_run(64, 0, nk, cst, &r[IMPL_OURS64]);
+			if (!opt.no_floor)
+				dc_table_floor_run(nk, cst, &r[IMPL_FLOOR]);
 			if (opt.rte_bulk || opt.rte_hash)
 				run_rte(nk, cst, &r[IMPL_RTE_BULK], &r[IMPL_RTE_HASH]);
 			if (check_same_work(r) != 0)

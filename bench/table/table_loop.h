@@ -88,6 +88,70 @@ TB(bench_pass)(struct TB_PREFIX *t, struct rec64 *cold, uint64_t *ncold, const s
 	return rte_rdtsc_precise() - t0;
 }
 
+/*
+ * The memory floor of the source layout: the same pipeline, hash and home
+ * slot over the same memory, but the packet's counters are added to its home
+ * slot blindly (no compare, no probing, no insert): what one random cache
+ * line per packet costs on this machine. Not a table (keys collide); it only
+ * bounds what any one-line-per-packet table can reach here.
+ */
+static uint64_t
+TB(floor_pass)(struct TB_PREFIX *t, const struct key16 *st, uint64_t n)
+{
+	uint64_t t0, hh[2][BURST];
+	unsigned c = 0, j;
+
+	t0 = rte_rdtsc_precise();
+	for (j = 0; j < BURST && j < n; j++) {
+		hh[0][j] = dc_hash_nh(&st[j], sizeof(struct key16), t->nh);
+		TB(prefetch)(t, hh[0][j]);
+	}
+	for (uint64_t i = 0; i < n; i += BURST, c ^= 1) {
+		const struct key16 *k = st + i;
+		unsigned m = n - i < BURST ? (unsigned)(n - i) : BURST;
+		uint64_t *h = hh[c], *hn = hh[c ^ 1];
+
+		for (j = 0; i + BURST + j < n && j < BURST; j++) {
+			hn[j] = dc_hash_nh(&k[BURST + j], sizeof(struct key16), t->nh);
+			TB(prefetch)(t, hn[j]);
+		}
+		for (j = 0; j < m; j++) {
+			struct ctr *v = (struct ctr *)(TB(slot)(t, TB(home)(t, h[j])) +
+						      sizeof(struct key16));
+
+			v->packets++;
+			v->bytes += PKT_LEN(i + j);
+		}
+	}
+	return rte_rdtsc_precise() - t0;
+}
+
+static void
+TB(floor_run)(uint64_t n, const struct key16 *const st[NB_PASS], struct result *r)
+{
+	uint64_t g = n * DC_SRC_SLOTS_PER_KEY;
+	size_t sz = TB(mem_size)(g, 64) + n * sizeof(struct rec64) + 64;
+	void *mem = rte_zmalloc_socket("table_bench", sz, 64, (int)rte_socket_id());
+	struct TB_PREFIX *t = NULL;
+
+	if (mem == NULL) {
+		fprintf(stderr, "rte_zmalloc_socket(%zu) failed: not enough DPDK memory (-m)?\n", sz);
+		exit(1);
+	}
+	memset(mem, 0, sz);
+	for (unsigned rep = 0, tries = 0; rep < opt.repeat; rep += rep_done(r, rep, &tries)) {
+		t = TB(init_n)(mem, n, g, sizeof(struct key16), 64, opt.seed + rep);
+		for (int p = 0; p < NB_PASS; p++) {
+			struct meter m0;
+
+			meter_start(&m0);
+			meter_stop(&m0, r, p, rep, TB(floor_pass)(t, st[p], opt.packets));
+		}
+	}
+	r->ran = 1;
+	rte_free(mem);
+}
+
 /* All repetitions of both passes with one slot size. */
 static void
 TB(bench_run)(uint32_t slot_size, int with_cold, uint64_t n,
