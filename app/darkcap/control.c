@@ -280,6 +280,7 @@ json_top_sources(struct ctl *c, const struct pend *p)
 	char addr[64];
 
 	dc_sbuf_add(&c->sb, ",\"top_sources\":[", 16);
+	dc_statpub_top_sources_count(c->eng->stats, 0);
 	if (t == NULL || lim == 0) {
 		dc_sbuf_add(&c->sb, "]", 1);
 		return;
@@ -291,9 +292,11 @@ json_top_sources(struct ctl *c, const struct pend *p)
 	for (i = 0; i < t->used; i++)
 		c->top[n++] = (const struct dc_src_rec *)dc_table_nth(t, i);
 	qsort(c->top, n, sizeof(c->top[0]), src_order);
+	dc_statpub_top_sources_count(c->eng->stats, n < lim ? n : lim);
 	for (i = 0; i < n && i < lim; i++) {
 		const struct dc_src_rec *s = c->top[i];
 
+		dc_statpub_top_source(c->eng->stats, (uint32_t)i, s);
 		dc_addr_format(&s->key, addr, sizeof(addr));
 		dc_sbuf_printf(&c->sb, "%s{\"addr\":\"%s\",\"packets\":%" PRIu64 ",\"bytes\":%" PRIu64
 			       ",\"mirai\":%" PRIu64 ",\"zmap\":%" PRIu64 ",\"masscan\":%" PRIu64 ",\"dst_ports\":%u,\"dst_ports_more\":%s",
@@ -334,6 +337,7 @@ json_countries(struct ctl *c, const struct dc_counters *a, const struct pend *p)
 		zsrcs[cc] += s->v.zmap != 0;
 		ssrcs[cc] += s->v.masscan != 0;
 	}
+	dc_statpub_country_sources(c->eng->stats, srcs, msrcs, zsrcs, ssrcs);
 	dc_sbuf_add(&c->sb, ",\"countries\":{", 14);
 	for (unsigned i = 0; i < DC_CC_MAX; i++) {
 		const uint64_t *v = a->cc[i];
@@ -376,6 +380,7 @@ json_asns(struct ctl *c, const struct pend *p)
 	int is_new;
 
 	dc_sbuf_add(&c->sb, ",\"asns\":[", 9);
+	dc_statpub_top_asns_count(c->eng->stats, n < lim ? n : lim);
 	if (n == 0 || lim == 0) {
 		dc_sbuf_add(&c->sb, "]", 1);
 		return;
@@ -402,6 +407,7 @@ json_asns(struct ctl *c, const struct pend *p)
 		uint64_t key = v[i]->key;
 		const uint64_t *cnt = (const uint64_t *)(dc_cmap_upsert(&srcs, &key, &is_new) + 8);
 
+		dc_statpub_top_as(c->eng->stats, (uint32_t)i, v[i], cnt[0], cnt[1]);
 		dc_sbuf_printf(&c->sb, "%s{\"asn\":%u,\"org\":", i ? "," : "", (uint32_t)v[i]->key);
 		dc_sbuf_json_str(&c->sb, org ? org : "");
 		dc_sbuf_printf(&c->sb, ",\"packets\":%" PRIu64 ",\"bytes\":%" PRIu64 ",\"sources\":%" PRIu64
@@ -620,6 +626,12 @@ ctl_emit(struct ctl *c, struct pend *p, bool last)
 	if (ctl_write(c, a, p, last) != 0)
 		return -1;
 	dc_counters_merge(c->total, a);
+	if (c->eng->stats) {
+		const uint64_t uniq[3] = {dc_cmap_count(&p->src), dc_cmap_count(&p->dst),
+					  dc_cmap_count(&p->flow)};
+
+		dc_statpub_publish(c->eng, a, c->total, uniq, p->full);
+	}
 	if (a->end > c->next_start)
 		c->next_start = a->end;
 	return 0;
@@ -827,6 +839,11 @@ dc_control_open(struct dc_engine *eng)
 	eng->out_fd = open(eng->cfg.output, flags, 0644);
 	if (eng->out_fd < 0)
 		return dc_err(errno, "output %s: cannot open: %s", eng->cfg.output, strerror(errno));
+	if (dc_statpub_open(eng) != 0) {
+		close(eng->out_fd);
+		eng->out_fd = -1;
+		return -1;
+	}
 	return 0;
 }
 
@@ -864,6 +881,7 @@ dc_control_run(struct dc_engine *eng)
 			break;
 		if (eng->rcu)
 			reload_poll(eng, &rl);
+		dc_statpub_beat(eng);
 		if (rte_get_timer_cycles() >= stats_tsc) {
 			/* Some NICs (ixgbe) keep 32-bit hardware counters that wrap
 			 * within minutes at line rate unless read: read every second. */
@@ -889,6 +907,7 @@ dc_control_run(struct dc_engine *eng)
 		ret = ctl_account(&c);
 	close(c.fd);
 	eng->out_fd = -1;
+	dc_statpub_close(eng); /* STOPPED: the last snapshot is final */
 	DC_LOG(NOTICE, ctrl, "wrote %" PRIu64 " interval records to %s", c.records, eng->cfg.output);
 	for (unsigned i = 0; i < c.npend; i++)
 		pend_free(c.pend[i]);

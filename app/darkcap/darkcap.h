@@ -118,6 +118,7 @@ struct dc_engine {
 	uint64_t hash_seed;     /* table hash seed, random per run */
 	struct dc_geo_view *geo; /* databases in use (RCU: replaced on SIGHUP), or NULL */
 	struct rte_rcu_qsbr *rcu; /* workers' quiescent states, for reloads */
+	struct dc_statpub *stats; /* statistics segment writer, or NULL (control core only) */
 };
 
 extern struct dc_engine dc_eng;
@@ -139,6 +140,24 @@ size_t tset_bytes(const struct dc_config *cfg);
 /* geo.c */
 struct dc_geo_view *dc_geo_view_load(const struct dc_config *cfg);
 void dc_geo_view_free(struct dc_geo_view *v);
+
+/* stats.c: the statistics segment (control core only) */
+struct dc_statpub;
+struct dc_src_rec;
+struct dc_as_slot;
+int dc_statpub_open(struct dc_engine *eng);
+void dc_statpub_top_source(struct dc_statpub *sp, uint32_t rank, const struct dc_src_rec *s);
+void dc_statpub_top_sources_count(struct dc_statpub *sp, uint64_t n);
+void dc_statpub_country_sources(struct dc_statpub *sp, const uint64_t *srcs, const uint64_t *msrcs,
+				const uint64_t *zsrcs, const uint64_t *ssrcs);
+void dc_statpub_top_as(struct dc_statpub *sp, uint32_t rank, const struct dc_as_slot *a,
+		       uint64_t sources, uint64_t mirai_sources);
+void dc_statpub_top_asns_count(struct dc_statpub *sp, uint64_t n);
+void dc_statpub_publish(struct dc_engine *eng, const struct dc_counters *a,
+			const struct dc_counters *total, const uint64_t uniq[3],
+			const uint64_t full[DC_TFULL__MAX]);
+void dc_statpub_beat(struct dc_engine *eng);
+void dc_statpub_close(struct dc_engine *eng);
 
 /* control.c */
 int dc_control_open(struct dc_engine *eng);

@@ -80,6 +80,8 @@ static const struct key_def keys[] = {
 	 "ASes listed per interval in asns (by packets)"},
 	{"records_dir", K_STR, 0, CFG(records_dir), 0, 0, NULL, "(off)",
 	 "directory for per-interval sources and flowtuples files (CSV, gzip); unset = not written"},
+	{"stats_path", K_STR, 0, CFG(stats_path), 0, 0, NULL, "/dev/shm/darkcap.stats",
+	 "shared-memory statistics segment (docs/STATS.md); one per running darkcap; off = none"},
 	{"ctl_delay_ms", K_UINT, 0, CFG(ctl_delay_ms), 0, 60000, NULL, "0",
 	 "testing aid: the control core sleeps this long after merging each table set (a slow control core)"},
 	{"fingerprint_kernel", K_ENUM, 0, CFG(fp_impl), 0, 0, fp_names, "auto",
@@ -234,6 +236,7 @@ dc_config_defaults(struct dc_config *cfg)
 	cfg->fp_impl = DC_FP_AUTO;
 	cfg->idle_exit_ms = 200;
 	cfg->nic = dc_strdup("auto");
+	cfg->stats_path = dc_strdup("/dev/shm/darkcap.stats");
 	cfg->drivers_cfg_dir = NULL; /* chosen by the application */
 }
 
@@ -245,6 +248,7 @@ dc_config_free(struct dc_config *cfg)
 	dc_free(cfg->nic);
 	dc_free(cfg->drivers_cfg_dir);
 	dc_free(cfg->records_dir);
+	dc_free(cfg->stats_path);
 	dc_free(cfg->geo_country);
 	dc_free(cfg->geo_asn);
 	dc_free(cfg->profiles);

@@ -61,6 +61,7 @@ struct dc_config {
 	uint32_t day_exact_max;    /**< exact distinct sources per day up to this, then HLL */
 	uint32_t ctl_delay_ms;     /**< testing aid: control core sleep per table set */
 	char *records_dir;
+	char *stats_path;          /**< statistics segment; "off" = none */
 	char *geo_country;         /**< country database path; NULL = none */
 	char *geo_asn;             /**< AS database path; NULL = none */
 	uint32_t top_asns;         /**< top N ASes per interval */         /**< per-interval source/flowtuple files; NULL = off */

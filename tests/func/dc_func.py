@@ -42,8 +42,16 @@ def eal(prefix, vdevs, lcores="0,1", mem=512):
     return args
 
 
+def stats_opts(a, eal_args, opts):
+    """Each run its own statistics segment (not the shared default path)."""
+    if "--stats-path" in opts or "--help" in opts:
+        return []
+    name = eal_args[eal_args.index("--file-prefix") + 1] if "--file-prefix" in eal_args else "run"
+    return ["--stats-path", os.path.join(a.workdir, name + ".stats")]
+
+
 def run_darkcap(a, eal_args, opts, timeout=300, sig_after=None):
-    cmd = [a.darkcap] + eal_args + ["--"] + opts
+    cmd = [a.darkcap] + eal_args + ["--"] + stats_opts(a, eal_args, opts) + opts
     print("$ " + " ".join(cmd))
     p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     if sig_after is not None:
@@ -616,7 +624,8 @@ def case_geo_reload(a):
         os.unlink(out)
     cmd = [a.darkcap] + eal("reload", ["net_pcap0,rx_pcap=%s,infinite_rx=1" % os.path.join(a.workdir, "reload.pcap")],
                               mem=768) + ["--", "--output", out, "--interval", "1", "--mbuf-size", "9344",
-                                          "--mbufs-per-queue", "8192", "--geo-country", db]
+                                          "--mbufs-per-queue", "8192", "--geo-country", db,
+                                          "--stats-path", os.path.join(a.workdir, "reload.stats")]
     p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     time.sleep(3)
     build([("0.0.0.0/0", "FR"), ("::/0", "FR")], db)
@@ -697,7 +706,8 @@ def case_null_sigterm(a):
     out = os.path.join(a.workdir, "null.out.jsonl")
     if os.path.exists(out):
         os.unlink(out)
-    cmd = [a.darkcap] + eal("null", ["net_null0,size=64"]) + ["--", "--output", out, "--interval", "1"]
+    cmd = [a.darkcap] + eal("null", ["net_null0,size=64"]) + ["--", "--output", out, "--interval", "1",
+                                                               "--stats-path", os.path.join(a.workdir, "null.stats")]
     p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     time.sleep(3)
     p.send_signal(signal.SIGTERM)
@@ -817,6 +827,7 @@ def case_bad_inputs(a):
         ("unknown nic profile", ok_eal, ["--nic", "e1000x"], "nic = e1000x: no profile"),
         ("unwritable output", ok_eal, ["--output", "/nonexistent/dir/out.jsonl"], "cannot open"),
         ("missing records dir", ok_eal, ["--records-dir", "/nonexistent/records"], "records_dir /nonexistent/records: not a writable directory"),
+        ("unwritable stats path", ok_eal, ["--stats-path", "/nonexistent/dir/darkcap.stats"], "stats_path /nonexistent/dir/darkcap.stats: cannot create"),
         ("missing geo database", ok_eal, ["--geo-country", "/nonexistent/geo.mmdb"], "/nonexistent/geo.mmdb"),
         ("table too big", ok_eal, ["--sources-max", "1000000000"], "cannot allocate table set"),
         ("port clock on null", eal("bad5", ["net_null0"]), ["--timestamps", "port"], "offers no RX timestamps"),

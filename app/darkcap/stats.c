@@ -1,0 +1,410 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The engine's side of the shared-memory statistics segment (lib/stats,
+ * docs/STATS.md): the control core declares every metric at start, stages
+ * the values of each completed interval and of the totals since start, and
+ * publishes them once per interval record; a heartbeat every second between.
+ * Workers never touch the segment.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <string.h>
+
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+
+#include "darkcap.h"
+#include "dc_err.h"
+#include "dc_log.h"
+#include "dc_mem.h"
+#include "dc_stats.h"
+
+#ifndef DARKCAP_VERSION
+#define DARKCAP_VERSION "dev"
+#endif
+
+enum { SC_TOTAL, SC_INTERVAL, SC__MAX };
+
+struct dc_statpub {
+	struct dc_stats_writer *w;
+	int scalar[SC__MAX][DC_CNT__MAX];
+	int proto[SC__MAX], tcp[SC__MAX], udp[SC__MAX], cc[SC__MAX], full[SC__MAX];
+	int cc_src, uniq[3];
+	int top_n, top_addr, top_cc, top;
+	int as_n, as;
+	int worker, port, intervals, ivs;
+	uint32_t ntop, nas;
+	uint64_t full_total[DC_TFULL__MAX];
+	uint64_t records;
+	uint64_t beat_tsc;
+};
+
+static const char *const cc_fields[] = {"packets", "bytes", "mirai", "zmap", "masscan"};
+static const char *const cc_src_fields[] = {"sources", "mirai_sources", "zmap_sources",
+					    "masscan_sources"};
+static const char *const full_names[] = {"sources", "destinations", "flowtuples", "asns"};
+static const char *const top_fields[] = {"packets", "bytes", "mirai", "zmap", "masscan",
+					 "dst_ports", "dst_ports_more", "asn"};
+static const char *const as_fields[] = {"asn", "packets", "bytes", "mirai", "zmap", "masscan",
+					"sources", "mirai_sources"};
+static const char *const worker_fields[] = {"packets", "interval_stalls", "table_stalls"};
+static const char *const port_fields[] = {"received", "missed", "errors", "no_mbuf"};
+
+_Static_assert(DC_ARRAY_SIZE(cc_fields) == DC_CC__MAX, "one name per country counter");
+_Static_assert(DC_ARRAY_SIZE(full_names) == DC_TFULL__MAX, "one name per table");
+
+static int
+add(struct dc_statpub *sp, const struct dc_stats_def *d)
+{
+	int m = dc_stats_writer_add(sp->w, d);
+
+	if (m < 0)
+		return dc_err(-m, "%s", dc_stats_strerror());
+	return m;
+}
+
+/* A metric with scopes TOTAL (counter) and INTERVAL (gauge). */
+static int
+add2(struct dc_statpub *sp, int out[SC__MAX], struct dc_stats_def d)
+{
+	d.type = DC_STATS_COUNTER;
+	d.scope = DC_STATS_TOTAL;
+	if ((out[SC_TOTAL] = add(sp, &d)) < 0)
+		return -1;
+	d.type = DC_STATS_GAUGE;
+	d.scope = DC_STATS_INTERVAL;
+	return (out[SC_INTERVAL] = add(sp, &d)) < 0 ? -1 : 0;
+}
+
+static int
+declare(struct dc_statpub *sp, const struct dc_engine *eng, const char **pnames)
+{
+	unsigned i;
+
+	for (i = 0; i < DC_CNT__MAX; i++) {
+		int o[SC__MAX];
+
+		if (add2(sp, o, (struct dc_stats_def){
+				.name = dc_counter_keys[i], .help = dc_counter_desc[i],
+				.unit = i == DC_CNT_BYTES ? "bytes" : "packets", .kind = DC_STATS_U64}) < 0)
+			return -1;
+		sp->scalar[SC_TOTAL][i] = o[SC_TOTAL];
+		sp->scalar[SC_INTERVAL][i] = o[SC_INTERVAL];
+	}
+	if (add2(sp, sp->proto, (struct dc_stats_def){
+			.name = "proto_packets", .help = "IP packets per protocol number",
+			.unit = "packets", .kind = DC_STATS_U64, .n_dims = 1,
+			.dim_name = {"proto"}, .dim_size = {256}, .dim_kind = {DC_STATS_DIM_INDEX}}) < 0 ||
+	    add2(sp, sp->tcp, (struct dc_stats_def){
+			.name = "tcp_dst_port_packets", .help = "TCP packets per destination port",
+			.unit = "packets", .kind = DC_STATS_U64, .n_dims = 1,
+			.dim_name = {"port"}, .dim_size = {65536}, .dim_kind = {DC_STATS_DIM_INDEX}}) < 0 ||
+	    add2(sp, sp->udp, (struct dc_stats_def){
+			.name = "udp_dst_port_packets", .help = "UDP packets per destination port",
+			.unit = "packets", .kind = DC_STATS_U64, .n_dims = 1,
+			.dim_name = {"port"}, .dim_size = {65536}, .dim_kind = {DC_STATS_DIM_INDEX}}) < 0 ||
+	    add2(sp, sp->full, (struct dc_stats_def){
+			.name = "table_full", .help = "IP packets whose new key did not fit a worker's table",
+			.unit = "packets", .kind = DC_STATS_U64, .n_dims = 1,
+			.dim_name = {"table"}, .dim_size = {DC_TFULL__MAX},
+			.dim_kind = {DC_STATS_DIM_DICT}, .dict = {full_names}}) < 0)
+		return -1;
+	sp->cc[0] = sp->cc[1] = sp->cc_src = -1;
+	if (eng->geo &&
+	    (add2(sp, sp->cc, (struct dc_stats_def){
+			.name = "countries", .help = "IP packets per source country (docs/GEO.md)",
+			.unit = "packets", .kind = DC_STATS_U64, .n_dims = 2,
+			.dim_name = {"country", "counter"}, .dim_size = {DC_CC_MAX, DC_CC__MAX},
+			.dim_kind = {DC_STATS_DIM_CC, DC_STATS_DIM_DICT}, .dict = {NULL, cc_fields}}) < 0 ||
+	     (sp->cc_src = add(sp, &(struct dc_stats_def){
+			.name = "country_sources", .help = "distinct sources per source country in the interval",
+			.unit = "sources", .type = DC_STATS_GAUGE, .scope = DC_STATS_INTERVAL,
+			.kind = DC_STATS_U64, .n_dims = 2, .dim_name = {"country", "counter"},
+			.dim_size = {DC_CC_MAX, DC_ARRAY_SIZE(cc_src_fields)},
+			.dim_kind = {DC_STATS_DIM_CC, DC_STATS_DIM_DICT}, .dict = {NULL, cc_src_fields}})) < 0))
+		return -1;
+	{
+		static const char *const un[3] = {"unique_sources", "unique_destinations", "unique_flowtuples"};
+		static const char *const uu[3] = {"sources", "destinations", "flowtuples"};
+		static const char *const uh[3] = {"distinct source addresses in the interval",
+						  "distinct destination addresses in the interval",
+						  "distinct flowtuples in the interval"};
+
+		for (i = 0; i < 3; i++)
+			if ((sp->uniq[i] = add(sp, &(struct dc_stats_def){
+					.name = un[i], .help = uh[i], .unit = uu[i], .type = DC_STATS_GAUGE,
+					.scope = DC_STATS_INTERVAL, .kind = DC_STATS_U64})) < 0)
+				return -1;
+	}
+	sp->ntop = eng->cfg.top_sources;
+	sp->top_n = sp->top_addr = sp->top_cc = sp->top = -1;
+	if (sp->ntop &&
+	    ((sp->top_n = add(sp, &(struct dc_stats_def){
+			.name = "top_sources_count", .help = "rows of top_sources in use",
+			.unit = "sources", .type = DC_STATS_GAUGE, .scope = DC_STATS_INTERVAL,
+			.kind = DC_STATS_U64})) < 0 ||
+	     (sp->top_addr = add(sp, &(struct dc_stats_def){
+			.name = "top_sources_addr", .help = "address of each top source (by packets)",
+			.type = DC_STATS_GAUGE, .scope = DC_STATS_INTERVAL, .kind = DC_STATS_ADDR,
+			.n_dims = 1, .dim_name = {"rank"}, .dim_size = {sp->ntop},
+			.dim_kind = {DC_STATS_DIM_INDEX}})) < 0 ||
+	     (sp->top_cc = add(sp, &(struct dc_stats_def){
+			.name = "top_sources_country", .help = "country of each top source",
+			.type = DC_STATS_GAUGE, .scope = DC_STATS_INTERVAL, .kind = DC_STATS_CC,
+			.n_dims = 1, .dim_name = {"rank"}, .dim_size = {sp->ntop},
+			.dim_kind = {DC_STATS_DIM_INDEX}})) < 0 ||
+	     (sp->top = add(sp, &(struct dc_stats_def){
+			.name = "top_sources", .help = "values of each top source (docs/OUTPUT.md top_sources)",
+			.type = DC_STATS_GAUGE, .scope = DC_STATS_INTERVAL, .kind = DC_STATS_U64,
+			.n_dims = 2, .dim_name = {"rank", "counter"},
+			.dim_size = {sp->ntop, DC_ARRAY_SIZE(top_fields)},
+			.dim_kind = {DC_STATS_DIM_INDEX, DC_STATS_DIM_DICT}, .dict = {NULL, top_fields}})) < 0))
+		return -1;
+	sp->nas = eng->cfg.geo_asn ? eng->cfg.top_asns : 0;
+	sp->as_n = sp->as = -1;
+	if (sp->nas &&
+	    ((sp->as_n = add(sp, &(struct dc_stats_def){
+			.name = "top_asns_count", .help = "rows of top_asns in use", .unit = "asns",
+			.type = DC_STATS_GAUGE, .scope = DC_STATS_INTERVAL, .kind = DC_STATS_U64})) < 0 ||
+	     (sp->as = add(sp, &(struct dc_stats_def){
+			.name = "top_asns", .help = "values of each top AS (by packets)",
+			.type = DC_STATS_GAUGE, .scope = DC_STATS_INTERVAL, .kind = DC_STATS_U64,
+			.n_dims = 2, .dim_name = {"rank", "counter"},
+			.dim_size = {sp->nas, DC_ARRAY_SIZE(as_fields)},
+			.dim_kind = {DC_STATS_DIM_INDEX, DC_STATS_DIM_DICT}, .dict = {NULL, as_fields}})) < 0))
+		return -1;
+	if ((sp->worker = add(sp, &(struct dc_stats_def){
+			.name = "worker", .help = "per worker: packets received, intervals and table sets extended",
+			.unit = "packets", .type = DC_STATS_COUNTER, .scope = DC_STATS_TOTAL,
+			.kind = DC_STATS_U64, .n_dims = 2, .dim_name = {"worker", "counter"},
+			.dim_size = {eng->nb_workers ? eng->nb_workers : 1, DC_ARRAY_SIZE(worker_fields)},
+			.dim_kind = {DC_STATS_DIM_INDEX, DC_STATS_DIM_DICT}, .dict = {NULL, worker_fields}})) < 0 ||
+	    (sp->port = add(sp, &(struct dc_stats_def){
+			.name = "port", .help = "per port, from the NIC: received, missed (no descriptor), errors, no mbuf",
+			.unit = "packets", .type = DC_STATS_COUNTER, .scope = DC_STATS_TOTAL,
+			.kind = DC_STATS_U64, .n_dims = 2, .dim_name = {"port", "counter"},
+			.dim_size = {eng->nb_ports ? eng->nb_ports : 1, DC_ARRAY_SIZE(port_fields)},
+			.dim_kind = {DC_STATS_DIM_DICT, DC_STATS_DIM_DICT}, .dict = {pnames, port_fields}})) < 0 ||
+	    (sp->intervals = add(sp, &(struct dc_stats_def){
+			.name = "intervals", .help = "interval records written", .unit = "records",
+			.type = DC_STATS_COUNTER, .scope = DC_STATS_TOTAL, .kind = DC_STATS_U64})) < 0 ||
+	    (sp->ivs = add(sp, &(struct dc_stats_def){
+			.name = "interval_seconds", .help = "interval length", .unit = "seconds",
+			.type = DC_STATS_GAUGE, .scope = DC_STATS_NOW, .kind = DC_STATS_U64})) < 0)
+		return -1;
+	return 0;
+}
+
+int
+dc_statpub_open(struct dc_engine *eng)
+{
+	struct dc_statpub *sp;
+	const char *pnames[DC_MAX_PORTS] = {"none"};
+	struct dc_stats_writer_info info = {
+		.interval_s = eng->cfg.interval,
+		.n_workers = eng->nb_workers,
+		.n_ports = eng->nb_ports,
+		.heartbeat_period_ns = 1000000000ull,
+		.version = DARKCAP_VERSION,
+	};
+	int rc;
+
+	eng->stats = NULL;
+	if (eng->cfg.stats_path == NULL || strcmp(eng->cfg.stats_path, "off") == 0)
+		return 0;
+	sp = dc_calloc(1, sizeof(*sp));
+	sp->w = dc_stats_writer_new();
+	if (sp->w == NULL) {
+		dc_free(sp);
+		return dc_err(ENOMEM, "stats: out of memory");
+	}
+	for (unsigned i = 0; i < eng->nb_ports; i++)
+		pnames[i] = eng->ports[i].name;
+	if (declare(sp, eng, pnames) != 0) {
+		dc_stats_writer_close(sp->w, 0);
+		dc_free(sp);
+		return -1;
+	}
+	rc = dc_stats_writer_create(sp->w, eng->cfg.stats_path, &info);
+	if (rc != 0) {
+		int e = -rc;
+
+		dc_stats_writer_close(sp->w, 0);
+		dc_free(sp);
+		return dc_err(e, "%s", dc_stats_strerror());
+	}
+	eng->stats = sp;
+	DC_LOG(INFO, ctrl, "statistics segment %s: %" PRIu64 " bytes", eng->cfg.stats_path,
+	       dc_stats_writer_size(sp->w));
+	return 0;
+}
+
+static uint64_t *
+vals(const struct dc_statpub *sp, int m)
+{
+	return m >= 0 ? (uint64_t *)dc_stats_writer_values(sp->w, m) : NULL;
+}
+
+void
+dc_statpub_top_source(struct dc_statpub *sp, uint32_t rank, const struct dc_src_rec *s)
+{
+	uint64_t *v, *cc;
+	uint8_t *a;
+
+	if (sp == NULL || sp->top < 0 || rank >= sp->ntop)
+		return;
+	v = vals(sp, sp->top) + (size_t)rank * DC_ARRAY_SIZE(top_fields);
+	v[0] = s->v.packets;
+	v[1] = s->v.bytes;
+	v[2] = s->v.mirai;
+	v[3] = s->v.zmap;
+	v[4] = s->v.masscan;
+	v[5] = s->v.nports;
+	v[6] = s->v.more;
+	v[7] = s->v.asn;
+	cc = vals(sp, sp->top_cc);
+	cc[rank] = s->v.country;
+	a = (uint8_t *)dc_stats_writer_values(sp->w, sp->top_addr) + (size_t)rank * 16;
+	memset(a, 0, 16);
+	if (s->key.family == 4) {
+		a[10] = a[11] = 0xFF;
+		memcpy(a + 12, s->key.addr, 4);
+	} else {
+		memcpy(a, s->key.addr, 16);
+	}
+}
+
+void
+dc_statpub_top_sources_count(struct dc_statpub *sp, uint64_t n)
+{
+	if (sp && sp->top_n >= 0)
+		vals(sp, sp->top_n)[0] = n < sp->ntop ? n : sp->ntop;
+}
+
+void
+dc_statpub_country_sources(struct dc_statpub *sp, const uint64_t *srcs, const uint64_t *msrcs,
+			   const uint64_t *zsrcs, const uint64_t *ssrcs)
+{
+	uint64_t *v;
+
+	if (sp == NULL || sp->cc_src < 0)
+		return;
+	v = vals(sp, sp->cc_src);
+	for (unsigned i = 0; i < DC_CC_MAX; i++, v += 4) {
+		v[0] = srcs[i];
+		v[1] = msrcs[i];
+		v[2] = zsrcs[i];
+		v[3] = ssrcs[i];
+	}
+}
+
+void
+dc_statpub_top_as(struct dc_statpub *sp, uint32_t rank, const struct dc_as_slot *a,
+		  uint64_t sources, uint64_t mirai_sources)
+{
+	uint64_t *v;
+
+	if (sp == NULL || sp->as < 0 || rank >= sp->nas)
+		return;
+	v = vals(sp, sp->as) + (size_t)rank * DC_ARRAY_SIZE(as_fields);
+	v[0] = a->key;
+	v[1] = a->packets;
+	v[2] = a->bytes;
+	v[3] = a->mirai;
+	v[4] = a->zmap;
+	v[5] = a->masscan;
+	v[6] = sources;
+	v[7] = mirai_sources;
+}
+
+void
+dc_statpub_top_asns_count(struct dc_statpub *sp, uint64_t n)
+{
+	if (sp && sp->as_n >= 0)
+		vals(sp, sp->as_n)[0] = n < sp->nas ? n : sp->nas;
+}
+
+static void
+stage_counters(struct dc_statpub *sp, int sc, const struct dc_counters *a)
+{
+	for (unsigned i = 0; i < DC_CNT__MAX; i++)
+		vals(sp, sp->scalar[sc][i])[0] = a->c[i];
+	memcpy(vals(sp, sp->proto[sc]), a->proto, sizeof(a->proto));
+	memcpy(vals(sp, sp->tcp[sc]), a->tcp_dport, sizeof(a->tcp_dport));
+	memcpy(vals(sp, sp->udp[sc]), a->udp_dport, sizeof(a->udp_dport));
+	if (sp->cc[sc] >= 0)
+		memcpy(vals(sp, sp->cc[sc]), a->cc, sizeof(a->cc));
+}
+
+void
+dc_statpub_publish(struct dc_engine *eng, const struct dc_counters *a,
+		   const struct dc_counters *total, const uint64_t uniq[3],
+		   const uint64_t full[DC_TFULL__MAX])
+{
+	struct dc_statpub *sp = eng->stats;
+	struct dc_stats_snap meta = {0};
+	uint64_t *v;
+
+	if (sp == NULL)
+		return;
+	stage_counters(sp, SC_INTERVAL, a);
+	stage_counters(sp, SC_TOTAL, total);
+	for (unsigned i = 0; i < 3; i++)
+		vals(sp, sp->uniq[i])[0] = uniq[i];
+	for (unsigned i = 0; i < DC_TFULL__MAX; i++) {
+		sp->full_total[i] += full[i];
+		vals(sp, sp->full[SC_INTERVAL])[i] = full[i];
+		vals(sp, sp->full[SC_TOTAL])[i] = sp->full_total[i];
+	}
+	v = vals(sp, sp->worker);
+	for (unsigned i = 0; i < eng->nb_workers; i++, v += DC_ARRAY_SIZE(worker_fields)) {
+		const struct dc_worker *w = eng->workers[i];
+
+		v[0] = w->packets;
+		v[1] = w->stalls;
+		v[2] = w->tstalls;
+	}
+	v = vals(sp, sp->port);
+	for (unsigned i = 0; i < eng->nb_ports; i++, v += DC_ARRAY_SIZE(port_fields)) {
+		struct rte_eth_stats st;
+
+		memset(&st, 0, sizeof(st));
+		rte_eth_stats_get(eng->ports[i].port_id, &st);
+		v[0] = st.ipackets;
+		v[1] = st.imissed;
+		v[2] = st.ierrors;
+		v[3] = st.rx_nombuf;
+	}
+	vals(sp, sp->intervals)[0] = ++sp->records;
+	vals(sp, sp->ivs)[0] = eng->cfg.interval;
+	meta.interval_start = a->start;
+	meta.interval_end = a->end;
+	meta.intervals = sp->records;
+	dc_stats_writer_publish(sp->w, &meta);
+	sp->beat_tsc = rte_get_timer_cycles();
+}
+
+void
+dc_statpub_beat(struct dc_engine *eng)
+{
+	struct dc_statpub *sp = eng->stats;
+	uint64_t now;
+
+	if (sp == NULL)
+		return;
+	now = rte_get_timer_cycles();
+	if (now - sp->beat_tsc >= rte_get_timer_hz() / 2) {
+		dc_stats_writer_heartbeat(sp->w);
+		sp->beat_tsc = now;
+	}
+}
+
+void
+dc_statpub_close(struct dc_engine *eng)
+{
+	if (eng->stats == NULL)
+		return;
+	dc_stats_writer_close(eng->stats->w, 1);
+	dc_free(eng->stats);
+	eng->stats = NULL;
+}

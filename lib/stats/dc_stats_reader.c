@@ -1,0 +1,332 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The reader side of the statistics segment. Everything read from the file
+ * is checked against the file's size before use: a foreign, truncated or
+ * corrupt file gives a one-line error, never a crash.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "dc_stats.h"
+#include "dc_stats_priv.h"
+
+struct dc_stats_reader {
+	const uint8_t *seg;
+	uint64_t size;
+	dev_t dev;
+	ino_t ino;
+	char *path;
+	struct dc_stats_hdr h;     /* the header as checked at open */
+	const struct dc_stats_metric **m; /* known metrics */
+	unsigned n;
+};
+
+static int
+range_ok(uint64_t off, uint64_t len, uint64_t size)
+{
+	return off <= size && len <= size - off;
+}
+
+/* A NUL-terminated string at string-area offset @off. */
+static int
+str_ok(const struct dc_stats_reader *r, uint64_t off)
+{
+	return off < r->h.str_size &&
+	       memchr(r->seg + r->h.str_off + off, '\0', r->h.str_size - off) != NULL;
+}
+
+static int
+check_metric(struct dc_stats_reader *r, const struct dc_stats_metric *m, unsigned i, int *known)
+{
+	uint64_t n = 1, elem;
+
+	*known = 0;
+	if (memchr(m->name, '\0', sizeof(m->name)) == NULL || m->name[0] == '\0')
+		return dc_stats_seterr(EINVAL, "%s: metric %u: name not terminated", r->path, i);
+	if (m->n_dims > 2)
+		return dc_stats_seterr(EINVAL, "%s: metric %s: %u dimensions", r->path, m->name, m->n_dims);
+	if (!str_ok(r, m->help) || !str_ok(r, m->unit))
+		return dc_stats_seterr(EINVAL, "%s: metric %s: help or unit outside the string area",
+				       r->path, m->name);
+	for (unsigned k = 0; k < m->n_dims; k++) {
+		if (m->dim_size[k] == 0 || !str_ok(r, m->dim_name[k]))
+			return dc_stats_seterr(EINVAL, "%s: metric %s: bad dimension %u", r->path,
+					       m->name, k);
+		n *= m->dim_size[k];
+	}
+	if (n != m->n_elem)
+		return dc_stats_seterr(EINVAL, "%s: metric %s: %u elements, dimensions say %llu",
+				       r->path, m->name, m->n_elem, (unsigned long long)n);
+	if (m->type < DC_STATS_COUNTER || m->type > DC_STATS_GAUGE || m->kind < DC_STATS_U64 ||
+	    m->kind > DC_STATS_CC || m->scope < DC_STATS_TOTAL || m->scope > DC_STATS_NOW)
+		return 0; /* a newer minor's metric: skip it */
+	for (unsigned k = 0; k < m->n_dims; k++)
+		if (m->dim_kind[k] < DC_STATS_DIM_INDEX || m->dim_kind[k] > DC_STATS_DIM_CC)
+			return 0;
+	elem = m->kind == DC_STATS_ADDR ? 16 : 8;
+	if (m->elem_size != elem || m->value_off % 8 || m->value_off < sizeof(struct dc_stats_snap) ||
+	    !range_ok(m->value_off, n * elem, r->h.snap_size))
+		return dc_stats_seterr(EINVAL, "%s: metric %s: values outside the snapshot", r->path,
+				       m->name);
+	for (unsigned k = 0; k < m->n_dims; k++) {
+		if (m->dim_kind[k] != DC_STATS_DIM_DICT)
+			continue;
+		/* dim_size consecutive strings inside the string area */
+		uint64_t off = m->dim_dict[k];
+
+		for (uint32_t j = 0; j < m->dim_size[k]; j++) {
+			const char *s;
+
+			if (off == 0 || !str_ok(r, off))
+				return dc_stats_seterr(EINVAL, "%s: metric %s: dictionary %u outside the string area",
+						       r->path, m->name, k);
+			s = (const char *)r->seg + r->h.str_off + off;
+			off += strlen(s) + 1;
+		}
+	}
+	*known = 1;
+	return 0;
+}
+
+int
+dc_stats_open(const char *path, struct dc_stats_reader **out)
+{
+	struct dc_stats_reader *r;
+	struct stat st;
+	int fd, rc;
+
+	*out = NULL;
+	r = calloc(1, sizeof(*r));
+	if (r == NULL || (r->path = strdup(path)) == NULL) {
+		free(r);
+		return dc_stats_seterr(ENOMEM, "%s: out of memory", path);
+	}
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		rc = dc_stats_seterr(errno, "%s: cannot open: %s", path, strerror(errno));
+		goto fail;
+	}
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		rc = dc_stats_seterr(EINVAL, "%s: not a regular file", path);
+		close(fd);
+		goto fail;
+	}
+	r->dev = st.st_dev;
+	r->ino = st.st_ino;
+	r->size = (uint64_t)st.st_size;
+	if (r->size < sizeof(struct dc_stats_hdr)) {
+		rc = dc_stats_seterr(EINVAL, "%s: not a darkcap stats file (%llu bytes, shorter than its header)",
+				     path, (unsigned long long)r->size);
+		close(fd);
+		goto fail;
+	}
+	r->seg = mmap(NULL, r->size, PROT_READ, MAP_SHARED, fd, 0);
+	close(fd);
+	if (r->seg == MAP_FAILED) {
+		r->seg = NULL;
+		rc = dc_stats_seterr(errno, "%s: cannot map: %s", path, strerror(errno));
+		goto fail;
+	}
+	memcpy(&r->h, r->seg, sizeof(r->h));
+	if (memcmp(r->h.magic, DC_STATS_MAGIC, sizeof(DC_STATS_MAGIC)) != 0) {
+		rc = dc_stats_seterr(EINVAL, "%s: not a darkcap stats file (bad magic)", path);
+		goto fail;
+	}
+	if (r->h.endian != DC_STATS_ENDIAN) {
+		rc = dc_stats_seterr(EPROTO, "%s: written with another byte order", path);
+		goto fail;
+	}
+	if (r->h.abi_major != DC_STATS_ABI_MAJOR) {
+		rc = dc_stats_seterr(EPROTO, "%s: ABI %u.%u, this reader reads ABI %u.x", path,
+				     r->h.abi_major, r->h.abi_minor, DC_STATS_ABI_MAJOR);
+		goto fail;
+	}
+	if (r->h.incompat_flags) {
+		rc = dc_stats_seterr(EPROTO, "%s: unknown incompatible features 0x%llx", path,
+				     (unsigned long long)r->h.incompat_flags);
+		goto fail;
+	}
+	if (r->h.hdr_size < sizeof(struct dc_stats_hdr) || r->h.segment_size != r->size ||
+	    r->h.metric_size < sizeof(struct dc_stats_metric) || r->h.n_metric > (1u << 20) ||
+	    !range_ok(r->h.metric_off, (uint64_t)r->h.n_metric * r->h.metric_size, r->size) ||
+	    r->h.str_size == 0 || !range_ok(r->h.str_off, r->h.str_size, r->size) ||
+	    r->seg[r->h.str_off] != '\0' || r->h.snap_size < sizeof(struct dc_stats_snap) ||
+	    r->h.snap_size % 8 || !range_ok(r->h.snap_off[0], r->h.snap_size, r->size) ||
+	    !range_ok(r->h.snap_off[1], r->h.snap_size, r->size) || r->h.snap_off[0] % 8 ||
+	    r->h.snap_off[1] % 8) {
+		rc = dc_stats_seterr(EINVAL, "%s: corrupt header (sizes or offsets outside its %llu bytes)",
+				     path, (unsigned long long)r->size);
+		goto fail;
+	}
+	r->m = calloc(r->h.n_metric ? r->h.n_metric : 1, sizeof(*r->m));
+	if (r->m == NULL) {
+		rc = dc_stats_seterr(ENOMEM, "%s: out of memory", path);
+		goto fail;
+	}
+	for (unsigned i = 0; i < r->h.n_metric; i++) {
+		const struct dc_stats_metric *m =
+			(const struct dc_stats_metric *)(r->seg + r->h.metric_off +
+							 (uint64_t)i * r->h.metric_size);
+		int known;
+
+		rc = check_metric(r, m, i, &known);
+		if (rc != 0)
+			goto fail;
+		if (known)
+			r->m[r->n++] = m;
+	}
+	*out = r;
+	return 0;
+fail:
+	dc_stats_close(r);
+	return rc;
+}
+
+void
+dc_stats_close(struct dc_stats_reader *r)
+{
+	if (r == NULL)
+		return;
+	if (r->seg)
+		munmap((void *)r->seg, r->size);
+	free(r->m);
+	free(r->path);
+	free(r);
+}
+
+void
+dc_stats_header(const struct dc_stats_reader *r, struct dc_stats_hdr *h)
+{
+	const struct dc_stats_hdr *s = (const struct dc_stats_hdr *)r->seg;
+
+	*h = r->h;
+	h->state = __atomic_load_n(&s->state, __ATOMIC_ACQUIRE);
+	h->heartbeat_ns = __atomic_load_n(&s->heartbeat_ns, __ATOMIC_ACQUIRE);
+	h->current = __atomic_load_n(&s->current, __ATOMIC_ACQUIRE);
+	h->publishes = __atomic_load_n(&s->publishes, __ATOMIC_ACQUIRE);
+}
+
+unsigned
+dc_stats_n_metrics(const struct dc_stats_reader *r)
+{
+	return r->n;
+}
+
+const struct dc_stats_metric *
+dc_stats_metric(const struct dc_stats_reader *r, unsigned i)
+{
+	return i < r->n ? r->m[i] : NULL;
+}
+
+int
+dc_stats_find(const struct dc_stats_reader *r, unsigned scope, const char *name)
+{
+	for (unsigned i = 0; i < r->n; i++)
+		if (r->m[i]->scope == scope && strcmp(r->m[i]->name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+const char *
+dc_stats_str(const struct dc_stats_reader *r, uint32_t off)
+{
+	return (const char *)r->seg + r->h.str_off + (off < r->h.str_size ? off : 0);
+}
+
+const char *
+dc_stats_label(const struct dc_stats_reader *r, const struct dc_stats_metric *m, unsigned dim,
+	       uint32_t idx, char *buf, size_t size)
+{
+	char cc[8];
+
+	if (dim >= m->n_dims || idx >= m->dim_size[dim]) {
+		snprintf(buf, size, "?");
+		return buf;
+	}
+	switch (m->dim_kind[dim]) {
+	case DC_STATS_DIM_DICT: {
+		const char *s = dc_stats_str(r, m->dim_dict[dim]);
+
+		for (uint32_t j = 0; j < idx; j++)
+			s += strlen(s) + 1; /* checked at open */
+		snprintf(buf, size, "%s", s);
+		break;
+	}
+	case DC_STATS_DIM_CC:
+		snprintf(buf, size, "%s", dc_stats_cc_name(idx, cc));
+		break;
+	default:
+		snprintf(buf, size, "%u", idx);
+	}
+	return buf;
+}
+
+size_t
+dc_stats_snap_size(const struct dc_stats_reader *r)
+{
+	return (size_t)r->h.snap_size;
+}
+
+int
+dc_stats_read(struct dc_stats_reader *r, void *buf, unsigned *retries)
+{
+	const struct dc_stats_hdr *h = (const struct dc_stats_hdr *)r->seg;
+	unsigned t;
+
+	for (t = 0; t < DC_STATS_READ_TRIES; t++) {
+		uint64_t i = __atomic_load_n(&h->current, __ATOMIC_ACQUIRE);
+		const struct dc_stats_snap *s;
+		uint64_t q1, q2;
+
+		if (i > 1)
+			return dc_stats_seterr(EINVAL, "%s: corrupt header (current = %llu)", r->path,
+					       (unsigned long long)i);
+		s = (const struct dc_stats_snap *)(r->seg + r->h.snap_off[i]);
+		q1 = __atomic_load_n(&s->seq, __ATOMIC_ACQUIRE);
+		if (q1 & 1)
+			continue;
+		memcpy(buf, s, (size_t)r->h.snap_size);
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		q2 = __atomic_load_n(&s->seq, __ATOMIC_RELAXED);
+		if (q1 != q2)
+			continue;
+		((struct dc_stats_snap *)buf)->seq = q1;
+		if (retries)
+			*retries = t;
+		return 0;
+	}
+	if (retries)
+		*retries = t;
+	return dc_stats_seterr(EBUSY, "%s: no consistent snapshot after %u tries (writer publishing too fast?)",
+			       r->path, DC_STATS_READ_TRIES);
+}
+
+enum dc_stats_live
+dc_stats_liveness(const struct dc_stats_reader *r, uint64_t now_ns, uint64_t *age_ns)
+{
+	const struct dc_stats_hdr *h = (const struct dc_stats_hdr *)r->seg;
+	uint64_t hb = __atomic_load_n(&h->heartbeat_ns, __ATOMIC_ACQUIRE);
+	uint32_t state = __atomic_load_n(&h->state, __ATOMIC_ACQUIRE);
+	uint64_t age = now_ns > hb ? now_ns - hb : 0, period = r->h.heartbeat_period_ns;
+	struct stat st;
+
+	if (age_ns)
+		*age_ns = age;
+	if (stat(r->path, &st) != 0)
+		return DC_STATS_IS_GONE;
+	if (st.st_ino != r->ino || st.st_dev != r->dev)
+		return DC_STATS_IS_REPLACED;
+	if (state == DC_STATS_STOPPED)
+		return DC_STATS_IS_STOPPED;
+	if (age > 3 * (period ? period : 1000000000ull))
+		return DC_STATS_IS_STALE;
+	if (state == DC_STATS_STARTING)
+		return DC_STATS_IS_STARTING;
+	return DC_STATS_IS_LIVE;
+}
