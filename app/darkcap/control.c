@@ -630,7 +630,7 @@ ctl_emit(struct ctl *c, struct pend *p, bool last)
 		const uint64_t uniq[3] = {dc_cmap_count(&p->src), dc_cmap_count(&p->dst),
 					  dc_cmap_count(&p->flow)};
 
-		dc_statpub_publish(c->eng, a, c->total, uniq, p->full);
+		dc_statpub_publish(c->eng, a, c->total, uniq, p->full, last);
 	}
 	if (a->end > c->next_start)
 		c->next_start = a->end;

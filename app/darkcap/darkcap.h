@@ -155,7 +155,7 @@ void dc_statpub_top_as(struct dc_statpub *sp, uint32_t rank, const struct dc_as_
 void dc_statpub_top_asns_count(struct dc_statpub *sp, uint64_t n);
 void dc_statpub_publish(struct dc_engine *eng, const struct dc_counters *a,
 			const struct dc_counters *total, const uint64_t uniq[3],
-			const uint64_t full[DC_TFULL__MAX]);
+			const uint64_t full[DC_TFULL__MAX], bool last);
 void dc_statpub_beat(struct dc_engine *eng);
 void dc_statpub_close(struct dc_engine *eng);
 

@@ -37,6 +37,11 @@ struct dc_statpub {
 	uint64_t full_total[DC_TFULL__MAX];
 	uint64_t records;
 	uint64_t beat_tsc;
+	uint64_t pub_tsc;      /* last publish */
+	bool staged;           /* staged values not yet published */
+	struct dc_stats_snap meta; /* of the staged values */
+	/* per scope and protocol: 64-port chunks the staging copy holds */
+	uint64_t touch[SC__MAX][2][16];
 };
 
 static const char *const cc_fields[] = {"packets", "bytes", "mirai", "zmap", "masscan"};
@@ -324,39 +329,40 @@ dc_statpub_top_asns_count(struct dc_statpub *sp, uint64_t n)
 		vals(sp, sp->as_n)[0] = n < sp->nas ? n : sp->nas;
 }
 
+/* Copy a port array into the staging copy chunk by chunk: the chunks the
+ * source used, and zeros where the previous copy had a chunk it no longer
+ * has (the arrays are 512 KiB; a second holds a few dozen chunks). */
+static void
+stage_ports(uint64_t *dst, uint64_t *dtouch, const uint64_t *src, const uint64_t *stouch)
+{
+	uint64_t gone[16];
+
+	for (unsigned w = 0; w < 16; w++)
+		gone[w] = dtouch[w] & ~stouch[w];
+	DC_FOREACH_CHUNK(gone, chunk)
+		memset(dst + chunk, 0, 64 * sizeof(*dst));
+	DC_FOREACH_CHUNK(stouch, chunk)
+		memcpy(dst + chunk, src + chunk, 64 * sizeof(*dst));
+	memcpy(dtouch, stouch, 16 * sizeof(*dtouch));
+}
+
 static void
 stage_counters(struct dc_statpub *sp, int sc, const struct dc_counters *a)
 {
 	for (unsigned i = 0; i < DC_CNT__MAX; i++)
 		vals(sp, sp->scalar[sc][i])[0] = a->c[i];
 	memcpy(vals(sp, sp->proto[sc]), a->proto, sizeof(a->proto));
-	memcpy(vals(sp, sp->tcp[sc]), a->tcp_dport, sizeof(a->tcp_dport));
-	memcpy(vals(sp, sp->udp[sc]), a->udp_dport, sizeof(a->udp_dport));
+	stage_ports(vals(sp, sp->tcp[sc]), sp->touch[sc][0], a->tcp_dport, a->tcp_touch);
+	stage_ports(vals(sp, sp->udp[sc]), sp->touch[sc][1], a->udp_dport, a->udp_touch);
 	if (sp->cc[sc] >= 0)
 		memcpy(vals(sp, sp->cc[sc]), a->cc, sizeof(a->cc));
 }
 
-void
-dc_statpub_publish(struct dc_engine *eng, const struct dc_counters *a,
-		   const struct dc_counters *total, const uint64_t uniq[3],
-		   const uint64_t full[DC_TFULL__MAX])
+static void
+publish_now(struct dc_engine *eng, struct dc_statpub *sp)
 {
-	struct dc_statpub *sp = eng->stats;
-	struct dc_stats_snap meta = {0};
-	uint64_t *v;
+	uint64_t *v = vals(sp, sp->worker);
 
-	if (sp == NULL)
-		return;
-	stage_counters(sp, SC_INTERVAL, a);
-	stage_counters(sp, SC_TOTAL, total);
-	for (unsigned i = 0; i < 3; i++)
-		vals(sp, sp->uniq[i])[0] = uniq[i];
-	for (unsigned i = 0; i < DC_TFULL__MAX; i++) {
-		sp->full_total[i] += full[i];
-		vals(sp, sp->full[SC_INTERVAL])[i] = full[i];
-		vals(sp, sp->full[SC_TOTAL])[i] = sp->full_total[i];
-	}
-	v = vals(sp, sp->worker);
 	for (unsigned i = 0; i < eng->nb_workers; i++, v += DC_ARRAY_SIZE(worker_fields)) {
 		const struct dc_worker *w = eng->workers[i];
 
@@ -375,13 +381,44 @@ dc_statpub_publish(struct dc_engine *eng, const struct dc_counters *a,
 		v[2] = st.ierrors;
 		v[3] = st.rx_nombuf;
 	}
-	vals(sp, sp->intervals)[0] = ++sp->records;
+	dc_stats_writer_publish(sp->w, &sp->meta);
+	sp->staged = false;
+	sp->pub_tsc = sp->beat_tsc = rte_get_timer_cycles();
+}
+
+/*
+ * Stage a completed interval and the totals, and publish them: at once, or,
+ * when the last publish is under 100 ms old (a replay from a file completes
+ * thousands of intervals a second), from dc_statpub_beat() once it is 100 ms
+ * old, or at close. A snapshot always holds the newest staged interval.
+ */
+void
+dc_statpub_publish(struct dc_engine *eng, const struct dc_counters *a,
+		   const struct dc_counters *total, const uint64_t uniq[3],
+		   const uint64_t full[DC_TFULL__MAX], bool last)
+{
+	struct dc_statpub *sp = eng->stats;
+
+	if (sp == NULL)
+		return;
+	sp->records++;
+	stage_counters(sp, SC_INTERVAL, a);
+	stage_counters(sp, SC_TOTAL, total);
+	for (unsigned i = 0; i < 3; i++)
+		vals(sp, sp->uniq[i])[0] = uniq[i];
+	for (unsigned i = 0; i < DC_TFULL__MAX; i++) {
+		sp->full_total[i] += full[i];
+		vals(sp, sp->full[SC_INTERVAL])[i] = full[i];
+		vals(sp, sp->full[SC_TOTAL])[i] = sp->full_total[i];
+	}
+	vals(sp, sp->intervals)[0] = sp->records;
 	vals(sp, sp->ivs)[0] = eng->cfg.interval;
-	meta.interval_start = a->start;
-	meta.interval_end = a->end;
-	meta.intervals = sp->records;
-	dc_stats_writer_publish(sp->w, &meta);
-	sp->beat_tsc = rte_get_timer_cycles();
+	sp->meta.interval_start = a->start;
+	sp->meta.interval_end = a->end;
+	sp->meta.intervals = sp->records;
+	sp->staged = true;
+	if (last || !sp->pub_tsc || rte_get_timer_cycles() - sp->pub_tsc >= rte_get_timer_hz() / 10)
+		publish_now(eng, sp);
 }
 
 void
@@ -393,7 +430,9 @@ dc_statpub_beat(struct dc_engine *eng)
 	if (sp == NULL)
 		return;
 	now = rte_get_timer_cycles();
-	if (now - sp->beat_tsc >= rte_get_timer_hz() / 2) {
+	if (sp->staged && now - sp->pub_tsc >= rte_get_timer_hz() / 10) {
+		publish_now(eng, sp);
+	} else if (now - sp->beat_tsc >= rte_get_timer_hz() / 2) {
 		dc_stats_writer_heartbeat(sp->w);
 		sp->beat_tsc = now;
 	}
@@ -404,6 +443,8 @@ dc_statpub_close(struct dc_engine *eng)
 {
 	if (eng->stats == NULL)
 		return;
+	if (eng->stats->staged)
+		publish_now(eng, eng->stats);
 	dc_stats_writer_close(eng->stats->w, 1);
 	dc_free(eng->stats);
 	eng->stats = NULL;

@@ -12,6 +12,9 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#if defined(__x86_64__)
+#include <emmintrin.h>
+#endif
 
 #include "dc_stats.h"
 #include "dc_stats_priv.h"
@@ -107,7 +110,8 @@ dc_stats_open(const char *path, struct dc_stats_reader **out)
 		free(r);
 		return dc_stats_seterr(ENOMEM, "%s: out of memory", path);
 	}
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: a FIFO at the path must not block the open (refused below) */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0) {
 		rc = dc_stats_seterr(errno, "%s: cannot open: %s", path, strerror(errno));
 		goto fail;
@@ -134,6 +138,7 @@ dc_stats_open(const char *path, struct dc_stats_reader **out)
 		goto fail;
 	}
 	memcpy(&r->h, r->seg, sizeof(r->h));
+	r->h.version[sizeof(r->h.version) - 1] = '\0'; /* a string, whatever the file says */
 	if (memcmp(r->h.magic, DC_STATS_MAGIC, sizeof(DC_STATS_MAGIC)) != 0) {
 		rc = dc_stats_seterr(EINVAL, "%s: not a darkcap stats file (bad magic)", path);
 		goto fail;
@@ -154,6 +159,7 @@ dc_stats_open(const char *path, struct dc_stats_reader **out)
 	}
 	if (r->h.hdr_size < sizeof(struct dc_stats_hdr) || r->h.segment_size != r->size ||
 	    r->h.metric_size < sizeof(struct dc_stats_metric) || r->h.n_metric > (1u << 20) ||
+	    r->h.metric_off % 8 || r->h.metric_size % 8 ||
 	    !range_ok(r->h.metric_off, (uint64_t)r->h.n_metric * r->h.metric_size, r->size) ||
 	    r->h.str_size == 0 || !range_ok(r->h.str_off, r->h.str_size, r->size) ||
 	    r->seg[r->h.str_off] != '\0' || r->h.snap_size < sizeof(struct dc_stats_snap) ||
@@ -273,6 +279,36 @@ dc_stats_snap_size(const struct dc_stats_reader *r)
 	return (size_t)r->h.snap_size;
 }
 
+/*
+ * Copy a snapshot without filling the shared caches: the source is
+ * prefetched non-temporally and the copy is written with streaming stores,
+ * so a reader copying megabytes back to back does not evict the workers'
+ * tables from the last-level cache. Falls back to memcpy.
+ */
+static void
+copy_nt(void *dst, const void *src, size_t n)
+{
+#if defined(__x86_64__)
+	if (((uintptr_t)dst % 16) == 0 && ((uintptr_t)src % 16) == 0) {
+		__m128i *d = dst;
+		const __m128i *s = src;
+		size_t i, k = n / 64;
+
+		for (i = 0; i < k; i++, d += 4, s += 4) {
+			_mm_prefetch((const char *)(s + 32), _MM_HINT_NTA);
+			_mm_stream_si128(d, _mm_load_si128(s));
+			_mm_stream_si128(d + 1, _mm_load_si128(s + 1));
+			_mm_stream_si128(d + 2, _mm_load_si128(s + 2));
+			_mm_stream_si128(d + 3, _mm_load_si128(s + 3));
+		}
+		_mm_sfence();
+		memcpy(d, s, n % 64);
+		return;
+	}
+#endif
+	memcpy(dst, src, n);
+}
+
 int
 dc_stats_read(struct dc_stats_reader *r, void *buf, unsigned *retries)
 {
@@ -291,7 +327,7 @@ dc_stats_read(struct dc_stats_reader *r, void *buf, unsigned *retries)
 		q1 = __atomic_load_n(&s->seq, __ATOMIC_ACQUIRE);
 		if (q1 & 1)
 			continue;
-		memcpy(buf, s, (size_t)r->h.snap_size);
+		copy_nt(buf, s, (size_t)r->h.snap_size);
 		__atomic_thread_fence(__ATOMIC_ACQUIRE);
 		q2 = __atomic_load_n(&s->seq, __ATOMIC_RELAXED);
 		if (q1 != q2)

@@ -765,6 +765,158 @@ def case_memif_two_process(a):
     print("memif: %d records, %d packets from testpmd" % (len(recs), got))
 
 
+def darkcap_stat(a, path, *args):
+    tool = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(a.darkcap))), "darkcap-stat", "darkcap-stat")
+    p = subprocess.run([tool, "--path", path] + list(args), capture_output=True, text=True)
+    return p.returncode, p.stdout, p.stderr
+
+
+def stat_json(a, path, regex=None):
+    rc, so, err = darkcap_stat(a, path, "dump", "--json", "--all", *([regex] if regex else []))
+    if rc != 0:
+        fail("darkcap-stat dump --json: rc %d: %s" % (rc, err.strip()))
+        return None
+    return json.loads(so)
+
+
+def stat_values(d, name, label=None):
+    """{label value: value} of a metric in darkcap-stat's JSON (label: the
+    first dimension's name), or the single value of a scalar."""
+    m = d["metrics"].get(name)
+    if m is None:
+        fail("segment has no metric %s" % name)
+        return {}
+    if not m["dims"]:
+        return m["value"]
+    out = {}
+    for v in m["values"]:
+        key = tuple(v["labels"][dim["name"]] for dim in m["dims"])
+        out[key if len(key) > 1 else key[0]] = v["value"]
+    return out
+
+
+def case_stats_segment(a):
+    # The segment after a replay against the interval JSON of the same run:
+    # totals = the sum of every record, the interval metrics = the last
+    # record, top sources row by row; state stopped; then a live run: live,
+    # publishing, check OK; stopped on SIGINT; a restart is a new instance.
+    truth, total = gen(a, "stseg", ["--out", os.path.join(a.workdir, "stseg.pcap"), "--interval", "60",
+                                    "--packets", "30000", "--seed", "77", "--days", "1"])
+    out = os.path.join(a.workdir, "stseg.out.jsonl")
+    st = os.path.join(a.workdir, "stseg.stats")
+    for f in (out, st):
+        if os.path.exists(f):
+            os.unlink(f)
+    rc, so, err = run_darkcap(a, eal("stseg", ["net_pcap0,rx_pcap=" + os.path.join(a.workdir, "stseg.pcap")]),
+                              ["--output", out, "--interval", "60", "--stats-path", st, "--top-sources", "20"])
+    if rc != 0:
+        fail("stats_segment: darkcap rc %d: %s" % (rc, err[-1500:]))
+        return
+    recs = [json.loads(l) for l in open(out)]
+    d = stat_json(a, st)
+    if d is None:
+        return
+    if d["state"] != "stopped":
+        fail("stats_segment: state %s after exit, want stopped" % d["state"])
+    if d["snapshot"]["intervals"] != len(recs):
+        fail("stats_segment: snapshot says %d intervals, %d records written" % (d["snapshot"]["intervals"], len(recs)))
+    last = recs[-1]
+    if (d["snapshot"]["interval_start"], d["snapshot"]["interval_end"]) != (last["start"], last["end"]):
+        fail("stats_segment: snapshot interval %s..%s, last record %s..%s" % (
+            d["snapshot"]["interval_start"], d["snapshot"]["interval_end"], last["start"], last["end"]))
+    scal = ["packets", "bytes", "non_ip", "malformed", "ipv4", "ipv6", "fragments", "l4_truncated",
+            "tcp_syn", "tcp_synack", "late"]
+    checked = 0
+    for k in scal + ["mirai", "zmap", "masscan"]:
+        get = (lambda r: r["fingerprints"][k]) if k in ("mirai", "zmap", "masscan") else (lambda r: r[k])
+        want_total, want_last = sum(get(r) for r in recs), get(last)
+        got_total, got_last = stat_values(d, "total/" + k), stat_values(d, "interval/" + k)
+        if (got_total, got_last) != (want_total, want_last):
+            fail("stats_segment: %s total/interval %s/%s, records say %s/%s" % (k, got_total, got_last, want_total, want_last))
+        checked += 2
+    if stat_values(d, "total/packets") != total["packets"]:
+        fail("stats_segment: total packets %s, generator %s" % (stat_values(d, "total/packets"), total["packets"]))
+    for m, key in (("proto_packets", "proto"), ("tcp_dst_port_packets", "tcp_dst_ports"),
+                   ("udp_dst_port_packets", "udp_dst_ports")):
+        want = {}
+        for r in recs:
+            for p_, n in r[key].items():
+                want[p_] = want.get(p_, 0) + n
+        got = {k: v for k, v in stat_values(d, "total/" + m).items() if v}
+        if got != want:
+            fail("stats_segment: total/%s differs from the records' sum (%d vs %d entries)" % (m, len(got), len(want)))
+        got = {k: v for k, v in stat_values(d, "interval/" + m).items() if v}
+        if got != {k: v for k, v in last[key].items() if v}:
+            fail("stats_segment: interval/%s differs from the last record" % m)
+        checked += 2
+    for k in ("unique_sources", "unique_destinations", "unique_flowtuples"):
+        if stat_values(d, "interval/" + k) != last[k]:
+            fail("stats_segment: interval/%s %s, last record %s" % (k, stat_values(d, "interval/" + k), last[k]))
+        checked += 1
+    full = stat_values(d, "total/table_full")
+    for k in ("sources", "destinations", "flowtuples", "asns"):
+        if full[k] != sum(r["table_full"][k] for r in recs):
+            fail("stats_segment: total/table_full %s" % k)
+    n = stat_values(d, "interval/top_sources_count")
+    addrs = stat_values(d, "interval/top_sources_addr")
+    rows = stat_values(d, "interval/top_sources")
+    if n != len(last["top_sources"]):
+        fail("stats_segment: %s top sources, last record has %d" % (n, len(last["top_sources"])))
+    for i, t in enumerate(last["top_sources"][:n]):
+        got = {"addr": addrs[str(i)]}
+        for f in ("packets", "bytes", "mirai", "zmap", "masscan", "dst_ports"):
+            got[f] = rows[(str(i), f)]
+        got["dst_ports_more"] = bool(rows[(str(i), "dst_ports_more")])
+        want = {f: t[f] for f in got}
+        if got != want:
+            fail("stats_segment: top source %d: %s, record %s" % (i, got, want))
+            break
+        checked += 1
+    ports = stat_values(d, "total/port")
+    if ports[("net_pcap0", "received")] != total["packets"]:
+        fail("stats_segment: port received %s, want %s" % (ports[("net_pcap0", "received")], total["packets"]))
+    rc, so, err = darkcap_stat(a, st, "check")
+    if rc != 2 or "stopped" not in so + err:
+        fail("stats_segment: check on a stopped writer: rc %d, %s" % (rc, (so + err).strip()))
+    print("stats_segment: %d records, %d values checked against them" % (len(recs), checked))
+
+    # Live: a 1-second interval on a looping input.
+    gen(a, "stlive", ["--out", os.path.join(a.workdir, "stlive.pcap"), "--packets", "4000"])
+    cmd = [a.darkcap] + eal("stlive", ["net_pcap0,rx_pcap=%s,infinite_rx=1" % os.path.join(a.workdir, "stlive.pcap")],
+                              mem=768) + ["--", "--output", os.path.join(a.workdir, "stlive.jsonl"), "--interval", "1",
+                                          "--mbuf-size", "9344", "--mbufs-per-queue", "8192", "--stats-path", st]
+    ids = []
+    for run in range(2):
+        p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        time.sleep(3.5)
+        d1 = stat_json(a, st, "^total/packets$")
+        time.sleep(1.5)
+        d2 = stat_json(a, st, "^total/packets$")
+        rc, so, err = darkcap_stat(a, st, "check")
+        p.send_signal(signal.SIGINT)
+        so_, err_ = p.communicate(timeout=60)
+        if p.returncode != 0:
+            fail("stats_segment: live darkcap rc %d: %s" % (p.returncode, err_[-1500:]))
+            return
+        if d1 is None or d2 is None:
+            return
+        ids.append(d2["instance_id"])
+        if d2["state"] != "live" or d2["liveness"] != "live":
+            fail("stats_segment: live run: state %s, liveness %s" % (d2["state"], d2["liveness"]))
+        if not d2["snapshot"]["publish"] > d1["snapshot"]["publish"]:
+            fail("stats_segment: live run: publishes did not advance (%s then %s)" % (d1["snapshot"]["publish"], d2["snapshot"]["publish"]))
+        if not stat_values(d2, "total/packets") > stat_values(d1, "total/packets") > 0:
+            fail("stats_segment: live run: total packets did not grow")
+        if rc != 0 or not so.startswith("OK"):
+            fail("stats_segment: check on a live writer: rc %d, %s" % (rc, (so + err).strip()))
+        d3 = stat_json(a, st, "^total/packets$")
+        if d3 is None or d3["state"] != "stopped":
+            fail("stats_segment: after SIGINT: state %s" % (d3 or {}).get("state"))
+    if len(ids) == 2 and ids[0] == ids[1]:
+        fail("stats_segment: a restarted darkcap kept the instance id")
+    print("stats_segment: live runs ok, instances %s" % ", ".join(ids))
+
+
 def case_config_documented(a):
     # Every key darkcap knows is documented in docs/CONFIG.md, and the
     # shipped example config is what --dump-config prints.
