@@ -679,6 +679,7 @@ ctl_pass(struct ctl *c, bool final)
 			}
 			rte_ring_dequeue_finish(w->tfull, 1);
 			ctl_merge_tables(c, ts);
+			dc_statpub_table_fill(eng->stats, i, ts);
 			dc_tset_clear(ts);
 			rte_ring_sp_enqueue(w->tfree, ts);
 			taken++;

@@ -156,6 +156,7 @@ void dc_statpub_top_asns_count(struct dc_statpub *sp, uint64_t n);
 void dc_statpub_publish(struct dc_engine *eng, const struct dc_counters *a,
 			const struct dc_counters *total, const uint64_t uniq[3],
 			const uint64_t full[DC_TFULL__MAX], bool last);
+void dc_statpub_table_fill(struct dc_statpub *sp, unsigned worker, const struct dc_tset *ts);
 void dc_statpub_beat(struct dc_engine *eng);
 void dc_statpub_close(struct dc_engine *eng);
 

@@ -32,7 +32,7 @@ struct dc_statpub {
 	int cc_src, uniq[3];
 	int top_n, top_addr, top_cc, top;
 	int as_n, as;
-	int worker, port, intervals, ivs;
+	int worker, port, intervals, ivs, fill, cap;
 	uint32_t ntop, nas;
 	uint64_t full_total[DC_TFULL__MAX];
 	uint64_t records;
@@ -54,9 +54,16 @@ static const char *const as_fields[] = {"asn", "packets", "bytes", "mirai", "zma
 					"sources", "mirai_sources"};
 static const char *const worker_fields[] = {"packets", "interval_stalls", "table_stalls"};
 static const char *const port_fields[] = {"received", "missed", "errors", "no_mbuf"};
+static const char *const fill_tables[] = {"sources", "destinations", "flowtuples", "asns"};
 
 _Static_assert(DC_ARRAY_SIZE(cc_fields) == DC_CC__MAX, "one name per country counter");
 _Static_assert(DC_ARRAY_SIZE(full_names) == DC_TFULL__MAX, "one name per table");
+
+static uint64_t *
+vals(const struct dc_statpub *sp, int m)
+{
+	return m >= 0 ? (uint64_t *)dc_stats_writer_values(sp->w, m) : NULL;
+}
 
 static int
 add(struct dc_statpub *sp, const struct dc_stats_def *d)
@@ -190,6 +197,18 @@ declare(struct dc_statpub *sp, const struct dc_engine *eng, const char **pnames)
 			.kind = DC_STATS_U64, .n_dims = 2, .dim_name = {"port", "counter"},
 			.dim_size = {eng->nb_ports ? eng->nb_ports : 1, DC_ARRAY_SIZE(port_fields)},
 			.dim_kind = {DC_STATS_DIM_DICT, DC_STATS_DIM_DICT}, .dict = {pnames, port_fields}})) < 0 ||
+	    (sp->fill = add(sp, &(struct dc_stats_def){
+			.name = "table_fill", .help = "keys in each worker's last merged table set (at most table_capacity)",
+			.unit = "entries", .type = DC_STATS_GAUGE, .scope = DC_STATS_NOW,
+			.kind = DC_STATS_U64, .n_dims = 2, .dim_name = {"worker", "table"},
+			.dim_size = {eng->nb_workers ? eng->nb_workers : 1, DC_ARRAY_SIZE(fill_tables)},
+			.dim_kind = {DC_STATS_DIM_INDEX, DC_STATS_DIM_DICT}, .dict = {NULL, fill_tables}})) < 0 ||
+	    (sp->cap = add(sp, &(struct dc_stats_def){
+			.name = "table_capacity", .help = "keys a worker's table holds (sources_max, destinations_max, flowtuples_max, ASes)",
+			.unit = "entries", .type = DC_STATS_GAUGE, .scope = DC_STATS_NOW,
+			.kind = DC_STATS_U64, .n_dims = 1, .dim_name = {"table"},
+			.dim_size = {DC_ARRAY_SIZE(fill_tables)},
+			.dim_kind = {DC_STATS_DIM_DICT}, .dict = {fill_tables}})) < 0 ||
 	    (sp->intervals = add(sp, &(struct dc_stats_def){
 			.name = "intervals", .help = "interval records written", .unit = "records",
 			.type = DC_STATS_COUNTER, .scope = DC_STATS_TOTAL, .kind = DC_STATS_U64})) < 0 ||
@@ -238,16 +257,18 @@ dc_statpub_open(struct dc_engine *eng)
 		dc_free(sp);
 		return dc_err(e, "%s", dc_stats_strerror());
 	}
+	{
+		uint64_t *c = vals(sp, sp->cap);
+
+		c[0] = eng->cfg.sources_max;
+		c[1] = eng->cfg.destinations_max;
+		c[2] = eng->cfg.flowtuples_max;
+		c[3] = eng->cfg.geo_asn ? DC_AS_MAX : 0;
+	}
 	eng->stats = sp;
 	DC_LOG(INFO, ctrl, "statistics segment %s: %" PRIu64 " bytes", eng->cfg.stats_path,
 	       dc_stats_writer_size(sp->w));
 	return 0;
-}
-
-static uint64_t *
-vals(const struct dc_statpub *sp, int m)
-{
-	return m >= 0 ? (uint64_t *)dc_stats_writer_values(sp->w, m) : NULL;
 }
 
 void
@@ -419,6 +440,20 @@ dc_statpub_publish(struct dc_engine *eng, const struct dc_counters *a,
 	sp->staged = true;
 	if (last || !sp->pub_tsc || rte_get_timer_cycles() - sp->pub_tsc >= rte_get_timer_hz() / 10)
 		publish_now(eng, sp);
+}
+
+void
+dc_statpub_table_fill(struct dc_statpub *sp, unsigned worker, const struct dc_tset *ts)
+{
+	uint64_t *v;
+
+	if (sp == NULL || sp->fill < 0)
+		return;
+	v = vals(sp, sp->fill) + (size_t)worker * DC_ARRAY_SIZE(fill_tables);
+	v[0] = ts->src->used;
+	v[1] = ts->dst->used;
+	v[2] = ts->flow ? ts->flow->used : 0;
+	v[3] = ts->as ? ts->as->used : 0;
 }
 
 void

@@ -872,6 +872,10 @@ def case_stats_segment(a):
             fail("stats_segment: top source %d: %s, record %s" % (i, got, want))
             break
         checked += 1
+    fill = stat_values(d, "now/table_fill")
+    if (fill[("0", "sources")], fill[("0", "destinations")]) != (last["unique_sources"], last["unique_destinations"]):
+        fail("stats_segment: table_fill %s/%s, last record's unique sources/destinations %s/%s (one worker)" % (
+            fill[("0", "sources")], fill[("0", "destinations")], last["unique_sources"], last["unique_destinations"]))
     ports = stat_values(d, "total/port")
     if ports[("net_pcap0", "received")] != total["packets"]:
         fail("stats_segment: port received %s, want %s" % (ports[("net_pcap0", "received")], total["packets"]))
