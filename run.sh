@@ -16,7 +16,8 @@ cd "$here"
 
 PKGS=(meson ninja-build pkg-config gcc python3 dpdk dpdk-dev libdpdk-dev
       libhyperscan-dev libjemalloc-dev libpcap-dev zlib1g-dev
-      libmaxminddb-dev libmaxmind-db-writer-perl mmdb-bin)
+      libmaxminddb-dev libmaxmind-db-writer-perl mmdb-bin
+      libmicrohttpd-dev prometheus)
 
 say() { printf '==> %s\n' "$*" >&2; }
 

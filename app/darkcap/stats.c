@@ -19,9 +19,6 @@
 #include "dc_mem.h"
 #include "dc_stats.h"
 
-#ifndef DARKCAP_VERSION
-#define DARKCAP_VERSION "dev"
-#endif
 
 enum { SC_TOTAL, SC_INTERVAL, SC__MAX };
 
@@ -229,7 +226,7 @@ dc_statpub_open(struct dc_engine *eng)
 		.n_workers = eng->nb_workers,
 		.n_ports = eng->nb_ports,
 		.heartbeat_period_ns = 1000000000ull,
-		.version = DARKCAP_VERSION,
+		.version = DC_VERSION,
 	};
 	int rc;
 
