@@ -48,24 +48,27 @@ static int
 check_metric(struct dc_stats_reader *r, const struct dc_stats_metric *m, unsigned i, int *known)
 {
 	uint64_t n = 1, elem;
+	char name[sizeof(m->name)]; /* the name for messages: one printable line */
 
 	*known = 0;
 	if (memchr(m->name, '\0', sizeof(m->name)) == NULL || m->name[0] == '\0')
 		return dc_stats_seterr(EINVAL, "%s: metric %u: name not terminated", r->path, i);
+	for (size_t j = 0; j < sizeof(name); j++)
+		name[j] = m->name[j] && (m->name[j] < 0x20 || m->name[j] > 0x7e) ? '?' : m->name[j];
 	if (m->n_dims > 2)
-		return dc_stats_seterr(EINVAL, "%s: metric %s: %u dimensions", r->path, m->name, m->n_dims);
+		return dc_stats_seterr(EINVAL, "%s: metric %s: %u dimensions", r->path, name, m->n_dims);
 	if (!str_ok(r, m->help) || !str_ok(r, m->unit))
 		return dc_stats_seterr(EINVAL, "%s: metric %s: help or unit outside the string area",
-				       r->path, m->name);
+				       r->path, name);
 	for (unsigned k = 0; k < m->n_dims; k++) {
 		if (m->dim_size[k] == 0 || !str_ok(r, m->dim_name[k]))
 			return dc_stats_seterr(EINVAL, "%s: metric %s: bad dimension %u", r->path,
-					       m->name, k);
+					       name, k);
 		n *= m->dim_size[k];
 	}
 	if (n != m->n_elem)
 		return dc_stats_seterr(EINVAL, "%s: metric %s: %u elements, dimensions say %llu",
-				       r->path, m->name, m->n_elem, (unsigned long long)n);
+				       r->path, name, m->n_elem, (unsigned long long)n);
 	if (m->type < DC_STATS_COUNTER || m->type > DC_STATS_GAUGE || m->kind < DC_STATS_U64 ||
 	    m->kind > DC_STATS_CC || m->scope < DC_STATS_TOTAL || m->scope > DC_STATS_NOW)
 		return 0; /* a newer minor's metric: skip it */
@@ -76,7 +79,7 @@ check_metric(struct dc_stats_reader *r, const struct dc_stats_metric *m, unsigne
 	if (m->elem_size != elem || m->value_off % 8 || m->value_off < sizeof(struct dc_stats_snap) ||
 	    !range_ok(m->value_off, n * elem, r->h.snap_size))
 		return dc_stats_seterr(EINVAL, "%s: metric %s: values outside the snapshot", r->path,
-				       m->name);
+				       name);
 	for (unsigned k = 0; k < m->n_dims; k++) {
 		if (m->dim_kind[k] != DC_STATS_DIM_DICT)
 			continue;
@@ -88,7 +91,7 @@ check_metric(struct dc_stats_reader *r, const struct dc_stats_metric *m, unsigne
 
 			if (off == 0 || !str_ok(r, off))
 				return dc_stats_seterr(EINVAL, "%s: metric %s: dictionary %u outside the string area",
-						       r->path, m->name, k);
+						       r->path, name, k);
 			s = (const char *)r->seg + r->h.str_off + off;
 			off += strlen(s) + 1;
 		}
