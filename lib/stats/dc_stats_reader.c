@@ -26,7 +26,12 @@ struct dc_stats_reader {
 	ino_t ino;
 	char *path;
 	struct dc_stats_hdr h;     /* the header as checked at open */
-	const struct dc_stats_metric **m; /* known metrics */
+	/* Private copies of the descriptor table and the string area, taken
+	 * and checked at open: they are immutable for a writer's instance, and
+	 * a process that can write the segment cannot change them under us. */
+	uint8_t *desc;
+	char *str;
+	const struct dc_stats_metric **m; /* known metrics (in desc) */
 	unsigned n;
 };
 
@@ -41,7 +46,7 @@ static int
 str_ok(const struct dc_stats_reader *r, uint64_t off)
 {
 	return off < r->h.str_size &&
-	       memchr(r->seg + r->h.str_off + off, '\0', r->h.str_size - off) != NULL;
+	       memchr(r->str + off, '\0', r->h.str_size - off) != NULL;
 }
 
 static int
@@ -92,7 +97,7 @@ check_metric(struct dc_stats_reader *r, const struct dc_stats_metric *m, unsigne
 			if (off == 0 || !str_ok(r, off))
 				return dc_stats_seterr(EINVAL, "%s: metric %s: dictionary %u outside the string area",
 						       r->path, name, k);
-			s = (const char *)r->seg + r->h.str_off + off;
+			s = r->str + off;
 			off += strlen(s) + 1;
 		}
 	}
@@ -174,14 +179,21 @@ dc_stats_open(const char *path, struct dc_stats_reader **out)
 		goto fail;
 	}
 	r->m = calloc(r->h.n_metric ? r->h.n_metric : 1, sizeof(*r->m));
-	if (r->m == NULL) {
+	r->desc = malloc((size_t)r->h.n_metric * r->h.metric_size + 1);
+	r->str = malloc((size_t)r->h.str_size);
+	if (r->m == NULL || r->desc == NULL || r->str == NULL) {
 		rc = dc_stats_seterr(ENOMEM, "%s: out of memory", path);
+		goto fail;
+	}
+	memcpy(r->desc, r->seg + r->h.metric_off, (size_t)r->h.n_metric * r->h.metric_size);
+	memcpy(r->str, r->seg + r->h.str_off, (size_t)r->h.str_size);
+	if (r->str[0] != '\0') {
+		rc = dc_stats_seterr(EINVAL, "%s: corrupt string area", path);
 		goto fail;
 	}
 	for (unsigned i = 0; i < r->h.n_metric; i++) {
 		const struct dc_stats_metric *m =
-			(const struct dc_stats_metric *)(r->seg + r->h.metric_off +
-							 (uint64_t)i * r->h.metric_size);
+			(const struct dc_stats_metric *)(r->desc + (uint64_t)i * r->h.metric_size);
 		int known;
 
 		rc = check_metric(r, m, i, &known);
@@ -205,6 +217,8 @@ dc_stats_close(struct dc_stats_reader *r)
 	if (r->seg)
 		munmap((void *)r->seg, r->size);
 	free(r->m);
+	free(r->desc);
+	free(r->str);
 	free(r->path);
 	free(r);
 }
@@ -245,7 +259,7 @@ dc_stats_find(const struct dc_stats_reader *r, unsigned scope, const char *name)
 const char *
 dc_stats_str(const struct dc_stats_reader *r, uint32_t off)
 {
-	return (const char *)r->seg + r->h.str_off + (off < r->h.str_size ? off : 0);
+	return r->str + (off < r->h.str_size ? off : 0);
 }
 
 const char *
