@@ -22,9 +22,12 @@ case "$flags" in *rte_*|*dpdk*) fail "pkg-config darkcap-stats pulls DPDK: $flag
 # the example exactly as the documentation shows it
 awk '/^```c$/ {on = 1; next} /^```$/ {if (on) exit} on' "$src/docs/STATS.md" >"$tmp/collector.c"
 grep -q dc_stats_open "$tmp/collector.c" || fail "no collector example in docs/STATS.md"
-# shellcheck disable=SC2086
-cc -Wall -Werror -o "$tmp/collector" "$tmp/collector.c" $flags
 libdir=$(dirname "$(find "$tmp/root" -name 'libdarkcap-stats.so*' | head -1)")
+# a sanitizer build installs a sanitized library: its users must be too
+san=
+if ldd "$libdir/libdarkcap-stats.so" | grep -q libasan; then san="-fsanitize=address,undefined"; fi
+# shellcheck disable=SC2086
+cc -Wall -Werror $san -o "$tmp/collector" "$tmp/collector.c" $flags
 if LD_LIBRARY_PATH=$libdir ldd "$tmp/collector" | grep -q -E 'librte_|libdpdk'; then
 	fail "the collector links DPDK"
 fi
