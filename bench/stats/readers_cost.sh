@@ -12,9 +12,11 @@
 # touching the segment): on a virtual machine whose vCPUs are not
 # independent, any busy process on CPU 0 slows CPU 1, and readers/spinners
 # separates what reading costs from what merely being busy costs.
-# Reported: packets per second the worker got through (the engine's exact
-# accounting line / run time), its data-path cycles per packet, medians, and
-# the ratios.
+# Reported: packets per second the worker got through in steady state (the
+# median packets of the run's 1-second interval records, the first two and
+# the last left out: start-up runs on CPU 0 too, so a whole-run rate would
+# measure how fast darkcap starts next to busy processes), its data-path
+# cycles per packet, medians, and the ratios.
 #   bench/stats/readers_cost.sh [runs] [seconds] [readers]
 set -euo pipefail
 runs=${1:-3}
@@ -48,11 +50,14 @@ one() { # $1 = readers, $2 = "spin" for spinners instead
 	wait "$dpid" || true # stopped by SIGINT after $secs seconds
 	t1=$(date +%s.%N)
 	local pk cyc reads=0
-	pk=$(sed -n 's/.*ports delivered \([0-9]*\) frames.*/\1/p' "$tmp/log")
+	pk=$(python3 -c "
+import json, statistics
+r = sorted((json.loads(l) for l in open('$tmp/o.jsonl')), key=lambda x: x['start'])[2:-1]
+print(statistics.median(x['packets'] for x in r) if r else 0)")
 	cyc=$(sed -n 's/.*data path \([0-9.]*\) TSC cycles per packet.*/\1/p' "$tmp/log")
 	if [ "${2:-}" = spin ]; then
 		wait "${pids[@]}" || true
-		python3 -c "print('%.0f %s 0' % ($pk / ($t1 - $t0), '$cyc'))"
+		python3 -c "print('%.0f %s 0' % ($pk, '$cyc'))"
 		return
 	fi
 	for p in "${pids[@]}"; do wait "$p" || { echo "reader failed: $(cat "$tmp"/load.*)" >&2; exit 1; }; done
@@ -60,7 +65,7 @@ one() { # $1 = readers, $2 = "spin" for spinners instead
 		reads=$((reads + $(sed -n 's/^reads \([0-9]*\) .*/\1/p' "$tmp/load.$r")))
 		grep -q "violations 0" "$tmp/load.$r" || { echo "torn snapshot: $(cat "$tmp/load.$r")" >&2; exit 1; }
 	done
-	python3 -c "print('%.0f %s %d' % ($pk / ($t1 - $t0), '$cyc', $reads))"
+	python3 -c "print('%.0f %s %d' % ($pk, '$cyc', $reads))"
 }
 no=() with=() spin=()
 for ((i = 0; i < runs; i++)); do

@@ -78,6 +78,13 @@ size_t dc_stats_snap_size(const struct dc_stats_reader *r);
  * Copy the newest complete snapshot into @p buf (dc_stats_snap_size()
  * bytes, 8-byte aligned): consistent across all its values.
  *
+ * When @p buf is the buffer this reader filled last, still holds that
+ * snapshot's header, and no publish has happened since (the same snapshot
+ * and sequence number are current), the call returns at once without
+ * copying: a reader may call it at any rate and pays for a copy only when
+ * there is something new. A caller that changes the values in the buffer
+ * between calls must call dc_stats_read_fresh() instead.
+ *
  * @param retries
  *   If not NULL, gets the number of tries that raced a publish.
  * @return
@@ -86,6 +93,9 @@ size_t dc_stats_snap_size(const struct dc_stats_reader *r);
  *   longer makes sense (the caller should reopen).
  */
 int dc_stats_read(struct dc_stats_reader *r, void *buf, unsigned *retries);
+
+/** dc_stats_read() that always copies. */
+int dc_stats_read_fresh(struct dc_stats_reader *r, void *buf, unsigned *retries);
 
 /** The snapshot header of a buffer dc_stats_read() filled. */
 static inline const struct dc_stats_snap *
