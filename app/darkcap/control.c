@@ -34,6 +34,7 @@
 #include "dc_cmap.h"
 #include "dc_hll.h"
 #include "dc_sbuf.h"
+#include "dc_store.h"
 
 /* Longest run of empty intervals written as zero records (about 7 days at
  * 60 s); a longer hole (a clock jump in a capture) is logged instead. */
@@ -597,6 +598,109 @@ ctl_write(struct ctl *c, const struct dc_counters *a, const struct pend *p, bool
 	return 0;
 }
 
+/* Hand a completed interval to the store's writer thread (off this core's
+ * critical work: a copy, then a queue). */
+static void
+ctl_store(struct ctl *c, const struct dc_counters *a, const struct pend *p)
+{
+	struct dc_engine *eng = c->eng;
+	const struct dc_table *st = p->src.t, *at = p->as.t;
+	uint32_t nt = 0, nu = 0, k;
+	uint64_t ip = 0;
+	struct dc_store_iv *iv;
+
+	DC_FOREACH_CHUNK(a->tcp_touch, chunk)
+		for (k = 0; k < 64; k++)
+			nt += a->tcp_dport[chunk + k] != 0;
+	DC_FOREACH_CHUNK(a->udp_touch, chunk)
+		for (k = 0; k < 64; k++)
+			nu += a->udp_dport[chunk + k] != 0;
+	iv = dc_store_iv_new(nt, nu, st ? st->used : 0, at ? (uint32_t)at->used : 0);
+	iv->start = a->start;
+	iv->end = a->end;
+	{
+		static const struct { int st, cnt; } map[] = {
+			{DC_ST_PACKETS, DC_CNT_PACKETS}, {DC_ST_BYTES, DC_CNT_BYTES},
+			{DC_ST_NON_IP, DC_CNT_NON_IP}, {DC_ST_MALFORMED, DC_CNT_MALFORMED},
+			{DC_ST_IPV4, DC_CNT_IPV4}, {DC_ST_IPV6, DC_CNT_IPV6},
+			{DC_ST_FRAGMENTS, DC_CNT_FRAGMENTS}, {DC_ST_L4_TRUNCATED, DC_CNT_L4_TRUNCATED},
+			{DC_ST_TCP_SYN, DC_CNT_TCP_SYN}, {DC_ST_TCP_SYNACK, DC_CNT_TCP_SYNACK},
+			{DC_ST_LATE, DC_CNT_LATE}, {DC_ST_MIRAI, DC_CNT_MIRAI}, {DC_ST_ZMAP, DC_CNT_ZMAP},
+			{DC_ST_MASSCAN, DC_CNT_MASSCAN},
+		};
+
+		for (k = 0; k < DC_ARRAY_SIZE(map); k++)
+			iv->c[map[k].st] = a->c[map[k].cnt];
+	}
+	for (k = 0; k < 256; k++)
+		ip += a->proto[k];
+	iv->c[DC_ST_TCP] = a->proto[6];
+	iv->c[DC_ST_UDP] = a->proto[17];
+	iv->c[DC_ST_ICMP] = a->proto[1] + a->proto[58];
+	iv->c[DC_ST_OTHER] = ip - iv->c[DC_ST_TCP] - iv->c[DC_ST_UDP] - iv->c[DC_ST_ICMP];
+	iv->c[DC_ST_UNIQUE_SOURCES] = dc_cmap_count(&p->src);
+	iv->c[DC_ST_UNIQUE_DESTINATIONS] = dc_cmap_count(&p->dst);
+	for (k = 0; k < DC_TFULL__MAX; k++)
+		iv->c[DC_ST_TABLE_FULL] += p->full[k];
+	_Static_assert(DC_STORE_CC == DC_CC_MAX && (int)DC_STC__MAX == (int)DC_CC__MAX, "same country counters");
+	memcpy(iv->cc, a->cc, sizeof(iv->cc));
+	nt = nu = 0;
+	DC_FOREACH_CHUNK(a->tcp_touch, chunk)
+		for (k = 0; k < 64; k++)
+			if (a->tcp_dport[chunk + k]) {
+				iv->tcp_port[nt] = (uint16_t)(chunk + k);
+				iv->tcp_pk[nt++] = a->tcp_dport[chunk + k];
+			}
+	DC_FOREACH_CHUNK(a->udp_touch, chunk)
+		for (k = 0; k < 64; k++)
+			if (a->udp_dport[chunk + k]) {
+				iv->udp_port[nu] = (uint16_t)(chunk + k);
+				iv->udp_pk[nu++] = a->udp_dport[chunk + k];
+			}
+	for (uint64_t i = 0; st && i < st->used; i++) {
+		const struct dc_src_rec *r = (const struct dc_src_rec *)dc_table_nth(st, i);
+		struct dc_store_src *x = &iv->src[i];
+
+		memcpy(x->addr, r->key.addr, 16);
+		x->family = r->key.family;
+		x->country = r->v.country;
+		x->asn = r->v.asn;
+		x->first = r->v.first;
+		x->last = r->v.last;
+		x->packets = r->v.packets;
+		x->mirai = r->v.mirai;
+		x->zmap = r->v.zmap;
+		x->masscan = r->v.masscan;
+		x->nports = r->v.nports;
+		x->more = r->v.more;
+		memcpy(x->ports, r->v.ports, sizeof(x->ports));
+	}
+	for (uint64_t i = 0; at && i < at->used; i++) {
+		const struct dc_as_slot *as = (const struct dc_as_slot *)dc_table_nth(at, i);
+		struct dc_store_as *x = &iv->as[i];
+		const char *org = NULL;
+
+		x->asn = (uint32_t)as->key;
+		x->packets = as->packets;
+		x->mirai = as->mirai;
+		if (eng->geo && as->key) {
+			uint32_t ai = dc_geo_asn_index(eng->geo->g, (uint32_t)as->key);
+
+			org = ai ? dc_geo_asn_org(eng->geo->g, ai) : NULL;
+		}
+		snprintf(x->org, sizeof(x->org), "%s", org ? org : "");
+	}
+	{
+		/* A file is not going anywhere: wait for the store rather than
+		 * drop (as the workers wait for blocks on finite inputs). */
+		int finite = eng->nb_workers > 0;
+
+		for (unsigned w = 0; w < eng->nb_workers; w++)
+			finite &= eng->workers[w]->finite;
+		dc_store_put(eng->store, iv, finite);
+	}
+}
+
 /* Write the record of @p, preceded by zero records for any hole before it. */
 static int
 ctl_emit(struct ctl *c, struct pend *p, bool last)
@@ -632,6 +736,8 @@ ctl_emit(struct ctl *c, struct pend *p, bool last)
 
 		dc_statpub_publish(c->eng, a, c->total, uniq, p->full, last);
 	}
+	if (c->eng->store)
+		ctl_store(c, a, p);
 	if (a->end > c->next_start)
 		c->next_start = a->end;
 	return 0;
@@ -827,6 +933,17 @@ ctl_account(struct ctl *c)
 	return finite ? dc_err(EPROTO, "accounting mismatch: %" PRIu64 " delivered, %" PRIu64 " counted", rx, counted) : 0;
 }
 
+static void
+store_log(int level, const char *line)
+{
+	if (level <= DC_STORE_LOG_ERR)
+		DC_LOG(ERR, ctrl, "%s", line);
+	else if (level == DC_STORE_LOG_WARNING)
+		DC_LOG(WARNING, ctrl, "%s", line);
+	else
+		DC_LOG(NOTICE, ctrl, "%s", line);
+}
+
 int
 dc_control_open(struct dc_engine *eng)
 {
@@ -844,6 +961,22 @@ dc_control_open(struct dc_engine *eng)
 		close(eng->out_fd);
 		eng->out_fd = -1;
 		return -1;
+	}
+	if (eng->cfg.store_path) {
+		struct dc_store_opts so = {
+			.path = eng->cfg.store_path, .sensor = eng->cfg.store_sensor,
+			.timezone = eng->cfg.store_timezone, .interval_s = eng->cfg.interval,
+			.queue_max = eng->cfg.store_queue, .exact_max = eng->cfg.day_exact_max,
+			.top_asns = eng->cfg.top_asns ? eng->cfg.top_asns : 10,
+			.delay_ms = eng->cfg.store_delay_ms, .version = DC_VERSION, .log = store_log,
+		};
+
+		if (dc_store_open(&so, &eng->store) != 0) {
+			dc_statpub_close(eng);
+			close(eng->out_fd);
+			eng->out_fd = -1;
+			return -1;
+		}
 	}
 	return 0;
 }
@@ -909,6 +1042,11 @@ dc_control_run(struct dc_engine *eng)
 	close(c.fd);
 	eng->out_fd = -1;
 	dc_statpub_close(eng); /* STOPPED: the last snapshot is final */
+	if (eng->store) {
+		/* every queued interval written, the open day closed */
+		dc_store_close(eng->store);
+		eng->store = NULL;
+	}
 	DC_LOG(NOTICE, ctrl, "wrote %" PRIu64 " interval records to %s", c.records, eng->cfg.output);
 	for (unsigned i = 0; i < c.npend; i++)
 		pend_free(c.pend[i]);

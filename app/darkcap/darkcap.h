@@ -119,6 +119,7 @@ struct dc_engine {
 	struct dc_geo_view *geo; /* databases in use (RCU: replaced on SIGHUP), or NULL */
 	struct rte_rcu_qsbr *rcu; /* workers' quiescent states, for reloads */
 	struct dc_statpub *stats; /* statistics segment writer, or NULL (control core only) */
+	struct dc_store *store;   /* the store's writer, or NULL (control core only) */
 };
 
 extern struct dc_engine dc_eng;

@@ -82,6 +82,16 @@ static const struct key_def keys[] = {
 	 "directory for per-interval sources and flowtuples files (CSV, gzip); unset = not written"},
 	{"stats_path", K_STR, 0, CFG(stats_path), 0, 0, NULL, "/dev/shm/darkcap.stats",
 	 "shared-memory statistics segment (docs/STATS.md); one per running darkcap; off = none"},
+	{"store_path", K_STR, 0, CFG(store_path), 0, 0, NULL, "(off)",
+	 "SQLite database that keeps every interval and the per-day aggregates (docs/STORE.md); unset = no store"},
+	{"store_timezone", K_STR, 0, CFG(store_timezone), 0, 0, NULL, "UTC",
+	 "IANA time zone whose days the store's per-day rows follow (e.g. Asia/Tokyo)"},
+	{"store_sensor", K_STR, 0, CFG(store_sensor), 0, 0, NULL, "darkcap",
+	 "this sensor's name in the store (reports merge several sensors' stores)"},
+	{"store_queue", K_UINT, 0, CFG(store_queue), 1, 100000, NULL, "64",
+	 "intervals queued for the store's writer before they count as delayed (as many again, then dropped)"},
+	{"store_delay_ms", K_UINT, 0, CFG(store_delay_ms), 0, 60000, NULL, "0",
+	 "testing aid: the store's writer sleeps this long per interval (a slow disk)"},
 	{"ctl_delay_ms", K_UINT, 0, CFG(ctl_delay_ms), 0, 60000, NULL, "0",
 	 "testing aid: the control core sleeps this long after merging each table set (a slow control core)"},
 	{"fingerprint_kernel", K_ENUM, 0, CFG(fp_impl), 0, 0, fp_names, "auto",
@@ -237,6 +247,9 @@ dc_config_defaults(struct dc_config *cfg)
 	cfg->idle_exit_ms = 200;
 	cfg->nic = dc_strdup("auto");
 	cfg->stats_path = dc_strdup("/dev/shm/darkcap.stats");
+	cfg->store_timezone = dc_strdup("UTC");
+	cfg->store_sensor = dc_strdup("darkcap");
+	cfg->store_queue = 64;
 	cfg->drivers_cfg_dir = NULL; /* chosen by the application */
 }
 
@@ -249,6 +262,9 @@ dc_config_free(struct dc_config *cfg)
 	dc_free(cfg->drivers_cfg_dir);
 	dc_free(cfg->records_dir);
 	dc_free(cfg->stats_path);
+	dc_free(cfg->store_path);
+	dc_free(cfg->store_timezone);
+	dc_free(cfg->store_sensor);
 	dc_free(cfg->geo_country);
 	dc_free(cfg->geo_asn);
 	dc_free(cfg->profiles);

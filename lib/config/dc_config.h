@@ -62,6 +62,11 @@ struct dc_config {
 	uint32_t ctl_delay_ms;     /**< testing aid: control core sleep per table set */
 	char *records_dir;
 	char *stats_path;          /**< statistics segment; "off" = none */
+	char *store_path;          /**< SQLite store, or NULL */
+	char *store_timezone;
+	char *store_sensor;
+	uint32_t store_queue;
+	uint32_t store_delay_ms;
 	char *geo_country;         /**< country database path; NULL = none */
 	char *geo_asn;             /**< AS database path; NULL = none */
 	uint32_t top_asns;         /**< top N ASes per interval */         /**< per-interval source/flowtuple files; NULL = off */

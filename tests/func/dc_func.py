@@ -921,6 +921,151 @@ def case_stats_segment(a):
     print("stats_segment: live runs ok, instances %s" % ", ".join(ids))
 
 
+def case_store(a):
+    # The store against the generator's truth: every interval row equals
+    # its JSON record; per UTC day, packets, ports and ICMP add up to the
+    # truth's intervals, distinct sources (all and per fingerprint) equal
+    # the truth's days, fingerprint sources account for every Mirai packet;
+    # Asia/Tokyo days regroup the same intervals; a kill -9 leaves a database
+    # that opens with every committed interval intact; a slow store drops
+    # intervals with a count, never silently.
+    import sqlite3
+    truth, total = gen(a, "store", ["--out", os.path.join(a.workdir, "store.pcap"), "--interval", "60",
+                                    "--packets", "30000", "--seed", "91", "--days", "2"])
+    pcap = os.path.join(a.workdir, "store.pcap")
+    checked = 0
+    for tz, off in (("UTC", 0), ("Asia/Tokyo", 9 * 3600)):
+        db = os.path.join(a.workdir, "store.%s.db" % tz.replace("/", "_"))
+        out = os.path.join(a.workdir, "store.out.jsonl")
+        for f in (db, db + "-wal", db + "-shm", out):
+            if os.path.exists(f):
+                os.unlink(f)
+        rc, so, err = run_darkcap(a, eal("store", ["net_pcap0,rx_pcap=" + pcap]),
+                                  ["--output", out, "--interval", "60", "--store-path", db,
+                                   "--store-timezone", tz, "--store-sensor", "test-sensor"])
+        if rc != 0:
+            fail("store: darkcap rc %d: %s" % (rc, err[-1500:]))
+            return
+        recs = {r["start"]: r for r in (json.loads(l) for l in open(out))}
+        con = sqlite3.connect(db)
+        meta = dict(con.execute("SELECT key, value FROM meta"))
+        if (meta.get("schema_version"), meta.get("timezone"), meta.get("sensor")) != ("1", tz, "test-sensor"):
+            fail("store: meta %s" % meta)
+        rows = con.execute("SELECT start, end, packets, bytes, tcp_syn, mirai, zmap, masscan, unique_sources FROM intervals").fetchall()
+        for r in rows:
+            j = recs.get(r[0])
+            want = j and (j["start"], j["end"], j["packets"], j["bytes"], j["tcp_syn"], j["fingerprints"]["mirai"],
+                          j["fingerprints"]["zmap"], j["fingerprints"]["masscan"], j["unique_sources"])
+            if tuple(r) != want:
+                fail("store %s: interval row %s, JSON %s" % (tz, r, want))
+                break
+        if sum(r[2] for r in rows) != total["packets"]:
+            fail("store %s: intervals hold %d packets, truth %d" % (tz, sum(r[2] for r in rows), total["packets"]))
+        # per local day, from the truth's intervals
+        def dayof(t):
+            return time.strftime("%Y-%m-%d", time.gmtime(t + off))
+        want_pk, want_ports = {}, {}
+        for t in truth:
+            d = dayof(t["start"])
+            want_pk[d] = want_pk.get(d, 0) + t["packets"]
+            for proto, key in (("tcp", "tcp_dst_ports"), ("udp", "udp_dst_ports")):
+                for p_, n in t[key].items():
+                    want_ports[(d, proto, int(p_))] = want_ports.get((d, proto, int(p_)), 0) + n
+            icmp = t["proto"].get("1", 0) + t["proto"].get("58", 0)
+            if icmp:
+                want_ports[(d, "icmp", -1)] = want_ports.get((d, "icmp", -1), 0) + icmp
+        want_pk = {d: n for d, n in want_pk.items() if n}
+        got_pk = dict(con.execute("SELECT day, packets FROM day_totals"))
+        if got_pk != want_pk:
+            fail("store %s: day packets %s, truth %s" % (tz, got_pk, want_pk))
+        got_ports = {(d, p_, n): v for d, p_, n, v in con.execute("SELECT day, proto, port, packets FROM day_ports")}
+        if got_ports != want_ports:
+            fail("store %s: day_ports differ from the truth (%d vs %d rows)" % (tz, len(got_ports), len(want_ports)))
+        checked += len(got_ports) + len(got_pk)
+        if tz == "UTC":
+            for d in total["days"]:
+                row = con.execute("SELECT sources, mirai_sources, zmap_sources, masscan_sources, mirai, estimated "
+                                  "FROM day_totals WHERE day = ?", (d["date"],)).fetchone()
+                want = (d["unique_sources"], d["mirai_unique_sources"], d["zmap_unique_sources"],
+                        d["masscan_unique_sources"])
+                if row is None or tuple(row[:4]) != want or row[5] != 0:
+                    fail("store: day %s distinct sources %s, truth %s" % (d["date"], row, want))
+                    continue
+                fp = con.execute("SELECT count(*), sum(mirai) FROM day_fp_sources WHERE day = ? AND mirai > 0",
+                                 (d["date"],)).fetchone()
+                if fp != (d["mirai_unique_sources"], row[4]):
+                    fail("store: day %s Mirai sources listed %s, want %s sources and %s packets" % (
+                        d["date"], fp, d["mirai_unique_sources"], row[4]))
+                sk = con.execute("SELECT length(registers) FROM day_sketches WHERE day = ? AND country = '*' AND kind = 'all'",
+                                 (d["date"],)).fetchone()
+                if sk is None or (sk[0] != 16384 and sk[0] // 8 != d["unique_sources"]):
+                    fail("store: day %s sketch %s for %d sources" % (d["date"], sk, d["unique_sources"]))
+                checked += 4
+            comp = dict(con.execute("SELECT day, complete FROM day_totals"))
+            if comp != {d["date"]: 1 for d in total["days"]}:
+                fail("store: complete flags %s (both UTC days were covered whole)" % comp)
+        con.close()
+    print("store: %d values checked against the truth" % checked)
+
+    # kill -9 in the middle of a live capture
+    gen(a, "stlive2", ["--out", os.path.join(a.workdir, "stlive2.pcap"), "--packets", "4000"])
+    db = os.path.join(a.workdir, "store.kill.db")
+    out = os.path.join(a.workdir, "store.kill.jsonl")
+    for f in (db, db + "-wal", db + "-shm", out):
+        if os.path.exists(f):
+            os.unlink(f)
+    base = [a.darkcap] + eal("stkill", ["net_pcap0,rx_pcap=%s,infinite_rx=1" % os.path.join(a.workdir, "stlive2.pcap")],
+                               mem=768) + ["--", "--interval", "1", "--mbuf-size", "9344", "--mbufs-per-queue", "8192",
+                                           "--stats-path", "off", "--store-path", db]
+    p = subprocess.Popen(base + ["--output", out], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(4)
+    p.kill()
+    p.communicate(timeout=60)
+    shutil_rm_prefix("stkill")
+    con = sqlite3.connect(db)
+    ok = con.execute("PRAGMA integrity_check").fetchone()[0]
+    rows = con.execute("SELECT start, packets FROM intervals").fetchall()
+    con.close()
+    recs = {r["start"]: r for r in (json.loads(l) for l in open(out))}
+    if ok != "ok" or not rows:
+        fail("store: after kill -9: integrity %s, %d intervals" % (ok, len(rows)))
+    for s_, n in rows:
+        if s_ not in recs or recs[s_]["packets"] != n:
+            fail("store: after kill -9: interval %d has %d packets, JSON %s" % (s_, n, recs.get(s_, {}).get("packets")))
+            break
+    print("store: kill -9: integrity ok, %d intervals intact" % len(rows))
+
+    # a slow store: counted as delayed, then dropped, never silently
+    db = os.path.join(a.workdir, "store.slow.db")
+    for f in (db, db + "-wal", db + "-shm", out):
+        if os.path.exists(f):
+            os.unlink(f)
+    p = subprocess.Popen(base[:-1] + [db, "--output", out, "--store-delay-ms", "2500", "--store-queue", "1"],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(6)
+    p.send_signal(signal.SIGINT)
+    so, err = p.communicate(timeout=120)
+    m = re.search(r"(\d+) intervals written, (\d+) delayed, (\d+) dropped", err)
+    nrec = sum(1 for _ in open(out))
+    if not m:
+        fail("store: slow store: no counts in the log: %s" % err[-800:])
+        return
+    w, dl, dr = (int(x) for x in m.groups())
+    con = sqlite3.connect(db)
+    nrows = con.execute("SELECT count(*) FROM intervals").fetchone()[0]
+    con.close()
+    if dr == 0 or dl == 0 or w + dr != nrec or nrows != w or "dropped (store_dropped counts it)" not in err:
+        fail("store: slow store: written %d delayed %d dropped %d, %d records, %d rows" % (w, dl, dr, nrec, nrows))
+    print("store: slow store: %d records = %d written + %d dropped (%d delayed)" % (nrec, w, dr, dl))
+
+
+def shutil_rm_prefix(name):
+    import glob
+    import shutil
+    for d in glob.glob("/var/run/dpdk/dctest_%s_*" % name):
+        shutil.rmtree(d, ignore_errors=True)
+
+
 def case_config_documented(a):
     # Every key darkcap knows is documented in docs/CONFIG.md, and the
     # shipped example config is what --dump-config prints.
