@@ -1108,6 +1108,21 @@ def case_bad_inputs(a):
     conf = os.path.join(a.workdir, "bad.conf")
     with open(conf, "w") as f:
         f.write("interval = 60\nworkres = 2\n")
+    import sqlite3
+    notdb = os.path.join(a.workdir, "bad.notdb")
+    with open(notdb, "w") as f:
+        f.write("this is not a database, it only has a .db-like purpose\n" * 100)
+    newer = os.path.join(a.workdir, "bad.newer.db")
+    tokyo = os.path.join(a.workdir, "bad.tokyo.db")
+    for f_, rows in ((newer, [("schema_version", "99"), ("timezone", "UTC")]),
+                     (tokyo, [("schema_version", "1"), ("timezone", "Asia/Tokyo")])):
+        if os.path.exists(f_):
+            os.unlink(f_)
+        con = sqlite3.connect(f_)
+        con.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+        con.executemany("INSERT INTO meta VALUES (?, ?)", rows)
+        con.commit()
+        con.close()
     pre = [
         ("unknown option", ["--bogus", "1"], "unknown option '--bogus'"),
         ("interval 0", ["--interval", "0"], "interval = '0'"),
@@ -1129,6 +1144,10 @@ def case_bad_inputs(a):
         ("unwritable output", ok_eal, ["--output", "/nonexistent/dir/out.jsonl"], "cannot open"),
         ("missing records dir", ok_eal, ["--records-dir", "/nonexistent/records"], "records_dir /nonexistent/records: not a writable directory"),
         ("unwritable stats path", ok_eal, ["--stats-path", "/nonexistent/dir/darkcap.stats"], "stats_path /nonexistent/dir/darkcap.stats: cannot create"),
+        ("store in a missing dir", ok_eal, ["--store-path", "/nonexistent/dir/s.db"], "store /nonexistent/dir/s.db: cannot open"),
+        ("store not a database", ok_eal, ["--store-path", notdb], "not a darkcap store"),
+        ("store schema newer", ok_eal, ["--store-path", newer], "schema version 99 is newer"),
+        ("store other time zone", ok_eal, ["--store-path", tokyo], "written with another time zone than store_timezone = UTC"),
         ("missing geo database", ok_eal, ["--geo-country", "/nonexistent/geo.mmdb"], "/nonexistent/geo.mmdb"),
         ("table too big", ok_eal, ["--sources-max", "1000000000"], "cannot allocate table set"),
         ("port clock on null", eal("bad5", ["net_null0"]), ["--timestamps", "port"], "offers no RX timestamps"),
