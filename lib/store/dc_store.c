@@ -758,8 +758,25 @@ dc_store_open(const struct dc_store_opts *o, struct dc_store **out)
 	*out = NULL;
 	s->o = *o;
 	s->path = dc_strdup(o->path);
-	if (setenv("TZ", o->timezone, 1) != 0)
+	{
+		/* tzset() falls back to UTC without a word for a zone it does
+		 * not know: check that the zone exists first */
+		char zf[512];
+
+		snprintf(zf, sizeof(zf), "/usr/share/zoneinfo/%s", o->timezone);
+		if (strcmp(o->timezone, "UTC") != 0 &&
+		    (strstr(o->timezone, "..") || access(zf, R_OK) != 0)) {
+			dc_free(s->path);
+			dc_free(s);
+			return dc_err(EINVAL, "store_timezone %s: unknown time zone (no %s; e.g. UTC, Asia/Tokyo)",
+				      o->timezone, zf);
+		}
+	}
+	if (setenv("TZ", o->timezone, 1) != 0) {
+		dc_free(s->path);
+		dc_free(s);
 		return dc_err(EINVAL, "store_timezone %s: cannot set", o->timezone);
+	}
 	tzset();
 	if (sqlite3_open_v2(o->path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK) {
 		dc_err(EIO, "store %s: cannot open: %s", o->path, s->db ? sqlite3_errmsg(s->db) : "no memory");

@@ -1147,6 +1147,7 @@ def case_bad_inputs(a):
         ("store in a missing dir", ok_eal, ["--store-path", "/nonexistent/dir/s.db"], "store /nonexistent/dir/s.db: cannot open"),
         ("store not a database", ok_eal, ["--store-path", notdb], "not a darkcap store"),
         ("store schema newer", ok_eal, ["--store-path", newer], "schema version 99 is newer"),
+        ("store unknown time zone", ok_eal, ["--store-path", os.path.join(a.workdir, "bad.tz.db"), "--store-timezone", "Mars/Olympus"], "store_timezone Mars/Olympus: unknown time zone"),
         ("store other time zone", ok_eal, ["--store-path", tokyo], "written with another time zone than store_timezone = UTC"),
         ("missing geo database", ok_eal, ["--geo-country", "/nonexistent/geo.mmdb"], "/nonexistent/geo.mmdb"),
         ("table too big", ok_eal, ["--sources-max", "1000000000"], "cannot allocate table set"),
