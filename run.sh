@@ -73,7 +73,7 @@ demo() {
 	say "building (release)"
 	build build --buildtype=release
 	local work=$here/demo-out
-	rm -rf "$work/records"
+	rm -rf "$work/records" "$work/darkcap.db" "$work/darkcap.db-wal" "$work/darkcap.db-shm"
 	mkdir -p "$work/records"
 	say "generating one day of darknet traffic (Mirai, ZMap, Masscan, backscatter, UDP probes, IPv6, malformed frames)"
 	./build/bench/gen/darkcap-gen --seed 2022 --start 2022-05-10T00:00:00Z --days 1 \
@@ -92,7 +92,11 @@ demo() {
 		--log-level lib.eal:warning \
 		--vdev "net_pcap0,rx_pcap=$work/darknet.pcap" -- \
 		--interval 3600 --summary on --truncate on --output "$work/intervals.jsonl" \
-		--records-dir "$work/records" "${geo_opt[@]}"
+		--records-dir "$work/records" --stats-path "$work/darkcap.stats" \
+		--store-path "$work/darkcap.db" --store-timezone Asia/Tokyo "${geo_opt[@]}"
+	echo
+	echo "Top destination ports since start, from the shared-memory statistics (darkcap-stat):"
+	./build/app/darkcap-stat/darkcap-stat --path "$work/darkcap.stats" top ports -n 5 --total
 	echo
 	python3 - "$work/intervals.jsonl" <<'PY'
 import json, sys
@@ -124,6 +128,8 @@ PY
 	echo "Full per-interval records (docs/OUTPUT.md): $work/intervals.jsonl"
 	echo "Per-interval sources and flowtuples (CSV):  $work/records/"
 	echo "Generator's ground truth for comparison:    $work/truth.jsonl"
+	echo "Statistics segment (darkcap-stat --path):   $work/darkcap.stats"
+	echo "Store, days in Asia/Tokyo (docs/STORE.md):  $work/darkcap.db"
 }
 
 # totals DIR...: sum meson's results into "N passed, N failed[, N skipped]"
