@@ -125,11 +125,16 @@ for r in recs:
                  " (estimated)" if d["estimated"] else ""))
 PY
 	echo
+	say "the report (docs/REPORT.md) from the store"
+	rm -rf "$work/report"
+	./build/tools/report/darkcap-report --from 2022-05-10 --to 2022-05-11 --previous none \
+		--country US --out "$work/report" "$work/darkcap.db"
 	echo "Full per-interval records (docs/OUTPUT.md): $work/intervals.jsonl"
 	echo "Per-interval sources and flowtuples (CSV):  $work/records/"
 	echo "Generator's ground truth for comparison:    $work/truth.jsonl"
 	echo "Statistics segment (darkcap-stat --path):   $work/darkcap.stats"
 	echo "Store, days in Asia/Tokyo (docs/STORE.md):  $work/darkcap.db"
+	echo "Report (HTML, Markdown, CSV):               $work/report/"
 }
 
 # totals DIR...: sum meson's results into "N passed, N failed[, N skipped]"
