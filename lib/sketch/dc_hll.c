@@ -83,5 +83,7 @@ dc_hll_estimate(const struct dc_hll *h)
 	for (k = Q; k >= 1; k--)
 		z = 0.5 * (z + cnt[k]);
 	z += m * ertl_sigma(cnt[0] / m);
-	return (uint64_t)(m * m / (2 * log(2)) / z + 0.5);
+	z = m * m / (2 * log(2)) / z + 0.5;
+	/* saturated registers (about 2^60 items) would overflow the cast */
+	return z >= 18446744073709549568.0 ? UINT64_MAX : (uint64_t)z;
 }
