@@ -17,7 +17,8 @@ cd "$here"
 PKGS=(meson ninja-build pkg-config gcc python3 dpdk dpdk-dev libdpdk-dev
       libhyperscan-dev libjemalloc-dev libpcap-dev zlib1g-dev
       libmaxminddb-dev libmaxmind-db-writer-perl mmdb-bin
-      libmicrohttpd-dev prometheus clang libclang-rt-14-dev libsqlite3-dev tzdata)
+      libmicrohttpd-dev prometheus clang libclang-rt-14-dev libsqlite3-dev tzdata
+      chromium)
 
 say() { printf '==> %s\n' "$*" >&2; }
 
