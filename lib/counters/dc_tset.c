@@ -227,8 +227,9 @@ dc_tset_burst(struct dc_tset *ts, struct dc_tset_ctx *tc, const struct dc_burst_
 			if (ts->as) {
 				/* Few ASes per interval: the table stays in cache. */
 				uint64_t key = tc->as[k];
-				struct dc_as_slot *a = (struct dc_as_slot *)dc_table_upsert(
-					ts->as, &key, dc_table_hash(ts->as, &key), &is_new);
+				struct dc_as_slot *a = (struct dc_as_slot *)dc_table_find(
+					ts->as, &key, dc_hash_nh(&key, sizeof(key), ts->as->nh), 1,
+					&is_new, sizeof(key));
 
 				if (likely(a != NULL)) {
 					a->packets++;

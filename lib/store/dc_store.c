@@ -7,7 +7,6 @@
  * database as UPSERT increments, so a restart in the middle of a day adds
  * to what the day already has.
  */
-#include <arpa/inet.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -26,6 +25,7 @@
 #include "dc_store.h"
 #include "dc_store_schema.h" /* dc_store_schema_sql: dc_store_schema.sql */
 #include "dc_table.h"
+#include "dc_tset.h" /* dc_addr_key, dc_cc_code/dc_cc_index, dc_addr_format */
 
 enum { K_ALL, K_MIRAI, K_ZMAP, K_MASSCAN, K__MAX };
 static const char *const kind_name[K__MAX] = {"all", "mirai", "zmap", "masscan"};
@@ -33,7 +33,7 @@ static const char *const kind_name[K__MAX] = {"all", "mirai", "zmap", "masscan"}
 
 /* A source of the day: key = address key (24 bytes, as the engine's). */
 struct day_src {
-	uint8_t key[24];
+	struct dc_addr_key key;
 	uint8_t kinds;       /* bit k: counted in kind k */
 	uint8_t fp;          /* hit a fingerprint: has a record in fps */
 	uint16_t country;
@@ -42,7 +42,7 @@ struct day_src {
 
 /* A fingerprint source of the day. */
 struct day_fp {
-	uint8_t key[24];
+	struct dc_addr_key key;
 	uint16_t country;
 	uint8_t nports, more, dirty;
 	uint16_t ports[8];
@@ -58,7 +58,7 @@ struct day_as {
 
 struct day {
 	char name[11];           /* "" = none open */
-	uint64_t first_start, last_end;
+	uint64_t last_end;
 	struct dc_cmap srcs;     /* struct day_src */
 	struct dc_cmap fps;      /* struct day_fp */
 	struct dc_cmap ases;     /* struct day_as */
@@ -81,7 +81,6 @@ struct dc_store {
 	int stop;
 	struct dc_store_counts cnt; /* under lock */
 	struct day day;
-	uint64_t seed;
 };
 
 /* One log line through the caller's logger (opts.log), else stderr. */
@@ -184,16 +183,13 @@ run(struct dc_store *s, const char *sql, const char *fmt, ...)
 	return 0;
 }
 
-static void
-cc_name(uint16_t cc, char out[3])
+/* The store's country label: the two letters, "??" for unknown. */
+static const char *
+cc_label(uint16_t cc, char out[3])
 {
-	if (cc == 0 || cc > 26 * 26) {
-		strcpy(out, "??");
-		return;
-	}
-	out[0] = (char)('A' + (cc - 1) / 26);
-	out[1] = (char)('A' + (cc - 1) % 26);
-	out[2] = '\0';
+	const char *c = dc_cc_code(cc, out);
+
+	return c ? c : "??";
 }
 
 /* ---- days --------------------------------------------------------------- */
@@ -225,7 +221,7 @@ day_reset(struct dc_store *s)
 				dc_hll_reset(d->hll[c][k]);
 	d->estimated = 0;
 	d->name[0] = '\0';
-	d->first_start = d->last_end = 0;
+	d->last_end = 0;
 }
 
 static struct dc_hll *
@@ -268,7 +264,7 @@ day_restore(struct dc_store *s)
 		unsigned c = ALLCC, k;
 
 		if (cc && strcmp(cc, "*") != 0)
-			c = strcmp(cc, "??") == 0 ? 0 : 1 + (unsigned)(cc[0] - 'A') * 26 + (unsigned)(cc[1] - 'A');
+			c = dc_cc_index(cc); /* "??" is 0, unknown */
 		for (k = 0; k < K__MAX && kind && strcmp(kind, kind_name[k]); k++)
 			;
 		if (c > ALLCC || k == K__MAX || b == NULL)
@@ -318,7 +314,7 @@ day_sketches(struct dc_store *s)
 	if (!d->estimated) {
 		for (uint64_t i = 0; d->srcs.t && i < d->srcs.t->used; i++) {
 			const struct day_src *v = (const struct day_src *)dc_table_nth(d->srcs.t, i);
-			uint64_t h = dc_hash_nh(v->key, 24, dc_hash_fixed_nh);
+			uint64_t h = dc_hash_nh(&v->key, sizeof(v->key), dc_hash_fixed_nh);
 
 			for (unsigned k = 0; k < K__MAX; k++) {
 				if (!(v->kinds & (1u << k)))
@@ -336,12 +332,9 @@ day_sketches(struct dc_store *s)
 		}
 	}
 	for (unsigned c = 0; c <= ALLCC && rc == 0; c++) {
-		char ccs[3];
+		char buf[3];
+		const char *ccs = c == ALLCC ? "*" : cc_label((uint16_t)c, buf);
 
-		if (c == ALLCC)
-			strcpy(ccs, "*");
-		else
-			cc_name((uint16_t)c, ccs);
 		for (unsigned k = 0; k < K__MAX && rc == 0; k++) {
 			if (lists[c][k])
 				rc = run(s, "INSERT OR REPLACE INTO day_sketches VALUES (?, ?, ?, ?)", "tttb",
@@ -381,13 +374,6 @@ fp_add_port(struct day_fp *f, uint16_t port)
 		f->more = 1;
 }
 
-static void
-addr_text(const uint8_t key[24], char *buf, size_t size)
-{
-	if (inet_ntop(key[16] == 4 ? AF_INET : AF_INET6, key, buf, (socklen_t)size) == NULL)
-		snprintf(buf, size, "?");
-}
-
 static int
 write_day_rows(struct dc_store *s, const struct dc_store_iv *iv)
 {
@@ -401,14 +387,13 @@ write_day_rows(struct dc_store *s, const struct dc_store_iv *iv)
 
 		if (!d->touched[c] && v[DC_STC_PACKETS] == 0)
 			continue;
-		cc_name((uint16_t)c, ccs);
 		rc = run(s, "INSERT INTO day_countries VALUES (?,?,?,?,?,?,?,?,?,?,?,?) "
 			 "ON CONFLICT (day, country) DO UPDATE SET packets = packets + excluded.packets, "
 			 "bytes = bytes + excluded.bytes, sources = excluded.sources, mirai = mirai + excluded.mirai, "
 			 "mirai_sources = excluded.mirai_sources, zmap = zmap + excluded.zmap, "
 			 "zmap_sources = excluded.zmap_sources, masscan = masscan + excluded.masscan, "
 			 "masscan_sources = excluded.masscan_sources, estimated = excluded.estimated",
-			 "ttiiiiiiiiii", d->name, ccs, v[DC_STC_PACKETS], v[DC_STC_BYTES],
+			 "ttiiiiiiiiii", d->name, cc_label((uint16_t)c, ccs), v[DC_STC_PACKETS], v[DC_STC_BYTES],
 			 distinct(d, c, K_ALL), v[DC_STC_MIRAI], distinct(d, c, K_MIRAI), v[DC_STC_ZMAP],
 			 distinct(d, c, K_ZMAP), v[DC_STC_MASSCAN], distinct(d, c, K_MASSCAN),
 			 (uint64_t)d->estimated);
@@ -433,11 +418,10 @@ write_day_rows(struct dc_store *s, const struct dc_store_iv *iv)
 		if (!f->dirty)
 			continue;
 		f->dirty = 0;
-		addr_text(f->key, addr, sizeof(addr));
-		cc_name(f->country, ccs);
+		dc_addr_format(&f->key, addr, sizeof(addr));
 		fmt_ports(f, ports, sizeof(ports));
 		rc = run(s, "INSERT OR REPLACE INTO day_fp_sources VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-			 "tttiiiiiiit", d->name, addr, ccs, (uint64_t)f->asn, f->packets, f->mirai,
+			 "tttiiiiiiit", d->name, addr, cc_label(f->country, ccs), (uint64_t)f->asn, f->packets, f->mirai,
 			 f->zmap, f->masscan, (uint64_t)f->first, (uint64_t)f->last, ports);
 	}
 	/* the day's top ASes, rewritten */
@@ -495,7 +479,6 @@ put_interval(struct dc_store *s, const struct dc_store_iv *iv)
 			dc_store_day(s, iv->start - 1, before);
 			d->from_start = strcmp(before, day) != 0;
 		}
-		d->first_start = iv->start;
 		if (day_restore(s) != 0)
 			goto fail;
 	}
@@ -535,17 +518,18 @@ put_interval(struct dc_store *s, const struct dc_store_iv *iv)
 	/* sources: the day's distinct sets, fingerprint records */
 	for (uint64_t i = 0; i < iv->n_src; i++) {
 		const struct dc_store_src *x = &iv->src[i];
-		uint8_t key[24] = {0};
+		struct dc_addr_key key;
 		struct day_src *v;
 		uint8_t kinds = 1u << K_ALL;
 		uint64_t h;
 		unsigned c;
 
-		memcpy(key, x->addr, 16);
-		key[16] = x->family;
+		memset(&key, 0, sizeof(key));
+		memcpy(key.addr, x->addr, 16);
+		key.family = x->family;
 		kinds |= (x->mirai ? 1u << K_MIRAI : 0) | (x->zmap ? 1u << K_ZMAP : 0) |
 			 (x->masscan ? 1u << K_MASSCAN : 0);
-		h = dc_hash_nh(key, 24, dc_hash_fixed_nh);
+		h = dc_hash_nh(&key, sizeof(key), dc_hash_fixed_nh);
 		if (!d->estimated && dc_cmap_count(&d->srcs) >= s->o.exact_max) {
 			d->estimated = 1;
 			slog(s, DC_STORE_LOG_NOTICE, "%s: day %s passed %lu distinct sources: counts estimated from here on",
@@ -554,9 +538,9 @@ put_interval(struct dc_store *s, const struct dc_store_iv *iv)
 		}
 		v = NULL;
 		if (!d->estimated) {
-			v = (struct day_src *)dc_cmap_upsert(&d->srcs, key, &is_new);
+			v = (struct day_src *)dc_cmap_upsert(&d->srcs, &key, &is_new);
 			if (is_new) {
-				memcpy(v->key, key, 24);
+				v->key = key;
 				v->country = x->country < DC_STORE_CC ? x->country : 0;
 				v->asn = x->asn;
 			}
@@ -585,10 +569,10 @@ put_interval(struct dc_store *s, const struct dc_store_iv *iv)
 		}
 		d->touched[c] = 1;
 		if (kinds != (1u << K_ALL)) {
-			struct day_fp *f = (struct day_fp *)dc_cmap_upsert(&d->fps, key, &is_new);
+			struct day_fp *f = (struct day_fp *)dc_cmap_upsert(&d->fps, &key, &is_new);
 
 			if (is_new) {
-				memcpy(f->key, key, 24);
+				f->key = key;
 				f->country = (uint16_t)c;
 				f->asn = x->asn;
 				f->first = x->first;
@@ -798,8 +782,8 @@ dc_store_open(const struct dc_store_opts *o, struct dc_store **out)
 	}
 	if (schema(s) != 0)
 		goto fail;
-	dc_cmap_init(&s->day.srcs, 24, sizeof(struct day_src), 0x5702E);
-	dc_cmap_init(&s->day.fps, 24, sizeof(struct day_fp), 0x5702F);
+	dc_cmap_init(&s->day.srcs, sizeof(struct dc_addr_key), sizeof(struct day_src), 0x5702E);
+	dc_cmap_init(&s->day.fps, sizeof(struct dc_addr_key), sizeof(struct day_fp), 0x5702F);
 	dc_cmap_init(&s->day.ases, 8, sizeof(struct day_as), 0x57030);
 	pthread_mutex_init(&s->lock, NULL);
 	pthread_cond_init(&s->cond, NULL);

@@ -60,8 +60,6 @@ dc_table_init_n(void *mem, uint64_t max_entries, uint64_t n, uint32_t key_len,
 	t->nb_slots = n;
 	t->max_entries = max_entries;
 	t->key_len = key_len;
-	t->nwords = (key_len + 7) / 8;
-	t->tail_mask = dc_key_tail_mask(key_len);
 	t->slot_size = slot_size;
 	for (unsigned i = 0; i < DC_TABLE_MAX_KEY / 4; i++) {
 		/* splitmix64: the seed spread into the secret NH words */

@@ -67,9 +67,7 @@ struct dc_table {
 	uint64_t nb_slots;     /**< home slots */
 	uint64_t max_entries;  /**< keys accepted at most (<= nb_slots / DC_TABLE_SLOTS_PER_KEY) */
 	uint64_t used;         /**< keys in the table */
-	uint64_t tail_mask;    /**< mask of the key's last 8-byte word */
 	uint32_t key_len;      /**< key bytes */
-	uint32_t nwords;       /**< key_len rounded up to 8-byte words */
 	uint32_t slot_size;    /**< bytes per slot: key then value, multiple of 8 */
 	uint32_t zero_used;    /**< the all-zero key is in (its slot is the last) */
 	uint32_t nh[DC_TABLE_MAX_KEY / 4]; /**< secret NH key words */
@@ -437,7 +435,7 @@ dc_table_slot_used(const struct dc_table *t, uint64_t i)
 
 	if (i == dc_table_zero_index(t))
 		return (int)t->zero_used;
-	for (uint32_t w = 0; w < t->nwords; w++)
+	for (uint32_t w = 0; 8 * w < t->key_len; w++)
 		occ |= dc_key_word(s, t->key_len, w);
 	return occ != 0;
 }
