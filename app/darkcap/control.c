@@ -1041,10 +1041,11 @@ dc_control_run(struct dc_engine *eng)
 		ret = ctl_account(&c);
 	close(c.fd);
 	eng->out_fd = -1;
+	if (eng->store)
+		dc_store_flush(eng->store); /* every queued interval written */
 	dc_statpub_close(eng); /* STOPPED: the last snapshot is final */
 	if (eng->store) {
-		/* every queued interval written, the open day closed */
-		dc_store_close(eng->store);
+		dc_store_close(eng->store); /* the open day closed */
 		eng->store = NULL;
 	}
 	DC_LOG(NOTICE, ctrl, "wrote %" PRIu64 " interval records to %s", c.records, eng->cfg.output);

@@ -30,7 +30,7 @@ struct dc_statpub {
 	int cc_src, uniq[3];
 	int top_n, top_addr, top_cc, top;
 	int as_n, as;
-	int worker, port, intervals, ivs, fill, cap, store;
+	int worker, port, intervals, ivs, fill, cap, store, store_q;
 	uint32_t ntop, nas;
 	uint64_t full_total[DC_TFULL__MAX];
 	uint64_t records;
@@ -53,7 +53,7 @@ static const char *const as_fields[] = {"asn", "packets", "bytes", "mirai", "zma
 static const char *const worker_fields[] = {"packets", "interval_stalls", "table_stalls"};
 static const char *const port_fields[] = {"received", "missed", "errors", "no_mbuf"};
 static const char *const fill_tables[] = {"sources", "destinations", "flowtuples", "asns"};
-static const char *const store_fields[] = {"written", "delayed", "dropped", "queued"};
+static const char *const store_fields[] = {"written", "delayed", "dropped"};
 
 _Static_assert(DC_ARRAY_SIZE(cc_fields) == DC_CC__MAX, "one name per country counter");
 _Static_assert(DC_ARRAY_SIZE(full_names) == DC_TFULL__MAX, "one name per table");
@@ -209,11 +209,15 @@ declare(struct dc_statpub *sp, const struct dc_engine *eng, const char **pnames)
 			.dim_size = {DC_ARRAY_SIZE(fill_tables)},
 			.dim_kind = {DC_STATS_DIM_DICT}, .dict = {fill_tables}})) < 0 ||
 	    (sp->store = add(sp, &(struct dc_stats_def){
-			.name = "store", .help = "intervals the store wrote, queued past store_queue (delayed), never wrote (dropped), and has queued now",
+			.name = "store", .help = "intervals the store wrote, queued past store_queue (delayed), never wrote (dropped)",
 			.unit = "intervals", .type = DC_STATS_COUNTER, .scope = DC_STATS_TOTAL,
 			.kind = DC_STATS_U64, .n_dims = 1, .dim_name = {"counter"},
 			.dim_size = {DC_ARRAY_SIZE(store_fields)},
 			.dim_kind = {DC_STATS_DIM_DICT}, .dict = {store_fields}})) < 0 ||
+	    (sp->store_q = add(sp, &(struct dc_stats_def){
+			.name = "store_queued", .help = "intervals waiting for the store's writer",
+			.unit = "intervals", .type = DC_STATS_GAUGE, .scope = DC_STATS_NOW,
+			.kind = DC_STATS_U64})) < 0 ||
 	    (sp->intervals = add(sp, &(struct dc_stats_def){
 			.name = "intervals", .help = "interval records written", .unit = "records",
 			.type = DC_STATS_COUNTER, .scope = DC_STATS_TOTAL, .kind = DC_STATS_U64})) < 0 ||
@@ -415,7 +419,7 @@ publish_now(struct dc_engine *eng, struct dc_statpub *sp)
 		v[0] = sc.written;
 		v[1] = sc.delayed;
 		v[2] = sc.dropped;
-		v[3] = sc.queued;
+		vals(sp, sp->store_q)[0] = sc.queued;
 	}
 	dc_stats_writer_publish(sp->w, &sp->meta);
 	sp->staged = false;
@@ -493,8 +497,8 @@ dc_statpub_close(struct dc_engine *eng)
 {
 	if (eng->stats == NULL)
 		return;
-	if (eng->stats->staged)
-		publish_now(eng, eng->stats);
+	/* a last snapshot with the final worker, port and store counters */
+	publish_now(eng, eng->stats);
 	dc_stats_writer_close(eng->stats->w, 1);
 	dc_free(eng->stats);
 	eng->stats = NULL;

@@ -676,6 +676,15 @@ dc_store_put(struct dc_store *s, struct dc_store_iv *iv, int wait)
 }
 
 void
+dc_store_flush(struct dc_store *s)
+{
+	pthread_mutex_lock(&s->lock);
+	while (s->nq)
+		pthread_cond_wait(&s->cond, &s->lock);
+	pthread_mutex_unlock(&s->lock);
+}
+
+void
 dc_store_counts(struct dc_store *s, struct dc_store_counts *c)
 {
 	pthread_mutex_lock(&s->lock);

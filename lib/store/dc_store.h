@@ -126,6 +126,9 @@ struct dc_store_counts {
 };
 void dc_store_counts(struct dc_store *s, struct dc_store_counts *c);
 
+/** Wait until every queued interval is written (or dropped on error). */
+void dc_store_flush(struct dc_store *s);
+
 /** Write everything queued, close the open day (its rows say complete = 0
  * unless the capture covered it), stop the thread, close the database. */
 void dc_store_close(struct dc_store *s);

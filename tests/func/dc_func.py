@@ -1040,7 +1040,9 @@ def case_store(a):
     for f in (db, db + "-wal", db + "-shm", out):
         if os.path.exists(f):
             os.unlink(f)
-    p = subprocess.Popen(base[:-1] + [db, "--output", out, "--store-delay-ms", "2500", "--store-queue", "1"],
+    st = os.path.join(a.workdir, "store.slow.stats")
+    p = subprocess.Popen(base[:-1] + [db, "--output", out, "--store-delay-ms", "2500", "--store-queue", "1",
+                                      "--stats-path", st],
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     time.sleep(6)
     p.send_signal(signal.SIGINT)
@@ -1056,6 +1058,11 @@ def case_store(a):
     con.close()
     if dr == 0 or dl == 0 or w + dr != nrec or nrows != w or "dropped (store_dropped counts it)" not in err:
         fail("store: slow store: written %d delayed %d dropped %d, %d records, %d rows" % (w, dl, dr, nrec, nrows))
+    d = stat_json(a, st, "store")
+    if d is not None:
+        seg = stat_values(d, "total/store")
+        if (seg["written"], seg["delayed"], seg["dropped"], stat_values(d, "now/store_queued")) != (w, dl, dr, 0):
+            fail("store: slow store: the statistics segment says %s, the log %d/%d/%d" % (seg, w, dl, dr))
     print("store: slow store: %d records = %d written + %d dropped (%d delayed)" % (nrec, w, dr, dl))
 
 
