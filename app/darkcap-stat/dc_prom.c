@@ -581,7 +581,8 @@ export_metric(struct dc_prom *p, const struct dc_stats_reader *r, const struct d
 		export_scalar(p, r, m, dc_stats_u64(snap, m, 0));
 		return;
 	}
-	if (strcmp(m->name, "proto_packets") == 0) {
+	if (strcmp(m->name, "proto_packets") == 0 || strcmp(m->name, "icmp_type_packets") == 0 ||
+	    strcmp(m->name, "icmp6_type_packets") == 0) {
 		if (is_total(m))
 			export_dim1(p, r, m, snap, 1);
 		return;

@@ -644,6 +644,8 @@ ctl_store(struct ctl *c, const struct dc_counters *a, const struct pend *p)
 		iv->c[DC_ST_TABLE_FULL] += p->full[k];
 	_Static_assert(DC_STORE_CC == DC_CC_MAX && (int)DC_STC__MAX == (int)DC_CC__MAX, "same country counters");
 	memcpy(iv->cc, a->cc, sizeof(iv->cc));
+	memcpy(iv->icmp_type[0], a->icmp_type, sizeof(iv->icmp_type[0]));
+	memcpy(iv->icmp_type[1], a->icmp6_type, sizeof(iv->icmp_type[1]));
 	nt = nu = 0;
 	DC_FOREACH_CHUNK(a->tcp_touch, chunk)
 		for (k = 0; k < 64; k++)
@@ -968,7 +970,8 @@ dc_control_open(struct dc_engine *eng)
 			.timezone = eng->cfg.store_timezone, .interval_s = eng->cfg.interval,
 			.queue_max = eng->cfg.store_queue, .exact_max = eng->cfg.day_exact_max,
 			.top_asns = eng->cfg.top_asns ? eng->cfg.top_asns : 10,
-			.delay_ms = eng->cfg.store_delay_ms, .version = DC_VERSION, .log = store_log,
+			.delay_ms = eng->cfg.store_delay_ms, .checkpoint_s = eng->cfg.store_checkpoint,
+			.version = DC_VERSION, .log = store_log,
 		};
 
 		if (dc_store_open(&so, &eng->store) != 0) {

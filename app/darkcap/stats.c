@@ -27,6 +27,7 @@ struct dc_statpub {
 	struct dc_stats_writer *w;
 	int scalar[SC__MAX][DC_CNT__MAX];
 	int proto[SC__MAX], tcp[SC__MAX], udp[SC__MAX], cc[SC__MAX], full[SC__MAX];
+	int icmp[SC__MAX], icmp6[SC__MAX];
 	int cc_src, uniq[3];
 	int top_n, top_addr, top_cc, top;
 	int as_n, as;
@@ -106,6 +107,14 @@ declare(struct dc_statpub *sp, const struct dc_engine *eng, const char **pnames)
 			.name = "proto_packets", .help = "IP packets per protocol number",
 			.unit = "packets", .kind = DC_STATS_U64, .n_dims = 1,
 			.dim_name = {"proto"}, .dim_size = {256}, .dim_kind = {DC_STATS_DIM_INDEX}}) < 0 ||
+	    add2(sp, sp->icmp, (struct dc_stats_def){
+			.name = "icmp_type_packets", .help = "IPv4 ICMP packets per ICMP type",
+			.unit = "packets", .kind = DC_STATS_U64, .n_dims = 1,
+			.dim_name = {"type"}, .dim_size = {256}, .dim_kind = {DC_STATS_DIM_INDEX}}) < 0 ||
+	    add2(sp, sp->icmp6, (struct dc_stats_def){
+			.name = "icmp6_type_packets", .help = "ICMPv6 packets per ICMPv6 type",
+			.unit = "packets", .kind = DC_STATS_U64, .n_dims = 1,
+			.dim_name = {"type"}, .dim_size = {256}, .dim_kind = {DC_STATS_DIM_INDEX}}) < 0 ||
 	    add2(sp, sp->tcp, (struct dc_stats_def){
 			.name = "tcp_dst_port_packets", .help = "TCP packets per destination port",
 			.unit = "packets", .kind = DC_STATS_U64, .n_dims = 1,
@@ -382,6 +391,8 @@ stage_counters(struct dc_statpub *sp, int sc, const struct dc_counters *a)
 	for (unsigned i = 0; i < DC_CNT__MAX; i++)
 		vals(sp, sp->scalar[sc][i])[0] = a->c[i];
 	memcpy(vals(sp, sp->proto[sc]), a->proto, sizeof(a->proto));
+	memcpy(vals(sp, sp->icmp[sc]), a->icmp_type, sizeof(a->icmp_type));
+	memcpy(vals(sp, sp->icmp6[sc]), a->icmp6_type, sizeof(a->icmp6_type));
 	stage_ports(vals(sp, sp->tcp[sc]), sp->touch[sc][0], a->tcp_dport, a->tcp_touch);
 	stage_ports(vals(sp, sp->udp[sc]), sp->touch[sc][1], a->udp_dport, a->udp_touch);
 	if (sp->cc[sc] >= 0)

@@ -176,7 +176,7 @@ static uint32_t wpick(rng_t *r, const wv_t *t, size_t n)
 /* expected classification (the truth of one frame)                          */
 
 enum { CAT_NONE = 0, CAT_NONIP, CAT_MALF, CAT_V4, CAT_V6 };
-enum { L4_NONE = 0, L4_TRUNC, L4_TCP, L4_UDP };
+enum { L4_NONE = 0, L4_TRUNC, L4_TCP, L4_UDP, L4_ICMP };
 
 typedef struct {
     uint8_t cat;            /* CAT_* */
@@ -184,6 +184,7 @@ typedef struct {
     uint8_t frag;           /* non-first fragment */
     uint8_t l4;             /* L4_* */
     uint16_t dport;
+    uint8_t icmp_type, icmp_code;   /* with l4 L4_ICMP */
     uint8_t syn, synack, mirai, zmap, masscan;
     /* identity of an IP packet (CAT_V4/CAT_V6): outer header as written */
     uint8_t src[16], dst[16];   /* IPv4: the first 4 bytes */
@@ -204,7 +205,7 @@ typedef struct {
 #define TH_ECE 0x40
 #define TH_CWR 0x80
 
-enum { L4K_RAW = 0, L4K_TCP, L4K_UDP };
+enum { L4K_RAW = 0, L4K_TCP, L4K_UDP, L4K_ICMP };
 enum { CS_NONE = 0, CS_PLAIN, CS_PSEUDO };
 
 typedef struct { uint8_t type; uint8_t m; uint16_t len; uint16_t off; } ext_t;
@@ -228,6 +229,7 @@ typedef struct {
     int csum, csum_off;         /* how to checksum the upper layer */
     /* summary of the upper-layer header as chosen (not re-read from bytes) */
     int l4kind;
+    uint8_t icmp_type, icmp_code; /* L4K_ICMP */
     uint16_t sport, dport;
     uint8_t tflags;
     uint32_t seq;
@@ -424,7 +426,8 @@ static void l4_icmp(spec_t *sp, uint8_t type, uint8_t code, uint32_t rest, const
     sp->l4len = 8 + paylen;
     sp->next = sp->ver == 4 ? 1 : 58;
     sp->csum = sp->ver == 4 ? CS_PLAIN : CS_PSEUDO; sp->csum_off = 2;
-    sp->l4kind = L4K_RAW; sp->sport = 0; sp->dport = 0; sp->tflags = 0; sp->seq = 0;
+    sp->l4kind = L4K_ICMP; sp->sport = 0; sp->dport = 0; sp->tflags = 0; sp->seq = 0;
+    sp->icmp_type = type; sp->icmp_code = code;
 }
 
 static void l4_raw(spec_t *sp, uint8_t proto, const uint8_t *pay, size_t paylen)
@@ -504,8 +507,14 @@ static void truth_from_spec(expect_t *e, const spec_t *sp)
         e->l4 = L4_UDP;
         e->sport = sp->sport;
         e->dport = sp->dport;
+    } else if (proto == (sp->ver == 4 ? 1 : 58)) {
+        /* the generator writes every ICMP message whole (8 bytes or more) */
+        CHECK(sp->l4kind == L4K_ICMP && sp->l4len >= 8);
+        e->l4 = L4_ICMP;
+        e->icmp_type = sp->icmp_type;
+        e->icmp_code = sp->icmp_code;
     } else {
-        CHECK(sp->l4kind == L4K_RAW);
+        CHECK(sp->l4kind == L4K_RAW || sp->l4kind == L4K_ICMP);
     }
 }
 
@@ -606,7 +615,7 @@ enum {
     E_V4_SHORT, E_V4_BADVER, E_V4_IHL_LT5, E_V4_IHL_CUT, E_V4_TOTLEN_LT_IHL, E_V4_OPTIONS,
     E_V6_SHORT, E_V6_BADVER, E_TCP_CUT, E_UDP_CUT, E_TCP_BEYOND_TOTLEN, E_UDP_BEYOND_LEN,
     E_V6_PLEN_SMALL, E_V6_EXT_PAST, E_PAD60, E_SNAP_TRUNC, E_TCP_ODD_DOFF, E_FRAG_TINY,
-    E_COUNT
+    E_ICMP_CUT, E_COUNT
 };
 
 static const struct { const char *name; int cls; } edge_tab[E_COUNT] = {
@@ -634,6 +643,7 @@ static const struct { const char *name; int cls; } edge_tab[E_COUNT] = {
     [E_SNAP_TRUNC]        = {"snaplen_truncated_payload", X_KEEP},
     [E_TCP_ODD_DOFF]      = {"tcp_odd_data_offset", X_KEEP},
     [E_FRAG_TINY]         = {"tiny_nonfirst_fragment", X_KEEP},
+    [E_ICMP_CUT]          = {"icmp_header_cut", X_L4TRUNC},
 };
 
 static void truth_apply_class(expect_t *e, int cls, int stop_proto)
@@ -1034,7 +1044,12 @@ static void fill_v4_icmp(gen_t *g, const src_t *s, int maxsmall)
     spec_v4(g, s, dst);
     uint32_t k = rbelow(r, 100);
     if (maxsmall >= 0) k = 0;
-    if (k < 85 || k >= 98) {
+    if (k == 99) {
+        /* any type and code: timestamp, address mask, redirect, unassigned */
+        size_t n = maxsmall >= 0 ? 0 : rbelow(r, 48);
+        rfill(r, g->tmp, n);
+        l4_icmp(&g->sp, (uint8_t)rbelow(r, 256), (uint8_t)rbelow(r, 16), r32(r), g->tmp, n);
+    } else if (k < 85 || k >= 98) {
         static const wv_t plens[] = {{0, 30}, {8, 10}, {32, 20}, {56, 40}};
         size_t n = maxsmall >= 0 ? rbelow(r, (uint32_t)maxsmall + 1) : WPICK(r, plens);
         rfill(r, g->tmp, n);
@@ -1243,7 +1258,8 @@ static void fill_v6(gen_t *g, const src_t *s, int ext, int upper, int tiny)
         rfill(r, g->tmp, n);
         if (k < 8) l4_icmp(sp, 128, 0, r32(r), g->tmp, n);
         else if (k < 9) l4_icmp(sp, 129, 0, r32(r), g->tmp, n);
-        else l4_icmp(sp, 1, (uint8_t)rbelow(r, 5), 0, g->tmp, n);
+        else if (rchance(r, 0.7)) l4_icmp(sp, 1, (uint8_t)rbelow(r, 5), 0, g->tmp, n);
+        else l4_icmp(sp, (uint8_t)rbelow(r, 256), (uint8_t)rbelow(r, 8), r32(r), g->tmp, n);
     }
 }
 
@@ -1498,6 +1514,11 @@ static void gen_edge(gen_t *g, frame_t *fr, expect_t *ex, const src_t *s)
         make_base(g, fr, ex, rchance(r, 0.7) ? B_V4_UDP : B_V6_UDP, s);
         cut(fr, fr->l4 + rbelow(r, 8));
         break;
+    case E_ICMP_CUT:         /* less than type, code and checksum */
+        if (rchance(r, 0.7)) fill_v4_icmp(g, s, -1); else fill_v6(g, s, 0, 58, -1);
+        build_ip(g, fr, ex);
+        cut(fr, fr->l4 + rbelow(r, 4));
+        break;
     case E_TCP_BEYOND_TOTLEN: {
         make_base(g, fr, ex, B_V4_TCP, s);
         uint32_t hl = 20 + (uint32_t)g->sp.optlen;
@@ -1581,10 +1602,12 @@ static void gen_edge(gen_t *g, frame_t *fr, expect_t *ex, const src_t *s)
             put16(g->sp.l4 + 4, (uint32_t)g->sp.l4len);
             build_ip(g, fr, ex);
             cut(fr, fr->l4 + 8 + rbelow(r, (uint32_t)(fr->len - fr->l4 - 8)));
-        } else if (k == 2) { /* ICMP / other: cut anywhere after the IP header */
-            if (rchance(r, 0.5)) fill_v4_icmp(g, s, -1); else fill_v4_other(g, s, -1);
+        } else if (k == 2) { /* ICMP after its type, code and checksum; other anywhere after the IP header */
+            bool icmp = rchance(r, 0.5);
+            if (icmp) fill_v4_icmp(g, s, -1); else fill_v4_other(g, s, -1);
             build_ip(g, fr, ex);
-            if (fr->len > fr->l4) cut(fr, fr->l4 + rbelow(r, (uint32_t)(fr->len - fr->l4)));
+            size_t keep = icmp ? 4 : 0;
+            if (fr->len > fr->l4 + keep) cut(fr, fr->l4 + keep + rbelow(r, (uint32_t)(fr->len - fr->l4 - keep)));
         } else {             /* IPv4 total length larger than the frame */
             make_base(g, fr, ex, B_V4_ANY, s);
             uint32_t lo = (uint32_t)(fr->len - fr->l3 + 1), hi = lo > 1508 ? lo : 1508;
@@ -1659,6 +1682,7 @@ typedef struct {
     uint64_t packets, bytes, non_ip, malformed, ipv4, ipv6, fragments, l4_trunc, syn, synack;
     uint64_t fp[3];
     uint64_t proto[256];
+    uint64_t icmp[2][256];          /* per ICMP type: [0] IPv4 protocol 1, [1] ICMPv6 */
     uint64_t *tcp, *udp;            /* [65536] */
     uint16_t *tcp_t, *udp_t;        /* touched ports (interval counters only) */
     uint32_t ntcp_t, nudp_t;
@@ -1723,6 +1747,7 @@ static void cnt_add(cnt_t *c, const expect_t *e, uint32_t len)
     case L4_UDP:
         if (c->udp[e->dport]++ == 0 && c->track) c->udp_t[c->nudp_t++] = e->dport;
         break;
+    case L4_ICMP: c->icmp[e->cat == CAT_V6][e->icmp_type]++; break;
     default: die_internal("l4 class");
     }
 }
@@ -1769,6 +1794,16 @@ static void put_counts(FILE *f, cnt_t *c, uint64_t start, uint64_t end)
     fputc('}', f);
     put_ports(f, "tcp_dst_ports", c->tcp, c->track ? c->tcp_t : NULL, c->ntcp_t);
     put_ports(f, "udp_dst_ports", c->udp, c->track ? c->udp_t : NULL, c->nudp_t);
+    for (int v = 0; v < 2; v++) {
+        fprintf(f, ",\"%s\":{", v ? "icmp6_types" : "icmp_types");
+        first = true;
+        for (int t = 0; t < 256; t++) {
+            if (!c->icmp[v][t]) continue;
+            fprintf(f, "%s\"%d\":%llu", first ? "" : ",", t, U(c->icmp[v][t]));
+            first = false;
+        }
+        fputc('}', f);
+    }
     static const char *const fpn[3] = {"mirai", "zmap", "masscan"};
     fputs(",\"fingerprints\":{", f);
     first = true;
@@ -2037,14 +2072,15 @@ static void uq_prep(const uq_t *u, const expect_t *e, uqkey_t *p)
     if (e->cat != CAT_V4 && e->cat != CAT_V6) return;
     int v6 = p->v6 = e->cat == CAT_V6;
     uint32_t al = v6 ? 16 : 4;
-    bool ports = e->l4 == L4_TCP || e->l4 == L4_UDP;
+    bool ports = e->l4 == L4_TCP || e->l4 == L4_UDP, icmp = e->l4 == L4_ICMP;
     uint8_t *k = p->ft;
     memset(k, 0, sizeof(p->ft));
     memcpy(k, e->src, al);
     memcpy(k + al, e->dst, al);
     uint8_t *q = k + 2 * al;
-    put16(q, ports ? e->sport : 0);
-    put16(q + 2, ports ? e->dport : 0);
+    /* CAIDA's flowtuple: ICMP type and code in the port fields */
+    put16(q, ports ? e->sport : icmp ? e->icmp_type : 0);
+    put16(q + 2, ports ? e->dport : icmp ? e->icmp_code : 0);
     put32(q + 4, e->iplen);
     q[8] = e->proto;
     q[9] = e->ttl;

@@ -90,6 +90,8 @@ static const struct key_def keys[] = {
 	 "this sensor's name in the store (reports merge several sensors' stores)"},
 	{"store_queue", K_UINT, 0, CFG(store_queue), 1, 100000, NULL, "64",
 	 "intervals queued for the store's writer before they count as delayed (as many again, then dropped)"},
+	{"store_checkpoint", K_UINT, 0, CFG(store_checkpoint), 0, 86400, NULL, "3600",
+	 "seconds between writes of the open day's distinct-source sketches (a crash loses at most this much of the day's set); 0 = at day end and exit only"},
 	{"store_delay_ms", K_UINT, 0, CFG(store_delay_ms), 0, 60000, NULL, "0",
 	 "testing aid: the store's writer sleeps this long per interval (a slow disk)"},
 	{"ctl_delay_ms", K_UINT, 0, CFG(ctl_delay_ms), 0, 60000, NULL, "0",
@@ -250,6 +252,7 @@ dc_config_defaults(struct dc_config *cfg)
 	cfg->store_timezone = dc_strdup("UTC");
 	cfg->store_sensor = dc_strdup("darkcap");
 	cfg->store_queue = 64;
+	cfg->store_checkpoint = 3600;
 	cfg->drivers_cfg_dir = NULL; /* chosen by the application */
 }
 

@@ -67,6 +67,7 @@ struct dc_config {
 	char *store_sensor;
 	uint32_t store_queue;
 	uint32_t store_delay_ms;
+	uint32_t store_checkpoint;
 	char *geo_country;         /**< country database path; NULL = none */
 	char *geo_asn;             /**< AS database path; NULL = none */
 	uint32_t top_asns;         /**< top N ASes per interval */         /**< per-interval source/flowtuple files; NULL = off */

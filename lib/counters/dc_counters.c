@@ -73,6 +73,13 @@ dc_counters_burst(struct dc_counters *c, struct dc_burst_ctx *ctx,
 				dc_port_touch(c->udp_touch, p->dport);
 			}
 			break;
+		case DC_L4_ICMP:
+			/* proto is 1 for IPv4 and 58 for IPv6 here */
+			if (p->l3 == DC_L3_IPV4)
+				c->icmp_type[p->icmp_type]++;
+			else
+				c->icmp6_type[p->icmp_type]++;
+			break;
 		case DC_L4_TRUNC:
 			trunc++;
 			break;
@@ -144,6 +151,10 @@ dc_counters_merge(struct dc_counters *dst, const struct dc_counters *src)
 	for (i = 0; i < DC_CC_MAX; i++)
 		for (unsigned k = 0; k < DC_CC__MAX; k++)
 			dst->cc[i][k] += src->cc[i][k];
+	for (i = 0; i < 256; i++) {
+		dst->icmp_type[i] += src->icmp_type[i];
+		dst->icmp6_type[i] += src->icmp6_type[i];
+	}
 	ports_merge(dst->tcp_dport, dst->tcp_touch, src->tcp_dport, src->tcp_touch);
 	ports_merge(dst->udp_dport, dst->udp_touch, src->udp_dport, src->udp_touch);
 }
@@ -195,6 +206,8 @@ dc_counters_json(const struct dc_counters *c, struct dc_sbuf *sb)
 	json_sparse(sb, "proto", c->proto, 256);
 	json_ports(sb, "tcp_dst_ports", c->tcp_dport, c->tcp_touch);
 	json_ports(sb, "udp_dst_ports", c->udp_dport, c->udp_touch);
+	json_sparse(sb, "icmp_types", c->icmp_type, 256);
+	json_sparse(sb, "icmp6_types", c->icmp6_type, 256);
 	dc_sbuf_printf(sb, ",\"fingerprints\":{\"mirai\":%lu,\"zmap\":%lu,\"masscan\":%lu}",
 		       (unsigned long)c->c[DC_CNT_MIRAI], (unsigned long)c->c[DC_CNT_ZMAP],
 		       (unsigned long)c->c[DC_CNT_MASSCAN]);

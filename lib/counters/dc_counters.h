@@ -73,6 +73,8 @@ struct dc_counters {
 	uint64_t c[DC_CNT__MAX] DC_CACHE_ALIGNED;
 	uint64_t proto[256] DC_CACHE_ALIGNED;
 	uint64_t cc[DC_CC_MAX][DC_CC__MAX]; /**< per source country (with a geo database) */
+	uint64_t icmp_type[256];  /**< IPv4 ICMP (protocol 1) packets per type */
+	uint64_t icmp6_type[256]; /**< ICMPv6 (IPv6 next header 58) packets per type */
 	/* Bit b of word w: ports [64 * (64w + b), +64) may be non-zero, so the
 	 * control core merges, clears and prints only chunks that were used. */
 	uint64_t tcp_touch[16];
@@ -131,7 +133,8 @@ void dc_counters_merge(struct dc_counters *dst, const struct dc_counters *src);
 
 /**
  * Append the record's counter keys as JSON members (no enclosing braces):
- * start, end, the scalars, proto, tcp_dst_ports, udp_dst_ports, fingerprints.
+ * start, end, the scalars, proto, tcp_dst_ports, udp_dst_ports, icmp_types,
+ * icmp6_types, fingerprints.
  */
 void dc_counters_json(const struct dc_counters *c, struct dc_sbuf *sb);
 

@@ -196,6 +196,10 @@ dc_tset_burst(struct dc_tset *ts, struct dc_tset_ctx *tc, const struct dc_burst_
 				f->dport = p->dport;
 				if (p->proto == 6)
 					f->tcp_flags = p->tcp_flags;
+			} else if (p->l4 == DC_L4_ICMP) {
+				/* CAIDA's convention: ICMP type and code in the ports */
+				f->sport = p->icmp_type;
+				f->dport = p->icmp_code;
 			}
 		}
 		m++;

@@ -22,10 +22,23 @@ be32(const uint8_t *b)
 	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
 }
 
-/* TCP or UDP header at @off, IP packet ending at @end. */
+/* TCP, UDP or ICMP header at @off, IP packet ending at @end; @icmp is the
+ * ICMP protocol number of the IP version (1 for IPv4, 58 for IPv6). */
 static inline void
-parse_l4(const uint8_t *f, uint32_t off, uint32_t end, struct dc_pkt *p)
+parse_l4(const uint8_t *f, uint32_t off, uint32_t end, uint8_t icmp, struct dc_pkt *p)
 {
+	if (p->proto == icmp) {
+		/* type, code, checksum: the part common to every ICMP message */
+		if (off + 4 > end) {
+			p->l4 = DC_L4_TRUNC;
+			return;
+		}
+		p->l4 = DC_L4_ICMP;
+		p->l4_off = (uint16_t)off;
+		p->icmp_type = f[off];
+		p->icmp_code = f[off + 1];
+		return;
+	}
 	if (p->proto == 6) {
 		if (off + 20 > end) {
 			p->l4 = DC_L4_TRUNC;
@@ -72,7 +85,7 @@ parse_ipv4(const uint8_t *f, uint32_t off, uint32_t caplen, struct dc_pkt *p)
 		p->l4 = DC_L4_FRAG;
 		return;
 	}
-	parse_l4(f, off + hl, end, p);
+	parse_l4(f, off + hl, end, 1, p);
 }
 
 static inline void
@@ -121,7 +134,7 @@ parse_ipv6(const uint8_t *f, uint32_t off, uint32_t caplen, struct dc_pkt *p)
 			pos += len;
 		}
 	}
-	parse_l4(f, pos, end, p);
+	parse_l4(f, pos, end, 58, p);
 }
 
 void

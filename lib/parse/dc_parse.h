@@ -30,8 +30,9 @@ enum dc_l3 {
 enum dc_l4 {
 	DC_L4_OTHER = 0, /**< protocol other than TCP/UDP: nothing further */
 	DC_L4_PORTS,     /**< whole TCP (20 B) or UDP (8 B) header present: ports valid */
-	DC_L4_TRUNC,     /**< TCP/UDP header, or an IPv6 extension header, cut short */
+	DC_L4_TRUNC,     /**< TCP/UDP/ICMP header, or an IPv6 extension header, cut short */
 	DC_L4_FRAG,      /**< non-first fragment: no L4 header */
+	DC_L4_ICMP,      /**< ICMP (IPv4 protocol 1) or ICMPv6 (IPv6 58): type and code valid */
 };
 
 #define DC_TCP_FIN 0x01
@@ -48,6 +49,8 @@ struct dc_pkt {
 	uint8_t tcp_flags; /**< TCP flags byte (TCP with DC_L4_PORTS only) */
 	uint8_t ttl;       /**< IPv4 TTL / IPv6 hop limit (IP only) */
 	uint8_t vlans;     /**< VLAN tags skipped (0..2) */
+	uint8_t icmp_type; /**< ICMP / ICMPv6 type (DC_L4_ICMP only) */
+	uint8_t icmp_code; /**< ICMP / ICMPv6 code (DC_L4_ICMP only) */
 	uint16_t l3_off;   /**< offset of the IP header in the frame (IP only) */
 	uint16_t l4_off;   /**< offset of the L4 header (DC_L4_PORTS only) */
 	uint32_t ip_len;   /**< IP packet length used: end - l3_off (IP only) */

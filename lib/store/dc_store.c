@@ -67,6 +67,7 @@ struct day {
 	uint8_t touched[DC_STORE_CC + 1];
 	int estimated;           /* past exact_max, or restored after a restart */
 	int from_start;          /* this run entered the day at its start */
+	uint64_t sketch_at;      /* end of the interval its sketches were last written after */
 };
 
 struct dc_store {
@@ -471,6 +472,7 @@ put_interval(struct dc_store *s, const struct dc_store_iv *iv)
 			goto fail;
 		day_reset(s);
 		memcpy(d->name, day, sizeof(day));
+		d->sketch_at = iv->start;
 		{
 			char before[11];
 
@@ -499,6 +501,12 @@ put_interval(struct dc_store *s, const struct dc_store_iv *iv)
 		rc = run(s, "INSERT INTO day_ports VALUES (?, 'udp', ?, ?) ON CONFLICT (day, proto, port) "
 			 "DO UPDATE SET packets = packets + excluded.packets", "tii", day,
 			 (uint64_t)iv->udp_port[i], iv->udp_pk[i]);
+	for (unsigned f = 0; rc == 0 && f < 2; f++)
+		for (unsigned t = 0; rc == 0 && t < 256; t++)
+			if (iv->icmp_type[f][t])
+				rc = run(s, "INSERT INTO day_icmp_types VALUES (?, ?, ?, ?) ON CONFLICT "
+					 "(day, family, type) DO UPDATE SET packets = packets + excluded.packets",
+					 "tiii", day, (uint64_t)(f ? 6 : 4), (uint64_t)t, iv->icmp_type[f][t]);
 	if (rc == 0 && iv->c[DC_ST_ICMP])
 		rc = run(s, "INSERT INTO day_ports VALUES (?, 'icmp', -1, ?) ON CONFLICT (day, proto, port) "
 			 "DO UPDATE SET packets = packets + excluded.packets", "ti", day, iv->c[DC_ST_ICMP]);
@@ -593,6 +601,12 @@ put_interval(struct dc_store *s, const struct dc_store_iv *iv)
 	}
 	if (write_day_rows(s, iv) != 0)
 		goto fail;
+	/* checkpoint: a crash then loses at most checkpoint_s of the day's sets */
+	if (s->o.checkpoint_s && iv->end >= d->sketch_at + s->o.checkpoint_s) {
+		if (day_sketches(s) != 0)
+			goto fail;
+		d->sketch_at = iv->end;
+	}
 	if (exec(s, "COMMIT") != 0)
 		goto fail;
 	return 0;
@@ -711,7 +725,7 @@ schema(struct dc_store *s)
 	if (have > DC_STORE_SCHEMA_VERSION)
 		return dc_err(EPROTO, "store %s: schema version %ld is newer than this darkcap's %d",
 			      s->path, have, DC_STORE_SCHEMA_VERSION);
-	if (have == DC_STORE_SCHEMA_VERSION) {
+	if (have >= 1) {
 		/* the same zone, or days would not line up */
 		if (sqlite3_prepare_v2(s->db, "SELECT value FROM meta WHERE key = 'timezone'", -1, &st,
 				       NULL) == SQLITE_OK) {
@@ -723,12 +737,30 @@ schema(struct dc_store *s)
 				return dc_err(EINVAL, "store %s: written with another time zone than store_timezone = %s",
 					      s->path, s->o.timezone);
 		}
-		return 0;
+		if (have == DC_STORE_SCHEMA_VERSION)
+			return 0;
 	}
-	/* version 0 (new file) -> 1; later versions add their steps here */
+	/*
+	 * Every step is additive, so the schema script (CREATE ... IF NOT
+	 * EXISTS) takes any older version to the newest in one transaction:
+	 * 0 (new file) -> everything; 1 -> 2 adds day_icmp_types.
+	 */
 	if (exec(s, "BEGIN") != 0 || exec(s, dc_store_schema_sql) != 0)
 		return -1;
 	snprintf(v, sizeof(v), "%d", DC_STORE_SCHEMA_VERSION);
+	if (have >= 1) {
+		char from[32];
+
+		snprintf(from, sizeof(from), "%ld", have);
+		if (run(s, "INSERT OR REPLACE INTO meta VALUES ('migrated_from', ? || ' ' || "
+			   "strftime('%Y-%m-%dT%H:%M:%SZ','now'))", "t", from) ||
+		    run(s, "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", "t", v) ||
+		    exec(s, "COMMIT") != 0)
+			return -1;
+		slog(s, DC_STORE_LOG_NOTICE, "store %s: schema migrated from version %ld to %d", s->path,
+		     have, DC_STORE_SCHEMA_VERSION);
+		return 0;
+	}
 	if (run(s, "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", "t", v) ||
 	    run(s, "INSERT OR REPLACE INTO meta VALUES ('sensor', ?)", "t", s->o.sensor) ||
 	    run(s, "INSERT OR REPLACE INTO meta VALUES ('timezone', ?)", "t", s->o.timezone) ||

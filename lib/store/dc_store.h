@@ -22,7 +22,7 @@ extern "C" {
 #endif
 
 /** Newest schema this library writes and reads. */
-#define DC_STORE_SCHEMA_VERSION 1
+#define DC_STORE_SCHEMA_VERSION 2
 
 struct dc_store_opts {
 	const char *path;        /**< database file */
@@ -33,6 +33,7 @@ struct dc_store_opts {
 	uint64_t exact_max;      /**< distinct sources a day counted exactly, then HLL */
 	uint32_t top_asns;       /**< ASes kept per day (by packets) */
 	uint32_t delay_ms;       /**< testing aid: the writer sleeps this long per interval */
+	uint32_t checkpoint_s;   /**< write the open day's sketches this often (0 = day end, exit) */
 	const char *version;     /**< darkcap's version (meta) */
 	/** Where log lines go (level: DC_STORE_LOG_*); NULL = stderr. */
 	void (*log)(int level, const char *line);
@@ -83,6 +84,7 @@ struct dc_store_iv {
 	uint32_t n_tcp, n_udp;     /**< used entries of tcp[] / udp[] */
 	uint16_t *tcp_port, *udp_port;
 	uint64_t *tcp_pk, *udp_pk;
+	uint64_t icmp_type[2][256]; /**< packets per ICMP type: [0] IPv4, [1] ICMPv6 */
 	uint64_t n_src;
 	struct dc_store_src *src;
 	uint32_t n_as;

@@ -1,5 +1,7 @@
 -- SPDX-License-Identifier: BSD-3-Clause
--- darkcap's embedded store, schema version 1 (docs/STORE.md).
+-- darkcap's embedded store, schema version 2 (docs/STORE.md).
+-- Version 2 added day_icmp_types; a version-1 store is migrated on open
+-- (its earlier days have no day_icmp_types rows).
 -- One database per sensor. Days are local days in the store's time zone
 -- (meta 'timezone', default UTC): 'YYYY-MM-DD'. Counts are exact unless a
 -- row says estimated = 1 (distinct sources past the store's exact bound,
@@ -12,7 +14,8 @@ CREATE TABLE IF NOT EXISTS meta (
 	value TEXT NOT NULL
 ) WITHOUT ROWID;
 -- keys: schema_version, sensor, timezone, interval_s, hll_precision,
---       created_utc, darkcap_version
+--       created_utc, darkcap_version, migrated_from (the version a
+--       migrated store had, and when: '1 2026-11-26T18:00:00Z')
 
 -- One row per interval record (the interval JSON's totals).
 CREATE TABLE IF NOT EXISTS intervals (
@@ -40,6 +43,16 @@ CREATE TABLE IF NOT EXISTS day_ports (
 	port INTEGER NOT NULL,
 	packets INTEGER NOT NULL,
 	PRIMARY KEY (day, proto, port)
+) WITHOUT ROWID;
+
+-- Per day, per ICMP type: family 4 (IPv4 protocol 1) or 6 (ICMPv6, IPv6
+-- next header 58); packets whose ICMP type, code and checksum were present.
+CREATE TABLE IF NOT EXISTS day_icmp_types (
+	day TEXT NOT NULL,
+	family INTEGER NOT NULL CHECK (family IN (4, 6)),
+	type INTEGER NOT NULL CHECK (type BETWEEN 0 AND 255),
+	packets INTEGER NOT NULL,
+	PRIMARY KEY (day, family, type)
 ) WITHOUT ROWID;
 
 -- Per day, per source country ('??' unknown): packets and distinct sources,

@@ -20,7 +20,7 @@ import time
 
 SCALARS = ["packets", "bytes", "non_ip", "malformed", "ipv4", "ipv6", "fragments",
            "l4_truncated", "tcp_syn", "tcp_synack"]
-MAPS = ["proto", "tcp_dst_ports", "udp_dst_ports", "fingerprints"]
+MAPS = ["proto", "tcp_dst_ports", "udp_dst_ports", "icmp_types", "icmp6_types", "fingerprints"]
 
 failures = []
 
@@ -837,7 +837,8 @@ def case_stats_segment(a):
     if stat_values(d, "total/packets") != total["packets"]:
         fail("stats_segment: total packets %s, generator %s" % (stat_values(d, "total/packets"), total["packets"]))
     for m, key in (("proto_packets", "proto"), ("tcp_dst_port_packets", "tcp_dst_ports"),
-                   ("udp_dst_port_packets", "udp_dst_ports")):
+                   ("udp_dst_port_packets", "udp_dst_ports"), ("icmp_type_packets", "icmp_types"),
+                   ("icmp6_type_packets", "icmp6_types")):
         want = {}
         for r in recs:
             for p_, n in r[key].items():
@@ -921,6 +922,58 @@ def case_stats_segment(a):
     print("stats_segment: live runs ok, instances %s" % ", ".join(ids))
 
 
+def report_hll_estimate(reg):
+    # darkcap-report's estimator (tests/report checks it against lib/sketch)
+    here = os.path.dirname(os.path.abspath(__file__))
+    sys.path.insert(0, os.path.join(here, "..", "..", "tools", "report"))
+    import darkcap_report
+    return darkcap_report.hll_estimate(reg)
+
+
+def store_migration(a, db):
+    # A version-1 store (this one with day_icmp_types dropped and the
+    # version set back) opened by darkcap is migrated to version 2 in place:
+    # the new table appears, meta records the step, every other row stays.
+    import sqlite3
+    v1 = os.path.join(a.workdir, "store.v1.db")
+    for f in (v1, v1 + "-wal", v1 + "-shm"):
+        if os.path.exists(f):
+            os.unlink(f)
+    src = sqlite3.connect(db)
+    dst = sqlite3.connect(v1)
+    src.backup(dst)
+    src.close()
+    dst.execute("DROP TABLE day_icmp_types")
+    dst.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
+    dst.commit()
+    tables = ("intervals", "day_ports", "day_countries", "day_totals", "day_fp_sources", "day_sketches", "day_asns")
+    before = {t: dst.execute("SELECT count(*) FROM %s" % t).fetchone()[0] for t in tables}
+    dst.close()
+    empty = os.path.join(a.workdir, "store.empty.pcap")
+    with open(empty, "wb") as f:
+        f.write(bytes.fromhex("d4c3b2a1020004000000000000000000ffff000001000000"))
+    rc, so, err = run_darkcap(a, eal("stmig", ["net_pcap0,rx_pcap=" + empty]),
+                              ["--output", os.path.join(a.workdir, "store.v1.jsonl"), "--interval", "60",
+                               "--store-path", v1, "--store-sensor", "test-sensor"])
+    if rc != 0:
+        fail("store migration: darkcap rc %d: %s" % (rc, err[-800:]))
+        return 0
+    if "schema migrated from version 1 to 2" not in err:
+        fail("store migration: no log line for the migration: %s" % err[-800:])
+    con = sqlite3.connect(v1)
+    meta = dict(con.execute("SELECT key, value FROM meta"))
+    names = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    after = {t: con.execute("SELECT count(*) FROM %s" % t).fetchone()[0] for t in tables}
+    con.close()
+    if meta.get("schema_version") != "2" or not meta.get("migrated_from", "").startswith("1 "):
+        fail("store migration: meta %s" % meta)
+    if "day_icmp_types" not in names:
+        fail("store migration: day_icmp_types not created")
+    if after != before:
+        fail("store migration: rows changed: %s -> %s" % (before, after))
+    return 3
+
+
 def case_store(a):
     # The store against the generator's truth: every interval row equals
     # its JSON record; per UTC day, packets, ports and ICMP add up to the
@@ -949,7 +1002,7 @@ def case_store(a):
         recs = {r["start"]: r for r in (json.loads(l) for l in open(out))}
         con = sqlite3.connect(db)
         meta = dict(con.execute("SELECT key, value FROM meta"))
-        if (meta.get("schema_version"), meta.get("timezone"), meta.get("sensor")) != ("1", tz, "test-sensor"):
+        if (meta.get("schema_version"), meta.get("timezone"), meta.get("sensor")) != ("2", tz, "test-sensor"):
             fail("store: meta %s" % meta)
         rows = con.execute("SELECT start, end, packets, bytes, tcp_syn, mirai, zmap, masscan, unique_sources FROM intervals").fetchall()
         for r in rows:
@@ -964,10 +1017,13 @@ def case_store(a):
         # per local day, from the truth's intervals
         def dayof(t):
             return time.strftime("%Y-%m-%d", time.gmtime(t + off))
-        want_pk, want_ports = {}, {}
+        want_pk, want_ports, want_icmp = {}, {}, {}
         for t in truth:
             d = dayof(t["start"])
             want_pk[d] = want_pk.get(d, 0) + t["packets"]
+            for fam, key in ((4, "icmp_types"), (6, "icmp6_types")):
+                for ty, n in t[key].items():
+                    want_icmp[(d, fam, int(ty))] = want_icmp.get((d, fam, int(ty)), 0) + n
             for proto, key in (("tcp", "tcp_dst_ports"), ("udp", "udp_dst_ports")):
                 for p_, n in t[key].items():
                     want_ports[(d, proto, int(p_))] = want_ports.get((d, proto, int(p_)), 0) + n
@@ -981,7 +1037,15 @@ def case_store(a):
         got_ports = {(d, p_, n): v for d, p_, n, v in con.execute("SELECT day, proto, port, packets FROM day_ports")}
         if got_ports != want_ports:
             fail("store %s: day_ports differ from the truth (%d vs %d rows)" % (tz, len(got_ports), len(want_ports)))
-        checked += len(got_ports) + len(got_pk)
+        got_icmp = {(d, f_, ty): v for d, f_, ty, v in con.execute("SELECT day, family, type, packets FROM day_icmp_types")}
+        if got_icmp != want_icmp:
+            diff = sorted(k for k in set(got_icmp) | set(want_icmp) if got_icmp.get(k) != want_icmp.get(k))
+            fail("store %s: day_icmp_types differ from the truth at %s" % (tz, [(k, got_icmp.get(k), want_icmp.get(k)) for k in diff[:5]]))
+        if len({k[2] for k in want_icmp}) < 8:
+            fail("store %s: the truth has only %d ICMP types: the test would not see a type mix-up" % (tz, len({k[2] for k in want_icmp})))
+        checked += len(got_ports) + len(got_pk) + len(got_icmp)
+        if tz == "UTC":
+            checked += store_migration(a, db)
         if tz == "UTC":
             for d in total["days"]:
                 row = con.execute("SELECT sources, mirai_sources, zmap_sources, masscan_sources, mirai, estimated "
@@ -1007,8 +1071,8 @@ def case_store(a):
         con.close()
     print("store: %d values checked against the truth" % checked)
 
-    # kill -9 in the middle of a live capture
-    gen(a, "stlive2", ["--out", os.path.join(a.workdir, "stlive2.pcap"), "--packets", "4000"])
+    # kill -9 in the middle of a live capture; sketches checkpointed each second
+    _, live_total = gen(a, "stlive2", ["--out", os.path.join(a.workdir, "stlive2.pcap"), "--packets", "4000"])
     db = os.path.join(a.workdir, "store.kill.db")
     out = os.path.join(a.workdir, "store.kill.jsonl")
     for f in (db, db + "-wal", db + "-shm", out):
@@ -1017,7 +1081,8 @@ def case_store(a):
     base = [a.darkcap] + eal("stkill", ["net_pcap0,rx_pcap=%s,infinite_rx=1" % os.path.join(a.workdir, "stlive2.pcap")],
                                mem=768) + ["--", "--interval", "1", "--mbuf-size", "9344", "--mbufs-per-queue", "8192",
                                            "--stats-path", "off", "--store-path", db]
-    p = subprocess.Popen(base + ["--output", out], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    p = subprocess.Popen(base + ["--output", out, "--store-checkpoint", "1"], stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True)
     time.sleep(4)
     p.kill()
     p.communicate(timeout=60)
@@ -1025,8 +1090,22 @@ def case_store(a):
     con = sqlite3.connect(db)
     ok = con.execute("PRAGMA integrity_check").fetchone()[0]
     rows = con.execute("SELECT start, packets FROM intervals").fetchall()
+    sk = con.execute("SELECT registers FROM day_sketches WHERE country = '*' AND kind = 'all'").fetchall()
     con.close()
     recs = {r["start"]: r for r in (json.loads(l) for l in open(out))}
+    # the file loops many times a second, so every checkpoint holds all its sources
+    want = sum(d["unique_sources"] for d in live_total["days"]) if len(live_total["days"]) == 1 else None
+    if not sk:
+        fail("store: after kill -9: no day sketch was checkpointed")
+    elif want is not None:
+        reg = sk[-1][0]
+        if len(reg) < 16384:
+            if len(reg) // 8 != want:
+                fail("store: after kill -9: the checkpointed sketch lists %d sources, the capture has %d" % (len(reg) // 8, want))
+        else:
+            est = report_hll_estimate(reg)
+            if abs(est - want) > 0.03 * want:
+                fail("store: after kill -9: the checkpointed sketch estimates %d sources, the capture has %d" % (est, want))
     if ok != "ok" or not rows:
         fail("store: after kill -9: integrity %s, %d intervals" % (ok, len(rows)))
     for s_, n in rows:

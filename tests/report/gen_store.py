@@ -18,7 +18,7 @@ Two modes:
          No truth: for timing the report and measuring the database.
 
 The stores are created with lib/store/dc_store_schema.sql itself (--schema),
-so they follow the schema exactly; meta has schema_version 1, sensor,
+so they follow the schema exactly; meta has schema_version 2, sensor,
 timezone, interval_s, hll_precision, created_utc, darkcap_version.
 
 Hashes of addresses: the first 8 bytes (little-endian) of BLAKE2b-64 keyed
@@ -86,7 +86,7 @@ def create_store(path, schema, sensor, tz):
     db = sqlite3.connect(path)
     db.execute("PRAGMA synchronous = OFF")
     db.executescript(open(schema).read())
-    meta = {"schema_version": "1", "sensor": sensor, "timezone": tz, "interval_s": "3600",
+    meta = {"schema_version": "2", "sensor": sensor, "timezone": tz, "interval_s": "3600",
             "hll_precision": str(HLL_P), "created_utc": "2022-01-01T00:00:00Z", "darkcap_version": "0.1.0"}
     db.executemany("INSERT INTO meta (key, value) VALUES (?, ?)", sorted(meta.items()))
     return db
@@ -682,6 +682,9 @@ def gen_scale(path, schema, days=91, ports_per_day=131072, fp_per_day=100000, nc
                     total += v
                     yield (d, proto, p, v)
         db.executemany("INSERT INTO day_ports VALUES (?,?,?,?)", port_gen())
+        # every ICMP and ICMPv6 type, every day
+        db.executemany("INSERT INTO day_icmp_types VALUES (?,?,?,?)",
+                       ((d, fam, t, 10 + (mix(di, t, fam) & 4095)) for fam in (4, 6) for t in range(256)))
         rows, sk = [], []
         src_tot = 0
         for i, cc in enumerate(ccs):

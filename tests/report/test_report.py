@@ -389,7 +389,7 @@ def check_errors(run, work, one_db, three_dbs):
     db.close()
     newer = os.path.join(work, "newer.db")
     db = gen_store.create_store(newer, SCHEMA, "future", "UTC")
-    db.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
+    db.execute("UPDATE meta SET value = '3' WHERE key = 'schema_version'")
     db.commit()
     db.close()
     empty = os.path.join(work, "empty.db")
@@ -453,7 +453,7 @@ def part_main(run, work):
     shape = lambda c: sorted((r[0], r[1]) for r in c.execute("SELECT name, sql FROM sqlite_master"))
     check(shape(db) == shape(ref), "generated store differs from the schema")
     meta = dict(db.execute("SELECT key, value FROM meta"))
-    check(meta.get("schema_version") == "1" and meta.get("timezone") == "UTC", "generated meta %s" % meta)
+    check(meta.get("schema_version") == "2" and meta.get("timezone") == "UTC", "generated meta %s" % meta)
     db.close()
 
     Q2 = ("2022-04-01", "2022-06-30")

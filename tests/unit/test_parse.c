@@ -392,8 +392,121 @@ t_ipv6(void)
 	put32(&f, 0x80000000);
 	put32(&f, 0);
 	p = parse(&f);
-	CHECK_EQ(p.l4, DC_L4_OTHER);
+	CHECK_EQ(p.l4, DC_L4_ICMP);
+	CHECK_EQ(p.icmp_type, 128);
 	CHECK_EQ(p.proto, 58);
+}
+
+/*
+ * ICMP: IPv4 protocol 1 and IPv6 next header 58 give their type and code
+ * when the first 4 bytes (type, code, checksum) lie within the IP packet;
+ * fewer is l4-truncated; the other family's number is just a protocol; a
+ * non-first fragment has no type.
+ */
+static void
+t_icmp(void)
+{
+	struct fb f;
+	struct dc_pkt p;
+
+	/* IPv4 echo request, 8 bytes */
+	eth(&f, 0x0800);
+	ipv4(&f, 5, 28, 0, 0, 1, 1);
+	put32(&f, 0x08000000);
+	put32(&f, 0x12345678);
+	p = parse(&f);
+	CHECK_EQ(p.l4, DC_L4_ICMP);
+	CHECK_EQ(p.icmp_type, 8);
+	CHECK_EQ(p.icmp_code, 0);
+	CHECK_EQ(p.l4_off, 34);
+	/* unreachable, code 3, exactly 4 bytes */
+	eth(&f, 0x0800);
+	ipv4(&f, 5, 24, 0, 0, 1, 1);
+	put32(&f, 0x0303ffff);
+	p = parse(&f);
+	CHECK_EQ(p.l4, DC_L4_ICMP);
+	CHECK_EQ(p.icmp_type, 3);
+	CHECK_EQ(p.icmp_code, 3);
+	/* 3 bytes captured: truncated */
+	f.len -= 1;
+	CHECK_EQ(parse(&f).l4, DC_L4_TRUNC);
+	/* 4 bytes captured but total length says 3 */
+	eth(&f, 0x0800);
+	ipv4(&f, 5, 23, 0, 0, 1, 1);
+	put32(&f, 0x0b000000);
+	CHECK_EQ(parse(&f).l4, DC_L4_TRUNC);
+	/* non-first fragment of ICMP: a fragment, no type */
+	eth(&f, 0x0800);
+	ipv4(&f, 5, 28, 0, 0x0010, 1, 1);
+	put32(&f, 0x08000000);
+	put32(&f, 0);
+	CHECK_EQ(parse(&f).l4, DC_L4_FRAG);
+	/* protocol 58 in IPv4 is not ICMP */
+	eth(&f, 0x0800);
+	ipv4(&f, 5, 28, 0, 0, 58, 1);
+	put32(&f, 0x80000000);
+	put32(&f, 0);
+	CHECK_EQ(parse(&f).l4, DC_L4_OTHER);
+	/* next header 1 in IPv6 is not ICMPv6 */
+	eth(&f, 0x86DD);
+	ipv6(&f, 8, 1);
+	put32(&f, 0x08000000);
+	put32(&f, 0);
+	CHECK_EQ(parse(&f).l4, DC_L4_OTHER);
+	/* ICMPv6 neighbour solicitation after a hop-by-hop header */
+	eth(&f, 0x86DD);
+	ipv6(&f, 16, 0);
+	put8(&f, 58);
+	for (int i = 0; i < 7; i++)
+		put8(&f, 0);
+	put32(&f, 0x87000000);
+	put32(&f, 0);
+	p = parse(&f);
+	CHECK_EQ(p.l4, DC_L4_ICMP);
+	CHECK_EQ(p.icmp_type, 135);
+	CHECK_EQ(p.l4_off, 14 + 40 + 8);
+	/* ICMPv6 with 2 bytes */
+	eth(&f, 0x86DD);
+	ipv6(&f, 2, 58);
+	put8(&f, 128);
+	put8(&f, 0);
+	CHECK_EQ(parse(&f).l4, DC_L4_TRUNC);
+}
+
+/* The per-type counters: IPv4 and ICMPv6 apart, truncated ones in neither. */
+static void
+t_icmp_count(void)
+{
+	static struct fb f[5];
+	struct dc_counters *c = dc_calloc(1, sizeof(*c));
+	struct dc_burst_ctx *ctx = dc_calloc(1, sizeof(*ctx));
+	const uint8_t *frames[5];
+	uint32_t lens[5];
+	unsigned n = 0;
+
+	eth(&f[n], 0x0800); ipv4(&f[n], 5, 28, 0, 0, 1, 1); put32(&f[n], 0x08000000); put32(&f[n], 0); n++;
+	eth(&f[n], 0x0800); ipv4(&f[n], 5, 28, 0, 0, 1, 2); put32(&f[n], 0x08000000); put32(&f[n], 0); n++;
+	eth(&f[n], 0x0800); ipv4(&f[n], 5, 28, 0, 0, 1, 3); put32(&f[n], 0x0b010000); put32(&f[n], 0); n++;
+	eth(&f[n], 0x86DD); ipv6(&f[n], 8, 58); put32(&f[n], 0x08000000); put32(&f[n], 0); n++;
+	eth(&f[n], 0x0800); ipv4(&f[n], 5, 23, 0, 0, 1, 4); put32(&f[n], 0x08000000); n++;
+	for (unsigned i = 0; i < n; i++) {
+		frames[i] = f[i].b;
+		lens[i] = f[i].len;
+	}
+	dc_counters_reset(c, 0, 60);
+	dc_counters_burst(c, ctx, frames, lens, lens, n);
+	CHECK_EQ(c->icmp_type[8], 2);
+	CHECK_EQ(c->icmp_type[11], 1);
+	CHECK_EQ(c->icmp6_type[8], 1);
+	CHECK_EQ(c->proto[1], 4);
+	CHECK_EQ(c->proto[58], 1);
+	CHECK_EQ(c->c[DC_CNT_L4_TRUNCATED], 1);
+	for (unsigned t = 0; t < 256; t++) {
+		CHECK(t == 8 || t == 11 || c->icmp_type[t] == 0);
+		CHECK(t == 8 || c->icmp6_type[t] == 0);
+	}
+	dc_free(c);
+	dc_free(ctx);
 }
 
 /* Counting a burst: every counter against values written out by hand. */
@@ -583,6 +696,8 @@ t_fuzz(void)
 		CHECK(p.l3 <= DC_L3_IPV6);
 		if (p.l4 == DC_L4_PORTS)
 			CHECK(p.l4_off + (p.proto == 6 ? 20u : 8u) <= len);
+		if (p.l4 == DC_L4_ICMP)
+			CHECK(p.l4_off + 4u <= len && p.proto == (p.l3 == DC_L3_IPV4 ? 1 : 58));
 	}
 }
 
@@ -598,6 +713,8 @@ main(void)
 		{"TCP/UDP truncated", t_l4_truncated},
 		{"IPv4 fragments", t_fragments},
 		{"IPv6 and extension headers", t_ipv6},
+		{"ICMP and ICMPv6 types", t_icmp},
+		{"ICMP type counters", t_icmp_count},
 		{"burst counting", t_count_burst},
 		{"one source's value in the worker's table", t_source_value},
 		{"random frames", t_fuzz},

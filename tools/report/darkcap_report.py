@@ -29,7 +29,7 @@ import threading
 
 PROG = "darkcap-report"
 VERSION = "@VERSION@"
-SUPPORTED_SCHEMA = 1
+SUPPORTED_SCHEMA = 2
 
 # HyperLogLog, as in lib/sketch/dc_hll.[ch] and the store's sketch contract.
 HLL_P = 14

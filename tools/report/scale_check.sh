@@ -3,9 +3,10 @@
 #
 # darkcap-report at full size: builds a store sized like a /8 telescope's
 # quarter (91 days; every TCP and UDP port and ICMP every day = 131,073
-# day_ports rows a day, 11.9 M in all; 250 countries; 3 M distinct sources a
-# day, so dense HyperLogLog sketches for the ~190 countries past 2,048
-# sources; 100,000 fingerprint sources a day) and times:
+# day_ports rows a day, 11.9 M in all; every ICMP and ICMPv6 type every day;
+# 250 countries; 10 M distinct sources a day, so dense HyperLogLog sketches
+# for every country past 2,048 sources; 100,000 fingerprint sources a day)
+# and times:
 #   1. the quarterly report (its previous quarter is not in the store);
 #   2. a report over the last 46 days, whose previous 45 days are in the
 #      store (both port aggregations run: all 91 days are read);
@@ -53,7 +54,7 @@ if [ ! -f "$db" ]; then
 	say "generating $db (a few minutes)"
 	timed "generate the store" python3 "$root/tests/report/gen_store.py" --mode scale --out "$db.tmp" \
 		--schema "$root/lib/store/dc_store_schema.sql" --days 91 --ports-per-day 131072 \
-		--fp-per-day 100000 --countries 250 --dense 250 --sources 3000000
+		--fp-per-day 100000 --countries 250 --dense 250 --sources 10000000
 	mv "$db.tmp" "$db"
 fi
 
@@ -62,7 +63,7 @@ import os, sqlite3, sys
 db = sys.argv[1]
 c = sqlite3.connect(db)
 print("store %s: %.2f GiB" % (db, os.path.getsize(db) / 2 ** 30))
-for t in ("day_ports", "day_countries", "day_totals", "day_sketches", "day_fp_sources", "intervals"):
+for t in ("day_ports", "day_icmp_types", "day_countries", "day_totals", "day_sketches", "day_fp_sources", "intervals"):
     n = c.execute("SELECT COUNT(*) FROM %s" % t).fetchone()[0]
     print("  %-15s %12s rows" % (t, format(n, ",")))
 dense = c.execute("SELECT COUNT(*) FROM day_sketches WHERE length(registers) = 16384").fetchone()[0]
