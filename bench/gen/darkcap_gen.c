@@ -1988,6 +1988,7 @@ typedef struct {
     uint64_t packets, bytes, fp[3];
     uint16_t port[DP_CAP + 1];  /* distinct destination ports, the first DP_CAP + 1 seen */
     uint8_t nport;
+    uint32_t first, last;       /* first and last packet's time, Unix seconds */
 } srcstat_t;
 
 /* whole-run source entry: the UTC day it was last seen (day + 1) and the
@@ -2015,6 +2016,7 @@ typedef struct {
     topref_t *top;
     size_t captop;
     uint64_t hist[TOP_HIST];    /* sources by packet count, for the top list cut */
+    bool detail;                /* --source-detail: first, last and ports in top_sources */
 } uq_t;
 
 #define FT_KEY4 20              /* src 4, dst 4, sport, dport, iplen 4, proto, ttl, flags, pad */
@@ -2106,6 +2108,9 @@ static void uq_add(uq_t *u, const expect_t *e, const uqkey_t *p, uint32_t len, u
     /* interval: per-source counters */
     tab_t *t = &u->src.t[v6];
     srcstat_t *s = (srcstat_t *)(tab_get(t, e->src, p->hsrc, &isnew) + t->voff);
+    uint32_t sec = (uint32_t)(ts_us / 1000000);
+    if (isnew || sec < s->first) s->first = sec;
+    if (sec > s->last) s->last = sec;
     s->packets++;
     s->bytes += len;
     for (int i = 0; i < 3; i++) s->fp[i] += fp[i];
@@ -2217,9 +2222,16 @@ static void uq_put_interval(FILE *f, uq_t *u, uint32_t ntop)
             fputs(i ? ",{\"addr\":\"" : "{\"addr\":\"", f);
             put_addr(f, x->addr, x->v6);
             fprintf(f, "\",\"packets\":%llu,\"bytes\":%llu,\"mirai\":%llu,\"zmap\":%llu,\"masscan\":%llu,"
-                       "\"dst_ports\":%u,\"dst_ports_more\":%s}",
+                       "\"dst_ports\":%u,\"dst_ports_more\":%s",
                     U(x->s->packets), U(x->s->bytes), U(x->s->fp[0]), U(x->s->fp[1]), U(x->s->fp[2]),
                     x->s->nport > DP_CAP ? DP_CAP : x->s->nport, x->s->nport > DP_CAP ? "true" : "false");
+            if (u->detail) {
+                fprintf(f, ",\"first\":%u,\"last\":%u,\"ports\":[", x->s->first, x->s->last);
+                for (unsigned k = 0; k < x->s->nport && k < DP_CAP; k++)
+                    fprintf(f, "%s%u", k ? "," : "", x->s->port[k]);
+                fputc(']', f);
+            }
+            fputc('}', f);
         }
     }
     fputc(']', f);
@@ -2438,6 +2450,7 @@ typedef struct {
     bool no_edge;
     uint32_t top;
     bool many_sources;
+    bool source_detail;
 } cfg_t;
 
 static const char usage_text[] =
@@ -2455,6 +2468,8 @@ static const char usage_text[] =
     "  --interval S       truth interval in whole seconds (default 60)\n"
     "  --split rr|src     split across files round robin or by source address (default src)\n"
     "  --no-edge          omit malformed / edge-case frames\n"
+    "  --source-detail    top_sources entries also carry first, last (Unix seconds) and ports\n"
+    "                     (the first 8 distinct TCP/UDP destination ports, in arrival order)\n"
     "  --top N            sources listed per interval in top_sources (default 100, 0..100000)\n"
     "  --many-sources     draw every packet's source uniformly from a pool of max(packets, 3000)\n"
     "                     addresses (at most 16000000), so distinct sources can exceed a table\n"
@@ -2529,7 +2544,7 @@ static void add_outs(cfg_t *c, const char *list)
 static void parse_args(int argc, char **argv, cfg_t *c)
 {
     enum { O_OUT = 1000, O_TRUTH, O_SEED, O_START, O_DAYS, O_PACKETS, O_INTERVAL, O_SPLIT, O_NOEDGE, O_TOP,
-           O_MANY, O_HELP };
+           O_MANY, O_DETAIL, O_HELP };
     static const struct option lo[] = {
         {"out", required_argument, NULL, O_OUT},
         {"truth", required_argument, NULL, O_TRUTH},
@@ -2542,6 +2557,7 @@ static void parse_args(int argc, char **argv, cfg_t *c)
         {"no-edge", no_argument, NULL, O_NOEDGE},
         {"top", required_argument, NULL, O_TOP},
         {"many-sources", no_argument, NULL, O_MANY},
+        {"source-detail", no_argument, NULL, O_DETAIL},
         {"help", no_argument, NULL, O_HELP},
         {NULL, 0, NULL, 0},
     };
@@ -2601,6 +2617,7 @@ static void parse_args(int argc, char **argv, cfg_t *c)
             break;
         }
         case O_MANY: c->many_sources = true; break;
+        case O_DETAIL: c->source_detail = true; break;
         case 'h':
         case O_HELP:
             fputs(usage_text, stdout);
@@ -2686,6 +2703,7 @@ int main(int argc, char **argv)
     cnt_init(&tot, false);
     uq_t uq;
     uq_init(&uq);
+    uq.detail = cfg.source_detail;
     uint64_t cur_iv = 0, first_iv = 0, nintervals = 0;
     bool have_iv = false;
 

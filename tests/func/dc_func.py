@@ -467,12 +467,10 @@ def group_truth(sources, key_of, extra=None):
     return want
 
 
-def case_countries(a):
-    # Per-country packets, bytes, distinct sources, Mirai packets and Mirai
-    # sources, and ZMap / Masscan packets, against the truth: the generator
-    # lists every source of every interval (--top 100000) with its counts;
-    # the test maps each to its country by longest prefix over the spec it
-    # also wrote, with MaxMind's own writer, into the database darkcap reads.
+def make_geo_dbs(a):
+    """The country and AS databases of GEO_SPEC / AS_SPEC, written with
+    MaxMind's own writer: (country mmdb, AS mmdb), or None after a failure.
+    Exits 77 (skip) when the writer is not installed."""
     import shutil
     perl = shutil.which("perl")
     here = os.path.dirname(os.path.abspath(__file__))
@@ -496,7 +494,20 @@ def case_countries(a):
             print("skip: MaxMind::DB::Writer not installed")
             sys.exit(77)
         fail("geo_mkdb.pl: %s" % r.stderr[-500:])
+        return None
+    return mmdb, asdb
+
+
+def case_countries(a):
+    # Per-country packets, bytes, distinct sources, Mirai packets and Mirai
+    # sources, and ZMap / Masscan packets, against the truth: the generator
+    # lists every source of every interval (--top 100000) with its counts;
+    # the test maps each to its country by longest prefix over the spec it
+    # also wrote, with MaxMind's own writer, into the database darkcap reads.
+    dbs = make_geo_dbs(a)
+    if dbs is None:
         return
+    mmdb, asdb = dbs
     label = "countries"
     pcap = os.path.join(a.workdir, "countries.pcap")
     truth, total = gen(a, label, ["--out", pcap, "--packets", "60000", "--days", "1", "--seed", "101",
@@ -972,6 +983,195 @@ def store_migration(a, db):
     if after != before:
         fail("store migration: rows changed: %s -> %s" % (before, after))
     return 3
+
+
+class EngineWorld:
+    """The generator's truth (every source of every interval, --top 100000
+    --source-detail) in the shape gen_store.World.expected() reads, so the
+    report's tables are derived from it by the same independent rules as
+    tests/report use. Days are UTC days. A source's country and AS come from
+    GEO_SPEC / AS_SPEC by longest prefix; a fingerprint source's day row sums
+    the intervals in which it matched a fingerprint (docs/STORE.md), its
+    ports merged in arrival order, 8 at most, then "+"."""
+    sensors = 1
+
+    def __init__(self, truth):
+        self.t_ports, self.t_cc, self.t_tot, self.data_days = {}, {}, {}, set()
+        cc_of, as_of, fp = {}, {}, {}
+        for t in truth:
+            if not t["packets"]:
+                continue
+            d = time.strftime("%Y-%m-%d", time.gmtime(t["start"]))
+            self.data_days.add(d)
+            tot = self.t_tot.setdefault(d, {"packets": 0, "mirai": 0, "msrc": set()})
+            tot["packets"] += t["packets"]
+            tot["mirai"] += t["fingerprints"].get("mirai", 0)
+            for proto, key in (("tcp", "tcp_dst_ports"), ("udp", "udp_dst_ports")):
+                for p_, n in t[key].items():
+                    s_ = self.t_ports.setdefault((proto, int(p_)), {})
+                    s_[d] = s_.get(d, 0) + n
+            icmp = t["proto"].get("1", 0) + t["proto"].get("58", 0)
+            if icmp:
+                s_ = self.t_ports.setdefault(("icmp", -1), {})
+                s_[d] = s_.get(d, 0) + icmp
+            if len(t["top_sources"]) != t["unique_sources"]:
+                raise SystemExit("report_e2e: the truth lists %d of %d sources" % (len(t["top_sources"]), t["unique_sources"]))
+            for x in t["top_sources"]:
+                ad = x["addr"]
+                if ad not in cc_of:
+                    cc = geo_country_of(ad)
+                    cc_of[ad] = "??" if cc == "unknown" else cc
+                    as_of[ad] = geo_as_of(ad)[0]
+                cc = cc_of[ad]
+                c = self.t_cc.setdefault((d, cc), {"packets": 0, "mirai": 0, "src": set(), "msrc": set()})
+                c["packets"] += x["packets"]
+                c["mirai"] += x["mirai"]
+                c["src"].add(ad)
+                if x["mirai"]:
+                    c["msrc"].add(ad)
+                    tot["msrc"].add(ad)
+                if x["mirai"] or x["zmap"] or x["masscan"]:
+                    f = fp.get((d, ad))
+                    if f is None:
+                        f = fp[(d, ad)] = {"packets": 0, "mirai": 0, "first": x["first"], "last": x["last"],
+                                           "ports": [], "more": False}
+                    f["packets"] += x["packets"]
+                    f["mirai"] += x["mirai"]
+                    f["first"] = min(f["first"], x["first"])
+                    f["last"] = max(f["last"], x["last"])
+                    for p_ in x["ports"]:
+                        if p_ not in f["ports"]:
+                            if len(f["ports"]) < 8:
+                                f["ports"].append(p_)
+                            else:
+                                f["more"] = True
+                    f["more"] = f["more"] or x["dst_ports_more"]
+        for v in self.t_cc.values():
+            n, m = len(v.pop("src")), len(v.pop("msrc"))
+            v.update(stored_sources=[n], stored_mirai_sources=[m], sensor_sources=[n], sensor_mirai_sources=[m],
+                     union_sources=n, union_mirai_sources=m, est=False)
+        for v in self.t_tot.values():
+            m = len(v.pop("msrc"))
+            v.update(stored_mirai_sources=[m], sensor_mirai_sources=[m], union_mirai_sources=m)
+        self.t_fp = [(d, 0, cc_of[ad], ad, as_of[ad], f["packets"], f["mirai"], f["first"], f["last"],
+                      " ".join(str(p_) for p_ in f["ports"]) + (" +" if f["more"] else ""))
+                     for (d, ad), f in fp.items()]
+
+
+def case_report_e2e(a):
+    # Two quarters of generated traffic through the engine into the store,
+    # then darkcap-report: every table (ranks, previous ranks, daily values,
+    # 7-day averages, shares, cumulative distinct sources and ranks, the
+    # Mirai source CSV) equals what the generator's truth gives, in English
+    # and Japanese; two sensors' stores (the same stream split round robin,
+    # so most sources are seen by both) merged by the report give the same
+    # tables as one store fed the whole stream.
+    import sqlite3
+    here = os.path.dirname(os.path.abspath(__file__))
+    sys.path.insert(0, os.path.join(here, "..", "report"))
+    sys.dont_write_bytecode = True
+    import gen_store
+    import test_report as tr
+    report = os.path.join(here, "..", "..", "tools", "report", "darkcap_report.py")
+    dbs = make_geo_dbs(a)
+    if dbs is None:
+        return
+    mmdb, asdb = dbs
+    g = ["--start", "2022-01-01T00:00:00Z", "--days", "181", "--packets", "240000", "--interval", "3600",
+         "--seed", "2026", "--top", "100000", "--source-detail"]
+    truth, total = gen(a, "e2e", ["--out", os.path.join(a.workdir, "e2e.pcap")] + g)
+    _t2, total2 = gen(a, "e2e_split", ["--out", os.path.join(a.workdir, "e2e_a.pcap") + "," +
+                                       os.path.join(a.workdir, "e2e_b.pcap"), "--split", "rr"] + g)
+    if (total2["packets"], total2["unique_sources"]) != (total["packets"], total["unique_sources"]):
+        fail("report_e2e: the split stream differs from the whole one")
+        return
+    stores = {}
+    for name, pcap in (("all", "e2e.pcap"), ("a", "e2e_a.pcap"), ("b", "e2e_b.pcap")):
+        db = os.path.join(a.workdir, "e2e_%s.db" % name)
+        out = os.path.join(a.workdir, "e2e_%s.jsonl" % name)
+        for f in (db, db + "-wal", db + "-shm", out):
+            if os.path.exists(f):
+                os.unlink(f)
+        rc, so, err = run_darkcap(a, eal("e2e" + name, ["net_pcap0,rx_pcap=" + os.path.join(a.workdir, pcap)], mem=768),
+                                  ["--output", out, "--interval", "3600", "--geo-country", mmdb, "--geo-asn", asdb,
+                                   "--store-path", db, "--store-sensor", "sensor-" + name, "--top-sources", "10"],
+                                  timeout=600)
+        if rc != 0:
+            fail("report_e2e: darkcap on %s: rc %d: %s" % (pcap, rc, err[-1500:]))
+            return
+        stores[name] = db
+    w = EngineWorld(truth)
+    jp = sum(1 for r in w.t_fp if r[2] == "JP" and r[6] and "2022-04-01" <= r[0] <= "2022-06-30")
+    print("report_e2e: %d days, %d packets, %d Mirai source-days of JP in Q2" % (len(w.data_days), total["packets"], jp))
+    if jp == 0:
+        fail("report_e2e: the capture has no JP Mirai sources in Q2: the source list would not be tested")
+    Q1, Q2 = ("2022-01-01", "2022-03-31"), ("2022-04-01", "2022-06-30")
+    outs = {}
+    for tag, lang, dbl in (("one store, en", "en", [stores["all"]]), ("one store, ja", "ja", [stores["all"]]),
+                           ("two stores merged, en", "en", [stores["a"], stores["b"]])):
+        out = os.path.join(a.workdir, "e2e_report_%d" % len(outs))
+        if os.path.isdir(out):
+            import shutil
+            shutil.rmtree(out)
+        cmd = [sys.executable, report, "--from", Q2[0], "--to", Q2[1], "--country", "JP", "--lang", lang,
+               "--out", out] + dbl
+        print("$ " + " ".join(cmd))
+        p = subprocess.run(cmd, capture_output=True, text=True)
+        if p.returncode != 0:
+            fail("report_e2e: %s: darkcap-report rc %d: %s" % (tag, p.returncode, p.stderr[-800:]))
+            return
+        outs[tag] = out
+        if len(dbl) == 1:
+            E = gen_store.World.expected(w, *Q2, prev=Q1, top=5, country="JP")
+            before = tr.failed
+            tr.check_report(out, E, lang, False, "JP", "report_e2e " + tag, w)
+            tr.check_html(os.path.join(out, "report.html"), "report_e2e %s html" % tag, 18,
+                          os.path.join(a.workdir, "e2e_%s.png" % lang) if lang == "en" else None)
+            if tr.failed != before:
+                fail("report_e2e: %s: %d report values differ from the truth (FAIL lines above)" % (tag, tr.failed - before))
+    # two sensors merged == one store fed both captures: every CSV the same
+    one, two = outs["one store, en"], outs["two stores merged, en"]
+    names = sorted(f for f in os.listdir(one) if f.endswith(".csv"))
+    if names != sorted(f for f in os.listdir(two) if f.endswith(".csv")):
+        fail("report_e2e: the merged report wrote other CSV files")
+    same = 0
+    for f in names:
+        x, y = open(os.path.join(one, f)).read(), open(os.path.join(two, f)).read()
+        if f.startswith("mirai_sources_"):
+            # A sensor keeps a source's day row from the intervals in which
+            # IT saw the source match a fingerprint (docs/STORE.md), so merged
+            # rows have exact Mirai packets and days, and packets, first/last
+            # seen and ports from the matching intervals of each sensor only.
+            rx = {r["addr"]: r for r in csv.DictReader(x.splitlines())}
+            ry = {r["addr"]: r for r in csv.DictReader(y.splitlines())}
+            if set(rx) != set(ry):
+                fail("report_e2e: %s: %d addresses in one store, %d merged" % (f, len(rx), len(ry)))
+                continue
+            bad = [ad for ad in rx if any(rx[ad][k] != ry[ad][k] for k in ("asn", "days", "mirai_packets")) or
+                   int(ry[ad]["packets"]) > int(rx[ad]["packets"]) or
+                   int(ry[ad]["packets"]) < int(ry[ad]["mirai_packets"]) or
+                   ry[ad]["first_seen"] < rx[ad]["first_seen"] or ry[ad]["last_seen"] > rx[ad]["last_seen"]]
+            if bad:
+                fail("report_e2e: %s: %d rows disagree, e.g. %s vs %s" % (f, len(bad), rx[bad[0]], ry[bad[0]]))
+            else:
+                same += 1
+            continue
+        if x != y:
+            xl, yl = x.splitlines(), y.splitlines()
+            diff = [(u, v) for u, v in zip(xl, yl) if u != v][:2]
+            fail("report_e2e: %s differs between one store and two merged: %s" % (f, diff or (len(xl), len(yl))))
+        else:
+            same += 1
+    # the two stores really overlap: most sources were seen by both sensors
+    con_a, con_b = sqlite3.connect(stores["a"]), sqlite3.connect(stores["b"])
+    both = len({r[0] for r in con_a.execute("SELECT addr FROM day_fp_sources")} &
+               {r[0] for r in con_b.execute("SELECT addr FROM day_fp_sources")})
+    con_a.close()
+    con_b.close()
+    if both == 0:
+        fail("report_e2e: no fingerprint source is in both sensors' stores: the merge is not exercised")
+    print("report_e2e: %d report checks passed; %d CSV files equal for one store and two merged; "
+          "%d fingerprint sources seen by both sensors" % (tr.passed, same, both))
 
 
 def case_store(a):
