@@ -342,7 +342,7 @@ dc_worker_main(void *arg)
 size_t
 tset_bytes(const struct dc_config *cfg)
 {
-	size_t n = dc_table_mem_size(cfg->sources_max * DC_SRC_SLOTS_PER_KEY, DC_SRC_SLOT) +
+	size_t n = dc_table_mem_size(cfg->sources_max * dc_src_slots_per_key(cfg->sources_max), DC_SRC_SLOT) +
 		   cfg->sources_max * sizeof(struct dc_src_cold) +
 		   dc_table_mem_size(dc_table_slots_for(cfg->destinations_max), DC_DST_SLOT);
 
@@ -371,7 +371,7 @@ tset_create(struct dc_engine *eng, unsigned sock)
 
 	if (ts == NULL)
 		return NULL;
-	ts->src = table_create(eng->cfg.sources_max, eng->cfg.sources_max * DC_SRC_SLOTS_PER_KEY,
+	ts->src = table_create(eng->cfg.sources_max, eng->cfg.sources_max * dc_src_slots_per_key(eng->cfg.sources_max),
 			       DC_ADDR_KEY_LEN, DC_SRC_SLOT, sock);
 	ts->src_cold = rte_malloc_socket("dc_src_cold", eng->cfg.sources_max * sizeof(struct dc_src_cold),
 					 RTE_CACHE_LINE_SIZE, (int)sock);

@@ -66,7 +66,7 @@
 #include <rte_prefetch.h>
 
 #include "dc_table.h"
-#include "dc_tset.h" /* DC_SRC_SLOTS_PER_KEY: the engine's source table */
+#include "dc_tset.h" /* dc_src_slots_per_key(): the engine's source table */
 
 #define BURST 32
 #define MAX_CONF 16

@@ -129,7 +129,7 @@ TB(floor_pass)(struct TB_PREFIX *t, const struct key16 *st, uint64_t n)
 static void
 TB(floor_run)(uint64_t n, const struct key16 *const st[NB_PASS], struct result *r)
 {
-	uint64_t g = n * DC_SRC_SLOTS_PER_KEY;
+	uint64_t g = n * dc_src_slots_per_key(n);
 	size_t sz = TB(mem_size)(g, 64) + n * sizeof(struct rec64) + 64;
 	void *mem = rte_zmalloc_socket("table_bench", sz, 64, (int)rte_socket_id());
 	struct TB_PREFIX *t = NULL;
@@ -157,7 +157,7 @@ static void
 TB(bench_run)(uint32_t slot_size, int with_cold, uint64_t n,
 	      const struct key16 *const st[NB_PASS], struct result *r)
 {
-	uint64_t g = with_cold ? n * DC_SRC_SLOTS_PER_KEY : TB(slots_for)(n);
+	uint64_t g = with_cold ? n * dc_src_slots_per_key(n) : TB(slots_for)(n);
 	size_t sz = TB(mem_size)(g, slot_size) + (with_cold ? n * sizeof(struct rec64) + 64 : 0);
 	void *mem = rte_zmalloc_socket("table_bench", sz, 64, (int)rte_socket_id());
 	struct TB_PREFIX *t = NULL;

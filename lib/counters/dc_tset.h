@@ -125,9 +125,22 @@ struct dc_flow_slot {
 
 #define DC_SRC_SLOT 64
 #define DC_SRC_COLD 64
-/** Home slots per source in a worker's source table (load at most 1/3:
- * the table every packet probes first keeps 83 % of sources at home). */
-#define DC_SRC_SLOTS_PER_KEY 3
+/** Sources up to which a worker's source table gets 3 home slots per key. */
+#define DC_SRC_SLOTS3_MAX (8ull << 20)
+
+/**
+ * Home slots per source in a worker's source table of @p max_entries keys.
+ * Up to DC_SRC_SLOTS3_MAX: 3 (load at most 1/3, 83 % of sources in their
+ * home slot, fewer dependent second misses); above it: 2 (load 1/2), as the
+ * smaller footprint then matters more than the displaced keys: measured
+ * (bench/table, docs/PERFORMANCE.md) 3 slots ahead at 1M and 4M keys, even
+ * at 8M, behind at 16M (uniform 93 vs 79, heavy-tailed 50 vs 34 cycles).
+ */
+static inline uint64_t
+dc_src_slots_per_key(uint64_t max_entries)
+{
+	return max_entries <= DC_SRC_SLOTS3_MAX ? 3 : 2;
+}
 #define DC_DST_SLOT 32
 #define DC_FLOW_SLOT 64
 

@@ -585,13 +585,13 @@ t_source_value(void)
 	const uint8_t *frames[20];
 	uint32_t lens[20], secs[20], total = 0;
 	unsigned n = 0, i;
-	void *smem = aligned_alloc(64, (dc_table_mem_size(64 * DC_SRC_SLOTS_PER_KEY, DC_SRC_SLOT) + 63) & ~(size_t)63);
+	void *smem = aligned_alloc(64, (dc_table_mem_size(64 * dc_src_slots_per_key(64), DC_SRC_SLOT) + 63) & ~(size_t)63);
 	void *dmem = aligned_alloc(64, (dc_table_mem_size(dc_table_slots_for(64), DC_DST_SLOT) + 63) & ~(size_t)63);
 	const struct dc_src_slot *s;
 	struct dc_addr_key key;
 	struct dc_src_val v;
 
-	ts.src = dc_table_init_n(smem, 64, 64 * DC_SRC_SLOTS_PER_KEY, DC_ADDR_KEY_LEN, DC_SRC_SLOT, 7);
+	ts.src = dc_table_init_n(smem, 64, 64 * dc_src_slots_per_key(64), DC_ADDR_KEY_LEN, DC_SRC_SLOT, 7);
 	ts.src_cold = aligned_alloc(64, 64 * sizeof(struct dc_src_cold));
 	memset(ts.src_cold, 0x5A, 64 * sizeof(struct dc_src_cold)); /* garbage: written at insert */
 	ts.dst = dc_table_init(dmem, 64, sizeof(struct dc_addr_key), DC_DST_SLOT, 7);
