@@ -693,6 +693,7 @@ typedef struct {
     l2_t l2;
     spec_t sp;              /* main packet */
     spec_t inner;           /* inner packet for tunnels / ICMP quotes */
+    bool no_jumbo;          /* --no-jumbo: no UDP frames over 1514 bytes */
     uint8_t tmp[MAX_FRAME];
 } gen_t;
 
@@ -1665,7 +1666,7 @@ static void gen_packet(gen_t *g, frame_t *fr, expect_t *ex, const src_t *wave_sr
     switch (c) {
     case C_SYN: fill_v4_syn(g, &s, -1); break;
     case C_BACK: fill_v4_backscatter(g, &s); break;
-    case C_UDP: fill_v4_udp(g, &s, rchance(r, 0.0005), -1); break;
+    case C_UDP: fill_v4_udp(g, &s, rchance(r, 0.0005) && !g->no_jumbo, -1); break;
     case C_ICMP: fill_v4_icmp(g, &s, -1); break;
     case C_V6: fill_v6(g, &s, -1, -1, -1); break;
     case C_OTHER: fill_v4_other(g, &s, -1); break;
@@ -2451,6 +2452,7 @@ typedef struct {
     uint32_t top;
     bool many_sources;
     bool source_detail;
+    bool no_jumbo;
 } cfg_t;
 
 static const char usage_text[] =
@@ -2468,6 +2470,8 @@ static const char usage_text[] =
     "  --interval S       truth interval in whole seconds (default 60)\n"
     "  --split rr|src     split across files round robin or by source address (default src)\n"
     "  --no-edge          omit malformed / edge-case frames\n"
+    "  --no-jumbo         no UDP frames over 1514 bytes (1 in 2000 UDP probes otherwise), for\n"
+    "                     senders and links with a 1500-byte MTU\n"
     "  --source-detail    top_sources entries also carry first, last (Unix seconds) and ports\n"
     "                     (the first 8 distinct TCP/UDP destination ports, in arrival order)\n"
     "  --top N            sources listed per interval in top_sources (default 100, 0..100000)\n"
@@ -2544,7 +2548,7 @@ static void add_outs(cfg_t *c, const char *list)
 static void parse_args(int argc, char **argv, cfg_t *c)
 {
     enum { O_OUT = 1000, O_TRUTH, O_SEED, O_START, O_DAYS, O_PACKETS, O_INTERVAL, O_SPLIT, O_NOEDGE, O_TOP,
-           O_MANY, O_DETAIL, O_HELP };
+           O_MANY, O_DETAIL, O_NOJUMBO, O_HELP };
     static const struct option lo[] = {
         {"out", required_argument, NULL, O_OUT},
         {"truth", required_argument, NULL, O_TRUTH},
@@ -2558,6 +2562,7 @@ static void parse_args(int argc, char **argv, cfg_t *c)
         {"top", required_argument, NULL, O_TOP},
         {"many-sources", no_argument, NULL, O_MANY},
         {"source-detail", no_argument, NULL, O_DETAIL},
+        {"no-jumbo", no_argument, NULL, O_NOJUMBO},
         {"help", no_argument, NULL, O_HELP},
         {NULL, 0, NULL, 0},
     };
@@ -2618,6 +2623,7 @@ static void parse_args(int argc, char **argv, cfg_t *c)
         }
         case O_MANY: c->many_sources = true; break;
         case O_DETAIL: c->source_detail = true; break;
+        case O_NOJUMBO: c->no_jumbo = true; break;
         case 'h':
         case O_HELP:
             fputs(usage_text, stdout);
@@ -2677,6 +2683,7 @@ int main(int argc, char **argv)
         g->pool.uniform = true;
     }
     g->edge = !cfg.no_edge;
+    g->no_jumbo = cfg.no_jumbo;
 
     /* time shape */
     uint64_t start_us = (uint64_t)cfg.start * 1000000ull;

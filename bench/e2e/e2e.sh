@@ -1,0 +1,186 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# End to end, per worker: darkcap against dpdk-testpmd --forward-mode=rxonly
+# on the same device and the same input, in the same run.
+#
+# The input is a realistic darknet mix from bench/gen/darkcap-gen, replayed
+# from memory by DPDK's net_pcap (infinite_rx=1: the PMD copies each frame
+# into a fresh mbuf, as a NIC's DMA would fill one). Each tool gets one
+# receive lcore (lcore 1) and the main lcore (lcore 0); darkcap runs with
+# every feature on: country and AS databases, flowtuples, stats segment,
+# 1-second intervals (so the control core merges while the worker runs).
+# Rates are sampled once a second (testpmd --stats-period 1, darkcap's
+# per-interval records); the first and last samples are dropped and the
+# median of the rest is the run's rate. Runs alternate tool by tool, R
+# rounds; the table gives medians over rounds.
+#
+# Usage: bench/e2e/e2e.sh [--packets N] [--seconds S] [--repeat R]
+#            [--darkcap PATH] [--gen PATH] [--testpmd PATH] [--workdir DIR]
+#            [--geo-country MMDB --geo-asn MMDB] [--no-huge]
+# Defaults: 1,700,000 frames over a pool of 1,700,000 sources (about 1.07 M
+# distinct), 12 s per run, 5 rounds, build-release binaries (else build/),
+# the test databases of tests/func (made with MaxMind's writer) when no
+# database is given. With root and no --no-huge it reserves 2 MiB hugepages
+# for the run and gives them back.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+root=$(cd "$here/../.." && pwd)
+packets=1700000
+seconds=12
+repeat=5
+work=/tmp/darkcap-e2e
+darkcap="" gen="" testpmd=$(command -v dpdk-testpmd || true)
+geo_cc="" geo_as=""
+huge=1
+
+die() { echo "e2e.sh: $*" >&2; exit 2; }
+while [ $# -gt 0 ]; do
+	case $1 in
+	--packets) packets=$2; shift 2 ;;
+	--seconds) seconds=$2; shift 2 ;;
+	--repeat) repeat=$2; shift 2 ;;
+	--darkcap) darkcap=$2; shift 2 ;;
+	--gen) gen=$2; shift 2 ;;
+	--testpmd) testpmd=$2; shift 2 ;;
+	--workdir) work=$2; shift 2 ;;
+	--geo-country) geo_cc=$2; shift 2 ;;
+	--geo-asn) geo_as=$2; shift 2 ;;
+	--no-huge) huge=0; shift ;;
+	-h|--help) sed -n '3,26p' "$0"; exit 0 ;;
+	*) die "unknown option '$1' (see --help)" ;;
+	esac
+done
+[[ $packets =~ ^[0-9]+$ && $packets -ge 1000 ]] || die "--packets: want a whole number >= 1000"
+[[ $seconds =~ ^[0-9]+$ && $seconds -ge 5 ]] || die "--seconds: want a whole number >= 5"
+[[ $repeat =~ ^[0-9]+$ && $repeat -ge 1 ]] || die "--repeat: want a whole number >= 1"
+pick() { # first existing of the arguments
+	local f
+	for f in "$@"; do [ -x "$f" ] && { echo "$f"; return; }; done
+}
+darkcap=${darkcap:-$(pick "$root/build-release/app/darkcap/darkcap" "$root/build/app/darkcap/darkcap")}
+gen=${gen:-$(pick "$root/build-release/bench/gen/darkcap-gen" "$root/build/bench/gen/darkcap-gen")}
+[ -n "$darkcap" ] && [ -x "$darkcap" ] || die "darkcap not built (meson setup build-release --buildtype release && ninja -C build-release)"
+[ -n "$gen" ] && [ -x "$gen" ] || die "darkcap-gen not built"
+[ -n "$testpmd" ] && [ -x "$testpmd" ] || die "dpdk-testpmd not found (Debian package dpdk)"
+mkdir -p "$work"
+
+say() { printf '==> %s\n' "$*" >&2; }
+
+# --- input ---------------------------------------------------------------
+pcap=$work/mix-$packets.pcap
+if [ ! -f "$pcap" ]; then
+	say "generating $pcap ($packets frames, many sources)"
+	# --no-jumbo: net_pcap's infinite_rx takes no chained mbufs, and a
+	# 1500-byte MTU link carries no jumbo frames
+	"$gen" --out "$pcap.tmp" --truth "$work/mix-$packets.truth.jsonl" --packets "$packets" \
+		--many-sources --no-jumbo --days 1 --interval 3600 --top 0 --seed 7 >/dev/null
+	mv "$pcap.tmp" "$pcap"
+fi
+cat "$pcap" >/dev/null
+distinct=$(python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).readlines()[-1])["unique_sources"])' \
+	"$work/mix-$packets.truth.jsonl")
+
+if [ -z "$geo_cc" ]; then
+	# tests/func's databases: a handful of prefixes, every address covered
+	geo_cc=$work/geo.mmdb geo_as=$work/asn.mmdb
+	if [ ! -f "$geo_as" ]; then
+		printf '0.0.0.0/1\tUS\n64.0.0.0/2\tCN\n96.0.0.0/3\tJP\n128.0.0.0/2\tRU\n160.0.0.0/4\tKR\n200.0.0.0/5\tDE\n45.0.0.0/8\tBR\n2000::/3\tNL\n' >"$work/geo.spec"
+		printf '0.0.0.0/2\t64500\tAlpha\n64.0.0.0/2\t64501\tBeta\n128.0.0.0/1\t64502\tGamma\n2000::/3\t64510\tEpsilon\n' >"$work/asn.spec"
+		perl "$root/tests/unit/geo_mkdb.pl" --layout iso --ip-version 6 "$work/geo.spec" "$geo_cc" ||
+			die "cannot write the test country database (Debian package libmaxmind-db-writer-perl)"
+		perl "$root/tests/unit/geo_mkdb.pl" --layout asn --ip-version 6 "$work/asn.spec" "$geo_as"
+	fi
+fi
+
+# --- memory --------------------------------------------------------------
+# Every frame of the file sits in an mbuf (infinite_rx, which takes no
+# chained mbufs: 2048-byte data rooms for the largest frames), plus the
+# working set; and tables for all sources.
+mbufs=$((packets + 65536))
+hp_before=""
+if [ $huge = 1 ] && [ "$(id -u)" = 0 ]; then
+	hp_before=$(cat /proc/sys/vm/nr_hugepages)
+	echo 4608 >/proc/sys/vm/nr_hugepages
+	trap 'echo "$hp_before" >/proc/sys/vm/nr_hugepages' EXIT
+	mem=(--in-memory -m 8800)
+	pages="2 MiB hugepages"
+else
+	mem=(--no-huge -m 9600 --no-shconf)
+	pages="no hugepages (rates roughly halve: TLB misses)"
+fi
+vdev="net_pcap0,rx_pcap=$pcap,infinite_rx=1"
+srcmax=$(( (distinct * 5 / 4 + 1023) / 1024 * 1024 ))
+
+tsc_mhz=$(dmesg 2>/dev/null | sed -n 's/.*tsc: Detected \([0-9.]*\) MHz.*/\1/p' | head -1)
+[ -n "$tsc_mhz" ] || tsc_mhz=$(awk -F: '/^cpu MHz/ {print $2; exit}' /proc/cpuinfo | tr -d ' ')
+
+# median of numbers on stdin
+median() { sort -g | awk '{a[NR]=$1} END {if (NR == 0) print "nan"; else if (NR % 2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }
+
+run_testpmd() { # prints the run's median Rx-pps
+	local log=$work/testpmd.log
+	# with --stats-period testpmd runs until a signal
+	"$testpmd" -l 0,1 "${mem[@]}" --no-pci --file-prefix dc_e2e_tp \
+		--log-level lib.eal:warning --vdev "$vdev" -- --forward-mode=rxonly --auto-start \
+		--nb-cores 1 --total-num-mbufs "$mbufs" --mbuf-size 2048 --stats-period 1 </dev/null >"$log" 2>&1 &
+	local pid=$!
+	sleep "$seconds"
+	kill -INT $pid 2>/dev/null || true
+	wait $pid || true
+	sed -n 's/.*Rx-pps: *\([0-9]*\).*/\1/p' "$log" | awk 'NR > 2' | sed '$d' | median
+}
+
+run_darkcap() { # prints "median pps, data path cycles/packet"
+	local out=$work/darkcap.jsonl log=$work/darkcap.log
+	rm -f "$out"
+	"$darkcap" -l 0,1 "${mem[@]}" --no-pci --file-prefix dc_e2e_dc --log-level lib.eal:warning \
+		--vdev "$vdev" -- \
+		--output "$out" --interval 1 --workers 1 --mbuf-size 2048 --mbufs-per-queue "$mbufs" \
+		--sources-max "$srcmax" --destinations-max "$srcmax" --flowtuples-max 4194304 \
+		--geo-country "$geo_cc" --geo-asn "$geo_as" --stats-path "$work/e2e.stats" >"$log" 2>&1 &
+	local pid=$!
+	sleep "$seconds"
+	kill -INT $pid 2>/dev/null || true
+	wait $pid || true
+	local pps cyc
+	pps=$(python3 -c '
+import json, sys
+r = [json.loads(l) for l in open(sys.argv[1])]
+r = [x["packets"] / (x["end"] - x["start"]) for x in r if not x.get("extended")][2:-1]
+print("\n".join(str(v) for v in r))' "$out" | median)
+	cyc=$(sed -n 's/.*data path \([0-9.]*\) TSC cycles per packet.*/\1/p' "$log" | head -1)
+	echo "$pps ${cyc:-nan}"
+}
+
+say "input: $pcap, $packets frames, $distinct distinct sources; $pages; TSC $tsc_mhz MHz"
+say "$repeat rounds of $seconds s each: testpmd rxonly, then darkcap (lcore 1 receives, lcore 0 main/control)"
+tp=() dc=() dp=()
+for r in $(seq 1 "$repeat"); do
+	t=$(run_testpmd)
+	read -r d c < <(run_darkcap)
+	tp+=("$t") dc+=("$d") dp+=("$c")
+	printf '    round %d: testpmd %.2f Mpps, darkcap %.2f Mpps (data path %s cycles/packet)\n' "$r" \
+		"$(echo "$t / 1000000" | bc -l)" "$(echo "$d / 1000000" | bc -l)" "$c" >&2
+done
+mt=$(printf '%s\n' "${tp[@]}" | median)
+md=$(printf '%s\n' "${dc[@]}" | median)
+mp=$(printf '%s\n' "${dp[@]}" | median)
+python3 - "$mt" "$md" "$mp" "$tsc_mhz" "$repeat" "$seconds" "$distinct" <<'PY'
+import sys
+tp, dc, dp, mhz, rep, sec, distinct = (float(x) for x in sys.argv[1:])
+hz = mhz * 1e6
+print()
+print("End to end, one receive core, realistic mix (%d distinct sources), median of %d rounds of %d s:" % (distinct, rep, sec))
+print()
+print("| tool | Mpps per core | TSC cycles per packet (all work, receive included) | in-process cycles per packet |")
+print("|---|---|---|---|")
+print("| dpdk-testpmd rxonly (receive floor) | %.2f | %.1f | - |" % (tp / 1e6, hz / tp))
+print("| darkcap, every feature on | %.2f | %.1f | %.1f |" % (dc / 1e6, hz / dc, dp))
+print()
+ratio = dc / tp
+print("darkcap / testpmd rxonly = %.2f (target >= 0.70: %s)" % (ratio, "reached" if ratio >= 0.7 else "NOT reached"))
+print("darkcap all work = %.1f cycles per packet (target <= 150: %s)" % (hz / dc, "reached" if hz / dc <= 150 else "NOT reached"))
+print("darkcap in-process = %.1f cycles per packet (target <= 100: %s)" % (dp, "reached" if dp <= 100 else "NOT reached"))
+PY
