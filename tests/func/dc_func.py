@@ -776,6 +776,217 @@ def case_memif_two_process(a):
     print("memif: %d records, %d packets from testpmd" % (len(recs), got))
 
 
+def case_memif_sender(a):
+    # darkcap-send (net_memif server, 2 TX queues, 2 workers) replays a
+    # generated capture once to darkcap (memif client, 2 RX queues, 2
+    # workers) in another process. Every frame sent is received, counted
+    # once, and the totals over all records equal the generator's truth.
+    # Before that: the sender's own one-line errors and its loop accounting
+    # on net_null.
+    if not a.sender or not os.path.exists(a.sender):
+        print("skip: darkcap-send not built (--sender %s)" % a.sender)
+        sys.exit(77)
+    import struct
+    label = "memif_sender"
+    pcap = os.path.join(a.workdir, label + ".pcap")
+    truth, total = gen(a, label, ["--out", pcap, "--packets", "60000", "--seed", "53", "--days", "1"])
+    # The frames of each TX queue: frame i goes to queue i % 2.
+    qframes, qbytes, maxlen = [0, 0], [0, 0], 0
+    with open(pcap, "rb") as f:
+        order = "<" if struct.unpack("<I", f.read(24)[:4])[0] in (0xa1b2c3d4, 0xa1b23c4d) else ">"
+        i = 0
+        while True:
+            h = f.read(16)
+            if len(h) < 16:
+                break
+            caplen = struct.unpack(order + "IIII", h)[2]
+            f.seek(caplen, 1)
+            qframes[i % 2] += 1
+            qbytes[i % 2] += caplen
+            maxlen = max(maxlen, caplen)
+            i += 1
+
+    def send(prefix, vdev, lcores, opts, timeout=120):
+        cmd = [a.sender] + eal(prefix, [vdev] if vdev else [], lcores) + ["--"] + opts
+        print("$ " + " ".join(cmd))
+        p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+        shutil_rm_prefix(prefix)
+        if p.returncode < 0 or p.returncode >= 128:
+            fail("sender died from signal (rc %d): %s" % (p.returncode, p.stderr[-1500:]))
+        return p
+
+    # One-line errors, exit 2: options and file before EAL, lcores and the
+    # memif buffer size after.
+    errors = [
+        ("no --pcap", None, "0,1", [], "--pcap FILE is required", True),
+        ("not a pcap", None, "0,1", ["--pcap", os.path.join(a.workdir, label + ".truth.jsonl")], "cannot read as a pcap", True),
+        ("bad --txq", None, "0,1", ["--pcap", pcap, "--txq", "0"], "--txq '0'", True),
+        ("bad --rate", None, "0,1", ["--pcap", pcap, "--rate", "fast"], "--rate 'fast'", True),
+        ("unknown option", None, "0,1", ["--pcap", pcap, "--speed", "1"], "unknown option '--speed'", True),
+        ("too few lcores", "net_null0", "0,1", ["--pcap", pcap, "--txq", "2"], "needs 2 worker lcores", False),
+        ("memif bsize", "net_memif0,role=server,socket=/tmp/darkcap-test-bsize-%d.sock" % os.getpid(), "0,1",
+         ["--pcap", pcap], "bsize=", False),
+    ]
+    if maxlen <= 2048:
+        fail("memif_sender: generated traffic has no frame longer than 2048 bytes")
+    for what, vdev, lc, opts, must, pre_eal in errors:
+        p = send("snd_bad", vdev, lc, opts)
+        lines = [l for l in p.stderr.splitlines() if l.strip()]
+        mine = [l for l in lines if l.startswith("darkcap-send: ")]
+        if p.returncode != 2 or not mine or must not in mine[-1] or p.stdout:
+            fail("sender %s: rc %d, expected 2 and a 'darkcap-send: ...%s...' line; stderr: %s"
+                 % (what, p.returncode, must, lines[-3:]))
+        elif pre_eal and len(lines) != 1:
+            fail("sender %s: expected one line on stderr before EAL, got %s" % (what, lines[:4]))
+        else:
+            print("sender %s: rc 2: %s" % (what, mine[-1]))
+
+    # net_null: three loops over the file, two queues.
+    p = send("snd_null", "net_null0", "0@0,1@1,2@1", ["--pcap", pcap, "--txq", "2", "--loops", "3", "--linger", "0"])
+    try:
+        js = json.loads(p.stdout.strip().splitlines()[-1])
+    except (ValueError, IndexError):
+        fail("sender on net_null: rc %d, no JSON line: %s" % (p.returncode, p.stderr[-800:]))
+        return
+    want = (3 * total["packets"], 3 * total["bytes"], 3)
+    if p.returncode != 0 or (js["sent"], js["bytes"], js["loops"]) != want or js["port"]["opackets"] != js["sent"]:
+        fail("sender on net_null: rc %d, sent/bytes/loops %s, want %s, opackets %d"
+             % (p.returncode, (js["sent"], js["bytes"], js["loops"]), want, js["port"]["opackets"]))
+    if [(q["sent"], q["bytes"]) for q in js["queues"]] != [(3 * qframes[i], 3 * qbytes[i]) for i in (0, 1)]:
+        fail("sender on net_null: queues %s, want frames %s bytes %s x 3" % (js["queues"], qframes, qbytes))
+    print("sender on net_null: %d packets in %.3f s, 3 loops" % (js["sent"], js["seconds"]))
+
+    # memif: the sender is the server; buffers hold the longest frame whole
+    # (bsize: a frame over several memif descriptors is not safe in 22.11).
+    sock = "/tmp/darkcap-test-memif-snd-%d.sock" % os.getpid()
+    vargs = "socket=%s,bsize=%d" % (sock, max(2048, (maxlen + 1023) // 1024 * 1024))
+    out = os.path.join(a.workdir, label + ".out.jsonl")
+    serr = os.path.join(a.workdir, label + ".sender.err")
+    for path in (out, sock):
+        if os.path.exists(path):
+            os.unlink(path)
+    tx_eal = eal("memif_snd", ["net_memif0,role=server," + vargs], "0@0,1@1,2@1")
+    cmd = [a.sender] + tx_eal + ["--", "--pcap", pcap, "--txq", "2", "--loops", "1",
+                                 "--wait-link", "60", "--linger", "120"]
+    print("$ " + " ".join(cmd))
+    errf = open(serr, "w")
+    tx = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=errf, text=True)
+    rx = None
+
+    def wait_for(text, timeout):
+        end = time.time() + timeout
+        while time.time() < end:
+            if text in open(serr).read():
+                return True
+            if tx.poll() is not None or (rx is not None and rx.poll() is not None):
+                return False
+            time.sleep(0.1)
+        return False
+
+    try:
+        if not wait_for("waiting up to", 60):
+            fail("memif sender: never got ready: %s" % open(serr).read()[-1500:])
+            return
+        rx_eal = eal("memif_rcv", ["net_memif0,role=client," + vargs], "0@0,1@1,2@1")
+        rcmd = [a.darkcap] + rx_eal + ["--"] + stats_opts(a, rx_eal, []) + [
+            "--output", out, "--interval", "60", "--workers", "2", "--rx-queues", "2"]
+        print("$ " + " ".join(rcmd))
+        rx = subprocess.Popen(rcmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        # net_memif forgets its counters when the peer disconnects: darkcap
+        # is stopped once everything is sent, while the sender still holds
+        # the connection (it lingers until the link drops).
+        if not wait_for("lingering", 300):
+            fail("memif sender: did not finish sending: %s" % open(serr).read()[-1500:])
+            return
+        time.sleep(1)
+        rx.send_signal(signal.SIGINT)
+        so, err = rx.communicate(timeout=120)
+        so_tx, _ = tx.communicate(timeout=60)
+    finally:
+        for p in (rx, tx):
+            if p is not None and p.poll() is None:
+                p.send_signal(signal.SIGINT)
+                try:
+                    p.communicate(timeout=30)
+                except subprocess.TimeoutExpired:
+                    p.kill()
+                    p.communicate()
+        errf.close()
+        shutil_rm_prefix("memif_snd")
+        shutil_rm_prefix("memif_rcv")
+    if rx.returncode != 0:
+        fail("memif_sender: darkcap exit %d: %s" % (rx.returncode, err[-1500:]))
+        return
+    if tx.returncode != 0:
+        fail("memif_sender: sender exit %d: %s" % (tx.returncode, open(serr).read()[-1500:]))
+        return
+    check_exact_log(err, label)
+    js = json.loads(so_tx.strip().splitlines()[-1])
+    recs = load_out(out)
+    counted = sum(r["packets"] for r in recs)
+    ports = recs[-1]["ports"] if recs else []
+    received = sum(p["received"] for p in ports)
+    missed = sum(p["missed"] for p in ports)
+    drops = missed + sum(p["errors"] + p["no_mbuf"] for p in ports)
+    print("memif_sender: sender %s" % json.dumps(js))
+    if (js["sent"], js["bytes"], js["loops"]) != (total["packets"], total["bytes"], 1):
+        fail("memif_sender: sender sent %d packets, %d bytes, %d loops; the file has %d, %d"
+             % (js["sent"], js["bytes"], js["loops"], total["packets"], total["bytes"]))
+    if (js["port"]["opackets"], js["port"]["obytes"], js["port"]["oerrors"]) != (js["sent"], js["bytes"], 0):
+        fail("memif_sender: sender port %s, sent %d packets %d bytes" % (js["port"], js["sent"], js["bytes"]))
+    if [(q["sent"], q["bytes"]) for q in js["queues"]] != list(zip(qframes, qbytes)):
+        fail("memif_sender: queues %s, want frames %s bytes %s (round robin)" % (js["queues"], qframes, qbytes))
+    if counted != received:
+        fail("memif_sender: darkcap counted %d packets, its port received %d" % (counted, received))
+    if drops == 0:
+        if received != js["sent"]:
+            fail("memif_sender: darkcap received %d, the sender sent %d" % (received, js["sent"]))
+    else:
+        # memif pushes back on a full ring rather than drop; should a port
+        # ever drop, the drops must make up the difference.
+        print("memif_sender: NOTE: darkcap's port dropped %d frames (missed %d)" % (drops, missed))
+        if received + missed != js["sent"]:
+            fail("memif_sender: received %d + missed %d != sent %d" % (received, missed, js["sent"]))
+    for r in recs:
+        if r.get("late", 0) or any(r["table_full"].values()):
+            fail("memif_sender: record %d: late %s, table_full %s" % (r["start"], r.get("late"), r["table_full"]))
+    checked = 0
+    for k in SCALARS:
+        got = sum(r[k] for r in recs)
+        checked += 1
+        if (got != total[k]) if drops == 0 else (got > total[k]):
+            fail("memif_sender: sum of %s over records %d, truth total %d" % (k, got, total[k]))
+    for m in MAPS:
+        got = {}
+        for r in recs:
+            for key, v in r[m].items():
+                got[key] = got.get(key, 0) + v
+        checked += 1
+        if drops == 0 and nonzero(got) != nonzero(total[m]):
+            diff = {key: (got.get(key), total[m].get(key)) for key in set(got) | set(total[m])
+                    if got.get(key, 0) != total[m].get(key, 0)}
+            fail("memif_sender: %s totals differ (got, truth): %s" % (m, dict(list(diff.items())[:8])))
+    # Distinct sources per day (all records of this run in one UTC day, the
+    # generated traffic in one day too), and per record when there is one.
+    days = [r["day"] for r in recs if "day" in r]
+    if drops == 0 and len(total["days"]) == 1 and len({r["start"] // 86400 for r in recs}) == 1 and days:
+        for k in ("unique_sources", "mirai_unique_sources", "zmap_unique_sources", "masscan_unique_sources"):
+            checked += 1
+            if days[-1][k] != total["days"][0][k]:
+                fail("memif_sender: day %s = %d, truth %d" % (k, days[-1][k], total["days"][0][k]))
+    busy = [r for r in recs if r["packets"]]
+    if drops == 0 and len(busy) == 1:
+        for k in ("unique_sources", "unique_destinations"):
+            checked += 1
+            if busy[0][k] != total[k]:
+                fail("memif_sender: %s = %d, truth %d" % (k, busy[0][k], total[k]))
+    for k in ("non_ip", "malformed", "ipv6", "fragments", "l4_truncated", "tcp_synack"):
+        if total[k] == 0:
+            fail("memif_sender: generated traffic has no %s" % k)
+    print("memif_sender: %d records, %d packets sent on 2 queues (%.4f Mpps, %s retries), received %d, counted %d, %d comparisons with the truth"
+          % (len(recs), js["sent"], js["mpps"], [q["retries"] for q in js["queues"]], received, counted, checked))
+
+
 def darkcap_stat(a, path, *args):
     tool = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(a.darkcap))), "darkcap-stat", "darkcap-stat")
     p = subprocess.run([tool, "--path", path] + list(args), capture_output=True, text=True)
@@ -1453,6 +1664,7 @@ def main():
     ap.add_argument("--darkcap", required=True)
     ap.add_argument("--gen", required=True)
     ap.add_argument("--workdir", required=True)
+    ap.add_argument("--sender")
     ap.add_argument("case", choices=sorted(CASES))
     a = ap.parse_args()
     a.workdir = os.path.join(a.workdir, a.case)
