@@ -912,17 +912,16 @@ ctl_account(struct ctl *c)
 	bool finite = true;
 
 	for (unsigned i = 0; i < eng->nb_ports; i++) {
-		struct rte_eth_stats st;
+		struct dc_port_counts st;
 
-		memset(&st, 0, sizeof(st));
-		rte_eth_stats_get(eng->ports[i].port_id, &st);
+		dc_port_stats(eng, i, &st);
 		DC_LOG(INFO, ctrl, "[%u] %s: received %" PRIu64 ", missed %" PRIu64 ", errors %" PRIu64 ", no_mbuf %" PRIu64,
-		       eng->ports[i].port_id, eng->ports[i].name, st.ipackets, st.imissed, st.ierrors,
-		       st.rx_nombuf);
-		rx += st.ipackets;
-		missed += st.imissed;
-		errs += st.ierrors;
-		nombuf += st.rx_nombuf;
+		       eng->ports[i].port_id, eng->ports[i].name, st.received, st.missed, st.errors,
+		       st.no_mbuf);
+		rx += st.received;
+		missed += st.missed;
+		errs += st.errors;
+		nombuf += st.no_mbuf;
 		finite &= eng->ports[i].finite;
 	}
 	if (counted == rx) {
@@ -1023,9 +1022,9 @@ dc_control_run(struct dc_engine *eng)
 			/* Some NICs (ixgbe) keep 32-bit hardware counters that wrap
 			 * within minutes at line rate unless read: read every second. */
 			for (unsigned i = 0; i < eng->nb_ports; i++) {
-				struct rte_eth_stats st;
+				struct dc_port_counts st;
 
-				rte_eth_stats_get(eng->ports[i].port_id, &st);
+				dc_port_stats(eng, i, &st);
 			}
 			stats_tsc = rte_get_timer_cycles() + rte_get_timer_hz();
 		}

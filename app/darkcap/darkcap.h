@@ -45,6 +45,14 @@ struct dc_port {
 	char profile[64];
 	struct dc_nic_settings set;
 	struct rte_mempool *pool;
+	/* NIC counters as read last, and what earlier resets took away
+	 * (control core only; see dc_port_stats()) */
+	uint64_t st_last[4], st_base[4];
+};
+
+/** A port's receive counters, monotonic over the run. */
+struct dc_port_counts {
+	uint64_t received, missed, errors, no_mbuf;
 };
 
 /* One (port, queue) pair polled by a worker. */
@@ -127,7 +135,15 @@ extern struct dc_engine dc_eng;
 /* port.c */
 int dc_ports_init(struct dc_engine *eng);
 void dc_ports_stop(struct dc_engine *eng);
-void dc_port_stats_json(const struct dc_engine *eng, struct dc_sbuf *sb);
+void dc_port_stats_json(struct dc_engine *eng, struct dc_sbuf *sb);
+
+/**
+ * Port @p i's receive counters (ipackets, imissed, ierrors, rx_nombuf),
+ * kept monotonic: when a driver resets them (a memif peer that reconnects,
+ * a port restart) the values before the reset are carried, so nothing the
+ * port delivered drops out of the accounting. Control core only.
+ */
+void dc_port_stats(struct dc_engine *eng, unsigned i, struct dc_port_counts *out);
 
 /* worker.c */
 int dc_workers_init(struct dc_engine *eng);

@@ -217,20 +217,49 @@ dc_ports_stop(struct dc_engine *eng)
 }
 
 void
-dc_port_stats_json(const struct dc_engine *eng, struct dc_sbuf *sb)
+dc_port_stats(struct dc_engine *eng, unsigned i, struct dc_port_counts *out)
+{
+	struct dc_port *p = &eng->ports[i];
+	struct rte_eth_stats st;
+	uint64_t cur[4];
+	bool reset = false;
+
+	memset(&st, 0, sizeof(st));
+	rte_eth_stats_get(p->port_id, &st);
+	cur[0] = st.ipackets;
+	cur[1] = st.imissed;
+	cur[2] = st.ierrors;
+	cur[3] = st.rx_nombuf;
+	for (unsigned k = 0; k < 4; k++) {
+		if (cur[k] < p->st_last[k]) {
+			p->st_base[k] += p->st_last[k];
+			reset = true;
+		}
+		p->st_last[k] = cur[k];
+	}
+	if (reset)
+		DC_LOG(NOTICE, port, "[%u] %s: the driver reset its counters (a peer that reconnected, a restart): carrying %" PRIu64 " frames received before",
+		       p->port_id, p->name, p->st_base[0]);
+	out->received = p->st_base[0] + cur[0];
+	out->missed = p->st_base[1] + cur[1];
+	out->errors = p->st_base[2] + cur[2];
+	out->no_mbuf = p->st_base[3] + cur[3];
+}
+
+void
+dc_port_stats_json(struct dc_engine *eng, struct dc_sbuf *sb)
 {
 	dc_sbuf_add(sb, ",\"ports\":[", 10);
 	for (unsigned i = 0; i < eng->nb_ports; i++) {
 		const struct dc_port *p = &eng->ports[i];
-		struct rte_eth_stats st;
+		struct dc_port_counts pc;
 
-		memset(&st, 0, sizeof(st));
-		rte_eth_stats_get(p->port_id, &st);
+		dc_port_stats(eng, i, &pc);
 		dc_sbuf_printf(sb, "%s{\"port\":%u,\"name\":", i ? "," : "", p->port_id);
 		dc_sbuf_json_str(sb, p->name);
 		dc_sbuf_printf(sb, ",\"received\":%lu,\"missed\":%lu,\"errors\":%lu,\"no_mbuf\":%lu}",
-			       (unsigned long)st.ipackets, (unsigned long)st.imissed,
-			       (unsigned long)st.ierrors, (unsigned long)st.rx_nombuf);
+			       (unsigned long)pc.received, (unsigned long)pc.missed,
+			       (unsigned long)pc.errors, (unsigned long)pc.no_mbuf);
 	}
 	dc_sbuf_add(sb, "]", 1);
 }

@@ -413,14 +413,13 @@ publish_now(struct dc_engine *eng, struct dc_statpub *sp)
 	}
 	v = vals(sp, sp->port);
 	for (unsigned i = 0; i < eng->nb_ports; i++, v += DC_ARRAY_SIZE(port_fields)) {
-		struct rte_eth_stats st;
+		struct dc_port_counts st;
 
-		memset(&st, 0, sizeof(st));
-		rte_eth_stats_get(eng->ports[i].port_id, &st);
-		v[0] = st.ipackets;
-		v[1] = st.imissed;
-		v[2] = st.ierrors;
-		v[3] = st.rx_nombuf;
+		dc_port_stats(eng, i, &st);
+		v[0] = st.received;
+		v[1] = st.missed;
+		v[2] = st.errors;
+		v[3] = st.no_mbuf;
 	}
 	if (eng->store) {
 		struct dc_store_counts sc;

@@ -985,6 +985,56 @@ def case_memif_sender(a):
             fail("memif_sender: generated traffic has no %s" % k)
     print("memif_sender: %d records, %d packets sent on 2 queues (%.4f Mpps, %s retries), received %d, counted %d, %d comparisons with the truth"
           % (len(recs), js["sent"], js["mpps"], [q["retries"] for q in js["queues"]], received, counted, checked))
+    memif_peer_leaves(a, pcap, vargs.replace(sock, sock + ".2"), total["packets"])
+
+
+def memif_peer_leaves(a, pcap, vargs, n):
+    # The sender leaves first: net_memif zeroes the client's counters when
+    # the peer disconnects; darkcap carries what the port delivered before
+    # (logged), so its accounting stays exact and its records' `received`
+    # never goes back.
+    label = "memif_leaves"
+    out = os.path.join(a.workdir, label + ".out.jsonl")
+    for path in (out, vargs.split(",")[0][len("socket="):]):
+        if os.path.exists(path):
+            os.unlink(path)
+    tx_eal = eal("memif_lsnd", ["net_memif0,role=server," + vargs], "0@0,1@1")
+    tx = subprocess.Popen([a.sender] + tx_eal + ["--", "--pcap", pcap, "--loops", "2", "--wait-link", "60",
+                                                 "--linger", "1"],
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    rx_eal = eal("memif_lrcv", ["net_memif0,role=client," + vargs], "0@0,1@1")
+    rx = None
+    try:
+        time.sleep(1)
+        rcmd = [a.darkcap] + rx_eal + ["--"] + stats_opts(a, rx_eal, []) + ["--output", out, "--interval", "1"]
+        print("$ " + " ".join(rcmd))
+        rx = subprocess.Popen(rcmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        so_tx, err_tx = tx.communicate(timeout=300)
+        time.sleep(2)
+        rx.send_signal(signal.SIGINT)
+        so, err = rx.communicate(timeout=120)
+    finally:
+        for p in (rx, tx):
+            if p is not None and p.poll() is None:
+                p.kill()
+                p.communicate()
+        shutil_rm_prefix("memif_lsnd")
+        shutil_rm_prefix("memif_lrcv")
+    if tx.returncode != 0 or rx.returncode != 0:
+        fail("%s: sender exit %d, darkcap exit %d: %s %s" % (label, tx.returncode, rx.returncode, err_tx[-500:], err[-800:]))
+        return
+    js = json.loads(so_tx.strip().splitlines()[-1])
+    recs = load_out(out)
+    counted = sum(r["packets"] for r in recs)
+    rcv = [sum(p["received"] for p in r["ports"]) for r in recs]
+    check_exact_log(err, label)
+    if "reset its counters" not in err:
+        fail("%s: no log line for the counters the driver reset" % label)
+    if not (counted == js["sent"] == 2 * n == rcv[-1]):
+        fail("%s: counted %d, sent %d, file x2 %d, last record's received %d" % (label, counted, js["sent"], 2 * n, rcv[-1]))
+    if rcv != sorted(rcv):
+        fail("%s: the records' received went back: %s" % (label, rcv))
+    print("%s: sender gone first; %d packets counted = received = sent, across the counter reset" % (label, counted))
 
 
 def darkcap_stat(a, path, *args):
