@@ -104,9 +104,158 @@ struct dc_burst_ctx {
 	uint8_t fpres[DC_FP_BURST_MAX];
 };
 
+/*
+ * The data path's stages (dc_counters_burst(), then dc_tset_burst()), in the
+ * order a worker runs them. The burst functions call DC_STAGE_MARK(stage)
+ * right after each stage's work (a table stage runs in several pieces, each
+ * followed by its mark). The mark is empty in the engine; a file that
+ * defines DC_STAGE_MARK before including this header gets it in its own
+ * copies of the inline drivers, dc_counters_burst_stages() and
+ * dc_tset_burst_stages(), which is how bench/stages times each stage of the
+ * engine's own code.
+ */
+enum dc_stage {
+	DC_STAGE_PARSE,     /**< dc_parse() of every frame, fingerprint fields laid out */
+	DC_STAGE_FP,        /**< fingerprints over the burst, summed */
+	DC_STAGE_COUNT,     /**< the block's counters */
+	DC_STAGE_KEYS,      /**< source, destination and flowtuple keys of the IP packets */
+	DC_STAGE_GEO,       /**< country and AS lookups (with a database) */
+	DC_STAGE_GEO_COUNT, /**< per-country counters and the per-AS table */
+	DC_STAGE_SRC,       /**< source table: hash, prefetch, find or insert, update */
+	DC_STAGE_DST,       /**< destination table: the same */
+	DC_STAGE_FLOW,      /**< flowtuple table: the same */
+	DC_STAGE__MAX
+};
+
+#ifndef DC_STAGE_MARK
+#define DC_STAGE_MARK(stage) ((void)0)
+#endif
+
+/** Stage 1 of dc_counters_burst(): parse every frame into ctx->pkt and lay
+ * the fingerprint fields out in ctx->fp; returns the frames' bytes. */
+static DC_ALWAYS_INLINE uint64_t
+dc_counters_parse(struct dc_burst_ctx *ctx, const uint8_t *const *frames, const uint32_t *lens,
+		  const uint32_t *caplens, unsigned n)
+{
+	struct dc_fp_burst *fb = &ctx->fp;
+	uint64_t bytes = 0;
+	unsigned i;
+
+	for (i = 0; i < n; i++) {
+		struct dc_pkt *p = &ctx->pkt[i];
+
+		if (i + 2 < n)
+			__builtin_prefetch(frames[i + 2]);
+		dc_parse(frames[i], caplens[i], p);
+		bytes += lens[i];
+		fb->elig[i] = (p->l3 == DC_L3_IPV4 && p->proto == 6 && p->l4 == DC_L4_PORTS &&
+			       (p->tcp_flags & (DC_TCP_SYN | DC_TCP_ACK)) == DC_TCP_SYN) ?
+				      UINT32_MAX : 0;
+		fb->seq[i] = p->seq;
+		fb->dst[i] = p->dst4;
+		fb->ipid[i] = p->ip_id;
+		fb->dport[i] = p->dport;
+	}
+	return bytes;
+}
+
+/** Stage 2: the fingerprints over the whole burst into ctx->fpres, their
+ * packets added to @p c. */
+static DC_ALWAYS_INLINE void
+dc_counters_fp(struct dc_counters *c, struct dc_burst_ctx *ctx, unsigned n)
+{
+	uint64_t mirai = 0, zmap = 0, masscan = 0;
+	unsigned i;
+
+	if (dc_fp_eval(&ctx->fp, n, ctx->fpres) != 0) {
+		for (i = 0; i < n; i++) {
+			mirai += ctx->fpres[i] & DC_FP_MIRAI;
+			zmap += (ctx->fpres[i] >> 1) & 1;
+			masscan += (ctx->fpres[i] >> 2) & 1;
+		}
+	}
+	c->c[DC_CNT_MIRAI] += mirai;
+	c->c[DC_CNT_ZMAP] += zmap;
+	c->c[DC_CNT_MASSCAN] += masscan;
+}
+
+/** Stage 3: count the parsed burst into @p c (@p bytes from stage 1). */
+static DC_ALWAYS_INLINE void
+dc_counters_count(struct dc_counters *c, const struct dc_burst_ctx *ctx, unsigned n,
+		  uint64_t bytes)
+{
+	uint64_t l3[4] = {0, 0, 0, 0}, frag = 0, trunc = 0, syn = 0, synack = 0;
+	unsigned i;
+
+	for (i = 0; i < n; i++) {
+		const struct dc_pkt *p = &ctx->pkt[i];
+
+		l3[p->l3]++;
+		if (p->l3 < DC_L3_IPV4)
+			continue;
+		c->proto[p->proto]++;
+		switch (p->l4) {
+		case DC_L4_PORTS:
+			if (p->proto == 6) {
+				c->tcp_dport[p->dport]++;
+				dc_port_touch(c->tcp_touch, p->dport);
+				syn += (p->tcp_flags & (DC_TCP_SYN | DC_TCP_ACK)) == DC_TCP_SYN;
+				synack += (p->tcp_flags & (DC_TCP_SYN | DC_TCP_ACK)) ==
+					  (DC_TCP_SYN | DC_TCP_ACK);
+			} else {
+				c->udp_dport[p->dport]++;
+				dc_port_touch(c->udp_touch, p->dport);
+			}
+			break;
+		case DC_L4_ICMP:
+			/* proto is 1 for IPv4 and 58 for IPv6 here */
+			if (p->l3 == DC_L3_IPV4)
+				c->icmp_type[p->icmp_type]++;
+			else
+				c->icmp6_type[p->icmp_type]++;
+			break;
+		case DC_L4_TRUNC:
+			trunc++;
+			break;
+		case DC_L4_FRAG:
+			frag++;
+			break;
+		default:
+			break;
+		}
+	}
+	c->c[DC_CNT_PACKETS] += n;
+	c->c[DC_CNT_BYTES] += bytes;
+	c->c[DC_CNT_MALFORMED] += l3[DC_L3_MALFORMED];
+	c->c[DC_CNT_NON_IP] += l3[DC_L3_NONIP];
+	c->c[DC_CNT_IPV4] += l3[DC_L3_IPV4];
+	c->c[DC_CNT_IPV6] += l3[DC_L3_IPV6];
+	c->c[DC_CNT_FRAGMENTS] += frag;
+	c->c[DC_CNT_L4_TRUNCATED] += trunc;
+	c->c[DC_CNT_TCP_SYN] += syn;
+	c->c[DC_CNT_TCP_SYNACK] += synack;
+}
+
+/** dc_counters_burst() itself: its stages in order, each followed by its
+ * DC_STAGE_MARK. */
+static DC_ALWAYS_INLINE void
+dc_counters_burst_stages(struct dc_counters *c, struct dc_burst_ctx *ctx,
+			 const uint8_t *const *frames, const uint32_t *lens,
+			 const uint32_t *caplens, unsigned n)
+{
+	uint64_t bytes = dc_counters_parse(ctx, frames, lens, caplens, n);
+
+	DC_STAGE_MARK(DC_STAGE_PARSE);
+	dc_counters_fp(c, ctx, n);
+	DC_STAGE_MARK(DC_STAGE_FP);
+	dc_counters_count(c, ctx, n, bytes);
+	DC_STAGE_MARK(DC_STAGE_COUNT);
+}
+
 /**
  * The data path for one burst: parse every frame, evaluate the
- * fingerprints over the whole burst, and count into @p c.
+ * fingerprints over the whole burst, and count into @p c
+ * (dc_counters_burst_stages()).
  *
  * @param c
  *   The worker's open block.

@@ -13,6 +13,7 @@
 #define DC_TSET_H
 
 #include <stdint.h>
+#include <string.h>
 
 #include "dc_counters.h"
 #include "dc_geo.h"
@@ -228,6 +229,437 @@ struct dc_tset_ctx {
 	const struct dc_geo_view *geo;       /**< databases in use this burst, or NULL */
 };
 
+/*
+ * The stages of dc_tset_burst(), in the order dc_tset_burst_stages() runs
+ * them (enum dc_stage): keys, geo lookups, per-country and per-AS counts,
+ * then the three tables chunk by chunk. Each table's work is its own
+ * functions (hash and prefetch, find and update the settled keys, find and
+ * update the rest), so it can be timed on its own; the order across tables
+ * keeps every table's cache misses of a chunk in flight together.
+ */
+
+static inline uint16_t
+dc_tset_rd16(const uint8_t *b)
+{
+	return (uint16_t)(b[0] << 8 | b[1]);
+}
+
+/** Keys stage: the source, destination and flowtuple keys of the IP packets
+ * of the burst (ctx->idx maps them back), and their sources as lib/geo takes
+ * them (@p n4 IPv4, @p n6 IPv6). Returns the number of IP packets. */
+static DC_ALWAYS_INLINE unsigned
+dc_tset_keys(const struct dc_tset *ts, struct dc_tset_ctx *tc, const struct dc_burst_ctx *bc,
+	     const uint8_t *const *frames, unsigned n, unsigned *n4p, unsigned *n6p)
+{
+	const struct dc_table *ft = ts->flow;
+	unsigned i, m = 0, n4 = 0, n6 = 0;
+
+	for (i = 0; i < n; i++) {
+		const struct dc_pkt *p = &bc->pkt[i];
+		const uint8_t *ip = frames[i] + p->l3_off;
+		struct dc_addr_key *s = &tc->skey[m], *d = &tc->dkey[m];
+
+		if (p->l3 < DC_L3_IPV4)
+			continue;
+		tc->idx[m] = (uint16_t)i;
+		memset(s, 0, sizeof(*s));
+		memset(d, 0, sizeof(*d));
+		if (p->l3 == DC_L3_IPV4) {
+			memcpy(s->addr, ip + 12, 4);
+			memcpy(d->addr, ip + 16, 4);
+			s->family = d->family = 4;
+			tc->v4[n4] = (uint32_t)ip[12] << 24 | (uint32_t)ip[13] << 16 |
+				     (uint32_t)ip[14] << 8 | ip[15];
+			tc->v4k[n4++] = (uint16_t)m;
+		} else {
+			memcpy(s->addr, ip + 8, 16);
+			memcpy(d->addr, ip + 24, 16);
+			s->family = d->family = 6;
+			memcpy(tc->v6[n6], ip + 8, 16);
+			tc->v6k[n6++] = (uint16_t)m;
+		}
+		if (ft) {
+			struct dc_flow_key *f = &tc->fkey[m];
+
+			memset(f, 0, sizeof(*f));
+			memcpy(f->src, s->addr, 16);
+			memcpy(f->dst, d->addr, 16);
+			f->family = s->family;
+			f->proto = p->proto;
+			f->ttl = p->ttl;
+			f->ip_len = p->l3 == DC_L3_IPV4 ? dc_tset_rd16(ip + 2)
+							: (uint16_t)(dc_tset_rd16(ip + 4) + 40);
+			if (p->l4 == DC_L4_PORTS) {
+				f->sport = p->sport;
+				f->dport = p->dport;
+				if (p->proto == 6)
+					f->tcp_flags = p->tcp_flags;
+			} else if (p->l4 == DC_L4_ICMP) {
+				/* CAIDA's convention: ICMP type and code in the ports */
+				f->sport = p->icmp_type;
+				f->dport = p->icmp_code;
+			}
+		}
+		m++;
+	}
+	*n4p = n4;
+	*n6p = n6;
+	return m;
+}
+
+/** Geo stage (tc->geo set): source countries and ASes, in bulk, from the
+ * database the worker holds, into tc->cc and tc->as per IP packet. */
+static DC_ALWAYS_INLINE void
+dc_tset_geo_lookup(struct dc_tset_ctx *tc, unsigned n4, unsigned n6)
+{
+	const struct dc_geo_view *gv = tc->geo;
+	unsigned k;
+
+	dc_geo_lookup4(gv->g, tc->v4, n4, tc->cc4, tc->as4);
+	dc_geo_lookup6(gv->g, (const uint8_t (*)[16])tc->v6, n6, tc->cc6, tc->as6);
+	for (k = 0; k < n4; k++) {
+		tc->cc[tc->v4k[k]] = tc->cc4[k] < gv->nb_cc ? gv->cc[tc->cc4[k]] : 0;
+		tc->as[tc->v4k[k]] = tc->as4[k] < gv->nb_as ? gv->asn[tc->as4[k]] : 0;
+	}
+	for (k = 0; k < n6; k++) {
+		tc->cc[tc->v6k[k]] = tc->cc6[k] < gv->nb_cc ? gv->cc[tc->cc6[k]] : 0;
+		tc->as[tc->v6k[k]] = tc->as6[k] < gv->nb_as ? gv->asn[tc->as6[k]] : 0;
+	}
+}
+
+/** Geo counts stage (tc->geo set): the per-country counters of block @p c
+ * and the per-AS table (with an AS database). */
+static DC_ALWAYS_INLINE void
+dc_tset_geo_count(struct dc_tset *ts, const struct dc_tset_ctx *tc,
+		  const struct dc_burst_ctx *bc, const uint32_t *lens, unsigned m,
+		  struct dc_counters *c)
+{
+	unsigned k;
+	int is_new;
+
+	for (k = 0; k < m; k++) {
+		unsigned j = tc->idx[k];
+		uint64_t *cc = c->cc[tc->cc[k]];
+		uint8_t fp = bc->fpres[j];
+
+		cc[DC_CC_PACKETS]++;
+		cc[DC_CC_BYTES] += lens[j];
+		cc[DC_CC_MIRAI] += fp & DC_FP_MIRAI;
+		cc[DC_CC_ZMAP] += (fp >> 1) & 1;
+		cc[DC_CC_MASSCAN] += (fp >> 2) & 1;
+		if (ts->as) {
+			/* Few ASes per interval: the table stays in cache. */
+			uint64_t key = tc->as[k];
+			struct dc_as_slot *a = (struct dc_as_slot *)dc_table_find(
+				ts->as, &key, dc_hash_nh(&key, sizeof(key), ts->as->nh), 1,
+				&is_new, sizeof(key));
+
+			if (likely(a != NULL)) {
+				a->packets++;
+				a->bytes += lens[j];
+				a->mirai += fp & DC_FP_MIRAI;
+				a->zmap += (fp >> 1) & 1;
+				a->masscan += (fp >> 2) & 1;
+			} else {
+				ts->full[DC_TFULL_AS]++;
+			}
+		}
+	}
+}
+
+/* Add 1 to a 32-bit low word; a wrap carries into the cold record. */
+#define DC_SRC_INC(ts, s, field, word)                                              \
+	do {                                                                        \
+		if (unlikely(++(s)->field == 0))                                    \
+			(ts)->src_cold[(s)->cold].hi[word]++;                       \
+	} while (0)
+
+static inline void
+dc_tset_src_port(struct dc_tset *ts, struct dc_src_slot *s, uint16_t port)
+{
+	unsigned n = s->nports, i;
+	struct dc_src_cold *c;
+
+	if (n & DC_SRC_MORE)
+		return; /* at least nine: nothing more to learn */
+	if ((n > 0 && s->port0 == port) || (n > 1 && s->port12[0] == port) ||
+	    (n > 2 && s->port12[1] == port))
+		return;
+	if (n < DC_SRC_HOT_PORTS) {
+		if (n == 0)
+			s->port0 = port;
+		else
+			s->port12[n - 1] = port;
+		s->nports++;
+		return;
+	}
+	c = &ts->src_cold[s->cold];
+	for (i = DC_SRC_HOT_PORTS; i < n; i++)
+		if (c->ports[i - DC_SRC_HOT_PORTS] == port)
+			return;
+	if (n < DC_SRC_PORTS) {
+		c->ports[n - DC_SRC_HOT_PORTS] = port;
+		s->nports++;
+	} else {
+		s->nports |= DC_SRC_MORE;
+	}
+}
+
+/* Count IP packet k in its source slot @p slot (NULL: the table refused it). */
+static inline void
+dc_tset_src_count(struct dc_tset *ts, const struct dc_tset_ctx *tc,
+		  const struct dc_burst_ctx *bc, const uint32_t *lens, const uint32_t *secs,
+		  unsigned k, uint8_t *slot, int fresh)
+{
+	struct dc_src_slot *s = (struct dc_src_slot *)slot;
+	unsigned j = tc->idx[k];
+	const struct dc_pkt *p = &bc->pkt[j];
+	uint8_t fp = bc->fpres[j];
+
+	if (unlikely(s == NULL)) {
+		ts->full[DC_TFULL_SRC]++;
+		return;
+	}
+	if (fresh) {
+		/* A new source: its cold record, whole, the next in line. */
+		uint32_t ci = (uint32_t)ts->src_ncold++;
+
+		s->cold = ci;
+		ts->src_cold[ci] = (struct dc_src_cold){
+			.first = secs[j],
+			.country = tc->geo ? tc->cc[k] : 0,
+			.asn = tc->geo ? tc->as[k] : 0,
+		};
+	}
+	if (secs[j] > s->last)
+		s->last = secs[j];
+	s->bytes += lens[j];
+	if (fp & DC_FP_MIRAI)
+		DC_SRC_INC(ts, s, mirai, DC_SRC_HI_MIRAI);
+	if (unlikely(fp & (DC_FP_ZMAP | DC_FP_MASSCAN))) {
+		if (fp & DC_FP_ZMAP)
+			DC_SRC_INC(ts, s, zmap, DC_SRC_HI_ZMAP);
+		if (fp & DC_FP_MASSCAN)
+			DC_SRC_INC(ts, s, masscan, DC_SRC_HI_MASSCAN);
+	}
+	if (p->proto == 6) {
+		DC_SRC_INC(ts, s, tcp, DC_SRC_HI_TCP);
+	} else if (p->proto == 17) {
+		DC_SRC_INC(ts, s, udp, DC_SRC_HI_UDP);
+	} else if (p->proto == 1 || p->proto == 58) {
+		DC_SRC_INC(ts, s, icmp, DC_SRC_HI_ICMP);
+	} else {
+		struct dc_src_cold *c = &ts->src_cold[s->cold];
+
+		if (unlikely(++c->other == 0))
+			c->hi[DC_SRC_HI_OTHER]++;
+	}
+	if (p->l4 == DC_L4_PORTS)
+		dc_tset_src_port(ts, s, p->dport);
+}
+
+static inline void
+dc_tset_dst_count(struct dc_tset *ts, uint8_t *slot)
+{
+	if (likely(slot != NULL))
+		((struct dc_dst_slot *)slot)->packets++;
+	else
+		ts->full[DC_TFULL_DST]++;
+}
+
+static inline void
+dc_tset_flow_count(struct dc_tset *ts, uint8_t *slot)
+{
+	if (likely(slot != NULL))
+		((struct dc_flow_slot *)slot)->packets++;
+	else
+		ts->full[DC_TFULL_FLOW]++;
+}
+
+/** Source table, piece 1: hash IP packets [@p from, @p to) and prefetch
+ * their home slots. */
+static DC_ALWAYS_INLINE void
+dc_tset_src_prefetch(const struct dc_tset *ts, struct dc_tset_ctx *tc, unsigned from, unsigned to)
+{
+	for (unsigned k = from; k < to; k++) {
+		tc->sh[k] = dc_hash_nh(&tc->skey[k], DC_ADDR_KEY_LEN, ts->src->nh);
+		dc_table_prefetch(ts->src, tc->sh[k]);
+	}
+}
+
+/** Source table, piece 2: look up the chunk [@p c0, @p c0 + @p cn) (round
+ * one) and update the settled keys; returns the keys left for round two
+ * (their inserts in @p fresh). */
+static DC_ALWAYS_INLINE uint64_t
+dc_tset_src_find(struct dc_tset *ts, struct dc_tset_ctx *tc, const struct dc_burst_ctx *bc,
+		 const uint32_t *lens, const uint32_t *secs, unsigned c0, unsigned cn,
+		 uint64_t *fresh)
+{
+	uint64_t later = dc_table_find_burst(ts->src, &tc->skey[c0], sizeof(tc->skey[0]),
+					     &tc->sh[c0], cn, tc->ss, fresh, DC_ADDR_KEY_LEN);
+
+	for (unsigned k = 0; k < cn; k++)
+		if (!((later >> k) & 1))
+			dc_tset_src_count(ts, tc, bc, lens, secs, c0 + k, tc->ss[k],
+					  (*fresh >> k) & 1);
+	return later;
+}
+
+/** Source table, piece 3: round two for the keys of @p later, and their
+ * updates. */
+static DC_ALWAYS_INLINE void
+dc_tset_src_rest(struct dc_tset *ts, struct dc_tset_ctx *tc, const struct dc_burst_ctx *bc,
+		 const uint32_t *lens, const uint32_t *secs, unsigned c0, uint64_t later,
+		 uint64_t fresh)
+{
+	dc_table_find_burst_rest(ts->src, &tc->skey[c0], sizeof(tc->skey[0]), &tc->sh[c0], later,
+				 tc->ss, &fresh, DC_ADDR_KEY_LEN);
+	for (; later; later &= later - 1) {
+		unsigned k = (unsigned)__builtin_ctzll(later);
+
+		dc_tset_src_count(ts, tc, bc, lens, secs, c0 + k, tc->ss[k], (fresh >> k) & 1);
+	}
+}
+
+/** Destination table, pieces 1 to 3 (as for sources). */
+static DC_ALWAYS_INLINE void
+dc_tset_dst_prefetch(const struct dc_tset *ts, struct dc_tset_ctx *tc, unsigned from, unsigned to)
+{
+	for (unsigned k = from; k < to; k++) {
+		tc->dh[k] = dc_hash_nh(&tc->dkey[k], sizeof(struct dc_addr_key), ts->dst->nh);
+		dc_table_prefetch(ts->dst, tc->dh[k]);
+	}
+}
+
+static DC_ALWAYS_INLINE uint64_t
+dc_tset_dst_find(struct dc_tset *ts, struct dc_tset_ctx *tc, unsigned c0, unsigned cn)
+{
+	uint64_t fresh, later = dc_table_find_burst(ts->dst, &tc->dkey[c0], sizeof(tc->dkey[0]),
+						    &tc->dh[c0], cn, tc->ds, &fresh,
+						    sizeof(struct dc_addr_key));
+
+	for (unsigned k = 0; k < cn; k++)
+		if (!((later >> k) & 1))
+			dc_tset_dst_count(ts, tc->ds[k]);
+	return later;
+}
+
+static DC_ALWAYS_INLINE void
+dc_tset_dst_rest(struct dc_tset *ts, struct dc_tset_ctx *tc, unsigned c0, uint64_t later)
+{
+	uint64_t fresh = 0;
+
+	dc_table_find_burst_rest(ts->dst, &tc->dkey[c0], sizeof(tc->dkey[0]), &tc->dh[c0], later,
+				 tc->ds, &fresh, sizeof(struct dc_addr_key));
+	for (; later; later &= later - 1)
+		dc_tset_dst_count(ts, tc->ds[__builtin_ctzll(later)]);
+}
+
+/** Flowtuple table (ts->flow set), pieces 1 to 3. */
+static DC_ALWAYS_INLINE void
+dc_tset_flow_prefetch(const struct dc_tset *ts, struct dc_tset_ctx *tc, unsigned from, unsigned to)
+{
+	for (unsigned k = from; k < to; k++) {
+		tc->fh[k] = dc_hash_nh(&tc->fkey[k], sizeof(struct dc_flow_key), ts->flow->nh);
+		dc_table_prefetch(ts->flow, tc->fh[k]);
+	}
+}
+
+static DC_ALWAYS_INLINE uint64_t
+dc_tset_flow_find(struct dc_tset *ts, struct dc_tset_ctx *tc, unsigned c0, unsigned cn)
+{
+	uint64_t fresh, later = dc_table_find_burst(ts->flow, &tc->fkey[c0], sizeof(tc->fkey[0]),
+						    &tc->fh[c0], cn, tc->fs, &fresh,
+						    sizeof(struct dc_flow_key));
+
+	for (unsigned k = 0; k < cn; k++)
+		if (!((later >> k) & 1))
+			dc_tset_flow_count(ts, tc->fs[k]);
+	return later;
+}
+
+static DC_ALWAYS_INLINE void
+dc_tset_flow_rest(struct dc_tset *ts, struct dc_tset_ctx *tc, unsigned c0, uint64_t later)
+{
+	uint64_t fresh = 0;
+
+	dc_table_find_burst_rest(ts->flow, &tc->fkey[c0], sizeof(tc->fkey[0]), &tc->fh[c0], later,
+				 tc->fs, &fresh, sizeof(struct dc_flow_key));
+	for (; later; later &= later - 1)
+		dc_tset_flow_count(ts, tc->fs[__builtin_ctzll(later)]);
+}
+
+/** Hash and prefetch IP packets [@p from, @p to) for every table. */
+static DC_ALWAYS_INLINE void
+dc_tset_prefetch_stages(const struct dc_tset *ts, struct dc_tset_ctx *tc, unsigned from,
+			unsigned to)
+{
+	dc_tset_src_prefetch(ts, tc, from, to);
+	DC_STAGE_MARK(DC_STAGE_SRC);
+	dc_tset_dst_prefetch(ts, tc, from, to);
+	DC_STAGE_MARK(DC_STAGE_DST);
+	if (ts->flow) {
+		dc_tset_flow_prefetch(ts, tc, from, to);
+		DC_STAGE_MARK(DC_STAGE_FLOW);
+	}
+}
+
+/**
+ * dc_tset_burst() itself: its stages in order, each piece followed by its
+ * DC_STAGE_MARK. The tables work in chunks of DC_TSET_CHUNK IP packets,
+ * software-pipelined: a chunk's keys are hashed and their home slots
+ * prefetched one chunk ahead of their lookup, so the cache misses of a chunk
+ * are in flight while the one before is worked on. Within a chunk, every
+ * table's round one (which prefetches the next slot of the keys it leaves)
+ * comes before any table's round two.
+ */
+static DC_ALWAYS_INLINE void
+dc_tset_burst_stages(struct dc_tset *ts, struct dc_tset_ctx *tc, const struct dc_burst_ctx *bc,
+		     const uint8_t *const *frames, const uint32_t *lens, const uint32_t *secs,
+		     unsigned n, struct dc_counters *c)
+{
+	unsigned n4, n6, m = dc_tset_keys(ts, tc, bc, frames, n, &n4, &n6);
+
+	DC_STAGE_MARK(DC_STAGE_KEYS);
+	if (tc->geo) {
+		dc_tset_geo_lookup(tc, n4, n6);
+		DC_STAGE_MARK(DC_STAGE_GEO);
+		dc_tset_geo_count(ts, tc, bc, lens, m, c);
+		DC_STAGE_MARK(DC_STAGE_GEO_COUNT);
+	}
+	dc_tset_prefetch_stages(ts, tc, 0, m < DC_TSET_CHUNK ? m : DC_TSET_CHUNK);
+	for (unsigned c0 = 0; c0 < m; c0 += DC_TSET_CHUNK) {
+		unsigned cn = m - c0 < DC_TSET_CHUNK ? m - c0 : DC_TSET_CHUNK;
+		uint64_t slater, dlater, flater = 0, sfresh;
+
+		if (c0 + DC_TSET_CHUNK < m)
+			dc_tset_prefetch_stages(ts, tc, c0 + DC_TSET_CHUNK,
+						m - c0 < 2 * DC_TSET_CHUNK ? m : c0 + 2 * DC_TSET_CHUNK);
+		/* Round one, and the settled keys, while the others' next slots arrive ... */
+		slater = dc_tset_src_find(ts, tc, bc, lens, secs, c0, cn, &sfresh);
+		DC_STAGE_MARK(DC_STAGE_SRC);
+		dlater = dc_tset_dst_find(ts, tc, c0, cn);
+		DC_STAGE_MARK(DC_STAGE_DST);
+		if (ts->flow) {
+			flater = dc_tset_flow_find(ts, tc, c0, cn);
+			DC_STAGE_MARK(DC_STAGE_FLOW);
+		}
+		/* ... then those. */
+		if (slater) {
+			dc_tset_src_rest(ts, tc, bc, lens, secs, c0, slater, sfresh);
+			DC_STAGE_MARK(DC_STAGE_SRC);
+		}
+		if (dlater) {
+			dc_tset_dst_rest(ts, tc, c0, dlater);
+			DC_STAGE_MARK(DC_STAGE_DST);
+		}
+		if (flater) {
+			dc_tset_flow_rest(ts, tc, c0, flater);
+			DC_STAGE_MARK(DC_STAGE_FLOW);
+		}
+	}
+}
+
 /**
  * Update the tables with a burst already parsed by dc_counters_burst()
  * (its ctx->pkt and ctx->fpres are read).
@@ -248,6 +680,8 @@ struct dc_tset_ctx {
  *   Frames.
  * @param c
  *   The open counter block: per-country counters, when tctx->geo is set.
+ *
+ * It is dc_tset_burst_stages().
  */
 void dc_tset_burst(struct dc_tset *ts, struct dc_tset_ctx *tctx,
 		   const struct dc_burst_ctx *bctx, const uint8_t *const *frames,
