@@ -9,6 +9,10 @@
 #   ./run.sh test   the whole test suite (unit, functional, robustness), also
 #                   under AddressSanitizer + UndefinedBehaviorSanitizer; ends
 #                   with the line "N passed, N failed"
+#   ./run.sh bench [--quick]
+#                   every benchmark of docs/PERFORMANCE.md (bench/run_all.sh),
+#                   with the peers it compares against (libtrace-tools,
+#                   nfdump, softflowd, pmacct); about 30 minutes
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -176,11 +180,25 @@ run_tests() {
 	return $rc
 }
 
+# The peers of the offline benchmark. Their packages start daemons: stop
+# and disable them (the benchmark runs its own instances).
+BENCH_PKGS=(libtrace-tools nfdump softflowd pmacct bc)
+
+bench() {
+	install_deps
+	PKGS=("${BENCH_PKGS[@]}")
+	install_deps
+	systemctl disable --now nfdump softflowd pmacctd nfacctd sfacctd >/dev/null 2>&1 || true
+	shift
+	bench/run_all.sh "$@"
+}
+
 case "${1:-}" in
 demo) demo ;;
 test) run_tests ;;
+bench) bench "$@" ;;
 *)
-	echo "usage: $0 demo|test" >&2
+	echo "usage: $0 demo|test|bench" >&2
 	exit 2
 	;;
 esac

@@ -117,7 +117,7 @@ tsc_mhz=$(dmesg 2>/dev/null | sed -n 's/.*tsc: Detected \([0-9.]*\) MHz.*/\1/p' 
 [ -n "$tsc_mhz" ] || tsc_mhz=$(awk -F: '/^cpu MHz/ {print $2; exit}' /proc/cpuinfo | tr -d ' ')
 
 # median of numbers on stdin
-median() { sort -g | awk '{a[NR]=$1} END {if (NR == 0) print "nan"; else if (NR % 2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }
+median() { grep -v nan | sort -g | awk '{a[NR]=$1} END {if (NR == 0) print "nan"; else if (NR % 2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }
 
 run_testpmd() { # prints the run's median Rx-pps
 	local log=$work/testpmd.log
@@ -126,10 +126,12 @@ run_testpmd() { # prints the run's median Rx-pps
 		--log-level lib.eal:warning --vdev "$vdev" -- --forward-mode=rxonly --auto-start \
 		--nb-cores 1 --total-num-mbufs "$mbufs" --mbuf-size 2048 --stats-period 1 </dev/null >"$log" 2>&1 &
 	local pid=$!
-	sleep "$seconds"
+	# loading the file into mbufs takes a few seconds before forwarding
+	sleep $((seconds + 8))
 	kill -INT $pid 2>/dev/null || true
 	wait $pid || true
-	sed -n 's/.*Rx-pps: *\([0-9]*\).*/\1/p' "$log" | awk 'NR > 2' | sed '$d' | median
+	# the samples once forwarding runs, less the first and the last
+	sed -n 's/.*Rx-pps: *\([0-9]*\).*/\1/p' "$log" | awk '$1 > 0' | awk 'NR > 1' | sed '$d' | median
 }
 
 run_darkcap() { # prints "median pps, data path cycles/packet"
@@ -141,7 +143,7 @@ run_darkcap() { # prints "median pps, data path cycles/packet"
 		--sources-max "$srcmax" --destinations-max "$srcmax" --flowtuples-max 4194304 \
 		--geo-country "$geo_cc" --geo-asn "$geo_as" --stats-path "$work/e2e.stats" >"$log" 2>&1 &
 	local pid=$!
-	sleep "$seconds"
+	sleep $((seconds + 8))
 	kill -INT $pid 2>/dev/null || true
 	wait $pid || true
 	local pps cyc

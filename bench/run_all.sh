@@ -1,0 +1,141 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# Every benchmark of docs/PERFORMANCE.md in one run, each row against its
+# reference measured in the same run (./run.sh bench calls this after
+# installing the packages it needs):
+#   1. end to end, per worker: darkcap against dpdk-testpmd rxonly on the
+#      same input (bench/e2e/e2e.sh);
+#   2. per stage: cycles per packet of each stage of the data path at 1M and
+#      16M distinct sources (bench/stages);
+#   3. the per-source table against DPDK's rte_hash (bench/table);
+#   4. offline, on the same capture file: darkcap against tracestats,
+#      nfpcapd, softflowd and pmacctd (bench/peers/peers.sh);
+#   5. scaling on paper from the numbers just measured.
+# Builds build-release (meson --buildtype=release) first. As root it
+# reserves 2 MiB hugepages for the runs and gives them back at the end.
+#
+# Usage: bench/run_all.sh [--quick] [--only e2e,stages,table,peers] [--out FILE]
+#   --quick  small sizes and 1-3 repetitions (minutes, not the quoted figures)
+#   --out    also write everything printed to FILE (default bench-results.md
+#            in the build directory)
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+root=$(cd "$here/.." && pwd)
+quick=0
+only=e2e,stages,table,peers
+out=$root/build-release/bench-results.md
+while [ $# -gt 0 ]; do
+	case $1 in
+	--quick) quick=1; shift ;;
+	--only) only=$2; shift 2 ;;
+	--out) out=$2; shift 2 ;;
+	-h|--help) sed -n '3,22p' "$0"; exit 0 ;;
+	*) echo "run_all.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
+	esac
+done
+for part in ${only//,/ }; do
+	case $part in e2e|stages|table|peers) ;; *) echo "run_all.sh: --only: unknown part '$part'" >&2; exit 2 ;; esac
+done
+want() { [[ ",$only," == *",$1,"* ]]; }
+say() { printf '==> %s\n' "$*" >&2; }
+
+say "building (release) in build-release"
+if [ -f "$root/build-release/build.ninja" ]; then
+	meson configure "$root/build-release" --buildtype=release >/dev/null
+else
+	meson setup "$root/build-release" "$root" --buildtype=release >/dev/null
+fi
+ninja -C "$root/build-release" >/dev/null
+bin=$root/build-release
+
+# Nothing else may poll a core during the runs.
+busy=$(pgrep -a -f 'dpdk-testpmd|app/darkcap/darkcap |darkcap-send|darkcap-table-bench|darkcap-stages-bench' || true)
+if [ -n "$busy" ]; then
+	echo "run_all.sh: other DPDK processes are running and would skew every number:" >&2
+	echo "$busy" >&2
+	exit 2
+fi
+
+hp_before=$(cat /proc/sys/vm/nr_hugepages)
+huge=0
+if [ "$(id -u)" = 0 ]; then
+	huge=1
+	trap 'echo "$hp_before" >/proc/sys/vm/nr_hugepages' EXIT
+else
+	say "not root: no hugepages (every rate is lower, mostly from TLB misses)"
+fi
+hugepages() { # N: reserve N 2 MiB pages (root only)
+	[ $huge = 1 ] && echo "$1" >/proc/sys/vm/nr_hugepages
+	return 0
+}
+
+mkdir -p "$(dirname "$out")"
+exec > >(tee "$out")
+echo "# darkcap benchmarks, $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+echo
+echo "Machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) CPUs," \
+	"$(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo), load average $(cut -d' ' -f1-3 /proc/loadavg)," \
+	"commit $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo '?')"
+echo
+
+if want e2e; then
+	echo "## 1. End to end, per worker"
+	echo
+	if [ $quick = 1 ]; then
+		"$here/e2e/e2e.sh" --darkcap "$bin/app/darkcap/darkcap" --gen "$bin/bench/gen/darkcap-gen" \
+			--packets 300000 --seconds 8 --repeat 1
+	else
+		"$here/e2e/e2e.sh" --darkcap "$bin/app/darkcap/darkcap" --gen "$bin/bench/gen/darkcap-gen"
+	fi
+	echo
+fi
+
+if want stages; then
+	echo "## 2. Per stage"
+	echo
+	if [ $quick = 1 ]; then
+		hugepages 1024
+		"$bin/bench/stages/darkcap-stages-bench" --in-memory -m 2000 --no-pci -l 1 --log-level lib.eal:warning \
+			-- --quick
+	else
+		hugepages 3072
+		geo=()
+		db=$root/demo-out/geo/package/geo-whois-asn-country.mmdb # ./run.sh demo fetches it
+		[ -f "$db" ] && geo=(--geo-country "$db")
+		"$bin/bench/stages/darkcap-stages-bench" --in-memory -m 6000 --no-pci -l 1 --log-level lib.eal:warning \
+			-- --keys 1000000,16000000 --repeat 5 --retry 3 "${geo[@]}"
+	fi
+	hugepages 0
+	echo
+fi
+
+if want table; then
+	echo "## 3. Per-source table against rte_hash"
+	echo
+	if [ $quick = 1 ]; then
+		"$bin/bench/table/darkcap-table-bench" --no-huge -m 512 --no-pci --no-shconf -l 1 \
+			--log-level lib.eal:warning -- --quick
+	else
+		hugepages 3072
+		"$bin/bench/table/darkcap-table-bench" --in-memory -m 5600 --no-pci -l 1 --log-level lib.eal:warning \
+			-- --packets 8000000 --repeat 5 --keys 1000000,16000000
+		hugepages 0
+	fi
+	echo
+fi
+
+if want peers; then
+	echo "## 4. Offline, on the same capture file"
+	echo
+	if [ $quick = 1 ]; then
+		"$here/peers/peers.sh" --darkcap "$bin/app/darkcap/darkcap" --gen "$bin/bench/gen/darkcap-gen" \
+			--packets 500000 --repeat 1
+	else
+		"$here/peers/peers.sh" --darkcap "$bin/app/darkcap/darkcap" --gen "$bin/bench/gen/darkcap-gen"
+	fi
+	echo
+fi
+
+echo "Results also in $out"
