@@ -1759,6 +1759,14 @@ main(int argc, char **argv)
 	rte_free(e.c);
 	rte_free(e.ctx);
 	rte_free(e.tctx);
+	free(gi.kind);
+	free(gi.l3off);
+	free(gi.list4);
+	free(gi.list6);
+	free(gen.buf);
+	free(gen.off);
+	free(gen.len);
+	free(gen.caplen);
 	rte_eal_cleanup();
 	return 0;
 }
