@@ -182,7 +182,7 @@ run_tests() {
 
 # The peers of the offline benchmark. Their packages start daemons: stop
 # and disable them (the benchmark runs its own instances).
-BENCH_PKGS=(libtrace-tools nfdump softflowd pmacct bc)
+BENCH_PKGS=(libtrace-tools nfdump softflowd pmacct)
 
 bench() {
 	install_deps

@@ -19,7 +19,7 @@
 #   --quick  small sizes and 1-3 repetitions (minutes, not the quoted figures)
 #   --out    also write everything printed to FILE (default bench-results.md
 #            in the build directory)
-set -euo pipefail
+set -uo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/.." && pwd)
@@ -39,6 +39,8 @@ for part in ${only//,/ }; do
 	case $part in e2e|stages|table|peers) ;; *) echo "run_all.sh: --only: unknown part '$part'" >&2; exit 2 ;; esac
 done
 want() { [[ ",$only," == *",$1,"* ]]; }
+rc=0
+part_failed() { echo "(this part failed: see the lines above)"; rc=1; }
 say() { printf '==> %s\n' "$*" >&2; }
 
 say "building (release) in build-release"
@@ -47,7 +49,7 @@ if [ -f "$root/build-release/build.ninja" ]; then
 else
 	meson setup "$root/build-release" "$root" --buildtype=release >/dev/null
 fi
-ninja -C "$root/build-release" >/dev/null
+ninja -C "$root/build-release" >/dev/null || { echo "run_all.sh: the release build failed" >&2; exit 1; }
 bin=$root/build-release
 
 # Nothing else may poll a core during the runs.
@@ -72,7 +74,7 @@ hugepages() { # N: reserve N 2 MiB pages (root only)
 }
 
 mkdir -p "$(dirname "$out")"
-exec > >(tee "$out")
+exec > >(tee "$out") 2>&1
 echo "# darkcap benchmarks, $(date -u +%Y-%m-%dT%H:%M:%SZ)"
 echo
 echo "Machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) CPUs," \
@@ -85,9 +87,9 @@ if want e2e; then
 	echo
 	if [ $quick = 1 ]; then
 		"$here/e2e/e2e.sh" --darkcap "$bin/app/darkcap/darkcap" --gen "$bin/bench/gen/darkcap-gen" \
-			--packets 300000 --seconds 8 --repeat 1
+			--packets 300000 --seconds 8 --repeat 1 || part_failed
 	else
-		"$here/e2e/e2e.sh" --darkcap "$bin/app/darkcap/darkcap" --gen "$bin/bench/gen/darkcap-gen"
+		"$here/e2e/e2e.sh" --darkcap "$bin/app/darkcap/darkcap" --gen "$bin/bench/gen/darkcap-gen" || part_failed
 	fi
 	echo
 fi
@@ -98,14 +100,14 @@ if want stages; then
 	if [ $quick = 1 ]; then
 		hugepages 1024
 		"$bin/bench/stages/darkcap-stages-bench" --in-memory -m 2000 --no-pci -l 1 --log-level lib.eal:warning \
-			-- --quick
+			-- --quick || part_failed
 	else
 		hugepages 3072
 		geo=()
 		db=$root/demo-out/geo/package/geo-whois-asn-country.mmdb # ./run.sh demo fetches it
 		[ -f "$db" ] && geo=(--geo-country "$db")
 		"$bin/bench/stages/darkcap-stages-bench" --in-memory -m 6000 --no-pci -l 1 --log-level lib.eal:warning \
-			-- --keys 1000000,16000000 --repeat 5 --retry 3 "${geo[@]}"
+			-- --keys 1000000,16000000 --repeat 5 --retry 3 "${geo[@]}" || part_failed
 	fi
 	hugepages 0
 	echo
@@ -116,11 +118,11 @@ if want table; then
 	echo
 	if [ $quick = 1 ]; then
 		"$bin/bench/table/darkcap-table-bench" --no-huge -m 512 --no-pci --no-shconf -l 1 \
-			--log-level lib.eal:warning -- --quick
+			--log-level lib.eal:warning -- --quick || part_failed
 	else
 		hugepages 3072
 		"$bin/bench/table/darkcap-table-bench" --in-memory -m 5600 --no-pci -l 1 --log-level lib.eal:warning \
-			-- --packets 8000000 --repeat 5 --keys 1000000,16000000
+			-- --packets 8000000 --repeat 5 --keys 1000000,16000000 || part_failed
 		hugepages 0
 	fi
 	echo
@@ -131,11 +133,12 @@ if want peers; then
 	echo
 	if [ $quick = 1 ]; then
 		"$here/peers/peers.sh" --darkcap "$bin/app/darkcap/darkcap" --gen "$bin/bench/gen/darkcap-gen" \
-			--packets 500000 --repeat 1
+			--packets 500000 --repeat 1 || part_failed
 	else
-		"$here/peers/peers.sh" --darkcap "$bin/app/darkcap/darkcap" --gen "$bin/bench/gen/darkcap-gen"
+		"$here/peers/peers.sh" --darkcap "$bin/app/darkcap/darkcap" --gen "$bin/bench/gen/darkcap-gen" || part_failed
 	fi
 	echo
 fi
 
 echo "Results also in $out"
+exit $rc

@@ -160,11 +160,21 @@ say "input: $pcap, $packets frames, $distinct distinct sources; $pages; TSC $tsc
 say "$repeat rounds of $seconds s each: testpmd rxonly, then darkcap (lcore 1 receives, lcore 0 main/control)"
 tp=() dc=() dp=()
 for r in $(seq 1 "$repeat"); do
-	t=$(run_testpmd)
-	read -r d c < <(run_darkcap)
+	t=$(run_testpmd || echo nan)
+	read -r d c < <(run_darkcap || echo nan nan)
 	tp+=("$t") dc+=("$d") dp+=("$c")
-	printf '    round %d: testpmd %.2f Mpps, darkcap %.2f Mpps (data path %s cycles/packet)\n' "$r" \
-		"$(echo "$t / 1000000" | bc -l)" "$(echo "$d / 1000000" | bc -l)" "$c" >&2
+	python3 -c 'import sys; r, t, d, c = sys.argv[1:]
+m = lambda v: "no samples" if v == "nan" else "%.2f Mpps" % (float(v) / 1e6)
+print("    round %s: testpmd %s, darkcap %s (data path %s cycles/packet)" % (r, m(t), m(d), c))' \
+		"$r" "$t" "$d" "$c" >&2
+	if [ "$t" = nan ]; then
+		echo "    testpmd gave no rate samples; the end of its log:" >&2
+		tail -5 "$work/testpmd.log" >&2
+	fi
+	if [ "$d" = nan ]; then
+		echo "    darkcap gave no rate samples; the end of its log:" >&2
+		tail -5 "$work/darkcap.log" >&2
+	fi
 done
 mt=$(printf '%s\n' "${tp[@]}" | median)
 md=$(printf '%s\n' "${dc[@]}" | median)
@@ -172,6 +182,8 @@ mp=$(printf '%s\n' "${dp[@]}" | median)
 python3 - "$mt" "$md" "$mp" "$tsc_mhz" "$repeat" "$seconds" "$distinct" <<'PY'
 import sys
 tp, dc, dp, mhz, rep, sec, distinct = (float(x) for x in sys.argv[1:])
+if tp != tp or dc != dc:
+    sys.exit("e2e.sh: no round gave rate samples for %s (logs above)" % ("testpmd" if tp != tp else "darkcap"))
 hz = mhz * 1e6
 print()
 print("End to end, one receive core, realistic mix (%d distinct sources), median of %d rounds of %d s:" % (distinct, rep, sec))
