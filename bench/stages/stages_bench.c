@@ -937,16 +937,8 @@ table_create(uint64_t max, uint64_t slots, uint32_t key_len, uint32_t slot, unsi
 static size_t
 tset_size(const struct dc_config *cfg)
 {
-	size_t n = dc_table_mem_size(cfg->sources_max * dc_src_slots_per_key(cfg->sources_max),
-				     DC_SRC_SLOT) +
-		   cfg->sources_max * sizeof(struct dc_src_cold) +
-		   dc_table_mem_size(dc_table_slots_for(cfg->destinations_max), DC_DST_SLOT);
-
-	if (cfg->flowtuples_max)
-		n += dc_table_mem_size(dc_table_slots_for(cfg->flowtuples_max), DC_FLOW_SLOT);
-	if (cfg->geo_asn)
-		n += dc_table_mem_size(dc_table_slots_for(DC_AS_MAX), DC_AS_SLOT);
-	return n;
+	return dc_tset_bytes(cfg->sources_max, cfg->destinations_max, cfg->flowtuples_max,
+			     cfg->geo_asn != NULL);
 }
 
 static struct dc_tset *

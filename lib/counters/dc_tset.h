@@ -193,6 +193,27 @@ struct dc_as_slot {
 /** Distinct ASes a worker's AS table holds per interval. */
 #define DC_AS_MAX 65536
 
+/**
+ * Bytes of one worker table set (sources with their cold records,
+ * destinations, flowtuples when @p flowtuples_max, ASes when @p with_asn),
+ * as the engine allocates them: the one sizing rule for the worker and
+ * the benchmarks.
+ */
+static inline size_t
+dc_tset_bytes(uint64_t sources_max, uint64_t destinations_max, uint64_t flowtuples_max,
+	      int with_asn)
+{
+	size_t n = dc_table_mem_size(sources_max * dc_src_slots_per_key(sources_max), DC_SRC_SLOT) +
+		   sources_max * sizeof(struct dc_src_cold) +
+		   dc_table_mem_size(dc_table_slots_for(destinations_max), DC_DST_SLOT);
+
+	if (flowtuples_max)
+		n += dc_table_mem_size(dc_table_slots_for(flowtuples_max), DC_FLOW_SLOT);
+	if (with_asn)
+		n += dc_table_mem_size(dc_table_slots_for(DC_AS_MAX), DC_AS_SLOT);
+	return n;
+}
+
 /** The tables of one worker for one interval (or more, when extended). */
 struct dc_tset {
 	uint64_t start;            /**< first interval covered */
