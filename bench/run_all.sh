@@ -11,11 +11,13 @@
 #   3. the per-source table against DPDK's rte_hash (bench/table);
 #   4. offline, on the same capture file: darkcap against tracestats,
 #      nfpcapd, softflowd and pmacctd (bench/peers/peers.sh);
-#   5. scaling on paper from the numbers just measured.
+#   5. payload signatures: dc_sig_scan() per payload-bearing packet, and the
+#      data path on the realistic mix with signatures off and on (bench/sig);
+#   6. scaling on paper from the numbers just measured.
 # Builds build-release (meson --buildtype=release) first. As root it
 # reserves 2 MiB hugepages for the runs and gives them back at the end.
 #
-# Usage: bench/run_all.sh [--quick] [--only e2e,stages,table,peers] [--out FILE]
+# Usage: bench/run_all.sh [--quick] [--only e2e,stages,table,peers,signatures] [--out FILE]
 #   --quick  small sizes and 1-3 repetitions (minutes, not the quoted figures)
 #   --out    also write everything printed to FILE (default bench-results.md
 #            in the build directory)
@@ -24,19 +26,19 @@ set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/.." && pwd)
 quick=0
-only=e2e,stages,table,peers
+only=e2e,stages,table,peers,signatures
 out=$root/build-release/bench-results.md
 while [ $# -gt 0 ]; do
 	case $1 in
 	--quick) quick=1; shift ;;
 	--only) only=$2; shift 2 ;;
 	--out) out=$2; shift 2 ;;
-	-h|--help) sed -n '3,22p' "$0"; exit 0 ;;
+	-h|--help) sed -n '3,23p' "$0"; exit 0 ;;
 	*) echo "run_all.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
 	esac
 done
 for part in ${only//,/ }; do
-	case $part in e2e|stages|table|peers) ;; *) echo "run_all.sh: --only: unknown part '$part'" >&2; exit 2 ;; esac
+	case $part in e2e|stages|table|peers|signatures) ;; *) echo "run_all.sh: --only: unknown part '$part'" >&2; exit 2 ;; esac
 done
 want() { [[ ",$only," == *",$1,"* ]]; }
 rc=0
@@ -53,7 +55,7 @@ ninja -C "$root/build-release" >/dev/null || { echo "run_all.sh: the release bui
 bin=$root/build-release
 
 # Nothing else may poll a core during the runs.
-busy=$(pgrep -a -f 'dpdk-testpmd|app/darkcap/darkcap |darkcap-send|darkcap-table-bench|darkcap-stages-bench' || true)
+busy=$(pgrep -a -f 'dpdk-testpmd|app/darkcap/darkcap |darkcap-send|darkcap-table-bench|darkcap-stages-bench|darkcap-sig-bench' || true)
 if [ -n "$busy" ]; then
 	echo "run_all.sh: other DPDK processes are running and would skew every number:" >&2
 	echo "$busy" >&2
@@ -136,6 +138,22 @@ if want peers; then
 			--packets 500000 --repeat 1 || part_failed
 	else
 		"$here/peers/peers.sh" --darkcap "$bin/app/darkcap/darkcap" --gen "$bin/bench/gen/darkcap-gen" || part_failed
+	fi
+	echo
+fi
+
+if want signatures; then
+	echo "## 5. Payload signatures"
+	echo
+	if [ $quick = 1 ]; then
+		"$bin/bench/sig/darkcap-sig-bench" --no-huge -m 1024 --no-pci --no-shconf -l 1 \
+			--log-level lib.eal:warning -- --quick || part_failed
+	else
+		mem=(--no-huge --no-shconf)
+		[ $huge = 1 ] && mem=(--in-memory) && hugepages 640
+		"$bin/bench/sig/darkcap-sig-bench" "${mem[@]}" -m 1024 --no-pci -l 1 --log-level lib.eal:warning \
+			-- --repeat 5 || part_failed
+		hugepages 0
 	fi
 	echo
 fi

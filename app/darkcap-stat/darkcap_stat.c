@@ -56,7 +56,7 @@ usage(FILE *f)
 		"                                look every SECS (1) and, at each new snapshot, print the\n"
 		"                                LINES (20) highest per-second rates of the counters since\n"
 		"                                start; stop after COUNT reports\n"
-		"  top ports|countries|sources|asns [-n N] [--interval|--total]\n"
+		"  top ports|countries|sources|asns|signatures [-n N] [--interval|--total]\n"
 		"                                the biggest ones of the last interval (default) or since start\n"
 		"  check [--max-age SECS] [--max-drop-ratio R]\n"
 		"                                one line and exit 0 OK, 1 WARNING, 2 CRITICAL (Nagios, systemd)\n"
@@ -129,13 +129,14 @@ type_name(unsigned t)
 static const char *
 kind_name(unsigned k)
 {
-	return k == DC_STATS_ADDR ? "addr" : k == DC_STATS_CC ? "cc" : "u64";
+	return k == DC_STATS_ADDR ? "addr" : k == DC_STATS_CC ? "cc" : k == DC_STATS_STR ? "str" : "u64";
 }
 
 static const char *
 dim_kind_name(unsigned k)
 {
-	return k == DC_STATS_DIM_DICT ? "dict" : k == DC_STATS_DIM_CC ? "cc" : "index";
+	return k == DC_STATS_DIM_DICT ? "dict" : k == DC_STATS_DIM_CC ? "cc" :
+	       k == DC_STATS_DIM_KEY ? "key" : "index";
 }
 
 static const char *
@@ -206,10 +207,11 @@ elem_coords(const struct dc_stats_metric *m, uint32_t i, uint32_t c[2])
 	c[1] = m->n_dims == 2 ? i % m->dim_size[1] : 0;
 }
 
-/* "{port=23}" / "{country=CN,field=packets}" / "" */
+/* "{port=23}" / "{country=CN,field=packets}" / "{signature=1001}" / "" (keyed
+ * rows: the key in snapshot @snap) */
 static const char *
-text_labels(const struct dc_stats_reader *r, const struct dc_stats_metric *m, uint32_t i,
-	    char *buf, size_t size)
+text_labels(const struct dc_stats_reader *r, const void *snap, const struct dc_stats_metric *m,
+	    uint32_t i, char *buf, size_t size)
 {
 	uint32_t c[2];
 	char lv[128];
@@ -220,7 +222,7 @@ text_labels(const struct dc_stats_reader *r, const struct dc_stats_metric *m, ui
 	for (unsigned k = 0; k < m->n_dims && n < size; k++)
 		n += (size_t)snprintf(buf + n, size - n, "%s%s=%s", k ? "," : "{",
 				      dc_stats_str(r, m->dim_name[k]),
-				      dc_stats_label(r, m, k, c[k], lv, sizeof(lv)));
+				      dc_stats_label_at(r, snap, m, k, c[k], lv, sizeof(lv)));
 	if (m->n_dims && n < size)
 		snprintf(buf + n, size - n, "}");
 	return buf;
@@ -237,6 +239,8 @@ elem_is_zero(const void *snap, const struct dc_stats_metric *m, uint32_t i)
 				return 0;
 		return 1;
 	}
+	if (m->kind == DC_STATS_STR)
+		return dc_stats_text(snap, m, i)[0] == '\0';
 	return dc_stats_u64(snap, m, i) == 0;
 }
 
@@ -251,15 +255,28 @@ elem_value(const void *snap, const struct dc_stats_metric *m, uint32_t i, char *
 		snprintf(buf, size, "%s", dc_stats_cc_name(dc_stats_u64(snap, m, i), cc));
 		return buf;
 	}
+	if (m->kind == DC_STATS_STR) {
+		/* one printable word: control characters and spaces as '?' */
+		snprintf(buf, size, "%s", dc_stats_text(snap, m, i));
+		for (char *c = buf; *c; c++)
+			if ((unsigned char)*c <= 0x20 || *c == 0x7f)
+				*c = '?';
+		return buf[0] ? buf : "\"\"";
+	}
 	snprintf(buf, size, "%" PRIu64, dc_stats_u64(snap, m, i));
 	return buf;
 }
 
+/* An element dump shows: never one of an unused keyed row; zeros of large
+ * metrics only with --all. */
 static int
-show_elem(const void *snap, const struct dc_stats_metric *m, uint32_t i, int all)
+show_elem(const struct dc_stats_reader *r, const void *snap, const struct dc_stats_metric *m,
+	  uint32_t i, int all)
 {
 	int large = 0;
 
+	if (!dc_stats_elem_used(r, snap, m, i))
+		return 0;
 	for (unsigned k = 0; k < m->n_dims; k++)
 		large |= m->dim_size[k] > DUMP_SMALL;
 	return all || !large || !elem_is_zero(snap, m, i);
@@ -544,6 +561,8 @@ json_value(const void *snap, const struct dc_stats_metric *m, uint32_t i)
 
 	if (m->kind == DC_STATS_U64)
 		printf("%" PRIu64, dc_stats_u64(snap, m, i));
+	else if (m->kind == DC_STATS_STR)
+		json_str(dc_stats_text(snap, m, i));
 	else
 		json_str(elem_value(snap, m, i, buf, sizeof(buf)));
 }
@@ -591,8 +610,13 @@ dump_json(const struct dc_stats_reader *r, const void *snap, const regex_t *re, 
 		for (unsigned k = 0; k < m->n_dims; k++) {
 			printf("%s{\"name\":", k ? "," : "");
 			json_str(dc_stats_str(r, m->dim_name[k]));
-			printf(",\"size\":%u,\"kind\":\"%s\"}", m->dim_size[k],
+			printf(",\"size\":%u,\"kind\":\"%s\"", m->dim_size[k],
 			       dim_kind_name(m->dim_kind[k]));
+			if (dc_stats_key_metric(r, m, k))
+				printf(",\"key\":\"%s/%s\"",
+				       scope_name(dc_stats_key_metric(r, m, k)->scope),
+				       dc_stats_key_metric(r, m, k)->name);
+			putchar('}');
 		}
 		printf("]");
 		if (m->n_dims == 0) {
@@ -606,7 +630,7 @@ dump_json(const struct dc_stats_reader *r, const void *snap, const regex_t *re, 
 			uint32_t c[2];
 			char lv[128];
 
-			if (!show_elem(snap, m, e, all))
+			if (!show_elem(r, snap, m, e, all))
 				continue;
 			elem_coords(m, e, c);
 			printf("%s{\"labels\":{", efirst ? "" : ",");
@@ -616,7 +640,7 @@ dump_json(const struct dc_stats_reader *r, const void *snap, const regex_t *re, 
 					putchar(',');
 				json_str(dc_stats_str(r, m->dim_name[k]));
 				putchar(':');
-				json_str(dc_stats_label(r, m, k, c[k], lv, sizeof(lv)));
+				json_str(dc_stats_label_at(r, snap, m, k, c[k], lv, sizeof(lv)));
 			}
 			printf("},\"value\":");
 			json_value(snap, m, e);
@@ -645,10 +669,10 @@ dump_text(const struct dc_stats_reader *r, const void *snap, const regex_t *re, 
 		for (uint32_t e = 0; e < m->n_elem; e++) {
 			char labels[320], v[64];
 
-			if (!show_elem(snap, m, e, all))
+			if (!show_elem(r, snap, m, e, all))
 				continue;
 			printf("%s/%s%s %s\n", scope_name(m->scope), m->name,
-			       text_labels(r, m, e, labels, sizeof(labels)),
+			       text_labels(r, snap, m, e, labels, sizeof(labels)),
 			       elem_value(snap, m, e, v, sizeof(v)));
 		}
 	}
@@ -842,13 +866,21 @@ cmd_watch(int argc, char **argv)
 		for (unsigned i = 0; i < dc_stats_n_metrics(r); i++) {
 			const struct dc_stats_metric *m = dc_stats_metric(r, i);
 
+			int keyed = dc_stats_key_metric(r, m, 0) || dc_stats_key_metric(r, m, 1);
+
 			if (m->scope != DC_STATS_TOTAL || m->type != DC_STATS_COUNTER ||
 			    m->kind != DC_STATS_U64 || !metric_matches(m, re))
 				continue;
 			for (uint32_t e = 0; e < m->n_elem; e++) {
 				uint64_t a = dc_stats_u64(prev, m, e), b = dc_stats_u64(cur, m, e);
+				char l1[320], l2[320];
 
 				if (b <= a)
+					continue;
+				/* a keyed row given to another key is another series */
+				if (keyed && (!dc_stats_elem_used(r, cur, m, e) ||
+					      strcmp(text_labels(r, prev, m, e, l1, sizeof(l1)),
+						     text_labels(r, cur, m, e, l2, sizeof(l2))) != 0))
 					continue;
 				if (nrates == cap) {
 					size_t ncap = cap ? 2 * cap : 256;
@@ -871,7 +903,7 @@ cmd_watch(int argc, char **argv)
 			char labels[320];
 
 			printf("%16.1f/s  total/%s%s\n", rates[k].rate, m->name,
-			       text_labels(r, m, rates[k].e, labels, sizeof(labels)));
+			       text_labels(r, cur, m, rates[k].e, labels, sizeof(labels)));
 		}
 		putchar('\n');
 		fflush(stdout);
@@ -1069,6 +1101,98 @@ top_ranked(const struct dc_stats_reader *r, const void *snap, const struct cmdli
 	}
 }
 
+struct sigrow {
+	uint64_t packets, id;
+	uint32_t row;
+};
+
+static int
+sigrow_cmp(const void *a, const void *b)
+{
+	const struct sigrow *x = a, *y = b;
+
+	if (x->packets != y->packets)
+		return x->packets < y->packets ? 1 : -1;
+	if (x->id != y->id)
+		return x->id < y->id ? -1 : 1;
+	return x->row < y->row ? -1 : x->row > y->row;
+}
+
+/* A text list of @n rows (signature_name, signature_family), or NULL. */
+static const struct dc_stats_metric *
+text_rows(const struct dc_stats_reader *r, const char *name, uint32_t n)
+{
+	const struct dc_stats_metric *m = find_metric(r, DC_STATS_NOW, name);
+
+	return m && m->kind == DC_STATS_STR && m->n_dims == 1 && m->dim_size[0] == n ? m : NULL;
+}
+
+/* top signatures: the signatures with most packets, with their id, name,
+ * family (and sources, for the last interval), all from one snapshot. */
+static void
+top_signatures(const struct dc_stats_reader *r, const void *snap, const struct cmdline *c, long n)
+{
+	const struct dc_stats_metric *pk, *key, *nm, *fm, *src = NULL;
+	struct sigrow *rows;
+	size_t nr = 0;
+	int wn = 4, wf = 6;
+	uint32_t size;
+	char buf[128];
+
+	pk = need_metric(r, c->scope, "signature_packets", 1, " (darkcap runs without payload signatures?)");
+	key = dc_stats_key_metric(r, pk, 0);
+	if (key == NULL)
+		die("%s: metric %s/signature_packets has no signature ids", stats_path, scope_name(c->scope));
+	size = pk->dim_size[0];
+	nm = text_rows(r, "signature_name", size);
+	fm = text_rows(r, "signature_family", size);
+	if (c->scope == DC_STATS_INTERVAL) {
+		src = find_metric(r, DC_STATS_INTERVAL, "signature_sources");
+		if (src && (src->n_dims != 1 || src->dim_size[0] != size || src->kind != DC_STATS_U64))
+			src = NULL;
+	}
+	rows = calloc(size, sizeof(*rows));
+	if (rows == NULL)
+		die("out of memory");
+	for (uint32_t i = 0; i < size; i++) {
+		uint64_t v = dc_stats_u64(snap, pk, i);
+
+		if (v == 0 || !dc_stats_elem_used(r, snap, pk, i))
+			continue;
+		rows[nr++] = (struct sigrow){v, key->kind == DC_STATS_U64 ? dc_stats_u64(snap, key, i) : 0, i};
+	}
+	qsort(rows, nr, sizeof(*rows), sigrow_cmp);
+	for (size_t i = 0; i < nr && i < (size_t)n; i++) {
+		if (nm && (int)strlen(dc_stats_text(snap, nm, rows[i].row)) > wn)
+			wn = (int)strlen(dc_stats_text(snap, nm, rows[i].row));
+		if (fm && (int)strlen(dc_stats_text(snap, fm, rows[i].row)) > wf)
+			wf = (int)strlen(dc_stats_text(snap, fm, rows[i].row));
+	}
+	printf("%4s  %10s", "rank", "id");
+	if (nm)
+		printf("  %-*s", wn, "name");
+	if (fm)
+		printf("  %-*s", wf, "family");
+	printf(" %14s", "packets");
+	if (src)
+		printf(" %10s", "sources");
+	putchar('\n');
+	for (size_t i = 0; i < nr && i < (size_t)n; i++) {
+		uint32_t row = rows[i].row;
+
+		printf("%4zu  %10s", i + 1, dc_stats_label_at(r, snap, pk, 0, row, buf, sizeof(buf)));
+		if (nm)
+			printf("  %-*s", wn, elem_value(snap, nm, row, buf, sizeof(buf)));
+		if (fm)
+			printf("  %-*s", wf, elem_value(snap, fm, row, buf, sizeof(buf)));
+		printf(" %14" PRIu64, rows[i].packets);
+		if (src)
+			printf(" %10" PRIu64, dc_stats_u64(snap, src, row));
+		putchar('\n');
+	}
+	free(rows);
+}
+
 static int
 cmd_top(int argc, char **argv)
 {
@@ -1080,11 +1204,12 @@ cmd_top(int argc, char **argv)
 
 	parse_cmd(argc, argv, "top", allowed, 1, &c);
 	if (c.npos == 0)
-		die_usage("top: say what: ports, countries, sources or asns");
+		die_usage("top: say what: ports, countries, sources, asns or signatures");
 	what = c.pos[0];
 	if (strcmp(what, "ports") && strcmp(what, "countries") && strcmp(what, "sources") &&
-	    strcmp(what, "asns"))
-		die_usage("top: unknown table '%s' (want ports, countries, sources or asns)", what);
+	    strcmp(what, "asns") && strcmp(what, "signatures"))
+		die_usage("top: unknown table '%s' (want ports, countries, sources, asns or signatures)",
+			  what);
 	r = open_or_die();
 	snap = read_or_die(r, NULL);
 	if (!c.have_n)
@@ -1093,6 +1218,8 @@ cmd_top(int argc, char **argv)
 		top_ports(r, snap, &c, c.count);
 	else if (strcmp(what, "countries") == 0)
 		top_countries(r, snap, &c, c.count);
+	else if (strcmp(what, "signatures") == 0)
+		top_signatures(r, snap, &c, c.count);
 	else
 		top_ranked(r, snap, &c, c.count, what);
 	free(snap);

@@ -4,7 +4,8 @@
  * are found by name and scope; a metric the segment lacks gives no family,
  * and a metric this file does not know is exported generically when it is
  * small (a scalar, or a dictionary of a few labels), never when it could
- * carry a high-cardinality label.
+ * carry a high-cardinality label (nor keyed rows other than the
+ * signatures').
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -570,6 +571,40 @@ export_countries(struct dc_prom *p, const struct dc_stats_reader *r,
 	}
 }
 
+/* A text list keyed like @m (signature_name, signature_family), or NULL. */
+static const struct dc_stats_metric *
+row_texts(const struct dc_stats_reader *r, const struct dc_stats_metric *m, const char *name)
+{
+	int i = dc_stats_find(r, DC_STATS_NOW, name);
+	const struct dc_stats_metric *t = i < 0 ? NULL : dc_stats_metric(r, (unsigned)i);
+
+	return t && t->kind == DC_STATS_STR && t->n_dims == 1 &&
+	       dc_stats_key_metric(r, t, 0) == dc_stats_key_metric(r, m, 0) ? t : NULL;
+}
+
+/* signature_packets (TOTAL) and signature_sources (INTERVAL): one series per
+ * signature row in use, labelled with its id, name and family of the same
+ * snapshot (at most 1024 rows, in practice the rules loaded). */
+static void
+export_signatures(struct dc_prom *p, const struct dc_stats_reader *r,
+		  const struct dc_stats_metric *m, const void *snap)
+{
+	const struct dc_stats_metric *nm = row_texts(r, m, "signature_name");
+	const struct dc_stats_metric *fm = row_texts(r, m, "signature_family");
+	char name[160], help[512], id[32];
+
+	fam_name(name, sizeof(name), m, m->name);
+	fam_help(help, sizeof(help), r, m, NULL);
+	for (uint32_t i = 0; i < m->dim_size[0]; i++) {
+		if (!dc_stats_elem_used(r, snap, m, i))
+			continue;
+		dc_stats_label_at(r, snap, m, 0, i, id, sizeof(id));
+		dc_prom_u64(p, name, fam_type(m), help, dc_stats_u64(snap, m, i), 3, "id", id,
+			    "name", nm ? dc_stats_text(snap, nm, i) : "",
+			    "family", fm ? dc_stats_text(snap, fm, i) : "");
+	}
+}
+
 static void
 export_metric(struct dc_prom *p, const struct dc_stats_reader *r, const struct dc_stats_metric *m,
 	      const void *snap, const struct dc_prom_opts *o)
@@ -577,6 +612,14 @@ export_metric(struct dc_prom *p, const struct dc_stats_reader *r, const struct d
 	/* never per-address or per-rank labels; only plain counts */
 	if (m->kind != DC_STATS_U64 || strncmp(m->name, "top_", 4) == 0)
 		return;
+	/* keyed rows: the signatures'; any other table of them is of unknown size */
+	if (dc_stats_key_metric(r, m, 0) || dc_stats_key_metric(r, m, 1)) {
+		if (m->n_dims == 1 &&
+		    ((is_total(m) && strcmp(m->name, "signature_packets") == 0) ||
+		     (m->scope == DC_STATS_INTERVAL && strcmp(m->name, "signature_sources") == 0)))
+			export_signatures(p, r, m, snap);
+		return;
+	}
 	if (m->n_dims == 0) {
 		export_scalar(p, r, m, dc_stats_u64(snap, m, 0));
 		return;

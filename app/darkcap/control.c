@@ -47,6 +47,7 @@ struct pend {
 	struct dc_cmap dst;         /* struct dc_dst_slot */
 	struct dc_cmap flow;        /* struct dc_flow_slot */
 	struct dc_cmap as;          /* struct dc_as_slot */
+	struct dc_cmap sig;         /* struct dc_sig_slot */
 	uint64_t start;
 	uint64_t tables_end;        /* end of what the tables cover (0: no set yet) */
 	uint64_t full[DC_TFULL__MAX];
@@ -61,6 +62,34 @@ struct day {
 	struct dc_cmap set[DAY_KINDS];
 	struct dc_hll hll[DAY_KINDS];
 	bool estimated[DAY_KINDS];
+};
+
+/* One signature's counts in an interval; its ports and countries are
+ * sigsum.port[port0 .. port0 + nport) and sigsum.cc[cc0 .. cc0 + ncc), each
+ * sorted by packets (descending), then (proto, port) / country code. */
+struct sig_one {
+	uint16_t slot;
+	uint64_t packets, sources;
+	uint64_t port0, nport, cc0, ncc;
+	uint64_t ent0, nent;        /* its (source, port) entries in sigsum.ent */
+};
+struct sig_port {
+	uint8_t proto;
+	uint16_t port;
+	uint64_t packets;
+};
+struct sig_cc {
+	uint16_t cc;
+	uint64_t packets, sources;
+};
+struct sigsum {
+	unsigned n;
+	struct sig_one one[DC_SIG_SLOTS];
+	const struct dc_sig_slot **ent; /* merged entries, by (slot, source, proto, port) */
+	struct sig_port *port;
+	struct sig_cc *cc;
+	uint64_t ent_cap, nport, port_cap, ncc, cc_cap;
+	uint64_t cc_pk[DC_CC_MAX], cc_src[DC_CC_MAX]; /* per-signature scratch */
 };
 
 struct ctl {
@@ -79,6 +108,7 @@ struct ctl {
 	struct dc_sbuf sb;
 	const struct dc_src_rec **top; /* scratch for the top sources */
 	uint64_t top_cap;
+	struct sigsum sig;          /* the interval's signature summary */
 };
 
 static const char *const day_kind_keys[DAY_KINDS] = {
@@ -98,12 +128,14 @@ pend_new(struct ctl *c, uint64_t start)
 		dc_cmap_init(&p->dst, sizeof(struct dc_addr_key), DC_DST_SLOT, seed);
 		dc_cmap_init(&p->flow, sizeof(struct dc_flow_key), DC_FLOW_SLOT, seed);
 		dc_cmap_init(&p->as, sizeof(uint64_t), DC_AS_SLOT, seed);
+		dc_cmap_init(&p->sig, sizeof(struct dc_sig_key), DC_SIG_SLOT, seed);
 	}
 	dc_counters_reset(p->c, 0, 0);
 	dc_cmap_clear(&p->src);
 	dc_cmap_clear(&p->dst);
 	dc_cmap_clear(&p->flow);
 	dc_cmap_clear(&p->as);
+	dc_cmap_clear(&p->sig);
 	p->start = start;
 	p->tables_end = 0;
 	memset(p->full, 0, sizeof(p->full));
@@ -120,6 +152,7 @@ pend_free(struct pend *p)
 	dc_cmap_free(&p->dst);
 	dc_cmap_free(&p->flow);
 	dc_cmap_free(&p->as);
+	dc_cmap_free(&p->sig);
 	dc_free(p->c);
 	dc_free(p);
 }
@@ -208,6 +241,14 @@ ctl_merge_tables(struct ctl *c, const struct dc_tset *ts)
 		d->mirai += s->mirai;
 		d->zmap += s->zmap;
 		d->masscan += s->masscan;
+	}
+	for (i = 0; ts->sig && i < ts->sig->used; i++) {
+		const struct dc_sig_slot *s = (const struct dc_sig_slot *)dc_table_nth(ts->sig, i);
+		struct dc_sig_slot *d = (struct dc_sig_slot *)dc_cmap_upsert(&p->sig, &s->key, &is_new);
+
+		if (is_new)
+			d->country = s->country;
+		d->packets += s->packets;
 	}
 }
 
@@ -544,6 +585,268 @@ records_write(struct ctl *c, const struct pend *p, bool flows)
 	return 0;
 }
 
+/* Payload signatures: the interval's summary from the exact per-signature
+ * packets of @a and the merged (signature, source, port) entries of @p. */
+static int
+sig_ent_order(const void *pa, const void *pb)
+{
+	const struct dc_sig_key *a = &(*(const struct dc_sig_slot *const *)pa)->key;
+	const struct dc_sig_key *b = &(*(const struct dc_sig_slot *const *)pb)->key;
+	int d;
+
+	if (a->slot != b->slot)
+		return a->slot < b->slot ? -1 : 1;
+	if (a->family != b->family)
+		return a->family < b->family ? -1 : 1;
+	if ((d = memcmp(a->addr, b->addr, 16)) != 0)
+		return d;
+	if (a->proto != b->proto)
+		return a->proto < b->proto ? -1 : 1;
+	return a->dport < b->dport ? -1 : a->dport > b->dport;
+}
+
+static int
+sig_port_key(const void *pa, const void *pb)
+{
+	const struct sig_port *a = pa, *b = pb;
+
+	if (a->proto != b->proto)
+		return a->proto < b->proto ? -1 : 1;
+	return a->port < b->port ? -1 : a->port > b->port;
+}
+
+static int
+sig_port_rank(const void *pa, const void *pb)
+{
+	const struct sig_port *a = pa, *b = pb;
+
+	if (a->packets != b->packets)
+		return a->packets > b->packets ? -1 : 1;
+	return sig_port_key(pa, pb);
+}
+
+static const char *
+cc_text(uint16_t cc, char buf[3])
+{
+	const char *code = dc_cc_code(cc, buf);
+
+	return code ? code : "unknown";
+}
+
+static int
+sig_cc_rank(const void *pa, const void *pb)
+{
+	const struct sig_cc *a = pa, *b = pb;
+	char x[3], y[3];
+
+	if (a->packets != b->packets)
+		return a->packets > b->packets ? -1 : 1;
+	return strcmp(cc_text(a->cc, x), cc_text(b->cc, y));
+}
+
+#define GROW(arr, cap, need)                                                        \
+	do {                                                                        \
+		if ((need) > (cap)) {                                               \
+			(cap) = (need) > 2 * (cap) ? (need) : 2 * (cap);            \
+			(arr) = dc_realloc((arr), (cap) * sizeof(*(arr)));          \
+		}                                                                   \
+	} while (0)
+
+static void
+sig_summarize(struct ctl *c, const struct dc_counters *a, const struct pend *p)
+{
+	struct sigsum *S = &c->sig;
+	const struct dc_table *t = p ? p->sig.t : NULL;
+	uint64_t n = t ? t->used : 0, i, e = 0;
+	unsigned slots = dc_sig_slots_used();
+
+	S->n = 0;
+	S->nport = S->ncc = 0;
+	GROW(S->ent, S->ent_cap, n ? n : 1);
+	GROW(S->port, S->port_cap, n ? n : 1);
+	GROW(S->cc, S->cc_cap, n ? n : 1);
+	for (i = 0; i < n; i++)
+		S->ent[i] = (const struct dc_sig_slot *)dc_table_nth(t, i);
+	qsort(S->ent, n, sizeof(S->ent[0]), sig_ent_order);
+	for (unsigned slot = 0; slot < slots; slot++) {
+		struct sig_one *o = &S->one[S->n];
+		uint64_t e0 = e, k, nsrc = 0;
+		uint16_t touched[DC_CC_MAX], cc = 0;
+		unsigned nt = 0;
+
+		while (e < n && S->ent[e]->key.slot == slot)
+			e++;
+		if (a->sig[slot] == 0 && e == e0)
+			continue;
+		memset(o, 0, sizeof(*o));
+		o->slot = (uint16_t)slot;
+		o->packets = a->sig[slot];
+		o->ent0 = e0;
+		o->nent = e - e0;
+		/* Ports: every entry's, merged by (proto, port), then ranked. */
+		o->port0 = S->nport;
+		for (k = e0; k < e; k++)
+			S->port[S->nport + k - e0] = (struct sig_port){
+				.proto = S->ent[k]->key.proto, .port = S->ent[k]->key.dport,
+				.packets = S->ent[k]->packets};
+		qsort(&S->port[o->port0], e - e0, sizeof(S->port[0]), sig_port_key);
+		for (k = 0; k < e - e0; k++) {
+			struct sig_port *x = &S->port[o->port0 + k];
+
+			if (o->nport && sig_port_key(&S->port[o->port0 + o->nport - 1], x) == 0)
+				S->port[o->port0 + o->nport - 1].packets += x->packets;
+			else
+				S->port[o->port0 + o->nport++] = *x;
+		}
+		qsort(&S->port[o->port0], o->nport, sizeof(S->port[0]), sig_port_rank);
+		S->nport += o->nport;
+		/* Sources (runs of one address), each with the country of its
+		 * first entry (they differ only across a geo reload). */
+		for (k = e0; k < e; k++) {
+			const struct dc_sig_slot *x = S->ent[k];
+			bool first = k == e0 || x->key.family != S->ent[k - 1]->key.family ||
+				     memcmp(x->key.addr, S->ent[k - 1]->key.addr, 16) != 0;
+
+			if (first)
+				cc = x->country < DC_CC_MAX ? x->country : 0;
+			if (S->cc_pk[cc] == 0 && S->cc_src[cc] == 0)
+				touched[nt++] = cc;
+			S->cc_pk[cc] += x->packets;
+			S->cc_src[cc] += first;
+			nsrc += first;
+		}
+		o->sources = nsrc;
+		o->cc0 = S->ncc;
+		for (unsigned j = 0; j < nt; j++) {
+			uint16_t t_cc = touched[j];
+
+			S->cc[S->ncc++] = (struct sig_cc){.cc = t_cc, .packets = S->cc_pk[t_cc],
+							  .sources = S->cc_src[t_cc]};
+			S->cc_pk[t_cc] = S->cc_src[t_cc] = 0;
+		}
+		o->ncc = S->ncc - o->cc0;
+		qsort(&S->cc[o->cc0], o->ncc, sizeof(S->cc[0]), sig_cc_rank);
+		S->n++;
+	}
+}
+
+static void
+json_signatures(struct ctl *c, const struct dc_counters *a)
+{
+	const struct sigsum *S = &c->sig;
+	uint64_t lim = c->eng->cfg.sig_top;
+	char buf[3];
+
+	dc_sbuf_add(&c->sb, ",\"signatures\":{", 15);
+	for (unsigned i = 0; i < S->n; i++) {
+		const struct sig_one *o = &S->one[i];
+		const char *fam, *name;
+		uint32_t id;
+
+		name = dc_sig_slot_name(o->slot, &id, &fam);
+		dc_sbuf_printf(&c->sb, "%s\"%u\":{\"name\":", i ? "," : "", id);
+		dc_sbuf_json_str(&c->sb, name);
+		dc_sbuf_add(&c->sb, ",\"family\":", 10);
+		dc_sbuf_json_str(&c->sb, fam);
+		dc_sbuf_printf(&c->sb, ",\"packets\":%" PRIu64 ",\"sources\":%" PRIu64 ",\"ports\":[",
+			       o->packets, o->sources);
+		for (uint64_t k = 0; k < o->nport && k < lim; k++) {
+			const struct sig_port *x = &S->port[o->port0 + k];
+
+			dc_sbuf_printf(&c->sb, "%s{\"proto\":\"%s\",\"port\":%u,\"packets\":%" PRIu64 "}",
+				       k ? "," : "", x->proto == 6 ? "tcp" : "udp", x->port, x->packets);
+		}
+		dc_sbuf_add(&c->sb, "],\"countries\":[", 15);
+		for (uint64_t k = 0; k < o->ncc && k < lim; k++) {
+			const struct sig_cc *x = &S->cc[o->cc0 + k];
+
+			dc_sbuf_printf(&c->sb, "%s{\"country\":\"%s\",\"packets\":%" PRIu64
+				       ",\"sources\":%" PRIu64 "}",
+				       k ? "," : "", cc_text(x->cc, buf), x->packets, x->sources);
+		}
+		dc_sbuf_add(&c->sb, "]}", 2);
+	}
+	dc_sbuf_printf(&c->sb, "},\"signature_scan\":{\"rules\":%u,\"payload_packets\":%" PRIu64
+		       ",\"scanned_bytes\":%" PRIu64 ",\"matched_packets\":%" PRIu64 "}",
+		       c->eng->sig ? c->eng->sig->nrules : 0, a->sig_payload, a->sig_bytes,
+		       a->sig_matched);
+	if (c->eng->stats) {
+		/* Every signature the run knows, with 0 when it has no packets:
+		 * the segment shows a rename at once and every series from 0. */
+		struct dc_statpub_sig v[DC_SIG_SLOTS];
+		unsigned nv = dc_sig_slots_used(), k = 0;
+
+		for (unsigned slot = 0; slot < nv; slot++) {
+			v[slot].name = dc_sig_slot_name(slot, &v[slot].id, &v[slot].family);
+			v[slot].packets = v[slot].sources = 0;
+			if (k < S->n && S->one[k].slot == slot) {
+				v[slot].packets = S->one[k].packets;
+				v[slot].sources = S->one[k].sources;
+				k++;
+			}
+		}
+		dc_statpub_signatures(c->eng->stats, v, nv, a->sig_payload, a->sig_bytes,
+				      a->sig_matched, c->eng->sig ? c->eng->sig->nrules : 0);
+	}
+}
+
+/* The interval's signature rows for the store (full lists). */
+static void
+store_signatures(struct ctl *c, struct dc_store_iv *iv)
+{
+	const struct sigsum *S = &c->sig;
+	uint64_t np = 0, ncc = 0, nsrc = 0, i, k;
+
+	for (i = 0; i < S->n; i++) {
+		np += S->one[i].nport;
+		ncc += S->one[i].ncc;
+		nsrc += S->one[i].nent; /* an upper bound: entries per (source, port) */
+	}
+	if (S->n == 0 || dc_store_iv_sigs(iv, S->n, (uint32_t)np, (uint32_t)ncc, nsrc) != 0)
+		return;
+	np = ncc = nsrc = 0;
+	for (i = 0; i < S->n; i++) {
+		const struct sig_one *o = &S->one[i];
+		struct dc_store_sig *x = &iv->sig[i];
+		const char *fam, *name = dc_sig_slot_name(o->slot, &x->id, &fam);
+
+		snprintf(x->name, sizeof(x->name), "%s", name);
+		snprintf(x->family, sizeof(x->family), "%s", fam);
+		x->packets = o->packets;
+		x->sources = o->sources;
+		for (k = 0; k < o->nport; k++)
+			iv->sig_port[np++] = (struct dc_store_sig_port){
+				.id = x->id, .proto = S->port[o->port0 + k].proto,
+				.port = S->port[o->port0 + k].port,
+				.packets = S->port[o->port0 + k].packets};
+		for (k = 0; k < o->ncc; k++)
+			iv->sig_cc[ncc++] = (struct dc_store_sig_cc){
+				.id = x->id, .country = S->cc[o->cc0 + k].cc,
+				.packets = S->cc[o->cc0 + k].packets,
+				.sources = S->cc[o->cc0 + k].sources};
+		for (k = o->ent0; k < o->ent0 + o->nent; k++) {
+			const struct dc_sig_slot *e = S->ent[k];
+			struct dc_store_sig_src *d;
+
+			if (k > o->ent0 && e->key.family == S->ent[k - 1]->key.family &&
+			    memcmp(e->key.addr, S->ent[k - 1]->key.addr, 16) == 0) {
+				iv->sig_src[nsrc - 1].packets += e->packets;
+				continue;
+			}
+			d = &iv->sig_src[nsrc++];
+			d->id = x->id;
+			d->family = e->key.family;
+			memcpy(d->addr, e->key.addr, 16);
+			d->country = e->country;
+			d->packets = e->packets;
+		}
+	}
+	iv->n_sig = S->n;
+	iv->n_sig_port = (uint32_t)np;
+	iv->n_sig_cc = (uint32_t)ncc;
+	iv->n_sig_src = nsrc;
+}
+
 /* Write one record: counters @a, tables of @p (NULL for a filled hole). */
 static int
 ctl_write(struct ctl *c, const struct dc_counters *a, const struct pend *p, bool last)
@@ -561,9 +864,12 @@ ctl_write(struct ctl *c, const struct dc_counters *a, const struct pend *p, bool
 	if (p && p->tables_end && p->tables_end != a->end)
 		dc_sbuf_printf(&c->sb, ",\"tables_end\":%" PRIu64, p->tables_end);
 	dc_sbuf_printf(&c->sb, ",\"table_full\":{\"sources\":%" PRIu64 ",\"destinations\":%" PRIu64
-		       ",\"flowtuples\":%" PRIu64 ",\"asns\":%" PRIu64 "}",
+		       ",\"flowtuples\":%" PRIu64 ",\"asns\":%" PRIu64,
 		       p ? p->full[DC_TFULL_SRC] : 0, p ? p->full[DC_TFULL_DST] : 0,
 		       p ? p->full[DC_TFULL_FLOW] : 0, p ? p->full[DC_TFULL_AS] : 0);
+	if (eng->sig)
+		dc_sbuf_printf(&c->sb, ",\"signatures\":%" PRIu64, p ? p->full[DC_TFULL_SIG] : 0);
+	dc_sbuf_add(&c->sb, "}", 1);
 	if (eng->geo)
 		json_countries(c, a, p);
 	if (eng->cfg.geo_asn)
@@ -572,6 +878,10 @@ ctl_write(struct ctl *c, const struct dc_counters *a, const struct pend *p, bool
 		json_top_sources(c, p);
 	else
 		dc_sbuf_add(&c->sb, ",\"top_sources\":[]", 16);
+	if (eng->sig) {
+		sig_summarize(c, a, p);
+		json_signatures(c, a);
+	}
 	dc_port_stats_json(eng, &c->sb);
 	dc_sbuf_printf(&c->sb, ",\"workers\":%u", a->nsrc);
 
@@ -677,6 +987,8 @@ ctl_store(struct ctl *c, const struct dc_counters *a, const struct pend *p)
 		x->more = r->v.more;
 		memcpy(x->ports, r->v.ports, sizeof(x->ports));
 	}
+	if (eng->sig)
+		store_signatures(c, iv);
 	for (uint64_t i = 0; at && i < at->used; i++) {
 		const struct dc_as_slot *as = (const struct dc_as_slot *)dc_table_nth(at, i);
 		struct dc_store_as *x = &iv->as[i];
@@ -826,18 +1138,23 @@ ctl_pass(struct ctl *c, bool final)
 }
 
 /*
- * Geo reload (SIGHUP): the new databases are built by a thread of their own
- * (seconds for real ones), swapped in with one pointer store, and the old
- * ones freed once every worker has passed a quiescent state (RCU), so no
- * worker can still hold them. A bad new database keeps the old one.
+ * Reload (SIGHUP): the geo databases and the signature rules in use are
+ * rebuilt by a thread of their own (seconds for real databases; rules come
+ * from the compiled cache or are compiled), swapped in with one pointer
+ * store each, and the old ones freed once every worker has passed a
+ * quiescent state (RCU), so no worker can still hold them. A part whose new
+ * files are bad keeps the one in use and logs one line; the other part is
+ * still swapped.
  */
 struct reload {
 	pthread_t thread;
 	bool running;
 	struct dc_geo_view *built;  /* result, or NULL with msg */
-	char msg[512];
+	struct dc_sig_view *sbuilt; /* same for the signatures */
+	char msg[512], smsg[512];
 	int done;                   /* set by the builder thread */
 	struct dc_geo_view *retired; /* waiting for the workers */
+	struct dc_sig_view *sretired;
 	uint64_t token;
 };
 
@@ -846,9 +1163,16 @@ reload_thread(void *arg)
 {
 	struct reload *r = arg;
 
-	r->built = dc_geo_view_load(&dc_eng.cfg);
-	if (r->built == NULL)
-		snprintf(r->msg, sizeof(r->msg), "%s", dc_strerror());
+	if (dc_eng.geo) {
+		r->built = dc_geo_view_load(&dc_eng.cfg);
+		if (r->built == NULL)
+			snprintf(r->msg, sizeof(r->msg), "%s", dc_strerror());
+	}
+	if (dc_eng.sig) {
+		r->sbuilt = dc_sig_view_load(&dc_eng.cfg, dc_eng.sig->nb_scratch);
+		if (r->sbuilt == NULL)
+			snprintf(r->smsg, sizeof(r->smsg), "%s", dc_strerror());
+	}
 	__atomic_store_n(&r->done, 1, __ATOMIC_RELEASE);
 	return NULL;
 }
@@ -856,32 +1180,55 @@ reload_thread(void *arg)
 static void
 reload_poll(struct dc_engine *eng, struct reload *r)
 {
-	if (r->retired && rte_rcu_qsbr_check(eng->rcu, r->token, false) == 1) {
+	bool swapped = false;
+
+	if ((r->retired || r->sretired) && rte_rcu_qsbr_check(eng->rcu, r->token, false) == 1) {
 		dc_geo_view_free(r->retired);
+		dc_sig_view_free(r->sretired);
 		r->retired = NULL;
+		r->sretired = NULL;
 	}
-	if (!r->running && dc_reload && eng->geo && r->retired == NULL) {
+	if (!r->running && dc_reload && r->retired == NULL && r->sretired == NULL) {
 		dc_reload = 0;
 		r->done = 0;
+		r->msg[0] = r->smsg[0] = '\0';
 		if (pthread_create(&r->thread, NULL, reload_thread, r) == 0)
 			r->running = true;
 		else
-			DC_LOG(ERR, ctrl, "geo reload: cannot start the builder thread");
+			DC_LOG(ERR, ctrl, "reload: cannot start the builder thread");
 	}
-	if (r->running && __atomic_load_n(&r->done, __ATOMIC_ACQUIRE)) {
-		pthread_join(r->thread, NULL);
-		r->running = false;
-		if (r->built == NULL) {
-			DC_LOG(ERR, ctrl, "geo reload failed, keeping the databases in use: %s", r->msg);
-			return;
-		}
+	if (!r->running || !__atomic_load_n(&r->done, __ATOMIC_ACQUIRE))
+		return;
+	pthread_join(r->thread, NULL);
+	r->running = false;
+	if (eng->geo && r->built == NULL) {
+		DC_LOG(ERR, ctrl, "geo reload failed, keeping the databases in use: %s", r->msg);
+	} else if (r->built) {
 		r->retired = eng->geo;
 		__atomic_store_n(&eng->geo, r->built, __ATOMIC_RELEASE);
-		r->token = rte_rcu_qsbr_start(eng->rcu);
 		DC_LOG(NOTICE, ctrl, "geo reloaded: %u countries, %u ASes", r->built->nb_cc - 1u,
 		       r->built->nb_as - 1u);
 		r->built = NULL;
+		swapped = true;
 	}
+	if (r->sbuilt && dc_sig_view_bind(r->sbuilt) != 0) {
+		snprintf(r->smsg, sizeof(r->smsg), "%s", dc_strerror());
+		dc_sig_view_free(r->sbuilt);
+		r->sbuilt = NULL;
+	}
+	if (eng->sig && r->sbuilt == NULL) {
+		DC_LOG(ERR, sig, "signature reload failed, keeping the rules in use: %s", r->smsg);
+	} else if (r->sbuilt) {
+		r->sretired = eng->sig;
+		__atomic_store_n(&eng->sig, r->sbuilt, __ATOMIC_RELEASE);
+		DC_LOG(NOTICE, sig, "signatures reloaded: %u rules (hash %s, %s)", r->sbuilt->nrules,
+		       dc_sig_hash(r->sbuilt->db),
+		       dc_sig_from_cache(r->sbuilt->db) ? "from the cache" : "compiled");
+		r->sbuilt = NULL;
+		swapped = true;
+	}
+	if (swapped)
+		r->token = rte_rcu_qsbr_start(eng->rcu);
 }
 
 /* A worker on a finite input is waiting for a block or table set. */
@@ -1037,8 +1384,10 @@ dc_control_run(struct dc_engine *eng)
 	if (rl.running) {
 		pthread_join(rl.thread, NULL);
 		dc_geo_view_free(rl.built);
+		dc_sig_view_free(rl.sbuilt);
 	}
 	dc_geo_view_free(rl.retired); /* workers have stopped */
+	dc_sig_view_free(rl.sretired);
 	if (ret == 0)
 		ret = ctl_account(&c);
 	close(c.fd);
@@ -1059,6 +1408,9 @@ dc_control_run(struct dc_engine *eng)
 	for (unsigned k = 0; k < DAY_KINDS; k++)
 		dc_cmap_free(&c.day.set[k]);
 	dc_free(c.top);
+	dc_free(c.sig.ent);
+	dc_free(c.sig.port);
+	dc_free(c.sig.cc);
 	dc_free(c.zero);
 	dc_free(c.total);
 	dc_sbuf_free(&c.sb);

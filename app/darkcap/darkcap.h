@@ -128,6 +128,7 @@ struct dc_engine {
 	struct rte_rcu_qsbr *rcu; /* workers' quiescent states, for reloads */
 	struct dc_statpub *stats; /* statistics segment writer, or NULL (control core only) */
 	struct dc_store *store;   /* the store's writer, or NULL (control core only) */
+	struct dc_sig_view *sig;  /* payload signatures in use (RCU: replaced on SIGHUP), or NULL = off */
 };
 
 extern struct dc_engine dc_eng;
@@ -154,6 +155,21 @@ int dc_workers_assign(struct dc_engine *eng);
 uint64_t dc_wall_ns(const struct dc_engine *eng, uint64_t tsc);
 size_t tset_bytes(const struct dc_config *cfg);
 
+/* sig.c: payload signatures (docs/SIGNATURES.md) */
+/** Signatures are on in @p cfg (not "off"). */
+bool dc_sig_on(const struct dc_config *cfg);
+/** Load the rules of @p cfg for @p nb_workers workers, giving each signature
+ * id its counter slot (kept across reloads); NULL with dc_strerror(). */
+struct dc_sig_view *dc_sig_view_load(const struct dc_config *cfg, unsigned nb_workers);
+void dc_sig_view_free(struct dc_sig_view *v);
+/** Give every rule of @p v its counter slot and record the names (control
+ * core, before the view is published); -1 when the run is out of slots. */
+int dc_sig_view_bind(struct dc_sig_view *v);
+/** Signature id, name and family of counter slot @p slot (NULL name: unused). */
+const char *dc_sig_slot_name(unsigned slot, uint32_t *id, const char **family);
+/** Counter slots in use (highest + 1). */
+unsigned dc_sig_slots_used(void);
+
 /* geo.c */
 struct dc_geo_view *dc_geo_view_load(const struct dc_config *cfg);
 void dc_geo_view_free(struct dc_geo_view *v);
@@ -174,6 +190,20 @@ void dc_statpub_publish(struct dc_engine *eng, const struct dc_counters *a,
 			const struct dc_counters *total, const uint64_t uniq[3],
 			const uint64_t full[DC_TFULL__MAX], bool last);
 void dc_statpub_table_fill(struct dc_statpub *sp, unsigned worker, const struct dc_tset *ts);
+/** One signature's counts in the interval just merged. */
+struct dc_statpub_sig {
+	uint32_t id;
+	const char *name;
+	const char *family;
+	uint64_t packets;
+	uint64_t sources;
+};
+/** The interval's signature counts (only signatures with packets, any
+ * order) and scan counters; called before dc_statpub_publish() of the same
+ * interval, only when signatures are on (eng->sig set at dc_statpub_open). */
+void dc_statpub_signatures(struct dc_statpub *sp, const struct dc_statpub_sig *v, unsigned n,
+			   uint64_t payload_packets, uint64_t scanned_bytes,
+			   uint64_t matched_packets, uint32_t rules);
 void dc_statpub_beat(struct dc_engine *eng);
 void dc_statpub_close(struct dc_engine *eng);
 

@@ -182,17 +182,34 @@ engine_run(struct dc_engine *eng)
 	if (dc_config_load_profiles(&eng->cfg) != 0)
 		return -1;
 	if (eng->cfg.geo_country || eng->cfg.geo_asn) {
-		size_t sz = rte_rcu_qsbr_get_memsize(RTE_MAX_LCORE);
-
 		eng->geo = dc_geo_view_load(&eng->cfg);
 		if (eng->geo == NULL)
 			return -1;
 		DC_LOG(INFO, main, "geo: %u countries from %s, %u ASes from %s",
 		       eng->geo->nb_cc - 1u, eng->cfg.geo_country ? eng->cfg.geo_country : "(none)",
 		       eng->geo->nb_as - 1u, eng->cfg.geo_asn ? eng->cfg.geo_asn : "(none)");
+	}
+	if (dc_sig_on(&eng->cfg)) {
+		uint64_t t0 = rte_rdtsc();
+		const char *note;
+
+		/* A scratch for every lcore that may become a worker. */
+		eng->sig = dc_sig_view_load(&eng->cfg, rte_lcore_count());
+		if (eng->sig == NULL || dc_sig_view_bind(eng->sig) != 0)
+			return -1;
+		note = dc_sig_cache_note(eng->sig->db);
+		if (note)
+			DC_LOG(WARNING, sig, "%s", note);
+		DC_LOG(INFO, sig, "signatures: %u rules (hash %s), %s in %.0f ms", eng->sig->nrules,
+		       dc_sig_hash(eng->sig->db), dc_sig_from_cache(eng->sig->db) ? "from the cache" : "compiled",
+		       (double)(rte_rdtsc() - t0) * 1000.0 / (double)eng->tsc_hz);
+	}
+	if (eng->geo || eng->sig) {
+		size_t sz = rte_rcu_qsbr_get_memsize(RTE_MAX_LCORE);
+
 		eng->rcu = rte_zmalloc("dc_rcu", sz, RTE_CACHE_LINE_SIZE);
 		if (eng->rcu == NULL || rte_rcu_qsbr_init(eng->rcu, RTE_MAX_LCORE) != 0)
-			return dc_err(ENOMEM, "cannot set up RCU for geo reloads");
+			return dc_err(ENOMEM, "cannot set up RCU for reloads");
 	}
 	if (dc_workers_init(eng) != 0)
 		return -1;
@@ -261,6 +278,7 @@ main(int argc, char **argv)
 	if (eng->nb_ports)
 		dc_ports_stop(eng);
 	dc_geo_view_free(eng->geo);
+	dc_sig_view_free(eng->sig);
 	dc_config_free(&eng->cfg);
 	rte_eal_cleanup();
 	return ret == 0 ? 0 : 1;

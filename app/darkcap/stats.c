@@ -4,7 +4,8 @@
  * docs/STATS.md): the control core declares every metric at start, stages
  * the values of each completed interval and of the totals since start, and
  * publishes them once per interval record; a heartbeat every second between.
- * Workers never touch the segment.
+ * Workers never touch the segment. With payload signatures on, a table of
+ * signature rows (id, name, family, packets, sources) and the scan counters.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -22,6 +23,34 @@
 
 
 enum { SC_TOTAL, SC_INTERVAL, SC__MAX };
+
+/*
+ * Payload signatures: one row per signature id, given when the id first
+ * appears and kept for the run (its total stays with it across reloads);
+ * the row's id, name and family are values of the same snapshot as its
+ * counts (DC_STATS_STR, DC_STATS_DIM_KEY), so a rename shows at the next
+ * publish and a reader never pairs a name with another id's counts.
+ */
+#define SIG_ROWS 1024         /* DC_SIG_MAX (lib/sig/dc_sig.h): distinct ids over a run */
+#define SIG_HASH 2048         /* id -> row, open addressing, a power of 2 above SIG_ROWS */
+_Static_assert(SIG_ROWS >= DC_SIG_SLOTS, "a row for every signature counter slot");
+
+enum { SS_PAYLOAD, SS_SCANNED, SS_MATCHED, SS__MAX };
+
+struct sigpub {
+	int id, name, family, pk[SC__MAX], src, scan[SS__MAX][SC__MAX], rules, over[SC__MAX]; /* metrics */
+	uint32_t rows;                 /* rows given to ids */
+	uint32_t staged_rows;          /* rows whose id is in the staging copy */
+	bool pending;                  /* counts of an interval not staged yet */
+	uint32_t hash_id[SIG_HASH];    /* 0: empty slot */
+	uint16_t hash_row[SIG_HASH];
+	uint32_t id_of[SIG_ROWS];
+	uint64_t total[SIG_ROWS];      /* packets since start */
+	uint64_t ipk[SIG_ROWS], isrc[SIG_ROWS]; /* the pending interval */
+	char nm[SIG_ROWS][DC_STATS_STR_SIZE], fam[SIG_ROWS][DC_STATS_STR_SIZE];
+	uint8_t dirty[SIG_ROWS];       /* name or family not staged yet */
+	uint64_t scan_i[SS__MAX], scan_t[SS__MAX], over_i, over_t, rules_now;
+};
 
 struct dc_statpub {
 	struct dc_stats_writer *w;
@@ -41,12 +70,13 @@ struct dc_statpub {
 	struct dc_stats_snap meta; /* of the staged values */
 	/* per scope and protocol: 64-port chunks the staging copy holds */
 	uint64_t touch[SC__MAX][2][16];
+	struct sigpub *sig;    /* payload signatures, or NULL (off) */
 };
 
 static const char *const cc_fields[] = {"packets", "bytes", "mirai", "zmap", "masscan"};
 static const char *const cc_src_fields[] = {"sources", "mirai_sources", "zmap_sources",
 					    "masscan_sources"};
-static const char *const full_names[] = {"sources", "destinations", "flowtuples", "asns"};
+static const char *const full_names[] = {"sources", "destinations", "flowtuples", "asns", "signatures"};
 static const char *const top_fields[] = {"packets", "bytes", "mirai", "zmap", "masscan",
 					 "dst_ports", "dst_ports_more", "asn"};
 static const char *const as_fields[] = {"asn", "packets", "bytes", "mirai", "zmap", "masscan",
@@ -86,6 +116,74 @@ add2(struct dc_statpub *sp, int out[SC__MAX], struct dc_stats_def d)
 	d.type = DC_STATS_GAUGE;
 	d.scope = DC_STATS_INTERVAL;
 	return (out[SC_INTERVAL] = add(sp, &d)) < 0 ? -1 : 0;
+}
+
+/* The signature metrics (docs/STATS.md), when signatures are on. */
+static int
+declare_sigs(struct dc_statpub *sp, struct sigpub *g)
+{
+	static const char *const sn[SS__MAX] = {"signature_payload_packets", "signature_scanned_bytes",
+						"signature_matched_packets"};
+	static const char *const su[SS__MAX] = {"packets", "bytes", "packets"};
+	static const char *const sh[SS__MAX] = {
+		"IP packets with a non-empty TCP/UDP payload, scanned for signatures",
+		"payload bytes scanned: min(payload length, sig_payload_max) per packet",
+		"payload packets that matched at least one signature"};
+	struct dc_stats_def row = {.type = DC_STATS_GAUGE, .scope = DC_STATS_NOW, .n_dims = 1,
+				   .dim_name = {"signature"}, .dim_size = {SIG_ROWS},
+				   .dim_kind = {DC_STATS_DIM_KEY}};
+	int key[2], m;
+
+	if ((g->id = add(sp, &(struct dc_stats_def){
+			.name = "signature_id", .help = "signature id of each row (0: row unused; a row is given to an id when it is first reported, for the run)",
+			.type = DC_STATS_GAUGE, .scope = DC_STATS_NOW, .kind = DC_STATS_U64,
+			.n_dims = 1, .dim_name = {"row"}, .dim_size = {SIG_ROWS},
+			.dim_kind = {DC_STATS_DIM_INDEX}})) < 0)
+		return -1;
+	key[0] = key[1] = g->id;
+	row.kind = DC_STATS_STR;
+	row.name = "signature_name";
+	row.help = "rule name of each signature, as last reported";
+	if ((m = dc_stats_writer_add_keyed(sp->w, &row, key)) < 0)
+		return dc_err(-m, "%s", dc_stats_strerror());
+	g->name = m;
+	row.name = "signature_family";
+	row.help = "family tag of each signature, as last reported";
+	if ((m = dc_stats_writer_add_keyed(sp->w, &row, key)) < 0)
+		return dc_err(-m, "%s", dc_stats_strerror());
+	g->family = m;
+	row.kind = DC_STATS_U64;
+	row.unit = "packets";
+	row.help = "packets matching each signature (a packet counts under every signature it matches)";
+	for (unsigned sc = 0; sc < SC__MAX; sc++) {
+		row.name = "signature_packets";
+		row.type = sc == SC_TOTAL ? DC_STATS_COUNTER : DC_STATS_GAUGE;
+		row.scope = sc == SC_TOTAL ? DC_STATS_TOTAL : DC_STATS_INTERVAL;
+		if ((m = dc_stats_writer_add_keyed(sp->w, &row, key)) < 0)
+			return dc_err(-m, "%s", dc_stats_strerror());
+		g->pk[sc] = m;
+	}
+	row.name = "signature_sources";
+	row.unit = "sources";
+	row.help = "distinct source addresses of each signature's packets in the interval";
+	row.type = DC_STATS_GAUGE;
+	row.scope = DC_STATS_INTERVAL;
+	if ((m = dc_stats_writer_add_keyed(sp->w, &row, key)) < 0)
+		return dc_err(-m, "%s", dc_stats_strerror());
+	g->src = m;
+	for (unsigned i = 0; i < SS__MAX; i++)
+		if (add2(sp, g->scan[i], (struct dc_stats_def){
+				.name = sn[i], .help = sh[i], .unit = su[i], .kind = DC_STATS_U64}) < 0)
+			return -1;
+	if (add2(sp, g->over, (struct dc_stats_def){
+			.name = "signature_overflow_packets",
+			.help = "matches of signatures that found no row (more than 1024 distinct ids over the run)",
+			.unit = "packets", .kind = DC_STATS_U64}) < 0 ||
+	    (g->rules = add(sp, &(struct dc_stats_def){
+			.name = "signature_rules", .help = "signature rules loaded", .unit = "rules",
+			.type = DC_STATS_GAUGE, .scope = DC_STATS_NOW, .kind = DC_STATS_U64})) < 0)
+		return -1;
+	return 0;
 }
 
 static int
@@ -234,6 +332,8 @@ declare(struct dc_statpub *sp, const struct dc_engine *eng, const char **pnames)
 			.name = "interval_seconds", .help = "interval length", .unit = "seconds",
 			.type = DC_STATS_GAUGE, .scope = DC_STATS_NOW, .kind = DC_STATS_U64})) < 0)
 		return -1;
+	if (sp->sig && declare_sigs(sp, sp->sig) != 0)
+		return -1;
 	return 0;
 }
 
@@ -262,8 +362,11 @@ dc_statpub_open(struct dc_engine *eng)
 	}
 	for (unsigned i = 0; i < eng->nb_ports; i++)
 		pnames[i] = eng->ports[i].name;
+	if (eng->sig)
+		sp->sig = dc_calloc(1, sizeof(*sp->sig));
 	if (declare(sp, eng, pnames) != 0) {
 		dc_stats_writer_close(sp->w, 0);
+		dc_free(sp->sig);
 		dc_free(sp);
 		return -1;
 	}
@@ -272,6 +375,7 @@ dc_statpub_open(struct dc_engine *eng)
 		int e = -rc;
 
 		dc_stats_writer_close(sp->w, 0);
+		dc_free(sp->sig);
 		dc_free(sp);
 		return dc_err(e, "%s", dc_stats_strerror());
 	}
@@ -436,6 +540,121 @@ publish_now(struct dc_engine *eng, struct dc_statpub *sp)
 	sp->pub_tsc = sp->beat_tsc = rte_get_timer_cycles();
 }
 
+/* The row of signature @id, given now if it has none; -1 when every row is
+ * taken (or id 0, which no rule has). */
+static int
+sig_row(struct sigpub *g, uint32_t id)
+{
+	uint32_t h = (id * 2654435761u) & (SIG_HASH - 1);
+
+	if (id == 0)
+		return -1;
+	for (;; h = (h + 1) & (SIG_HASH - 1)) {
+		if (g->hash_id[h] == id)
+			return g->hash_row[h];
+		if (g->hash_id[h] == 0)
+			break;
+	}
+	if (g->rows == SIG_ROWS)
+		return -1;
+	g->hash_id[h] = id;
+	g->hash_row[h] = (uint16_t)g->rows;
+	g->id_of[g->rows] = id;
+	return (int)g->rows++;
+}
+
+/* Copy a name into a row (truncated as the segment holds it); true if it changed. */
+static bool
+sig_text(char dst[DC_STATS_STR_SIZE], const char *src)
+{
+	char v[DC_STATS_STR_SIZE];
+
+	snprintf(v, sizeof(v), "%s", src ? src : "");
+	if (strcmp(dst, v) == 0)
+		return false;
+	memcpy(dst, v, sizeof(v));
+	return true;
+}
+
+/*
+ * The interval's signature counts, kept aside until dc_statpub_publish() of
+ * the same interval stages them with its record (a publish in between, of
+ * an earlier deferred interval, does not see them). Any order; entries with
+ * 0 packets are welcome: they give the id its row (a series from 0 on) and
+ * carry a rename at once.
+ */
+void
+dc_statpub_signatures(struct dc_statpub *sp, const struct dc_statpub_sig *v, unsigned n,
+		      uint64_t payload_packets, uint64_t scanned_bytes, uint64_t matched_packets,
+		      uint32_t rules)
+{
+	struct sigpub *g;
+	const uint64_t scan[SS__MAX] = {payload_packets, scanned_bytes, matched_packets};
+
+	if (sp == NULL || (g = sp->sig) == NULL)
+		return;
+	memset(g->ipk, 0, g->rows * sizeof(g->ipk[0]));
+	memset(g->isrc, 0, g->rows * sizeof(g->isrc[0]));
+	g->over_i = 0;
+	for (unsigned i = 0; i < n; i++) {
+		int row = sig_row(g, v[i].id);
+
+		if (row < 0) {
+			g->over_i += v[i].packets;
+			g->over_t += v[i].packets;
+			continue;
+		}
+		g->ipk[row] += v[i].packets;
+		g->isrc[row] += v[i].sources;
+		g->total[row] += v[i].packets;
+		if (sig_text(g->nm[row], v[i].name) | sig_text(g->fam[row], v[i].family))
+			g->dirty[row] = 1;
+	}
+	for (unsigned i = 0; i < SS__MAX; i++) {
+		g->scan_i[i] = scan[i];
+		g->scan_t[i] += scan[i];
+	}
+	g->rules_now = rules;
+	g->pending = true;
+}
+
+/* Stage the signature rows with the interval dc_statpub_publish() stages:
+ * the counts dc_statpub_signatures() kept, or zeros for an interval
+ * without them. */
+static void
+stage_sigs(struct dc_statpub *sp, struct sigpub *g)
+{
+	uint64_t *v;
+
+	if (!g->pending) {
+		memset(g->ipk, 0, g->rows * sizeof(g->ipk[0]));
+		memset(g->isrc, 0, g->rows * sizeof(g->isrc[0]));
+		memset(g->scan_i, 0, sizeof(g->scan_i));
+		g->over_i = 0;
+	}
+	v = vals(sp, g->id);
+	for (; g->staged_rows < g->rows; g->staged_rows++)
+		v[g->staged_rows] = g->id_of[g->staged_rows];
+	for (uint32_t r = 0; r < g->rows; r++) {
+		if (!g->dirty[r])
+			continue;
+		dc_stats_writer_text(sp->w, g->name, r, g->nm[r]);
+		dc_stats_writer_text(sp->w, g->family, r, g->fam[r]);
+		g->dirty[r] = 0;
+	}
+	memcpy(vals(sp, g->pk[SC_TOTAL]), g->total, g->rows * sizeof(g->total[0]));
+	memcpy(vals(sp, g->pk[SC_INTERVAL]), g->ipk, g->rows * sizeof(g->ipk[0]));
+	memcpy(vals(sp, g->src), g->isrc, g->rows * sizeof(g->isrc[0]));
+	for (unsigned i = 0; i < SS__MAX; i++) {
+		vals(sp, g->scan[i][SC_TOTAL])[0] = g->scan_t[i];
+		vals(sp, g->scan[i][SC_INTERVAL])[0] = g->scan_i[i];
+	}
+	vals(sp, g->over[SC_TOTAL])[0] = g->over_t;
+	vals(sp, g->over[SC_INTERVAL])[0] = g->over_i;
+	vals(sp, g->rules)[0] = g->rules_now;
+	g->pending = false;
+}
+
 /*
  * Stage a completed interval and the totals, and publish them: at once, or,
  * when the last publish is under 100 ms old (a replay from a file completes
@@ -463,6 +682,8 @@ dc_statpub_publish(struct dc_engine *eng, const struct dc_counters *a,
 	}
 	vals(sp, sp->intervals)[0] = sp->records;
 	vals(sp, sp->ivs)[0] = eng->cfg.interval;
+	if (sp->sig)
+		stage_sigs(sp, sp->sig);
 	sp->meta.interval_start = a->start;
 	sp->meta.interval_end = a->end;
 	sp->meta.intervals = sp->records;
@@ -510,6 +731,7 @@ dc_statpub_close(struct dc_engine *eng)
 	/* a last snapshot with the final worker, port and store counters */
 	publish_now(eng, eng->stats);
 	dc_stats_writer_close(eng->stats->w, 1);
+	dc_free(eng->stats->sig);
 	dc_free(eng->stats);
 	eng->stats = NULL;
 }

@@ -181,6 +181,9 @@ worker_burst(struct dc_worker *w, struct rte_mbuf **pkts, unsigned n)
 	w->packets += n;
 	/* The databases for this burst: one load, replaced only between bursts. */
 	w->tctx->geo = __atomic_load_n(&dc_eng.geo, __ATOMIC_ACQUIRE);
+	w->tctx->sig = __atomic_load_n(&dc_eng.sig, __ATOMIC_ACQUIRE);
+	if (w->tctx->sig)
+		w->tctx->sig_scratch = w->tctx->sig->scratch[w->id];
 	if (!w->ts_port) {
 		uint32_t now = (uint32_t)w->now_sec;
 
@@ -343,7 +346,8 @@ size_t
 tset_bytes(const struct dc_config *cfg)
 {
 	return dc_tset_bytes(cfg->sources_max, cfg->destinations_max, cfg->flowtuples_max,
-			     cfg->geo_asn != NULL);
+			     cfg->geo_asn != NULL) +
+	       (dc_sig_on(cfg) ? dc_tset_sig_bytes(cfg->sig_table_max) : 0);
 }
 
 static struct dc_table *
@@ -376,8 +380,12 @@ tset_create(struct dc_engine *eng, unsigned sock)
 	if (eng->cfg.geo_asn)
 		ts->as = table_create(DC_AS_MAX, dc_table_slots_for(DC_AS_MAX), sizeof(uint64_t),
 				      DC_AS_SLOT, sock);
+	if (eng->sig)
+		ts->sig = table_create(eng->cfg.sig_table_max, dc_table_slots_for(eng->cfg.sig_table_max),
+				       sizeof(struct dc_sig_key), DC_SIG_SLOT, sock);
 	if (ts->src == NULL || ts->src_cold == NULL || ts->dst == NULL ||
-	    (eng->cfg.flowtuples_max && ts->flow == NULL) || (eng->cfg.geo_asn && ts->as == NULL))
+	    (eng->cfg.flowtuples_max && ts->flow == NULL) || (eng->cfg.geo_asn && ts->as == NULL) ||
+	    (eng->sig && ts->sig == NULL))
 		return NULL;
 	return ts;
 }

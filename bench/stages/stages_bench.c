@@ -138,6 +138,7 @@ static const char *const bucket_name[NB_BUCKET] = {
 	[DC_STAGE_KEYS] = "keys",
 	[DC_STAGE_GEO] = "geo lookup",
 	[DC_STAGE_GEO_COUNT] = "geo counts",
+	[DC_STAGE_SIG] = "signatures",
 	[DC_STAGE_SRC] = "sources",
 	[DC_STAGE_DST] = "destinations",
 	[DC_STAGE_FLOW] = "flowtuples",

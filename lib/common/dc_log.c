@@ -6,3 +6,4 @@ RTE_LOG_REGISTER(dc_logtype_port, user.darkcap.port, INFO);
 RTE_LOG_REGISTER(dc_logtype_worker, user.darkcap.worker, INFO);
 RTE_LOG_REGISTER(dc_logtype_ctrl, user.darkcap.ctrl, INFO);
 RTE_LOG_REGISTER(dc_logtype_config, user.darkcap.config, INFO);
+RTE_LOG_REGISTER(dc_logtype_sig, user.darkcap.sig, INFO);

@@ -15,6 +15,7 @@ extern int dc_logtype_port;
 extern int dc_logtype_worker;
 extern int dc_logtype_ctrl;
 extern int dc_logtype_config;
+extern int dc_logtype_sig;
 
 #define DC_LOG(level, type, fmt, ...) \
 	rte_log(RTE_LOG_##level, dc_logtype_##type, "darkcap: " fmt "\n", ##__VA_ARGS__)

@@ -78,6 +78,16 @@ static const struct key_def keys[] = {
 	 "AS database: MaxMind .mmdb (GeoLite2-ASN layout) or CSV first,last,asn[,org]; unset = no asns list"},
 	{"top_asns", K_UINT, 0, CFG(top_asns), 0, 100000, NULL, "10",
 	 "ASes listed per interval in asns (by packets)"},
+	{"signatures", K_STR, 0, CFG(signatures), 0, 0, NULL, "(shipped default.rules)",
+	 "payload signature rules files, comma-separated (docs/SIGNATURES.md); off = no payload scanning"},
+	{"sig_cache_dir", K_STR, 0, CFG(sig_cache_dir), 0, 0, NULL, "/var/cache/darkcap",
+	 "directory for the compiled rules (keyed by the rules' hash, so restarts skip compiling); off = always compile"},
+	{"sig_payload_max", K_UINT, 0, CFG(sig_payload_max), 1, 65535, NULL, "1024",
+	 "bytes of each TCP/UDP payload scanned for signatures (from its first byte)"},
+	{"sig_top", K_UINT, 0, CFG(sig_top), 0, 100000, NULL, "10",
+	 "destination ports and countries listed per signature per interval (by packets)"},
+	{"sig_table_max", K_UINT, 0, CFG(sig_table_max), 16, 1u << 30, NULL, "65536",
+	 "distinct (signature, source, port) entries a worker's table holds per interval (80 bytes each, x table_sets)"},
 	{"records_dir", K_STR, 0, CFG(records_dir), 0, 0, NULL, "(off)",
 	 "directory for per-interval sources and flowtuples files (CSV, gzip); unset = not written"},
 	{"stats_path", K_STR, 0, CFG(stats_path), 0, 0, NULL, "/dev/shm/darkcap.stats",
@@ -253,6 +263,10 @@ dc_config_defaults(struct dc_config *cfg)
 	cfg->store_sensor = dc_strdup("darkcap");
 	cfg->store_queue = 64;
 	cfg->store_checkpoint = 3600;
+	cfg->sig_cache_dir = dc_strdup("/var/cache/darkcap");
+	cfg->sig_payload_max = 1024;
+	cfg->sig_top = 10;
+	cfg->sig_table_max = 65536;
 	cfg->drivers_cfg_dir = NULL; /* chosen by the application */
 }
 
@@ -270,6 +284,8 @@ dc_config_free(struct dc_config *cfg)
 	dc_free(cfg->store_sensor);
 	dc_free(cfg->geo_country);
 	dc_free(cfg->geo_asn);
+	dc_free(cfg->signatures);
+	dc_free(cfg->sig_cache_dir);
 	dc_free(cfg->profiles);
 	memset(cfg, 0, sizeof(*cfg));
 }

@@ -70,7 +70,12 @@ struct dc_config {
 	uint32_t store_checkpoint;
 	char *geo_country;         /**< country database path; NULL = none */
 	char *geo_asn;             /**< AS database path; NULL = none */
-	uint32_t top_asns;         /**< top N ASes per interval */         /**< per-interval source/flowtuple files; NULL = off */
+	uint32_t top_asns;         /**< top N ASes per interval */
+	char *signatures;          /**< rules files, comma-separated; NULL = the shipped default; "off" = none */
+	char *sig_cache_dir;       /**< compiled rules cache directory; "off" = none */
+	uint32_t sig_payload_max;  /**< payload bytes scanned per packet */
+	uint32_t sig_top;          /**< ports and countries listed per signature */
+	uint32_t sig_table_max;    /**< per-worker (signature, source, port) entries per interval */         /**< per-interval source/flowtuple files; NULL = off */
 	uint32_t fp_impl;          /**< enum dc_fp_impl */
 	uint32_t summary;          /**< enum dc_onoff: per-interval summary on stdout */
 	uint32_t truncate;         /**< enum dc_onoff: truncate the output at start */

@@ -74,6 +74,13 @@ dc_counters_merge(struct dc_counters *dst, const struct dc_counters *src)
 		dst->icmp_type[i] += src->icmp_type[i];
 		dst->icmp6_type[i] += src->icmp6_type[i];
 	}
+	dst->sig_payload += src->sig_payload;
+	dst->sig_bytes += src->sig_bytes;
+	if (src->sig_matched) {
+		dst->sig_matched += src->sig_matched;
+		for (i = 0; i < DC_SIG_SLOTS; i++)
+			dst->sig[i] += src->sig[i];
+	}
 	ports_merge(dst->tcp_dport, dst->tcp_touch, src->tcp_dport, src->tcp_touch);
 	ports_merge(dst->udp_dport, dst->udp_touch, src->udp_dport, src->udp_touch);
 }

@@ -58,6 +58,10 @@ extern const char *const dc_counter_desc[DC_CNT__MAX];
 /** The block covers more than one interval (the control core was late). */
 #define DC_CNTF_EXTENDED 0x1
 
+/** Signature counter slots a block has: one per distinct signature id a
+ * run has loaded (reloads keep an id's slot), DC_SIG_MAX of lib/sig. */
+#define DC_SIG_SLOTS 1024
+
 /** Country indexes a block counts (dc_cc_index(): 0 = unknown, 1..676 = AA..ZZ). */
 #define DC_CC_MAX 677
 
@@ -75,6 +79,11 @@ struct dc_counters {
 	uint64_t cc[DC_CC_MAX][DC_CC__MAX]; /**< per source country (with a geo database) */
 	uint64_t icmp_type[256];  /**< IPv4 ICMP (protocol 1) packets per type */
 	uint64_t icmp6_type[256]; /**< ICMPv6 (IPv6 next header 58) packets per type */
+	/* Payload signatures (docs/SIGNATURES.md); zero when they are off. */
+	uint64_t sig_payload;     /**< IP packets with a non-empty TCP/UDP payload */
+	uint64_t sig_bytes;       /**< payload bytes scanned (each at most sig_payload_max) */
+	uint64_t sig_matched;     /**< packets that matched at least one signature */
+	uint64_t sig[DC_SIG_SLOTS]; /**< packets per signature counter slot (see dc_sig_view) */
 	/* Bit b of word w: ports [64 * (64w + b), +64) may be non-zero, so the
 	 * control core merges, clears and prints only chunks that were used. */
 	uint64_t tcp_touch[16];
@@ -121,6 +130,7 @@ enum dc_stage {
 	DC_STAGE_KEYS,      /**< source, destination and flowtuple keys of the IP packets */
 	DC_STAGE_GEO,       /**< country and AS lookups (with a database) */
 	DC_STAGE_GEO_COUNT, /**< per-country counters and the per-AS table */
+	DC_STAGE_SIG,       /**< payload signatures (with rules loaded) */
 	DC_STAGE_SRC,       /**< source table: hash, prefetch, find or insert, update */
 	DC_STAGE_DST,       /**< destination table: the same */
 	DC_STAGE_FLOW,      /**< flowtuple table: the same */

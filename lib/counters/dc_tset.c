@@ -15,6 +15,9 @@ _Static_assert(sizeof(struct dc_dst_slot) <= DC_DST_SLOT, "destination slot fits
 _Static_assert(sizeof(struct dc_flow_key) == 48, "flow key is 48 bytes");
 _Static_assert(sizeof(struct dc_flow_slot) <= DC_FLOW_SLOT, "flow slot fits");
 _Static_assert(sizeof(struct dc_as_slot) <= DC_AS_SLOT, "AS slot fits");
+_Static_assert(sizeof(struct dc_sig_key) == 24, "signature key is 24 bytes");
+_Static_assert(sizeof(struct dc_sig_slot) == DC_SIG_SLOT, "signature slot size");
+_Static_assert(DC_SIG_SLOTS == DC_SIG_MAX, "a counter slot for every rule a database can hold");
 /* The control core merges these by the count that follows the key. */
 _Static_assert(offsetof(struct dc_dst_slot, packets) == sizeof(struct dc_addr_key), "count after key");
 _Static_assert(offsetof(struct dc_flow_slot, packets) == sizeof(struct dc_flow_key), "count after key");
@@ -67,6 +70,8 @@ dc_tset_clear(struct dc_tset *ts)
 		dc_table_clear(ts->flow);
 	if (ts->as)
 		dc_table_clear(ts->as);
+	if (ts->sig)
+		dc_table_clear(ts->sig);
 	memset(ts->full, 0, sizeof(ts->full));
 	ts->flags = 0;
 }

@@ -17,6 +17,7 @@
 
 #include "dc_counters.h"
 #include "dc_geo.h"
+#include "dc_sig.h"
 #include "dc_table.h"
 
 #ifdef __cplusplus
@@ -180,8 +181,43 @@ struct dc_geo_view {
 	uint32_t *asn;         /**< lib/geo AS index -> AS number */
 };
 
+/**
+ * Payload signatures as the workers use them: lib/sig's compiled rules, the
+ * counter slot of each rule (stable across reloads: a signature id keeps
+ * its slot for the whole run, so counts taken before and after a reload
+ * add up), and one scratch per worker. Replaced whole on reload (RCU).
+ */
+struct dc_sig_view {
+	struct dc_sig_db *db;
+	uint32_t nrules;
+	uint32_t payload_max;  /**< bytes of a payload scanned */
+	uint16_t *slot;        /**< rule index -> counter slot (< DC_SIG_SLOTS) */
+	unsigned nb_scratch;
+	struct dc_sig_scratch **scratch; /**< by worker id */
+};
+
+/** Per-worker key of the signature table: which signature a source sent to
+ * which destination port. */
+struct dc_sig_key {
+	uint8_t addr[16];      /**< source address (IPv4 in the first 4 bytes) */
+	uint16_t slot;         /**< signature counter slot */
+	uint16_t dport;        /**< destination port, host order */
+	uint8_t family;        /**< 4 or 6 */
+	uint8_t proto;         /**< 6 or 17 */
+	uint8_t pad[2];
+};
+
+struct dc_sig_slot {
+	struct dc_sig_key key;
+	uint64_t packets;
+	uint16_t country;      /**< the source's dc_cc_index() (0 = unknown) */
+	uint8_t pad[6];
+};
+
+#define DC_SIG_SLOT 40
+
 /** Which table refused a new key. */
-enum dc_tfull { DC_TFULL_SRC = 0, DC_TFULL_DST, DC_TFULL_FLOW, DC_TFULL_AS, DC_TFULL__MAX };
+enum dc_tfull { DC_TFULL_SRC = 0, DC_TFULL_DST, DC_TFULL_FLOW, DC_TFULL_AS, DC_TFULL_SIG, DC_TFULL__MAX };
 
 /** Per-AS key and counts (with an AS database). */
 struct dc_as_slot {
@@ -214,6 +250,14 @@ dc_tset_bytes(uint64_t sources_max, uint64_t destinations_max, uint64_t flowtupl
 	return n;
 }
 
+/** Bytes of a worker's signature table of @p sig_max entries (part of the
+ * table set when signatures are on). */
+static inline size_t
+dc_tset_sig_bytes(uint64_t sig_max)
+{
+	return dc_table_mem_size(dc_table_slots_for(sig_max), DC_SIG_SLOT);
+}
+
 /** The tables of one worker for one interval (or more, when extended). */
 struct dc_tset {
 	uint64_t start;            /**< first interval covered */
@@ -226,6 +270,7 @@ struct dc_tset {
 	struct dc_table *dst;
 	struct dc_table *flow;     /**< NULL when flowtuples are off */
 	struct dc_table *as;       /**< NULL without an AS database */
+	struct dc_table *sig;      /**< struct dc_sig_slot; NULL when signatures are off */
 	uint64_t full[DC_TFULL__MAX]; /**< packets whose new key did not fit */
 };
 
@@ -248,6 +293,9 @@ struct dc_tset_ctx {
 	uint32_t as4[DC_FP_BURST_MAX], as6[DC_FP_BURST_MAX];
 	uint32_t as[DC_FP_BURST_MAX];        /**< AS index of each IP packet */
 	const struct dc_geo_view *geo;       /**< databases in use this burst, or NULL */
+	const struct dc_sig_view *sig;       /**< signatures in use this burst, or NULL */
+	struct dc_sig_scratch *sig_scratch;  /**< this worker's scratch of sig */
+	uint16_t sig_hit[DC_SIG_PKT_MATCHES];
 };
 
 /*
@@ -384,6 +432,92 @@ dc_tset_geo_count(struct dc_tset *ts, const struct dc_tset_ctx *tc,
 			} else {
 				ts->full[DC_TFULL_AS]++;
 			}
+		}
+	}
+}
+
+/**
+ * Where IP packet @p p's TCP/UDP payload is: its offset in the frame, and
+ * its length up to the IP packet's end (the stated length or the captured
+ * bytes, whichever ends first: Ethernet padding is not payload). 0 when
+ * there is none (not a whole TCP/UDP header, a TCP data offset under 5 or
+ * past the end).
+ */
+static inline uint32_t
+dc_tset_payload(const struct dc_pkt *p, const uint8_t *frame, uint32_t *off)
+{
+	uint32_t end = (uint32_t)p->l3_off + p->ip_len, start;
+
+	if (p->l4 != DC_L4_PORTS)
+		return 0;
+	if (p->proto == 17) {
+		start = (uint32_t)p->l4_off + 8;
+	} else {
+		uint32_t doff = (uint32_t)(frame[p->l4_off + 12] >> 4) * 4;
+
+		if (doff < 20)
+			return 0;
+		start = (uint32_t)p->l4_off + doff;
+	}
+	if (start >= end)
+		return 0;
+	*off = start;
+	return end - start;
+}
+
+/**
+ * Signature stage (tc->sig set): scan the payload of every IP packet that
+ * has one; count the packet under each signature it matches (block @p c)
+ * and its (signature, source, port) in the signature table. Packets
+ * without payload cost a test here. Runs after the geo stage (the
+ * source's country goes with the entry).
+ */
+static DC_ALWAYS_INLINE void
+dc_tset_sig(struct dc_tset *ts, struct dc_tset_ctx *tc, const struct dc_burst_ctx *bc,
+	    const uint8_t *const *frames, unsigned m, struct dc_counters *c)
+{
+	const struct dc_sig_view *sv = tc->sig;
+	unsigned k, h;
+	int is_new;
+
+	for (k = 0; k < m; k++) {
+		unsigned j = tc->idx[k];
+		const struct dc_pkt *p = &bc->pkt[j];
+		uint32_t off, len = dc_tset_payload(p, frames[j], &off), nh;
+
+		if (len == 0)
+			continue;
+		if (len > sv->payload_max)
+			len = sv->payload_max;
+		c->sig_payload++;
+		c->sig_bytes += len;
+		nh = dc_sig_scan(sv->db, tc->sig_scratch, p->proto, p->dport, frames[j] + off, len,
+				 tc->sig_hit);
+		if (nh == 0)
+			continue;
+		c->sig_matched++;
+		for (h = 0; h < nh; h++) {
+			struct dc_sig_key key;
+			struct dc_sig_slot *e;
+			uint16_t slot = sv->slot[tc->sig_hit[h]];
+
+			c->sig[slot]++;
+			memset(&key, 0, sizeof(key));
+			memcpy(key.addr, tc->skey[k].addr, 16);
+			key.family = tc->skey[k].family;
+			key.slot = slot;
+			key.dport = p->dport;
+			key.proto = p->proto;
+			e = (struct dc_sig_slot *)dc_table_find(
+				ts->sig, &key, dc_hash_nh(&key, sizeof(key), ts->sig->nh), 1, &is_new,
+				sizeof(key));
+			if (unlikely(e == NULL)) {
+				ts->full[DC_TFULL_SIG]++;
+				continue;
+			}
+			if (is_new)
+				e->country = tc->geo ? tc->cc[k] : 0;
+			e->packets++;
 		}
 	}
 }
@@ -647,6 +781,10 @@ dc_tset_burst_stages(struct dc_tset *ts, struct dc_tset_ctx *tc, const struct dc
 		DC_STAGE_MARK(DC_STAGE_GEO);
 		dc_tset_geo_count(ts, tc, bc, lens, m, c);
 		DC_STAGE_MARK(DC_STAGE_GEO_COUNT);
+	}
+	if (tc->sig) {
+		dc_tset_sig(ts, tc, bc, frames, m, c);
+		DC_STAGE_MARK(DC_STAGE_SIG);
 	}
 	dc_tset_prefetch_stages(ts, tc, 0, m < DC_TSET_CHUNK ? m : DC_TSET_CHUNK);
 	for (unsigned c0 = 0; c0 < m; c0 += DC_TSET_CHUNK) {

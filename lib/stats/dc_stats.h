@@ -118,6 +118,35 @@ dc_stats_addr(const void *buf, const struct dc_stats_metric *m, uint32_t i)
 	return (const uint8_t *)buf + m->value_off + (size_t)i * 16;
 }
 
+/** Element @p i of a STR metric: NUL-terminated text (dc_stats_read()
+ * terminates every element of its copy). */
+static inline const char *
+dc_stats_text(const void *buf, const struct dc_stats_metric *m, uint32_t i)
+{
+	return (const char *)buf + m->value_off + (size_t)i * DC_STATS_STR_SIZE;
+}
+
+/**
+ * The label of element @p idx along dimension @p dim of metric @p m in the
+ * snapshot buffer @p buf: as dc_stats_label(), and for a DC_STATS_DIM_KEY
+ * dimension the key of row @p idx in that snapshot (a number in decimal, or
+ * the text). dc_stats_label() gives such a row as "#IDX" (no snapshot).
+ */
+const char *dc_stats_label_at(const struct dc_stats_reader *r, const void *buf,
+			      const struct dc_stats_metric *m, unsigned dim, uint32_t idx,
+			      char *out, size_t size);
+
+/** The key metric of dimension @p dim of @p m (a DC_STATS_DIM_KEY
+ * dimension), or NULL. Checked at open: 1 dimension of dim_size[dim]
+ * elements, U64 or STR. */
+const struct dc_stats_metric *dc_stats_key_metric(const struct dc_stats_reader *r,
+						  const struct dc_stats_metric *m, unsigned dim);
+
+/** 0 when element @p i of @p m lies on an unused row (a DC_STATS_DIM_KEY
+ * coordinate whose key is 0 or "" in @p buf), else 1. */
+int dc_stats_elem_used(const struct dc_stats_reader *r, const void *buf,
+		       const struct dc_stats_metric *m, uint32_t i);
+
 /** Writer liveness, as dc_stats_liveness() judges it. */
 enum dc_stats_live {
 	DC_STATS_IS_LIVE = 0,      /**< live, heartbeat fresh */
@@ -150,7 +179,8 @@ const char *dc_stats_addr_name(const uint8_t addr[16], char *buf, size_t size);
 
 /* ---- writing (darkcap's control core; tests) ------------------------ */
 
-/** A metric to declare (strings are copied). */
+/** A metric to declare (strings are copied; a metric with a
+ * DC_STATS_DIM_KEY dimension is declared with dc_stats_writer_add_keyed()). */
 struct dc_stats_def {
 	const char *name;
 	const char *help;
@@ -175,6 +205,18 @@ struct dc_stats_writer *dc_stats_writer_new(void);
  */
 int dc_stats_writer_add(struct dc_stats_writer *w, const struct dc_stats_def *d);
 
+/**
+ * Declare a metric with DC_STATS_DIM_KEY dimensions: for each such
+ * dimension k, @p key[k] is the index dc_stats_writer_add() returned for its
+ * key metric (1 dimension of d->dim_size[k] elements, U64 or STR, declared
+ * before). Other dimensions ignore @p key[k].
+ *
+ * @return
+ *   Its index, or a negative errno.
+ */
+int dc_stats_writer_add_keyed(struct dc_stats_writer *w, const struct dc_stats_def *d,
+			      const int key[2]);
+
 /** What the header says about the writer. */
 struct dc_stats_writer_info {
 	uint32_t interval_s, n_workers, n_ports;
@@ -193,8 +235,13 @@ int dc_stats_writer_create(struct dc_stats_writer *w, const char *path,
 			   const struct dc_stats_writer_info *info);
 
 /** The private staging copy of metric @p m's values: fill it, then
- * publish. Element i of a 16-byte kind is at ((uint8_t *)p) + 16 i. */
+ * publish. Element i is at ((uint8_t *)p) + elem_size * i (16 for ADDR,
+ * DC_STATS_STR_SIZE for STR, else 8). */
 void *dc_stats_writer_values(struct dc_stats_writer *w, int m);
+
+/** Set element @p i of the STR metric @p m in the staging copy to @p s
+ * (truncated to DC_STATS_STR_SIZE - 1 bytes, NUL-padded; NULL: ""). */
+void dc_stats_writer_text(struct dc_stats_writer *w, int m, uint32_t i, const char *s);
 
 /** Publish the staging values with @p meta's interval fields; state LIVE. */
 void dc_stats_writer_publish(struct dc_stats_writer *w, const struct dc_stats_snap *meta);

@@ -31,6 +31,12 @@
  * those metrics). Minor versions only append: header fields behind
  * hdr_size, enum values, metrics. Every offset and size read from the file
  * must be checked against the file's size before use.
+ *
+ * Minor 1 added text values (DC_STATS_STR) and rows keyed by another
+ * metric (DC_STATS_DIM_KEY): a table whose rows are given to ids as they
+ * appear (payload signatures), with the ids and their names in the same
+ * snapshot as the counts, so a reader never pairs a name with another row's
+ * values.
  */
 #ifndef DC_STATS_ABI_H
 #define DC_STATS_ABI_H
@@ -44,7 +50,7 @@ extern "C" {
 #define DC_STATS_MAGIC "DCSTATS"          /**< 8 bytes with the NUL */
 #define DC_STATS_ENDIAN 0x01020304u       /**< as written by the writer */
 #define DC_STATS_ABI_MAJOR 1
-#define DC_STATS_ABI_MINOR 0
+#define DC_STATS_ABI_MINOR 1
 #define DC_STATS_DEFAULT_PATH "/dev/shm/darkcap.stats"
 
 /** hdr.state */
@@ -65,7 +71,12 @@ enum dc_stats_kind {
 	DC_STATS_U64 = 1,      /**< uint64_t, 8 bytes */
 	DC_STATS_ADDR = 2,     /**< IP address, 16 bytes: IPv6, or IPv4 as ::ffff:a.b.c.d */
 	DC_STATS_CC = 3,       /**< uint64_t country index: 0 unknown, 1 + 26 * (A - 'A') + (B - 'A') for AB */
+	DC_STATS_STR = 4,      /**< text, DC_STATS_STR_SIZE bytes, NUL-padded (since minor 1) */
 };
+
+/** Bytes of a DC_STATS_STR element; the text is at most this minus 1
+ * bytes (a reader terminates its copy at the last byte whatever the file says). */
+#define DC_STATS_STR_SIZE 64
 
 /** metric.scope: what time the values cover. */
 enum dc_stats_scope {
@@ -79,6 +90,14 @@ enum dc_stats_dim_kind {
 	DC_STATS_DIM_INDEX = 1, /**< the element's index itself (a port, a rank, a worker id) */
 	DC_STATS_DIM_DICT = 2,  /**< dim_size strings, one after the other, at dim_dict[] */
 	DC_STATS_DIM_CC = 3,    /**< the index as a country code (0 = "unknown"), as DC_STATS_CC */
+	/**
+	 * Rows keyed by another metric of the same snapshot (since minor 1):
+	 * dim_dict[] is the index, in the descriptor table, of a 1-dimension
+	 * U64 or STR metric of dim_size elements (itself without a KEY
+	 * dimension); element i of it is the label of row i (a U64 in decimal,
+	 * or the text). A row whose key is 0 (or "") is unused.
+	 */
+	DC_STATS_DIM_KEY = 4,
 };
 
 /** Segment header: one 4 KiB page at offset 0. */
@@ -121,14 +140,15 @@ struct dc_stats_metric {
 	uint16_t scope;               /**< enum dc_stats_scope */
 	uint16_t n_dims;              /**< 0 (one value), 1 or 2 */
 	uint32_t n_elem;              /**< elements: the product of dim_size[0..n_dims-1] */
-	uint32_t elem_size;           /**< bytes per element: 8, or 16 for DC_STATS_ADDR */
+	uint32_t elem_size;           /**< bytes per element: 8, 16 for DC_STATS_ADDR, DC_STATS_STR_SIZE for DC_STATS_STR */
 	uint64_t value_off;           /**< from the snapshot's start; element i at value_off + i * elem_size */
 	uint32_t help;                /**< string offset: one line of help */
 	uint32_t unit;                /**< string offset: "packets", "bytes", "seconds", "sources", "" */
 	uint32_t dim_name[2];         /**< string offsets: label names ("port", "country", ...) */
 	uint32_t dim_size[2];
 	uint16_t dim_kind[2];         /**< enum dc_stats_dim_kind */
-	uint32_t dim_dict[2];         /**< DC_STATS_DIM_DICT: string offset of the first label */
+	uint32_t dim_dict[2];         /**< DC_STATS_DIM_DICT: string offset of the first label;
+				       DC_STATS_DIM_KEY: descriptor index of the key metric */
 	uint32_t flags;               /**< zero */
 };
 
@@ -187,6 +207,7 @@ _Static_assert(__builtin_offsetof(struct dc_stats_metric, dim_kind) == 112, "ABI
 _Static_assert(__builtin_offsetof(struct dc_stats_metric, dim_dict) == 116, "ABI");
 _Static_assert(__builtin_offsetof(struct dc_stats_metric, flags) == 124, "ABI");
 _Static_assert(sizeof(struct dc_stats_snap) == 64, "snapshot header is 64 bytes");
+_Static_assert(DC_STATS_STR_SIZE % 8 == 0, "text elements keep values 8-byte aligned");
 _Static_assert(__builtin_offsetof(struct dc_stats_snap, publish) == 8, "ABI");
 _Static_assert(__builtin_offsetof(struct dc_stats_snap, time_ns) == 16, "ABI");
 _Static_assert(__builtin_offsetof(struct dc_stats_snap, interval_start) == 24, "ABI");

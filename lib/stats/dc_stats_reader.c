@@ -32,9 +32,10 @@ struct dc_stats_reader {
 	uint8_t *desc;
 	char *str;
 	const struct dc_stats_metric **m; /* known metrics (in desc) */
+	const struct dc_stats_metric **text; /* the known STR metrics (terminated in each copy) */
 	const void *last_buf;      /* the buffer filled last, and with what */
 	uint64_t last_idx, last_seq;
-	unsigned n;
+	unsigned n, n_text;
 };
 
 static int
@@ -51,6 +52,15 @@ str_ok(const struct dc_stats_reader *r, uint64_t off)
 	       memchr(r->str + off, '\0', r->h.str_size - off) != NULL;
 }
 
+/* A metric's name for messages, one printable line (the name is terminated). */
+static const char *
+msg_name(const struct dc_stats_metric *m, char name[sizeof(m->name)])
+{
+	for (size_t j = 0; j < sizeof(m->name); j++)
+		name[j] = m->name[j] && (m->name[j] < 0x20 || m->name[j] > 0x7e) ? '?' : m->name[j];
+	return name;
+}
+
 static int
 check_metric(struct dc_stats_reader *r, const struct dc_stats_metric *m, unsigned i, int *known)
 {
@@ -60,8 +70,7 @@ check_metric(struct dc_stats_reader *r, const struct dc_stats_metric *m, unsigne
 	*known = 0;
 	if (memchr(m->name, '\0', sizeof(m->name)) == NULL || m->name[0] == '\0')
 		return dc_stats_seterr(EINVAL, "%s: metric %u: name not terminated", r->path, i);
-	for (size_t j = 0; j < sizeof(name); j++)
-		name[j] = m->name[j] && (m->name[j] < 0x20 || m->name[j] > 0x7e) ? '?' : m->name[j];
+	msg_name(m, name);
 	if (m->n_dims > 2)
 		return dc_stats_seterr(EINVAL, "%s: metric %s: %u dimensions", r->path, name, m->n_dims);
 	if (!str_ok(r, m->help) || !str_ok(r, m->unit))
@@ -77,12 +86,12 @@ check_metric(struct dc_stats_reader *r, const struct dc_stats_metric *m, unsigne
 		return dc_stats_seterr(EINVAL, "%s: metric %s: %u elements, dimensions say %llu",
 				       r->path, name, m->n_elem, (unsigned long long)n);
 	if (m->type < DC_STATS_COUNTER || m->type > DC_STATS_GAUGE || m->kind < DC_STATS_U64 ||
-	    m->kind > DC_STATS_CC || m->scope < DC_STATS_TOTAL || m->scope > DC_STATS_NOW)
+	    m->kind > DC_STATS_STR || m->scope < DC_STATS_TOTAL || m->scope > DC_STATS_NOW)
 		return 0; /* a newer minor's metric: skip it */
 	for (unsigned k = 0; k < m->n_dims; k++)
-		if (m->dim_kind[k] < DC_STATS_DIM_INDEX || m->dim_kind[k] > DC_STATS_DIM_CC)
+		if (m->dim_kind[k] < DC_STATS_DIM_INDEX || m->dim_kind[k] > DC_STATS_DIM_KEY)
 			return 0;
-	elem = m->kind == DC_STATS_ADDR ? 16 : 8;
+	elem = m->kind == DC_STATS_ADDR ? 16 : m->kind == DC_STATS_STR ? DC_STATS_STR_SIZE : 8;
 	if (m->elem_size != elem || m->value_off % 8 || m->value_off < sizeof(struct dc_stats_snap) ||
 	    !range_ok(m->value_off, n * elem, r->h.snap_size))
 		return dc_stats_seterr(EINVAL, "%s: metric %s: values outside the snapshot", r->path,
@@ -107,10 +116,47 @@ check_metric(struct dc_stats_reader *r, const struct dc_stats_metric *m, unsigne
 	return 0;
 }
 
+static const struct dc_stats_metric *
+raw_metric(const struct dc_stats_reader *r, uint64_t i)
+{
+	return (const struct dc_stats_metric *)(r->desc + i * r->h.metric_size);
+}
+
+/* The DC_STATS_DIM_KEY dimensions of a known metric: each names a known
+ * metric of the right shape (else the file is corrupt), or one this reader
+ * skips (then it skips this one too: *known = 0). */
+static int
+check_keys(struct dc_stats_reader *r, const struct dc_stats_metric *m, const uint8_t *kn,
+	   int *known)
+{
+	char n1[sizeof(m->name)], n2[sizeof(m->name)];
+
+	for (unsigned k = 0; k < m->n_dims; k++) {
+		const struct dc_stats_metric *km;
+
+		if (m->dim_kind[k] != DC_STATS_DIM_KEY)
+			continue;
+		if (m->dim_dict[k] >= r->h.n_metric)
+			return dc_stats_seterr(EINVAL, "%s: metric %s: key metric %u of %u", r->path,
+					       msg_name(m, n1), m->dim_dict[k], r->h.n_metric);
+		if (!kn[m->dim_dict[k]]) {
+			*known = 0;
+			return 0;
+		}
+		km = raw_metric(r, m->dim_dict[k]);
+		if (km->n_dims != 1 || km->n_elem != m->dim_size[k] || km->dim_kind[0] == DC_STATS_DIM_KEY ||
+		    (km->kind != DC_STATS_U64 && km->kind != DC_STATS_STR))
+			return dc_stats_seterr(EINVAL, "%s: metric %s: key metric %s is not a list of %u ids",
+					       r->path, msg_name(m, n1), msg_name(km, n2), m->dim_size[k]);
+	}
+	return 0;
+}
+
 int
 dc_stats_open(const char *path, struct dc_stats_reader **out)
 {
 	struct dc_stats_reader *r;
+	uint8_t *kn = NULL;        /* known metrics, by descriptor index */
 	struct stat st;
 	int fd, rc;
 
@@ -193,20 +239,37 @@ dc_stats_open(const char *path, struct dc_stats_reader **out)
 		rc = dc_stats_seterr(EINVAL, "%s: corrupt string area", path);
 		goto fail;
 	}
+	kn = calloc(r->h.n_metric ? r->h.n_metric : 1, 1);
+	r->text = calloc(r->h.n_metric ? r->h.n_metric : 1, sizeof(*r->text));
+	if (kn == NULL || r->text == NULL) {
+		rc = dc_stats_seterr(ENOMEM, "%s: out of memory", path);
+		goto fail;
+	}
 	for (unsigned i = 0; i < r->h.n_metric; i++) {
-		const struct dc_stats_metric *m =
-			(const struct dc_stats_metric *)(r->desc + (uint64_t)i * r->h.metric_size);
 		int known;
 
-		rc = check_metric(r, m, i, &known);
+		rc = check_metric(r, raw_metric(r, i), i, &known);
 		if (rc != 0)
 			goto fail;
-		if (known)
-			r->m[r->n++] = m;
+		kn[i] = (uint8_t)known;
 	}
+	/* keys name metrics of the first pass (which have no key dimension) */
+	for (unsigned i = 0; i < r->h.n_metric; i++) {
+		int known = kn[i];
+
+		if (known && (rc = check_keys(r, raw_metric(r, i), kn, &known)) != 0)
+			goto fail;
+		if (!known)
+			continue;
+		r->m[r->n++] = raw_metric(r, i);
+		if (raw_metric(r, i)->kind == DC_STATS_STR)
+			r->text[r->n_text++] = raw_metric(r, i);
+	}
+	free(kn);
 	*out = r;
 	return 0;
 fail:
+	free(kn);
 	dc_stats_close(r);
 	return rc;
 }
@@ -219,6 +282,7 @@ dc_stats_close(struct dc_stats_reader *r)
 	if (r->seg)
 		munmap((void *)r->seg, r->size);
 	free(r->m);
+	free(r->text);
 	free(r->desc);
 	free(r->str);
 	free(r->path);
@@ -286,10 +350,56 @@ dc_stats_label(const struct dc_stats_reader *r, const struct dc_stats_metric *m,
 	case DC_STATS_DIM_CC:
 		snprintf(buf, size, "%s", dc_stats_cc_name(idx, cc));
 		break;
+	case DC_STATS_DIM_KEY:
+		snprintf(buf, size, "#%u", idx); /* the key is in a snapshot: dc_stats_label_at() */
+		break;
 	default:
 		snprintf(buf, size, "%u", idx);
 	}
 	return buf;
+}
+
+const struct dc_stats_metric *
+dc_stats_key_metric(const struct dc_stats_reader *r, const struct dc_stats_metric *m, unsigned dim)
+{
+	if (dim >= m->n_dims || m->dim_kind[dim] != DC_STATS_DIM_KEY || m->dim_dict[dim] >= r->h.n_metric)
+		return NULL;
+	return raw_metric(r, m->dim_dict[dim]); /* checked at open */
+}
+
+const char *
+dc_stats_label_at(const struct dc_stats_reader *r, const void *buf, const struct dc_stats_metric *m,
+		  unsigned dim, uint32_t idx, char *out, size_t size)
+{
+	const struct dc_stats_metric *km = dc_stats_key_metric(r, m, dim);
+
+	if (km == NULL || idx >= m->dim_size[dim])
+		return dc_stats_label(r, m, dim, idx, out, size);
+	if (km->kind == DC_STATS_STR)
+		snprintf(out, size, "%s", dc_stats_text(buf, km, idx));
+	else
+		snprintf(out, size, "%llu", (unsigned long long)dc_stats_u64(buf, km, idx));
+	return out;
+}
+
+int
+dc_stats_elem_used(const struct dc_stats_reader *r, const void *buf, const struct dc_stats_metric *m,
+		   uint32_t i)
+{
+	uint32_t c[2];
+
+	if (m->n_dims == 0 || i >= m->n_elem)
+		return m->n_dims == 0 && i == 0;
+	c[0] = m->n_dims == 2 ? i / m->dim_size[1] : i;
+	c[1] = m->n_dims == 2 ? i % m->dim_size[1] : 0;
+	for (unsigned k = 0; k < m->n_dims; k++) {
+		const struct dc_stats_metric *km = dc_stats_key_metric(r, m, k);
+
+		if (km && (km->kind == DC_STATS_STR ? dc_stats_text(buf, km, c[k])[0] == '\0' :
+			   dc_stats_u64(buf, km, c[k]) == 0))
+			return 0;
+	}
+	return 1;
 }
 
 size_t
@@ -361,6 +471,10 @@ read_snap(struct dc_stats_reader *r, void *buf, unsigned *retries, int fresh)
 		if (q1 != q2)
 			continue;
 		((struct dc_stats_snap *)buf)->seq = q1;
+		/* texts end inside their element, whatever the file holds */
+		for (unsigned k = 0; k < r->n_text; k++)
+			for (uint32_t e = 0; e < r->text[k]->n_elem; e++)
+				((char *)buf)[r->text[k]->value_off + (uint64_t)(e + 1) * DC_STATS_STR_SIZE - 1] = '\0';
 		r->last_buf = buf;
 		r->last_idx = i;
 		r->last_seq = q1;

@@ -20,6 +20,7 @@ struct wmetric {
 	struct dc_stats_def d;
 	char *name, *help, *unit, *dim_name[2];
 	char **dict[2];
+	int key[2];            /* DC_STATS_DIM_KEY: index of the key metric */
 };
 
 struct dc_stats_writer {
@@ -61,20 +62,43 @@ valid_name(const char *s)
 	return 1;
 }
 
+/* A key metric for a DC_STATS_DIM_KEY dimension of @size rows. */
+static int
+key_ok(const struct dc_stats_writer *w, int key, uint32_t size)
+{
+	const struct wmetric *k;
+
+	if (key < 0 || (unsigned)key >= w->n)
+		return 0;
+	k = &w->m[key];
+	return k->d.n_dims == 1 && k->d.dim_size[0] == size && k->d.dim_kind[0] != DC_STATS_DIM_KEY &&
+	       (k->d.kind == DC_STATS_U64 || k->d.kind == DC_STATS_STR);
+}
+
 int
 dc_stats_writer_add(struct dc_stats_writer *w, const struct dc_stats_def *d)
+{
+	return dc_stats_writer_add_keyed(w, d, NULL);
+}
+
+int
+dc_stats_writer_add_keyed(struct dc_stats_writer *w, const struct dc_stats_def *d,
+			  const int key[2])
 {
 	struct wmetric *m;
 	uint64_t n = 1;
 
 	if (d->name == NULL || !valid_name(d->name) || d->n_dims > 2 || d->type < DC_STATS_COUNTER ||
-	    d->type > DC_STATS_GAUGE || d->kind < DC_STATS_U64 || d->kind > DC_STATS_CC ||
+	    d->type > DC_STATS_GAUGE || d->kind < DC_STATS_U64 || d->kind > DC_STATS_STR ||
 	    d->scope < DC_STATS_TOTAL || d->scope > DC_STATS_NOW)
 		return dc_stats_seterr(EINVAL, "stats: bad metric definition '%s'", d->name ? d->name : "");
 	for (unsigned k = 0; k < d->n_dims; k++) {
 		if (d->dim_size[k] == 0 || d->dim_kind[k] < DC_STATS_DIM_INDEX ||
-		    d->dim_kind[k] > DC_STATS_DIM_CC || (d->dim_kind[k] == DC_STATS_DIM_DICT && !d->dict[k]))
+		    d->dim_kind[k] > DC_STATS_DIM_KEY || (d->dim_kind[k] == DC_STATS_DIM_DICT && !d->dict[k]))
 			return dc_stats_seterr(EINVAL, "stats: metric %s: bad dimension %u", d->name, k);
+		if (d->dim_kind[k] == DC_STATS_DIM_KEY && (key == NULL || !key_ok(w, key[k], d->dim_size[k])))
+			return dc_stats_seterr(EINVAL, "stats: metric %s: dimension %u: no key metric of %u rows (1 dimension, u64 or str)",
+					       d->name, k, d->dim_size[k]);
 		n *= d->dim_size[k];
 	}
 	if (n > (1u << 24))
@@ -94,6 +118,8 @@ dc_stats_writer_add(struct dc_stats_writer *w, const struct dc_stats_def *d)
 	m = &w->m[w->n];
 	memset(m, 0, sizeof(*m));
 	m->d = *d;
+	for (unsigned k = 0; k < 2; k++)
+		m->key[k] = k < d->n_dims && d->dim_kind[k] == DC_STATS_DIM_KEY ? key[k] : -1;
 	m->name = dup_or_empty(d->name);
 	m->help = dup_or_empty(d->help);
 	m->unit = dup_or_empty(d->unit);
@@ -192,7 +218,7 @@ dc_stats_writer_create(struct dc_stats_writer *w, const char *path,
 		d->kind = m->d.kind;
 		d->scope = m->d.scope;
 		d->n_dims = m->d.n_dims;
-		d->elem_size = m->d.kind == DC_STATS_ADDR ? 16 : 8;
+		d->elem_size = m->d.kind == DC_STATS_ADDR ? 16 : m->d.kind == DC_STATS_STR ? DC_STATS_STR_SIZE : 8;
 		d->help = str_add(&st, m->help);
 		d->unit = str_add(&st, m->unit);
 		for (k = 0; k < m->d.n_dims; k++) {
@@ -200,6 +226,8 @@ dc_stats_writer_create(struct dc_stats_writer *w, const char *path,
 			d->dim_size[k] = m->d.dim_size[k];
 			d->dim_kind[k] = m->d.dim_kind[k];
 			n *= m->d.dim_size[k];
+			if (m->d.dim_kind[k] == DC_STATS_DIM_KEY)
+				d->dim_dict[k] = (uint32_t)m->key[k]; /* descriptors are in declaration order */
 			if (m->d.dim_kind[k] == DC_STATS_DIM_DICT) {
 				/* consecutive strings; an empty label is stored as " " */
 				d->dim_dict[k] = (uint32_t)st.len;
@@ -318,6 +346,24 @@ dc_stats_writer_values(struct dc_stats_writer *w, int m)
 	if (w->hdr == NULL || m < 0 || (unsigned)m >= w->n)
 		return NULL;
 	return w->stage + ((const struct dc_stats_metric *)(w->seg + w->hdr->metric_off))[m].value_off;
+}
+
+void
+dc_stats_writer_text(struct dc_stats_writer *w, int m, uint32_t i, const char *s)
+{
+	const struct dc_stats_metric *d;
+	char *v;
+	size_t n;
+
+	if (w->hdr == NULL || m < 0 || (unsigned)m >= w->n)
+		return;
+	d = &((const struct dc_stats_metric *)(w->seg + w->hdr->metric_off))[m];
+	if (d->kind != DC_STATS_STR || i >= d->n_elem)
+		return;
+	v = (char *)w->stage + d->value_off + (size_t)i * DC_STATS_STR_SIZE;
+	n = s ? strnlen(s, DC_STATS_STR_SIZE - 1) : 0;
+	memcpy(v, s ? s : "", n);
+	memset(v + n, 0, DC_STATS_STR_SIZE - n);
 }
 
 void

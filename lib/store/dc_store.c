@@ -3,7 +3,8 @@
  * The store's writer thread: SQLite, WAL, one transaction per interval.
  * Per local day it keeps in memory what cannot be added up in SQL: the set
  * of distinct sources (exact up to exact_max, HyperLogLog sketches always),
- * the fingerprint sources and the ASes; additive counters go to the
+ * the fingerprint sources and the ASes, and the same for payload signatures
+ * per (signature) and (signature, country); additive counters go to the
  * database as UPSERT increments, so a restart in the middle of a day adds
  * to what the day already has.
  */
@@ -56,6 +57,32 @@ struct day_as {
 	char org[48];
 };
 
+/* A (signature, source) pair of the day, while the signature sets are
+ * exact. Key: the first 24 bytes. */
+struct sig_pair {
+	uint32_t id;
+	uint8_t family;
+	uint8_t pad[3];
+	uint8_t addr[16];
+	uint64_t hash;       /* of the address key, as the day's source sketches */
+	uint16_t country;    /* of the pair's first interval of the day */
+	uint8_t pad2[6];
+};
+#define SIG_PAIR_KEY 24
+
+/* A distinct set of the day: one per signature (key: the id) and one per
+ * (signature, country) (key: id << 16 | country). */
+struct sig_set {
+	uint64_t key;
+	uint64_t sources;    /* exact distinct count, while exact */
+	struct dc_hll *hll;  /* once estimated (or restored) */
+	uint64_t *list;      /* scratch of day_sketches() */
+	uint32_t nl;
+	struct dc_hll *tmp;  /* scratch of day_sketches() */
+};
+#define SIG_ALLCC 0xffffu /* country of a signature's own set */
+#define SIG_KEY(id, cc) ((uint64_t)(id) << 16 | (cc))
+
 struct day {
 	char name[11];           /* "" = none open */
 	uint64_t last_end;
@@ -68,6 +95,9 @@ struct day {
 	int estimated;           /* past exact_max, or restored after a restart */
 	int from_start;          /* this run entered the day at its start */
 	uint64_t sketch_at;      /* end of the interval its sketches were last written after */
+	struct dc_cmap sig_pairs; /* struct sig_pair, while sig_estimated is 0 */
+	struct dc_cmap sig_sets; /* struct sig_set */
+	int sig_estimated;       /* past exact_max pairs, or restored after a restart */
 };
 
 struct dc_store {
@@ -122,11 +152,35 @@ dc_store_iv_new(uint32_t n_tcp, uint32_t n_udp, uint64_t n_src, uint32_t n_as)
 	return iv;
 }
 
+int
+dc_store_iv_sigs(struct dc_store_iv *iv, uint32_t n_sig, uint32_t n_sig_port, uint32_t n_sig_cc,
+		 uint64_t n_sig_src)
+{
+	/* dc_calloc() never fails (out of memory is fatal, dc_mem.h) */
+	dc_free(iv->sig);
+	dc_free(iv->sig_port);
+	dc_free(iv->sig_cc);
+	dc_free(iv->sig_src);
+	iv->sig = dc_calloc(n_sig ? n_sig : 1, sizeof(*iv->sig));
+	iv->sig_port = dc_calloc(n_sig_port ? n_sig_port : 1, sizeof(*iv->sig_port));
+	iv->sig_cc = dc_calloc(n_sig_cc ? n_sig_cc : 1, sizeof(*iv->sig_cc));
+	iv->sig_src = dc_calloc(n_sig_src ? n_sig_src : 1, sizeof(*iv->sig_src));
+	iv->n_sig = n_sig;
+	iv->n_sig_port = n_sig_port;
+	iv->n_sig_cc = n_sig_cc;
+	iv->n_sig_src = n_sig_src;
+	return 0;
+}
+
 void
 dc_store_iv_free(struct dc_store_iv *iv)
 {
 	if (iv == NULL)
 		return;
+	dc_free(iv->sig);
+	dc_free(iv->sig_port);
+	dc_free(iv->sig_cc);
+	dc_free(iv->sig_src);
 	dc_free(iv->tcp_port);
 	dc_free(iv->udp_port);
 	dc_free(iv->tcp_pk);
@@ -223,6 +277,11 @@ day_reset(struct dc_store *s)
 	d->estimated = 0;
 	d->name[0] = '\0';
 	d->last_end = 0;
+	for (uint64_t i = 0; d->sig_sets.t && i < d->sig_sets.t->used; i++)
+		dc_free(((struct sig_set *)dc_table_nth(d->sig_sets.t, i))->hll);
+	dc_cmap_clear(&d->sig_sets);
+	dc_cmap_clear(&d->sig_pairs);
+	d->sig_estimated = 0;
 }
 
 static struct dc_hll *
@@ -243,15 +302,252 @@ distinct(const struct day *d, unsigned c, unsigned k)
 	return d->hll[c][k] ? dc_hll_estimate(d->hll[c][k]) : 0;
 }
 
+/* Add a stored sketch (registers, or a list of hashes) to @p h. */
+static void
+hll_absorb(struct dc_hll *h, const uint8_t *b, int n)
+{
+	if (n == DC_HLL_M) {
+		struct dc_hll tmp;
+
+		memcpy(tmp.reg, b, DC_HLL_M);
+		dc_hll_merge(h, &tmp);
+		return;
+	}
+	for (int i = 0; i + 8 <= n; i += 8) {
+		uint64_t x;
+
+		memcpy(&x, b + i, 8);
+		dc_hll_add(h, x);
+	}
+}
+
+/* ---- payload signatures: the day's distinct sets ------------------------ */
+
+/* The set of signature @p id in country @p cc (SIG_ALLCC: all countries).
+ * The pointer is valid until the next sig_set() call. */
+static struct sig_set *
+sig_set(struct day *d, uint32_t id, unsigned cc)
+{
+	uint64_t key = SIG_KEY(id, cc);
+	int is_new;
+	struct sig_set *v = (struct sig_set *)dc_cmap_upsert(&d->sig_sets, &key, &is_new);
+
+	v->key = key;
+	return v;
+}
+
+static struct dc_hll *
+sig_hll(struct sig_set *v)
+{
+	if (v->hll == NULL) {
+		v->hll = dc_malloc(sizeof(struct dc_hll));
+		dc_hll_reset(v->hll);
+	}
+	return v->hll;
+}
+
+static uint64_t
+sig_distinct(const struct day *d, const struct sig_set *v)
+{
+	if (!d->sig_estimated)
+		return v->sources;
+	return v->hll ? dc_hll_estimate(v->hll) : 0;
+}
+
+/* Past exact_max (signature, source) pairs: the sets become sketches. */
+static void
+sig_go_estimated(struct dc_store *s)
+{
+	struct day *d = &s->day;
+
+	for (uint64_t i = 0; d->sig_pairs.t && i < d->sig_pairs.t->used; i++) {
+		const struct sig_pair *p = (const struct sig_pair *)dc_table_nth(d->sig_pairs.t, i);
+
+		dc_hll_add(sig_hll(sig_set(d, p->id, SIG_ALLCC)), p->hash);
+		dc_hll_add(sig_hll(sig_set(d, p->id, p->country)), p->hash);
+	}
+	dc_cmap_free(&d->sig_pairs);
+	d->sig_estimated = 1;
+	slog(s, DC_STORE_LOG_NOTICE, "%s: day %s passed %lu distinct (signature, source) pairs: signature source counts estimated from here on",
+	     s->path, d->name, (unsigned long)s->o.exact_max);
+}
+
+/* An interval's (signature, source) pairs into the day's sets. */
+static void
+sig_sources(struct dc_store *s, const struct dc_store_iv *iv)
+{
+	struct day *d = &s->day;
+	int is_new;
+
+	for (uint64_t i = 0; i < iv->n_sig_src; i++) {
+		const struct dc_store_sig_src *x = &iv->sig_src[i];
+		unsigned cc = x->country < DC_STORE_CC ? x->country : 0;
+		struct dc_addr_key key;
+		uint64_t h;
+
+		memset(&key, 0, sizeof(key));
+		memcpy(key.addr, x->addr, 16);
+		key.family = x->family;
+		h = dc_hash_nh(&key, sizeof(key), dc_hash_fixed_nh);
+		if (!d->sig_estimated && dc_cmap_count(&d->sig_pairs) >= s->o.exact_max)
+			sig_go_estimated(s);
+		if (!d->sig_estimated) {
+			struct sig_pair k, *p;
+
+			memset(&k, 0, sizeof(k));
+			k.id = x->id;
+			k.family = x->family;
+			memcpy(k.addr, x->addr, 16);
+			p = (struct sig_pair *)dc_cmap_upsert(&d->sig_pairs, &k, &is_new);
+			if (!is_new)
+				continue;
+			memcpy(p, &k, SIG_PAIR_KEY);
+			p->hash = h;
+			p->country = (uint16_t)cc;
+			sig_set(d, x->id, SIG_ALLCC)->sources++;
+			sig_set(d, x->id, cc)->sources++;
+		} else {
+			dc_hll_add(sig_hll(sig_set(d, x->id, SIG_ALLCC)), h);
+			dc_hll_add(sig_hll(sig_set(d, x->id, cc)), h);
+		}
+	}
+}
+
+/* Write the signature sketches of the open day (day_sketches, kind
+ * 'sig:ID', country '*' for the signature's own set): a list of hashes
+ * while a set is small and exact, the registers otherwise. */
+static int
+sig_sketches(struct dc_store *s)
+{
+	struct day *d = &s->day;
+	struct dc_table *t = d->sig_sets.t;
+	int rc = 0;
+
+	if (t == NULL)
+		return 0;
+	if (!d->sig_estimated) {
+		for (uint64_t i = 0; i < t->used; i++) {
+			struct sig_set *v = (struct sig_set *)dc_table_nth(t, i);
+
+			v->nl = 0;
+			if (v->sources == 0)
+				continue;
+			if (v->sources < DC_HLL_M / 8) {
+				v->list = dc_malloc(v->sources * 8);
+			} else {
+				v->tmp = dc_malloc(sizeof(struct dc_hll));
+				dc_hll_reset(v->tmp);
+			}
+		}
+		for (uint64_t i = 0; d->sig_pairs.t && i < d->sig_pairs.t->used; i++) {
+			const struct sig_pair *p = (const struct sig_pair *)dc_table_nth(d->sig_pairs.t, i);
+			unsigned cc[2] = {SIG_ALLCC, p->country};
+
+			for (unsigned j = 0; j < 2; j++) {
+				uint64_t key = SIG_KEY(p->id, cc[j]);
+				struct sig_set *v = (struct sig_set *)dc_table_lookup(t, &key, dc_table_hash(t, &key));
+
+				if (v && v->list && v->nl < v->sources)
+					v->list[v->nl++] = p->hash;
+				else if (v && v->tmp)
+					dc_hll_add(v->tmp, p->hash);
+			}
+		}
+	}
+	for (uint64_t i = 0; i < t->used && rc == 0; i++) {
+		struct sig_set *v = (struct sig_set *)dc_table_nth(t, i);
+		unsigned cc = (unsigned)(v->key & 0xffff);
+		char kind[24], buf[3];
+		const char *ccs = cc == SIG_ALLCC ? "*" : cc_label((uint16_t)cc, buf);
+		const void *blob = NULL;
+		int n = 0;
+
+		snprintf(kind, sizeof(kind), "sig:%u", (unsigned)(v->key >> 16));
+		if (v->list) {
+			blob = v->list;
+			n = (int)(v->nl * 8);
+		} else if (v->tmp) {
+			blob = v->tmp->reg;
+			n = (int)DC_HLL_M;
+		} else if (d->sig_estimated && v->hll) {
+			blob = v->hll->reg;
+			n = (int)DC_HLL_M;
+		}
+		if (blob)
+			rc = run(s, "INSERT OR REPLACE INTO day_sketches VALUES (?, ?, ?, ?)", "tttb", d->name, ccs,
+				 kind, blob, n);
+	}
+	for (uint64_t i = 0; i < t->used; i++) {
+		struct sig_set *v = (struct sig_set *)dc_table_nth(t, i);
+
+		dc_free(v->list);
+		dc_free(v->tmp);
+		v->list = NULL;
+		v->tmp = NULL;
+	}
+	return rc;
+}
+
+/* An interval's signature rows; the day's sets already hold its sources. */
+static int
+write_sig_rows(struct dc_store *s, const struct dc_store_iv *iv)
+{
+	struct day *d = &s->day;
+	int rc = 0;
+
+	for (uint32_t i = 0; rc == 0 && i < iv->n_sig; i++) {
+		const struct dc_store_sig *x = &iv->sig[i];
+		char name[sizeof(x->name) + 1], family[sizeof(x->family) + 1];
+
+		if (x->packets == 0)
+			continue;
+		snprintf(name, sizeof(name), "%.*s", (int)sizeof(x->name), x->name);
+		snprintf(family, sizeof(family), "%.*s", (int)sizeof(x->family), x->family);
+		rc = run(s, "INSERT OR REPLACE INTO interval_signatures VALUES (?, ?, ?, ?)", "iiii", iv->start,
+			 (uint64_t)x->id, x->packets, x->sources);
+		if (rc == 0)
+			rc = run(s, "INSERT INTO day_signatures VALUES (?,?,?,?,?,?,?) ON CONFLICT (day, sig_id) "
+				 "DO UPDATE SET name = excluded.name, family = excluded.family, "
+				 "packets = packets + excluded.packets, sources = excluded.sources, "
+				 "estimated = excluded.estimated", "tittiii", d->name, (uint64_t)x->id, name, family,
+				 x->packets, sig_distinct(d, sig_set(d, x->id, SIG_ALLCC)), (uint64_t)d->sig_estimated);
+	}
+	for (uint32_t i = 0; rc == 0 && i < iv->n_sig_port; i++) {
+		const struct dc_store_sig_port *x = &iv->sig_port[i];
+		const char *proto = x->proto == 6 ? "tcp" : x->proto == 17 ? "udp" : NULL;
+
+		if (proto == NULL || x->packets == 0)
+			continue;
+		rc = run(s, "INSERT INTO day_sig_ports VALUES (?, ?, ?, ?, ?) ON CONFLICT (day, sig_id, proto, port) "
+			 "DO UPDATE SET packets = packets + excluded.packets", "titii", d->name, (uint64_t)x->id, proto,
+			 (uint64_t)x->port, x->packets);
+	}
+	for (uint32_t i = 0; rc == 0 && i < iv->n_sig_cc; i++) {
+		const struct dc_store_sig_cc *x = &iv->sig_cc[i];
+		unsigned cc = x->country < DC_STORE_CC ? x->country : 0;
+		char ccs[3];
+
+		if (x->packets == 0)
+			continue;
+		rc = run(s, "INSERT INTO day_sig_countries VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (day, sig_id, country) "
+			 "DO UPDATE SET packets = packets + excluded.packets, sources = excluded.sources, "
+			 "estimated = excluded.estimated", "titiii", d->name, (uint64_t)x->id,
+			 cc_label((uint16_t)cc, ccs), x->packets, sig_distinct(d, sig_set(d, x->id, cc)),
+			 (uint64_t)d->sig_estimated);
+	}
+	return rc;
+}
+
 /* A day that already has rows (darkcap restarted within it): additive
  * counters go on adding in SQL; the distinct sets start again from the
- * sketches written so far, so the day's distinct counts become estimates. */
+ * sketches written so far, so the day's distinct counts become estimates
+ * (the signature sets likewise, when the day has signature rows). */
 static int
 day_restore(struct dc_store *s)
 {
 	struct day *d = &s->day;
 	sqlite3_stmt *st;
-	int found = 0;
+	int found = 0, sig_found = 0;
 
 	if (sqlite3_prepare_v2(s->db, "SELECT country, kind, registers FROM day_sketches WHERE day = ?",
 			       -1, &st, NULL) != SQLITE_OK)
@@ -266,26 +562,35 @@ day_restore(struct dc_store *s)
 
 		if (cc && strcmp(cc, "*") != 0)
 			c = dc_cc_index(cc); /* "??" is 0, unknown */
+		if (kind && strncmp(kind, "sig:", 4) == 0) {
+			char *end;
+			unsigned long long id = strtoull(kind + 4, &end, 10);
+
+			if (end == kind + 4 || *end || id > UINT32_MAX || c > ALLCC || b == NULL)
+				continue;
+			hll_absorb(sig_hll(sig_set(d, (uint32_t)id, c == ALLCC ? SIG_ALLCC : c)), b, n);
+			sig_found = 1;
+			continue;
+		}
 		for (k = 0; k < K__MAX && kind && strcmp(kind, kind_name[k]); k++)
 			;
 		if (c > ALLCC || k == K__MAX || b == NULL)
 			continue;
-		if (n == DC_HLL_M) {
-			struct dc_hll tmp;
-
-			memcpy(tmp.reg, b, DC_HLL_M);
-			dc_hll_merge(hll(d, c, k), &tmp);
-		} else {
-			for (int i = 0; i + 8 <= n; i += 8) {
-				uint64_t h;
-
-				memcpy(&h, b + i, 8);
-				dc_hll_add(hll(d, c, k), h);
-			}
-		}
+		hll_absorb(hll(d, c, k), b, n);
 		found = 1;
 	}
 	sqlite3_finalize(st);
+	if (sqlite3_prepare_v2(s->db, "SELECT 1 FROM day_signatures WHERE day = ? LIMIT 1", -1, &st, NULL) ==
+	    SQLITE_OK) {
+		sqlite3_bind_text(st, 1, d->name, -1, SQLITE_STATIC);
+		sig_found |= sqlite3_step(st) == SQLITE_ROW;
+		sqlite3_finalize(st);
+	}
+	if (sig_found) {
+		d->sig_estimated = 1;
+		slog(s, DC_STORE_LOG_NOTICE, "%s: day %s already has signature data (a restart): its signature distinct sources are estimated from here on",
+		     s->path, d->name);
+	}
 	if (sqlite3_prepare_v2(s->db, "SELECT 1 FROM day_totals WHERE day = ?", -1, &st, NULL) ==
 	    SQLITE_OK) {
 		sqlite3_bind_text(st, 1, d->name, -1, SQLITE_STATIC);
@@ -346,6 +651,8 @@ day_sketches(struct dc_store *s)
 			dc_free(lists[c][k]);
 		}
 	}
+	if (rc == 0)
+		rc = sig_sketches(s);
 	return rc;
 }
 
@@ -599,7 +906,8 @@ put_interval(struct dc_store *s, const struct dc_store_iv *iv)
 			f->dirty = 1;
 		}
 	}
-	if (write_day_rows(s, iv) != 0)
+	sig_sources(s, iv);
+	if (write_day_rows(s, iv) != 0 || write_sig_rows(s, iv) != 0)
 		goto fail;
 	/* checkpoint: a crash then loses at most checkpoint_s of the day's sets */
 	if (s->o.checkpoint_s && iv->end >= d->sketch_at + s->o.checkpoint_s) {
@@ -743,7 +1051,8 @@ schema(struct dc_store *s)
 	/*
 	 * Every step is additive, so the schema script (CREATE ... IF NOT
 	 * EXISTS) takes any older version to the newest in one transaction:
-	 * 0 (new file) -> everything; 1 -> 2 adds day_icmp_types.
+	 * 0 (new file) -> everything; 1 -> 2 adds day_icmp_types; 2 -> 3 adds
+	 * the signature tables (a version-1 store gets both steps at once).
 	 */
 	if (exec(s, "BEGIN") != 0 || exec(s, dc_store_schema_sql) != 0)
 		return -1;
@@ -826,6 +1135,8 @@ dc_store_open(const struct dc_store_opts *o, struct dc_store **out)
 	dc_cmap_init(&s->day.srcs, sizeof(struct dc_addr_key), sizeof(struct day_src), 0x5702E);
 	dc_cmap_init(&s->day.fps, sizeof(struct dc_addr_key), sizeof(struct day_fp), 0x5702F);
 	dc_cmap_init(&s->day.ases, 8, sizeof(struct day_as), 0x57030);
+	dc_cmap_init(&s->day.sig_pairs, SIG_PAIR_KEY, sizeof(struct sig_pair), 0x57031);
+	dc_cmap_init(&s->day.sig_sets, 8, sizeof(struct sig_set), 0x57032);
 	pthread_mutex_init(&s->lock, NULL);
 	pthread_cond_init(&s->cond, NULL);
 	if (pthread_create(&s->thread, NULL, writer, s) != 0) {
@@ -870,6 +1181,10 @@ dc_store_close(struct dc_store *s)
 	dc_cmap_free(&s->day.srcs);
 	dc_cmap_free(&s->day.fps);
 	dc_cmap_free(&s->day.ases);
+	for (uint64_t i = 0; s->day.sig_sets.t && i < s->day.sig_sets.t->used; i++)
+		dc_free(((struct sig_set *)dc_table_nth(s->day.sig_sets.t, i))->hll);
+	dc_cmap_free(&s->day.sig_sets);
+	dc_cmap_free(&s->day.sig_pairs);
 	for (unsigned c = 0; c <= DC_STORE_CC; c++)
 		for (unsigned k = 0; k < K__MAX; k++)
 			dc_free(s->day.hll[c][k]);

@@ -22,7 +22,7 @@ extern "C" {
 #endif
 
 /** Newest schema this library writes and reads. */
-#define DC_STORE_SCHEMA_VERSION 2
+#define DC_STORE_SCHEMA_VERSION 3
 
 struct dc_store_opts {
 	const char *path;        /**< database file */
@@ -89,8 +89,55 @@ struct dc_store_iv {
 	struct dc_store_src *src;
 	uint32_t n_as;
 	struct dc_store_as *as;
+	/* Payload signatures (docs/SIGNATURES.md), all zero/NULL when off;
+	 * filled with dc_store_iv_sigs(). */
+	uint32_t n_sig, n_sig_port, n_sig_cc;
+	uint64_t n_sig_src;
+	struct dc_store_sig *sig;          /**< one per signature with packets */
+	struct dc_store_sig_port *sig_port; /**< every (signature, proto, port) with packets */
+	struct dc_store_sig_cc *sig_cc;    /**< every (signature, country) with packets */
+	struct dc_store_sig_src *sig_src;  /**< every (signature, source) seen */
 	struct dc_store_iv *next;  /**< queue link (the store's) */
 };
+
+/** A signature's packets in an interval. */
+struct dc_store_sig {
+	uint32_t id;
+	char name[48];
+	char family[32];
+	uint64_t packets;          /**< packets that matched (exact) */
+	uint64_t sources;          /**< distinct sources that sent them (the interval's) */
+};
+
+/** Packets of a signature to one destination port. */
+struct dc_store_sig_port {
+	uint32_t id;
+	uint8_t proto;             /**< 6 or 17 */
+	uint16_t port;
+	uint64_t packets;
+};
+
+/** Packets and distinct sources of a signature from one source country. */
+struct dc_store_sig_cc {
+	uint32_t id;
+	uint16_t country;          /**< dc_cc_index() (0 = unknown) */
+	uint64_t packets;
+	uint64_t sources;
+};
+
+/** One source that sent a signature's packets in the interval. */
+struct dc_store_sig_src {
+	uint32_t id;
+	uint8_t family;            /**< 4 or 6 */
+	uint8_t addr[16];
+	uint16_t country;
+	uint64_t packets;
+};
+
+/** Give @p iv room for the given numbers of signature entries (zeroed);
+ * -1 when out of memory. Freed with the interval. */
+int dc_store_iv_sigs(struct dc_store_iv *iv, uint32_t n_sig, uint32_t n_sig_port,
+		     uint32_t n_sig_cc, uint64_t n_sig_src);
 
 /** Allocate an interval with room for the given numbers of entries
  * (zeroed). NULL when out of memory. */

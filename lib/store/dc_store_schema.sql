@@ -1,7 +1,9 @@
 -- SPDX-License-Identifier: BSD-3-Clause
--- darkcap's embedded store, schema version 2 (docs/STORE.md).
--- Version 2 added day_icmp_types; a version-1 store is migrated on open
--- (its earlier days have no day_icmp_types rows).
+-- darkcap's embedded store, schema version 3 (docs/STORE.md).
+-- Version 2 added day_icmp_types, version 3 the payload signature tables
+-- (interval_signatures, day_signatures, day_sig_ports, day_sig_countries);
+-- an older store is migrated on open (its earlier days have no rows in
+-- the tables added since).
 -- One database per sensor. Days are local days in the store's time zone
 -- (meta 'timezone', default UTC): 'YYYY-MM-DD'. Counts are exact unless a
 -- row says estimated = 1 (distinct sources past the store's exact bound,
@@ -103,11 +105,59 @@ CREATE TABLE IF NOT EXISTS day_fp_sources (
 ) WITHOUT ROWID;
 
 -- Per day, per country ('*' = all), per kind ('all', 'mirai', 'zmap',
--- 'masscan'): HyperLogLog registers of the distinct sources.
+-- 'masscan', and 'sig:ID' for the sources of payload signature ID):
+-- HyperLogLog registers of the distinct sources.
 CREATE TABLE IF NOT EXISTS day_sketches (
 	day TEXT NOT NULL,
 	country TEXT NOT NULL,
 	kind TEXT NOT NULL,
 	registers BLOB NOT NULL,
 	PRIMARY KEY (day, country, kind)
+) WITHOUT ROWID;
+
+-- Payload signatures (docs/SIGNATURES.md; version 3). Rows only for
+-- signatures with packets; sig_id is the rule's id.
+
+-- Per interval, per signature: the time series.
+CREATE TABLE IF NOT EXISTS interval_signatures (
+	start INTEGER NOT NULL,        -- intervals.start
+	sig_id INTEGER NOT NULL,
+	packets INTEGER NOT NULL,      -- packets that matched (exact)
+	sources INTEGER NOT NULL,      -- distinct sources that sent them, in the interval
+	PRIMARY KEY (start, sig_id)
+) WITHOUT ROWID;
+
+-- Per day, per signature: packets, and distinct sources over the day
+-- (exact unless estimated = 1; sketches: day_sketches kind 'sig:ID').
+CREATE TABLE IF NOT EXISTS day_signatures (
+	day TEXT NOT NULL,
+	sig_id INTEGER NOT NULL,
+	name TEXT NOT NULL,            -- the rule's name and family, as last seen that day
+	family TEXT NOT NULL,
+	packets INTEGER NOT NULL,
+	sources INTEGER NOT NULL,
+	estimated INTEGER NOT NULL DEFAULT 0,
+	PRIMARY KEY (day, sig_id)
+) WITHOUT ROWID;
+
+-- Per day, per signature, per TCP/UDP destination port: packets.
+CREATE TABLE IF NOT EXISTS day_sig_ports (
+	day TEXT NOT NULL,
+	sig_id INTEGER NOT NULL,
+	proto TEXT NOT NULL CHECK (proto IN ('tcp', 'udp')),
+	port INTEGER NOT NULL,
+	packets INTEGER NOT NULL,
+	PRIMARY KEY (day, sig_id, proto, port)
+) WITHOUT ROWID;
+
+-- Per day, per signature, per source country ('??' unknown): packets and
+-- distinct sources over the day.
+CREATE TABLE IF NOT EXISTS day_sig_countries (
+	day TEXT NOT NULL,
+	sig_id INTEGER NOT NULL,
+	country TEXT NOT NULL,
+	packets INTEGER NOT NULL,
+	sources INTEGER NOT NULL,
+	estimated INTEGER NOT NULL DEFAULT 0,
+	PRIMARY KEY (day, sig_id, country)
 ) WITHOUT ROWID;

@@ -1606,6 +1606,81 @@ def case_store(a):
     print("store: slow store: %d records = %d written + %d dropped (%d delayed)" % (nrec, w, dr, dl))
 
 
+def case_store_migrate3(a):
+    # Schema version 3 (the payload signature tables) with the real darkcap:
+    # a store darkcap wrote, taken back to version 2 (its four signature
+    # tables dropped) and to version 1 (day_icmp_types dropped too), is
+    # migrated in place by the next run, in one step from either version:
+    # the log line, meta schema_version 3 and migrated_from, the tables
+    # back, every other row kept. A store of another zone is refused first
+    # and left at its version.
+    import sqlite3
+    pcap = os.path.join(a.workdir, "stmig3.pcap")
+    gen(a, "stmig3", ["--out", pcap, "--interval", "60", "--packets", "3000", "--seed", "93"])
+    db = os.path.join(a.workdir, "stmig3.db")
+    out = os.path.join(a.workdir, "stmig3.jsonl")
+    for f in (db, db + "-wal", db + "-shm", out):
+        if os.path.exists(f):
+            os.unlink(f)
+    rc, so, err = run_darkcap(a, eal("stmig3", ["net_pcap0,rx_pcap=" + pcap]),
+                              ["--output", out, "--interval", "60", "--store-path", db, "--store-sensor", "test-sensor"])
+    if rc != 0:
+        fail("store v3 migration: darkcap rc %d: %s" % (rc, err[-800:]))
+        return
+    empty = os.path.join(a.workdir, "stmig3.empty.pcap")
+    with open(empty, "wb") as f:
+        f.write(bytes.fromhex("d4c3b2a1020004000000000000000000ffff000001000000"))
+    sig_tables = ("interval_signatures", "day_signatures", "day_sig_ports", "day_sig_countries")
+    tables = ("intervals", "day_ports", "day_countries", "day_totals", "day_fp_sources", "day_sketches", "day_asns")
+    checked = 0
+    for version in (2, 1):
+        old = os.path.join(a.workdir, "stmig3.v%d.db" % version)
+        for f in (old, old + "-wal", old + "-shm"):
+            if os.path.exists(f):
+                os.unlink(f)
+        src = sqlite3.connect(db)
+        dst = sqlite3.connect(old)
+        src.backup(dst)
+        src.close()
+        for t in sig_tables + (("day_icmp_types",) if version == 1 else ()):
+            dst.execute("DROP TABLE %s" % t)
+        dst.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(version),))
+        dst.commit()
+        before = {t: dst.execute("SELECT count(*) FROM %s" % t).fetchone()[0] for t in tables}
+        dst.close()
+        if before["intervals"] == 0 or before["day_sketches"] == 0:
+            fail("store v3 migration: the version-%d store is empty: %s" % (version, before))
+        opts = ["--output", os.path.join(a.workdir, "stmig3.v%d.jsonl" % version), "--interval", "60",
+                "--store-path", old, "--store-sensor", "test-sensor"]
+        rc, so, err = run_darkcap(a, eal("stmig3z", ["net_pcap0,rx_pcap=" + empty]),
+                                  opts + ["--store-timezone", "Asia/Tokyo"])
+        con = sqlite3.connect(old)
+        v = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0]
+        con.close()
+        if rc == 0 or "another time zone" not in err or v != str(version):
+            fail("store v3 migration: a version-%d store of another zone: rc %d, version now %s: %s"
+                 % (version, rc, v, err[-400:]))
+        rc, so, err = run_darkcap(a, eal("stmig3", ["net_pcap0,rx_pcap=" + empty]), opts)
+        if rc != 0:
+            fail("store v3 migration: version %d: darkcap rc %d: %s" % (version, rc, err[-800:]))
+            continue
+        if "schema migrated from version %d to 3" % version not in err:
+            fail("store v3 migration: version %d: no log line for the migration: %s" % (version, err[-800:]))
+        con = sqlite3.connect(old)
+        meta = dict(con.execute("SELECT key, value FROM meta"))
+        names = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        after = {t: con.execute("SELECT count(*) FROM %s" % t).fetchone()[0] for t in tables}
+        con.close()
+        if meta.get("schema_version") != "3" or not meta.get("migrated_from", "").startswith("%d " % version):
+            fail("store v3 migration: version %d: meta %s" % (version, meta))
+        if not set(sig_tables) <= names or "day_icmp_types" not in names:
+            fail("store v3 migration: version %d: tables %s" % (version, sorted(names)))
+        if after != before:
+            fail("store v3 migration: version %d: rows changed: %s -> %s" % (version, before, after))
+        checked += 5
+    print("store v3 migration: %d checks" % checked)
+
+
 def shutil_rm_prefix(name):
     import glob
     import shutil
@@ -1648,6 +1723,91 @@ def expect_error(a, label, eal_args, opts, must, pre_eal):
     print("%s: rc %d: %s" % (label, rc, mine[-1] if mine else ""))
 
 
+def case_sig_reload(a):
+    # SIGHUP reloads the signature rules while a capture is being counted
+    # (a finite pcap, slowed down by a slow control core so the reloads land
+    # mid-way): the first reload renames one rule and adds one, the second
+    # gives a broken file and must keep the rules in use. Every packet is
+    # scanned by exactly one rule set, so the per-signature totals over all
+    # records of the rules present in both sets equal the generator's
+    # truth, and the counters of the new rule appear only after the reload.
+    here = os.path.dirname(os.path.abspath(__file__))
+    default = os.path.join(here, "..", "..", "lib", "sig", "rules", "default.rules")
+    rules = os.path.join(a.workdir, "reload.rules")
+    base = open(default).read()
+    with open(rules, "w") as f:
+        f.write(base)
+    pcap = os.path.join(a.workdir, "sigreload.pcap")
+    truth, total = gen(a, "sigreload", ["--out", pcap, "--packets", "60000", "--days", "1", "--seed", "808",
+                                        "--interval", "300", "--payload-share", "0.05"])
+    want = {k: v["packets"] for k, v in total["signatures"].items()}
+    if len(want) < 10:
+        fail("sig_reload: the truth exercises only %d signatures" % len(want))
+    out = os.path.join(a.workdir, "sigreload.out.jsonl")
+    if os.path.exists(out):
+        os.unlink(out)
+    cmd = [a.darkcap] + eal("sigreload", ["net_pcap0,rx_pcap=" + pcap]) + [
+        "--", "--output", out, "--interval", "300", "--ctl-delay-ms", "60", "--signatures", rules,
+        "--sig-cache-dir", os.path.join(a.workdir, "sigcache"), "--sig-top", "100000",
+        "--stats-path", os.path.join(a.workdir, "sigreload.stats")]
+    print("$ " + " ".join(cmd))
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(4)
+    with open(rules + ".tmp", "w") as f:
+        f.write(base.replace(" sip-options ", " sip-options-v2 ") +
+                "\n# added by the reload test: chargen probes (one byte)\n"
+                "3001 chargen-probe chargen-amp udp 19 /\\A\\x01/\n")
+    os.replace(rules + ".tmp", rules)
+    p.send_signal(signal.SIGHUP)
+    time.sleep(4)
+    with open(rules + ".tmp", "w") as f:
+        f.write(base + "\n9999 broken fam tcp 80 /a(b/\n")
+    os.replace(rules + ".tmp", rules)
+    p.send_signal(signal.SIGHUP)
+    try:
+        so, err = p.communicate(timeout=300)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        so, err = p.communicate()
+        fail("sig_reload: darkcap did not finish: %s" % err[-800:])
+        return
+    if p.returncode != 0:
+        fail("sig_reload: exit %d: %s" % (p.returncode, err[-800:]))
+        return
+    check_exact_log(err, "sig_reload")
+    if err.count("signatures reloaded") != 1 or \
+            err.count("signature reload failed, keeping the rules in use") != 1 or \
+            "reload.rules:" not in err.split("signature reload failed")[1].splitlines()[0]:
+        fail("sig_reload: expected one reload and one refused reload (naming file and line): %s" % err[-1500:])
+    recs = load_out(out)
+    got = {}
+    names = {}
+    first_new = None
+    for i, r in enumerate(recs):
+        for k, v in r.get("signatures", {}).items():
+            got[k] = got.get(k, 0) + v["packets"]
+            names.setdefault(k, []).append(v["name"])
+            if k == "3001" and first_new is None:
+                first_new = i
+            if sum(x["packets"] for x in v["ports"]) != v["packets"] or \
+                    sum(x["packets"] for x in v["countries"]) != v["packets"]:
+                fail("sig_reload: record %d: signature %s ports/countries do not add up to %d" % (
+                    r["start"], k, v["packets"]))
+    for k, n in want.items():
+        if got.get(k, 0) != n:
+            fail("sig_reload: signature %s: %d packets over all records, truth %d" % (k, got.get(k, 0), n))
+    for k in got:
+        if k not in want and k != "3001":
+            fail("sig_reload: signature %s counted, not in the truth" % k)
+    if first_new is None or first_new == 0:
+        fail("sig_reload: the added rule 3001 never counted, or counted from the first record (%s)" % first_new)
+    n1001 = names.get("1001", [])
+    if not n1001 or n1001[0] != "sip-options" or n1001[-1] != "sip-options-v2":
+        fail("sig_reload: rule 1001 was not renamed by the reload: %s" % sorted(set(n1001)))
+    print("sig_reload: %d records, %d signatures exact over the reloads, 3001 from record %d, bad file refused" % (
+        len(recs), len(want), first_new or -1))
+
+
 def case_bad_inputs(a):
     pcap = os.path.join(a.workdir, "bad.pcap")
     gen(a, "bad", ["--out", pcap, "--packets", "1000"])
@@ -1670,6 +1830,17 @@ def case_bad_inputs(a):
         con.executemany("INSERT INTO meta VALUES (?, ?)", rows)
         con.commit()
         con.close()
+    # Rules files: a good one, a bad protocol on line 3, a regex Hyperscan
+    # refuses on line 2 (each error names the file and the line).
+    rules_ok = os.path.join(a.workdir, "ok.rules")
+    rules_bad_proto = os.path.join(a.workdir, "bad_proto.rules")
+    rules_bad_re = os.path.join(a.workdir, "bad_re.rules")
+    with open(rules_ok, "w") as f:
+        f.write("# fine\n5 probe-x test-fam udp any /^XPROBE/\n")
+    with open(rules_bad_proto, "w") as f:
+        f.write("# comment\n6 fine-one fam udp 53 /^abc/\n8 bad-proto fam icmp any /^x/\n")
+    with open(rules_bad_re, "w") as f:
+        f.write("\n7 bad-re fam tcp 80 /a(b/\n")
     pre = [
         ("unknown option", ["--bogus", "1"], "unknown option '--bogus'"),
         ("interval 0", ["--interval", "0"], "interval = '0'"),
@@ -1699,11 +1870,179 @@ def case_bad_inputs(a):
         ("missing geo database", ok_eal, ["--geo-country", "/nonexistent/geo.mmdb"], "/nonexistent/geo.mmdb"),
         ("table too big", ok_eal, ["--sources-max", "1000000000"], "cannot allocate table set"),
         ("port clock on null", eal("bad5", ["net_null0"]), ["--timestamps", "port"], "offers no RX timestamps"),
+        ("missing rules file", ok_eal, ["--signatures", "/nonexistent/x.rules"], "/nonexistent/x.rules: cannot open"),
+        ("bad rule proto", ok_eal, ["--signatures", rules_bad_proto], "bad_proto.rules:3: "),
+        ("bad rule regex", ok_eal, ["--signatures", rules_bad_re], "bad_re.rules:2: rule 7: "),
+        ("duplicate rule id", ok_eal, ["--signatures", rules_ok + "," + rules_ok], "duplicate id 5"),
         ("not a pcap", eal("bad6", ["net_pcap0,rx_pcap=" + conf]), [], "no ethdev port"),
     ]
     for label, e, opts, must in post:
         expect_error(a, label, e, ["--output", os.path.join(a.workdir, "bad.out.jsonl")] + opts
                      if "--output" not in opts else opts, must, False)
+
+
+def compare_signatures(records, truth, label, geo_country_of=None):
+    """Per interval, every signature darkcap reports against the generator's
+    truth: packets, distinct sources (the truth lists each source with its
+    packets), every port entry and every country's packets and distinct
+    sources (the truth's sources grouped by geo_country_of, or all "unknown"
+    without a country database), name and family; ids on one side only fail.
+    signature_scan's three counts too, and the sums over the run against the
+    truth's total line (the last one of truth when it has "total"). Run
+    darkcap with --sig-top 100000 so the lists are complete."""
+    SIG_SCAN_KEYS = ("payload_packets", "scanned_bytes", "matched_packets")
+    n_default = 18  # rules in lib/sig/rules/default.rules: 1001-1011, 2001-2007
+    intervals = [t for t in truth if not t.get("total")]
+    total = next((t for t in truth if t.get("total")), None)
+    by_start = {t["start"]: t for t in intervals}
+    zero = {k: 0 for k in SIG_SCAN_KEYS}
+    seen = set()
+    checked = 0
+    sums = {}
+    scan_sums = dict(zero)
+    for r in records:
+        t = by_start.get(r["start"])
+        if t is not None:
+            seen.add(r["start"])
+        want = t["signatures"] if t else {}
+        wscan = t["signature_scan"] if t else zero
+        got, gscan = r.get("signatures"), r.get("signature_scan")
+        where = "%s: interval %d" % (label, r["start"])
+        if not isinstance(got, dict) or not isinstance(gscan, dict):
+            fail("%s: no signatures / signature_scan object" % where)
+            continue
+        if "signatures" not in r.get("table_full", {}) or r["table_full"]["signatures"]:
+            fail("%s: table_full.signatures = %s" % (where, r.get("table_full", {}).get("signatures")))
+        if not isinstance(gscan.get("rules"), int) or gscan["rules"] < n_default:
+            fail("%s: signature_scan.rules = %s, the default set has %d" % (where, gscan.get("rules"), n_default))
+        for k in SIG_SCAN_KEYS:
+            checked += 1
+            scan_sums[k] += gscan.get(k, 0)
+            if gscan.get(k) != wscan[k]:
+                fail("%s: signature_scan.%s = %s, truth %d" % (where, k, gscan.get(k), wscan[k]))
+        for sid in sorted(set(got) - set(want)):
+            fail("%s: signature %s has %s packets, the truth none" % (where, sid, got[sid].get("packets")))
+        for sid in sorted(set(want) - set(got)):
+            fail("%s: signature %s missing, truth %d packets" % (where, sid, want[sid]["packets"]))
+        for sid in sorted(set(got) & set(want)):
+            g, w = got[sid], want[sid]
+            what = "%s: signature %s" % (where, sid)
+            sums[sid] = sums.get(sid, 0) + g.get("packets", 0)
+            for k in ("name", "family"):
+                checked += 1
+                if g.get(k) != w[k]:
+                    fail("%s: %s = %r, expected %r" % (what, k, g.get(k), w[k]))
+            checked += 2
+            if g.get("packets") != w["packets"]:
+                fail("%s: packets = %s, truth %d" % (what, g.get("packets"), w["packets"]))
+            if g.get("sources") != len(w["sources"]):
+                fail("%s: sources = %s, truth %d" % (what, g.get("sources"), len(w["sources"])))
+            ports = g.get("ports", [])
+            gp = {"%s/%d" % (p["proto"], p["port"]): p["packets"] for p in ports}
+            checked += 1
+            if len(gp) != len(ports) or gp != w["ports"]:
+                diff = {k: (gp.get(k), w["ports"].get(k)) for k in set(gp) | set(w["ports"])
+                        if gp.get(k) != w["ports"].get(k)}
+                fail("%s: ports differ (got, truth): %s%s" % (what, dict(list(diff.items())[:6]),
+                                                              "" if len(gp) == len(ports) else " (a port listed twice)"))
+            order = sorted(ports, key=lambda p: (-p["packets"], {"tcp": 6, "udp": 17}.get(p["proto"], 256), p["port"]))
+            if ports != order:
+                fail("%s: ports not ordered by packets, then (proto, port)" % what)
+            wc = {}
+            for addr, n in w["sources"].items():
+                cc = geo_country_of(addr) if geo_country_of else "unknown"
+                x = wc.setdefault(cc, {"packets": 0, "sources": 0})
+                x["packets"] += n
+                x["sources"] += 1
+            countries = g.get("countries", [])
+            gc = {c["country"]: {"packets": c["packets"], "sources": c["sources"]} for c in countries}
+            checked += 1
+            if len(gc) != len(countries) or gc != wc:
+                diff = {k: (gc.get(k), wc.get(k)) for k in set(gc) | set(wc) if gc.get(k) != wc.get(k)}
+                fail("%s: countries differ (got, truth): %s" % (what, dict(list(diff.items())[:4])))
+            known = [c for c in countries if c["country"] != "unknown"]
+            if [c["packets"] for c in countries] != sorted((c["packets"] for c in countries), reverse=True) or \
+                    known != sorted(known, key=lambda c: (-c["packets"], c["country"])):
+                fail("%s: countries not ordered by packets, then country code" % what)
+    missing = sorted(s for s in set(by_start) - seen if by_start[s]["signature_scan"]["payload_packets"])
+    if missing:
+        fail("%s: %d truth intervals with payloads missing from the output, first %s" % (label, len(missing), missing[:3]))
+    if total is not None:
+        for k in SIG_SCAN_KEYS:
+            if scan_sums[k] != total["signature_scan"][k]:
+                fail("%s: signature_scan.%s sums to %d over the records, truth total %d"
+                     % (label, k, scan_sums[k], total["signature_scan"][k]))
+        tsums = {sid: v["packets"] for sid, v in total["signatures"].items()}
+        if sums != tsums:
+            diff = {k: (sums.get(k), tsums.get(k)) for k in set(sums) | set(tsums) if sums.get(k) != tsums.get(k)}
+            fail("%s: signature packets over the records differ from the truth total (got, truth): %s" % (label, diff))
+    print("%s: %d records, %d signature comparisons, %d signatures, %d signature packets"
+          % (label, len(records), checked, len(sums), sum(sums.values())))
+    return checked
+
+
+def case_signatures(a):
+    # Payload signatures against the generator's truth, which knows what
+    # each payload template matches where it chose the template (exploit
+    # requests over TCP with and without a downloader URL, UDP probes over
+    # IPv4 and IPv6, ports outside a rule's filter, decoys, payloads cut by
+    # the capture or by a short IP length): per interval and signature the
+    # packets, distinct sources, every port and every country; the scan's
+    # payload packets, scanned bytes and matched packets. One worker on one
+    # file, then the same stream split by source over two ports and two
+    # workers: the same truth, the same signature counts.
+    dbs = make_geo_dbs(a)
+    if dbs is None:
+        return
+    mmdb = dbs[0]
+    here = os.path.dirname(os.path.abspath(__file__))
+    rules = os.path.join(here, "..", "..", "lib", "sig", "rules", "default.rules")
+    label = "signatures"
+    interval = 600
+    args = ["--packets", "120000", "--days", "0.5", "--seed", "131", "--payload-share", "0.06",
+            "--interval", str(interval)]
+    one = [os.path.join(a.workdir, "signatures.pcap")]
+    two = [os.path.join(a.workdir, "signatures.%d.pcap" % i) for i in range(2)]
+    truth, total = gen(a, label, ["--out", one[0]] + args)
+    truth2, total2 = gen(a, label + "2", ["--out", ",".join(two), "--split", "src"] + args)
+    if truth2 != truth or dict(total2, files=None) != dict(total, files=None):
+        fail("%s: the truth depends on how the stream is split over files" % label)
+    # The truth must exercise every rule, decoys, filters and cut payloads,
+    # or the comparison proves little.
+    default_ids = [str(i) for i in list(range(1001, 1012)) + list(range(2001, 2008))]
+    missing = [i for i in default_ids if total["signatures"].get(i, {}).get("packets", 0) == 0]
+    if missing:
+        fail("%s: the generated traffic matches no packet of rules %s" % (label, missing))
+    chk = total["signature_checks"]
+    for k in ("decoy_packets", "off_port", "short_scan", "ipv6_matched", "tcp_matched", "udp_matched"):
+        if chk[k] < 20:
+            fail("%s: generated traffic has only %d %s" % (label, chk[k], k))
+    matched = total["signature_scan"]["matched_packets"]
+    if matched < 3000 or sum(v["packets"] for v in total["signatures"].values()) <= matched:
+        fail("%s: %d matched packets, or no packet under two signatures" % (label, matched))
+    print("%s: truth %s, %s" % (label, total["signature_scan"], chk))
+    cache = os.path.join(a.workdir, "sigcache")
+    runs = []
+    for run, files, lcores, opts in (("1w", one, "0,1", []), ("2w", two, "0@0,1@1,2@1", ["--workers", "2"])):
+        lab = "%s_%s" % (label, run)
+        out = os.path.join(a.workdir, lab + ".out.jsonl")
+        if os.path.exists(out):
+            os.unlink(out)
+        ports = ["net_pcap%d,rx_pcap=%s" % (i, f) for i, f in enumerate(files)]
+        rc, so, err = run_darkcap(a, eal(lab, ports, lcores, mem=768),
+                                  ["--output", out, "--interval", str(interval), "--geo-country", mmdb,
+                                   "--signatures", rules, "--sig-cache-dir", cache, "--sig-top", "100000"] + opts)
+        if rc != 0:
+            fail("%s: darkcap exit %d: %s" % (lab, rc, err[-1500:]))
+            continue
+        check_exact_log(err, lab)
+        recs = load_out(out)
+        compare(recs, truth, total, interval, lab, tables=False)
+        compare_signatures(recs, truth + [total], lab, geo_country_of)
+        runs.append({r["start"]: (r.get("signatures"), r.get("signature_scan")) for r in recs if r["packets"]})
+    if len(runs) == 2 and runs[0] != runs[1]:
+        diff = [s for s in sorted(set(runs[0]) | set(runs[1])) if runs[0].get(s) != runs[1].get(s)]
+        fail("%s: one worker and two workers differ in %d intervals, first %s" % (label, len(diff), diff[:3]))
 
 
 CASES = {n[5:]: f for n, f in globals().items() if n.startswith("case_")}

@@ -135,7 +135,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			fail("listed metric is NULL");
 		if (memchr(m->name, '\0', sizeof(m->name)) == NULL)
 			fail("name not terminated");
-		if (m->n_dims > 2 || m->elem_size != (m->kind == DC_STATS_ADDR ? 16u : 8u) ||
+		if (m->n_dims > 2 || m->elem_size != (m->kind == DC_STATS_ADDR  ? 16u
+						  : m->kind == DC_STATS_STR ? DC_STATS_STR_SIZE
+									     : 8u) ||
 		    m->value_off + (uint64_t)m->n_elem * m->elem_size > ss)
 			fail("descriptor accepted with values outside the snapshot");
 		sink += strlen(dc_stats_str(r, m->help)) + strlen(dc_stats_str(r, m->unit));

@@ -9,16 +9,19 @@ Two modes:
          overlapping part of each day's active sources; every table of the
          schema filled consistently (day_totals = sum of countries, day_ports
          sums to the packets, sketches built from real 64-bit hashes of the
-         addresses, fingerprint sources per address). The generator keeps the
-         ground truth and computes what the report must say for any period
-         (expected()).
+         addresses, fingerprint sources per address; payload signatures
+         drawn from the same sources: day_signatures, day_sig_ports,
+         day_sig_countries, interval_signatures and 'sig:ID' sketches). The
+         generator keeps the ground truth and computes what the report must
+         say for any period (expected()).
   scale  one sensor, a store sized like a /8 telescope: every TCP and UDP port
          (or --ports-per-day of them) and ICMP every day, 250 countries,
-         dense sketches for the big ones, --fp-per-day fingerprint sources.
+         dense sketches for the big ones, --fp-per-day fingerprint sources,
+         --sig-pairs (signature, source) pairs a day over 18 signatures.
          No truth: for timing the report and measuring the database.
 
 The stores are created with lib/store/dc_store_schema.sql itself (--schema),
-so they follow the schema exactly; meta has schema_version 2, sensor,
+so they follow the schema exactly; meta has schema_version 3, sensor,
 timezone, interval_s, hll_precision, created_utc, darkcap_version.
 
 Hashes of addresses: the first 8 bytes (little-endian) of BLAKE2b-64 keyed
@@ -28,7 +31,7 @@ well-mixed 64-bit hashes; the engine's own hash is its business).
 Usage: gen_store.py --out DIR [--sensors N] [--seed S] [--tz ZONE]
                     [--exact-bound N] [--missing-day DAY]
        gen_store.py --mode scale --out FILE [--days N] [--ports-per-day N]
-                    [--fp-per-day N] [--countries N] [--dense N]
+                    [--fp-per-day N] [--countries N] [--dense N] [--sig-pairs N]
 """
 import argparse
 import bisect
@@ -86,7 +89,7 @@ def create_store(path, schema, sensor, tz):
     db = sqlite3.connect(path)
     db.execute("PRAGMA synchronous = OFF")
     db.executescript(open(schema).read())
-    meta = {"schema_version": "2", "sensor": sensor, "timezone": tz, "interval_s": "3600",
+    meta = {"schema_version": "3", "sensor": sensor, "timezone": tz, "interval_s": "3600",
             "hll_precision": str(HLL_P), "created_utc": "2022-01-01T00:00:00Z", "darkcap_version": "0.1.0"}
     db.executemany("INSERT INTO meta (key, value) VALUES (?, ?)", sorted(meta.items()))
     return db
@@ -142,6 +145,27 @@ PORTS = {
 }
 BACKGROUND_PORTS = 300
 MIRAI_PORTS = [23, 2323, 22, 80, 8080, 37215, 52869, 5555, 81, 7547, 60001]
+# Payload signatures: id, name, family, proto, destination ports (the first
+# gets the most packets), source countries, the part of each country's
+# sensor window it takes and where in it (so signatures of a family overlap
+# and sensors see overlapping parts), packets per source per day, packet
+# factor in Q1, when it is active ('all', 'q2' only, 'even' days).
+SIGS = [
+    (1002, "dns-any", "dns-amp", "udp", (53,), ("US", "CN", "RU"), 0.06, 0.10, 3, 1.0, "all"),
+    (1003, "dns-version-bind", "dns-recon", "udp", (53,), ("US", "DE", "NL"), 0.04, 0.50, 2, 1.0, "even"),
+    (1004, "ntp-monlist", "ntp-amp", "udp", (123,), ("CN", "BR"), 0.05, 0.30, 1.5, 1.8, "all"),
+    (1005, "ntp-client", "ntp-scan", "udp", (123,), ("US", "GB", "JP"), 0.10, 0.20, 1, 1.0, "all"),
+    (1006, "ssdp-msearch", "ssdp-amp", "udp", (1900,), ("CN", "KR", "TW"), 0.05, 0.60, 1.5, 1.0, "all"),
+    (2001, "huawei-hg532", "mirai-exploit", "tcp", (37215,), ("CN", "BR", "EG"), 0.30, 0.05, 0.4, 1.0, "all"),
+    (2003, "jaws-shell", "mirai-exploit", "tcp", (80, 8080, 81), ("CN", "VN", "IN"), 0.08, 0.30, 3, 1.0, "all"),
+    (2004, "gpon-diag", "mirai-exploit", "tcp", (80, 8080), ("CN", "MX", "KR"), 0.06, 0.35, 3, 1.0, "all"),
+    (2005, "thinkphp-rce", "botnet-exploit", "tcp", (80, 8080), ("CN", "US", "ID"), 0.05, 0.55, 4, 0.5, "all"),
+    (2006, "netgear-setup-cgi", "mozi-exploit", "tcp", (80, 8080), ("CN", "IN"), 0.07, 0.70, 3, 3.0, "all"),
+    (2007, "loader-wget", "iot-downloader", "tcp", (80, 8080, 81, 37215), ("CN", "VN", "BR", "??"), 0.09, 0.32, 2, 1.0, "all"),
+    (3001, "redis-info", "redis-scan", "tcp", (6379,), ("US", "NL", "RU", "DE"), 0.12, 0.40, 5, 1.0, "q2"),
+]
+# gpon-diag's rule was renamed on this day: the report shows the latest name
+SIG_RENAME = (2004, "gpon-diag-old", "2022-05-01")
 SENSOR_MULT = [1.0, 0.7, 0.5]
 # sensor k sees [s + off_k*n, s + off_k*n + vis*n) of the day's active window [s, s+n)
 VIS = 0.75
@@ -244,6 +268,9 @@ class World:
         self.t_cc = {}          # (day, cc) -> dict
         self.t_tot = {}         # day -> dict
         self.t_fp = []          # tracked fingerprint rows: (day, sensor, cc, addr, asn, packets, mirai, first, last, ports)
+        self.t_sig = {}         # (day, sensor, sig id) -> {name, family, packets, sources, ports: {(proto, port): n}}
+        self.t_sig_ranges = {}  # (day, family) -> [(cc, lo, hi)] source index ranges, every sensor and signature
+        self.cmap = {c.cc: c for c in self.countries}
         self.data_days = set()
 
     def has(self, s, d):
@@ -415,6 +442,7 @@ class World:
                 fp_rows.sort(key=lambda r: r[1])
                 db.executemany("INSERT INTO day_fp_sources VALUES (?,?,?,?,?,?,?,?,?,?,?)", fp_rows)
                 db.executemany("INSERT INTO day_asns VALUES (?,?,?,?,?,?,?)", asn_rows)
+                self.gen_sigs(db, si, di, d, t0, windows, q1)
                 # ports: the day's packets spread over the ports by weight (the
                 # rest, ~1%, other protocols)
                 port_rows = self.port_rows(di, d, T["packets"])
@@ -455,6 +483,66 @@ class World:
             db.commit()
             db.close()
         return paths
+
+    def gen_sigs(self, db, si, di, d, t0, windows, q1):
+        """One sensor-day of payload signatures: each signature's sources are
+        a range of its countries' sources seen by this sensor that day."""
+        sig_rows, port_rows, cc_rows, sk_rows, iv_rows = [], [], [], [], []
+        for sid, name, fam, proto, ports, ccs, frac, off, pps, q1f, when in SIGS:
+            if (when == "q2" and q1) or (when == "even" and di % 2):
+                continue
+            if sid == SIG_RENAME[0] and d < SIG_RENAME[2]:
+                name = SIG_RENAME[1]
+            fac = (q1f if q1 else 1.0) * (1 + 0.25 * math.sin(2 * math.pi * di / 13 + sid % 7))
+            parts = []
+            for cc in ccs:
+                c = self.cmap[cc]
+                lo, hi = self.sensor_window(si, *windows[cc])
+                a = lo + int(off * (hi - lo))
+                b = min(hi, a + max(1, int(frac * (hi - lo))))
+                if b > a:
+                    parts.append((c, a, b))
+            if not parts:
+                continue
+            pk_total = n_total = 0
+            star = bytearray(HLL_M)
+            star_list = []
+            for c, a, b in parts:
+                n = b - a
+                pk = max(1, int(n * pps * fac))
+                cc_rows.append((d, sid, c.cc, pk, n, 0))
+                blob = sketch_blob(range(a, b), c)
+                sk_rows.append((d, c.cc, "sig:%d" % sid, blob))
+                star_list.append(blob)
+                for j in range(a, b):
+                    i, r = c.regs[j]
+                    if r > star[i]:
+                        star[i] = r
+                pk_total += pk
+                n_total += n
+                self.t_sig_ranges.setdefault((d, fam), []).append((c.cc, a, b))
+            sk_rows.append((d, "*", "sig:%d" % sid, b"".join(star_list) if n_total < SPARSE_MAX else bytes(star)))
+            sig_rows.append((d, sid, name, fam, pk_total, n_total, 0))
+            wts = [1.0 / (i + 1) for i in range(len(ports))]
+            left = pk_total
+            tp = {}
+            for i, port in enumerate(ports):
+                v = left if i == len(ports) - 1 else int(pk_total * wts[i] / sum(wts))
+                left -= v
+                if v > 0:
+                    port_rows.append((d, sid, proto, port, v))
+                    tp[(proto, port)] = v
+            for h in range(24):
+                v = pk_total // 24 + (pk_total % 24 if h == 0 else 0)
+                if v:
+                    iv_rows.append((t0 + 3600 * h, sid, v, min(n_total, v)))
+            self.t_sig[(d, si, sid)] = {"name": name, "family": fam, "packets": pk_total, "sources": n_total,
+                                        "ports": tp}
+        db.executemany("INSERT INTO day_signatures VALUES (?,?,?,?,?,?,?)", sig_rows)
+        db.executemany("INSERT INTO day_sig_ports VALUES (?,?,?,?,?)", port_rows)
+        db.executemany("INSERT INTO day_sig_countries VALUES (?,?,?,?,?,?)", cc_rows)
+        db.executemany("INSERT INTO day_sketches VALUES (?,?,?,?)", sk_rows)
+        db.executemany("INSERT INTO interval_signatures VALUES (?,?,?,?)", iv_rows)
 
     def port_rows(self, di, d, total):
         x = (dt.date.fromisoformat(d) - dt.date(2022, 4, 1)).days
@@ -627,17 +715,88 @@ class World:
                                "days": len(x["days"]), "packets": x["packets"], "mirai_packets": x["mirai"],
                                "ports": (" ".join(str(p) for p in sorted(x["ports"])) + (" +" if x["more"] else "")).strip()}
                    for x in by.values() if x["mirai"] > 0}
+        self.expected_sigs(E, period, prev_days, prev, order[:top], cur)
         return E
+
+    def expected_sigs(self, E, period, prev_days, prev, top_ports, port_pk):
+        """Section 6 from the signature truth: families by packets (share of
+        all signature packets), their distinct sources per day (the true
+        union over signatures and sensors) summed over days, previous ranks;
+        the top 3 families of each top port, share of the port's packets."""
+        fam_pk, fam_prev, latest, inputs, on_port = {}, {}, {}, {}, {}
+        for (d, si, sid), v in self.t_sig.items():
+            fam = v["family"]
+            if d in period:
+                fam_pk[fam] = fam_pk.get(fam, 0) + v["packets"]
+                if d >= latest.get(sid, ("", ""))[0]:
+                    latest[sid] = (d, v["name"], fam)
+                inputs.setdefault((d, fam), []).append(v["sources"])
+                for k, n in v["ports"].items():
+                    x = on_port.setdefault(k, {})
+                    x[fam] = x.get(fam, 0) + n
+            if d in prev_days:
+                fam_prev[fam] = fam_prev.get(fam, 0) + v["packets"]
+        total = sum(fam_pk.values())
+        src, dense = {}, {}
+        for (d, fam), counts in inputs.items():
+            by_cc = {}
+            for cc, lo, hi in self.t_sig_ranges[(d, fam)]:
+                by_cc.setdefault(cc, []).append((lo, hi))
+            src[fam] = src.get(fam, 0) + sum(union_len(r) for r in by_cc.values())
+            # one (store, signature) set: its own count; several: merged
+            # sketches, exact while every one is a list
+            if len(counts) > 1 and max(counts) >= SPARSE_MAX:
+                dense[fam] = True
+        order = sorted(fam_pk, key=lambda f: (-fam_pk[f], f))
+        porder = sorted(fam_prev, key=lambda f: (-fam_prev[f], f))
+        prev_has = bool(prev) and bool(fam_prev)
+        names = {}
+        for sid in sorted(latest):
+            names.setdefault(latest[sid][2], []).append(latest[sid][1])
+        E["sig_total"] = total
+        E["sig_families"] = [{"rank": i + 1, "family": f, "signatures": " ".join(names[f]), "packets": fam_pk[f],
+                              "share_pct": 100.0 * fam_pk[f] / total, "sources_cum": src.get(f, 0),
+                              "dense": bool(dense.get(f)),
+                              "prev_rank": (porder.index(f) + 1 if f in porder else "new") if prev_has else "-"}
+                             for i, f in enumerate(order)]
+        E["sig_port_families"] = []
+        for rank, k in enumerate(top_ports, 1):
+            label = "ICMP" if k[0] == "icmp" else "%d/%s" % (k[1], k[0].upper())
+            fams = sorted(on_port.get(k, {}).items(), key=lambda x: (-x[1], x[0]))[:3]
+            E["sig_port_families"].append({"rank": rank, "label": label, "families": [
+                {"family": f, "packets": n, "share_pct": 100.0 * n / port_pk[k]} for f, n in fams]})
 
 
 # ---------------------------------------------------------------------------
 # Scale mode
 # ---------------------------------------------------------------------------
 
+# The default rule set (lib/sig/rules/default.rules): id, name, family,
+# proto, ports (None = any port), relative weight of its (signature, source)
+# pairs in scale mode.
+SCALE_SIGS = [
+    (1001, "sip-options", "sip-scan", "udp", (5060, 5061), 8), (1002, "dns-any", "dns-amp", "udp", (53,), 6),
+    (1003, "dns-version-bind", "dns-recon", "udp", (53,), 2), (1004, "ntp-monlist", "ntp-amp", "udp", (123,), 3),
+    (1005, "ntp-client", "ntp-scan", "udp", (123,), 4), (1006, "ssdp-msearch", "ssdp-amp", "udp", (1900,), 3),
+    (1007, "memcached-stats", "memcached-amp", "udp", (11211,), 1), (1008, "cldap-rootdse", "cldap-amp", "udp", (389,), 1),
+    (1009, "wsd-probe", "wsd-amp", "udp", (3702,), 1), (1010, "snmp-public", "snmp-scan", "udp", (161,), 3),
+    (1011, "netbios-nbstat", "netbios-scan", "udp", (137,), 2), (2001, "huawei-hg532", "mirai-exploit", "tcp", (37215,), 10),
+    (2002, "realtek-miniigd", "mirai-exploit", "tcp", (52869,), 6), (2003, "jaws-shell", "mirai-exploit", "tcp", None, 5),
+    (2004, "gpon-diag", "mirai-exploit", "tcp", (80, 8080), 5), (2005, "thinkphp-rce", "botnet-exploit", "tcp", None, 4),
+    (2006, "netgear-setup-cgi", "mozi-exploit", "tcp", None, 4), (2007, "loader-wget", "iot-downloader", "tcp", None, 12),
+]
+SCALE_ANY_PORTS = 1000     # destination ports a day of an any-port rule
+
+
 def gen_scale(path, schema, days=91, ports_per_day=131072, fp_per_day=100000, ncountries=250, dense=40,
-              first="2022-04-01", verbose=True, sources=3000000):
+              first="2022-04-01", verbose=True, sources=3000000, sig_pairs=300000):
     """A big store for timing: no truth kept. Big countries get dense
-    'all' and 'mirai' sketches (drawn from a few real ones, rotated)."""
+    'all' and 'mirai' sketches (drawn from a few real ones, rotated).
+    Payload signatures: sig_pairs distinct (signature, source) pairs a day
+    over the default rule set, spread over the 60 biggest countries:
+    day_signatures, day_sig_countries, day_sig_ports (an any-port rule on
+    SCALE_ANY_PORTS ports a day), interval_signatures and their sketches
+    (a list of hashes per set under 2,048 sources, else registers)."""
     t_start = time.time()
     rng = random.Random(7)
     db = create_store(path, schema, "scale", "UTC")
@@ -730,11 +889,53 @@ def gen_scale(path, schema, days=91, ports_per_day=131072, fp_per_day=100000, nc
                 yield (d, dotted(a), cc, 64500 + (h % 3000), p, p, 0, 0, t0 + h % 40000,
                        t0 + 40000 + h % 40000, "23 2323")
         db.executemany("INSERT OR IGNORE INTO day_fp_sources VALUES (?,?,?,?,?,?,?,?,?,?,?)", fp_gen())
+        if sig_pairs:
+            scale_sigs(db, rng, d, di, t0, ccs[:60], weight, bases, sig_pairs)
         db.commit()
         if verbose and di % 10 == 0:
             print("  day %d/%d  %.0f s" % (di + 1, days, time.time() - t_start), file=sys.stderr)
     db.commit()
     db.close()
+
+
+def scale_sigs(db, rng, d, di, t0, ccs, weight, bases, pairs):
+    """One day of signature rows at scale (see gen_scale)."""
+    wsum = sum(x[5] for x in SCALE_SIGS)
+    csum = sum(weight[cc] for cc in ccs)
+    srows, crows, prows, irows, sk = [], [], [], [], []
+    for k, (sid, name, fam, proto, ports, w) in enumerate(SCALE_SIGS):
+        n_sig = int(pairs * w / wsum)
+        pk_sig = 0
+        for i, cc in enumerate(ccs):
+            n = int(n_sig * weight[cc] / csum)
+            if n == 0:
+                continue
+            pk = n * (2 + (mix(di, sid, i) & 7))
+            pk_sig += pk
+            crows.append((d, sid, cc, pk, n, 0))
+            if n < SPARSE_MAX:
+                sk.append((d, cc, "sig:%d" % sid, rng.randbytes(8 * n)))
+            else:
+                b = bases[(i + k) % 4]
+                sk.append((d, cc, "sig:%d" % sid, b[i:] + b[:i]))
+        if pk_sig == 0:
+            continue
+        sk.append((d, "*", "sig:%d" % sid, rng.randbytes(8 * n_sig) if n_sig < SPARSE_MAX else bases[(k + di) % 4]))
+        srows.append((d, sid, name, fam, pk_sig, n_sig, 0))
+        plist = ports if ports else [80, 8080] + rng.sample(range(1, 65536), SCALE_ANY_PORTS - 2)
+        left = pk_sig
+        for j, p in enumerate(plist):
+            v = left if j == len(plist) - 1 else (pk_sig // 2 if j == 0 else max(0, min(left, pk_sig // (2 * len(plist)))))
+            left -= v
+            if v:
+                prows.append((d, sid, proto, p, v))
+        for h in range(24):
+            irows.append((t0 + 3600 * h, sid, pk_sig // 24 + 1, n_sig // 6 + 1))
+    db.executemany("INSERT INTO day_signatures VALUES (?,?,?,?,?,?,?)", srows)
+    db.executemany("INSERT INTO day_sig_countries VALUES (?,?,?,?,?,?)", crows)
+    db.executemany("INSERT OR IGNORE INTO day_sig_ports VALUES (?,?,?,?,?)", prows)
+    db.executemany("INSERT INTO interval_signatures VALUES (?,?,?,?)", irows)
+    db.executemany("INSERT INTO day_sketches VALUES (?,?,?,?)", sk)
 
 
 def main():
@@ -754,9 +955,12 @@ def main():
     ap.add_argument("--countries", type=int, default=250)
     ap.add_argument("--dense", type=int, default=40)
     ap.add_argument("--sources", type=int, default=3000000, help="distinct sources a day (scale mode)")
+    ap.add_argument("--sig-pairs", type=int, default=300000,
+                    help="distinct (signature, source) pairs a day (scale mode; 0 = no signature rows)")
     a = ap.parse_args()
     if a.mode == "scale":
-        gen_scale(a.out, a.schema, a.days, a.ports_per_day, a.fp_per_day, a.countries, a.dense, sources=a.sources)
+        gen_scale(a.out, a.schema, a.days, a.ports_per_day, a.fp_per_day, a.countries, a.dense, sources=a.sources,
+                  sig_pairs=a.sig_pairs)
         return 0
     missing = []
     for m in a.missing_day:

@@ -9,13 +9,19 @@
     --previous, --format csv; every table, CSV and Markdown, against the
     generator's truth: ranks, previous ranks, packets, shares, daily series
     and 7-day averages, Mirai series, cumulative distinct sources, the
-    countries high in one ranking only, the chosen country's ranks, and the
-    chosen country's Mirai source list;
+    countries high in one ranking only, the chosen country's ranks, the
+    chosen country's Mirai source list, the payload signature families
+    (packets, share of signature packets, cumulative distinct sources,
+    previous ranks, latest names) and the top 3 families of each top port
+    (share of the port's packets; an em-dash row for a port without any);
   - three overlapping sensors (Asia/Tokyo days, one sensor missing a day):
     packets add up exactly; distinct sources merged from the sketches are
     within 2 % of the true union (exact where all are sparse lists) and
     strictly less than the per-sensor sum; fingerprint sources united by
-    address;
+    address; two sensors (UTC) likewise, signature families included;
+  - no signature data: a version-2 store (read as is), a version-3 store
+    without signature rows (ja), and a version-3 store merged with a
+    version-2 one (the section counts the first, and names the second);
   - the HTML: well-formed (html.parser, tags balanced), every <svg> well-formed
     XML, no script, no http(s) src/href; rendered by headless Chromium to a
     non-blank PNG when chromium is installed (else that check is skipped);
@@ -270,7 +276,60 @@ def check_report(out, E, lang, multi, country, tag, world):
     check(mp == sorted(mp, reverse=True), "%s: source rows not by Mirai-type packets" % tag)
     tid = "mirai_sources_%s" % country
     check([m[0] for m in T[tid][1]] == [r["addr"] for r in rows[:20]], "%s: the Markdown source table is not the CSV's first rows" % tag)
+
+    # 6. payload signatures
+    check_signatures(out, T, E, lang, multi, tag)
     return md
+
+
+def check_signatures(out, T, E, lang, multi, tag):
+    F = E["sig_families"]
+    rows = read_csv(os.path.join(out, "signature_families.csv"))
+    check(len(rows) == len(F) > 5, "%s: signature_families.csv has %d rows, expected %d" % (tag, len(rows), len(F)))
+    for r, e in zip(rows, F):
+        want = (str(e["rank"]), e["family"], e["signatures"], str(e["packets"]), str(e["prev_rank"]))
+        got = (r["rank"], r["family"], r["signatures"], r["packets"], r["prev_rank"])
+        check(got == want, "%s: signature_families.csv row %s, expected %s" % (tag, got, want))
+        check(close(float(r["share_pct"]), e["share_pct"], 0.00006),
+              "%s: %s share %s, expected %.4f" % (tag, e["family"], r["share_pct"], e["share_pct"]))
+        g = int(r["sources_cum"])
+        if e["dense"]:
+            check(abs(g - e["sources_cum"]) <= 0.02 * e["sources_cum"] and r["estimated"] == "1",
+                  "%s: %s sources %d (estimated %s), true %d" % (tag, e["family"], g, r["estimated"], e["sources_cum"]))
+        else:
+            check(g == e["sources_cum"] and r["estimated"] == "0",
+                  "%s: %s sources %d (estimated %s), expected exactly %d" % (tag, e["family"], g, r["estimated"], e["sources_cum"]))
+    rich = "Q2" in tag      # the quarter the test world is built to exercise
+    check(not rich or (any(e["dense"] for e in F) and not all(e["dense"] for e in F)),
+          "%s: the truth should have estimated and exact families" % tag)
+    mdrows = T["signature_families"][1]
+    check(len(mdrows) == min(len(F), 10), "%s: signature families table has %d rows" % (tag, len(mdrows)))
+    for m, r, e in zip(mdrows, rows, F):
+        gotm = (m[0], m[1], m[2], num(m[3]), num(m[5]), "≈" in m[5], m[6])
+        wantm = (str(e["rank"]), e["family"], e["signatures"], e["packets"], int(r["sources_cum"]), r["estimated"] == "1",
+                 prev_text(e["prev_rank"], lang))
+        check(gotm == wantm, "%s: signature families table row %s, expected %s" % (tag, gotm, wantm))
+        check(close(num(m[4]), e["share_pct"], 0.0051), "%s: signature families table share %s" % (tag, m[4]))
+    # the top families of each top port
+    want = []
+    for p in E["sig_port_families"]:
+        if not p["families"]:
+            want.append((str(p["rank"]), p["label"], "", "", "0", 0.0))
+        for j, f in enumerate(p["families"]):
+            want.append((str(p["rank"]), p["label"], str(j + 1), f["family"], str(f["packets"]), f["share_pct"]))
+    rows = read_csv(os.path.join(out, "signature_port_families.csv"))
+    got = [(r["port_rank"], r["port"], r["family_rank"], r["family"], r["packets"], float(r["share_pct"])) for r in rows]
+    check(len(got) == len(want) and all(g[:5] == w[:5] and close(g[5], w[5], 0.00006) for g, w in zip(got, want)),
+          "%s: signature_port_families.csv %s, expected %s" % (tag, got, want))
+    check(not rich or (any(len(p["families"]) == 3 for p in E["sig_port_families"]) and
+                       any(not p["families"] for p in E["sig_port_families"])),
+          "%s: the truth should have a port with 3 families and one with none" % tag)
+    mdrows = T["signature_port_families"][1]
+    gotm = [(m[0], m[1], m[3] if m[3] != "—" else "", m[4] if m[4] != "—" else "",
+             str(num(m[5])) if m[5] != "—" else "0", num(m[6]) if m[6] != "—" else 0.0) for m in mdrows]
+    bad = [m for m in mdrows if m[4] == "—" and not (m[3] == m[5] == m[6] == "—")]
+    check(not bad and len(gotm) == len(want) and all(g[:5] == w[:5] and close(g[5], w[5], 0.0051) for g, w in zip(gotm, want)),
+          "%s: signature port families table %s, expected %s" % (tag, mdrows, want))
 
 
 def check_daily(out, T, tid, col, series, days, tag):
@@ -389,7 +448,7 @@ def check_errors(run, work, one_db, three_dbs):
     db.close()
     newer = os.path.join(work, "newer.db")
     db = gen_store.create_store(newer, SCHEMA, "future", "UTC")
-    db.execute("UPDATE meta SET value = '3' WHERE key = 'schema_version'")
+    db.execute("UPDATE meta SET value = '4' WHERE key = 'schema_version'")
     db.commit()
     db.close()
     empty = os.path.join(work, "empty.db")
@@ -442,8 +501,11 @@ def part_main(run, work):
     # three overlapping sensors
     w3 = gen_store.World(3, seed=2, tz="Asia/Tokyo", missing=[(1, "2022-05-03")])
     three = w3.generate(os.path.join(work, "three"), SCHEMA)
-    note("generated 1 + 3 stores in %.1f s" % (time.time() - t0))
-    for w in (w1, w3):
+    # two sensors
+    w2 = gen_store.World(2, seed=3, tz="UTC")
+    two = w2.generate(os.path.join(work, "two"), SCHEMA)
+    note("generated 1 + 3 + 2 stores in %.1f s" % (time.time() - t0))
+    for w in (w1, w3, w2):
         mark_dense(w)
 
     # the store follows the schema: same tables and columns as the schema file
@@ -453,7 +515,7 @@ def part_main(run, work):
     shape = lambda c: sorted((r[0], r[1]) for r in c.execute("SELECT name, sql FROM sqlite_master"))
     check(shape(db) == shape(ref), "generated store differs from the schema")
     meta = dict(db.execute("SELECT key, value FROM meta"))
-    check(meta.get("schema_version") == "2" and meta.get("timezone") == "UTC", "generated meta %s" % meta)
+    check(meta.get("schema_version") == "3" and meta.get("timezone") == "UTC", "generated meta %s" % meta)
     db.close()
 
     Q2 = ("2022-04-01", "2022-06-30")
@@ -468,10 +530,14 @@ def part_main(run, work):
         md = check_report(out, E, "en", False, "JP", "1x Q2 en", w1)
         check("Previous quarter's rank" in md, "Q2 en: previous quarter's rank heading")
         check("2022-06-12" in md and "No data on 1 day" in md, "Q2 en: the day without data is not stated")
+        for h in ("6. Payload signatures", "Table 6: payload signature families",
+                  "Table 7: top 3 families per top destination port", "Share of the port's packets"):
+            check(h in md, "en: heading or label '%s' missing" % h)
         check("HyperLogLog estimates" in md, "Q2 en: estimated numbers not stated")
         check_html(os.path.join(out, "report.html"), "1x Q2 en html", 18, os.path.join(work, "q2_en.png"))
         want = ["cumulative_sources.csv", "mirai_countries.csv", "mirai_countries_daily.csv", "mirai_daily.csv",
                 "mirai_sources_JP.csv", "overview.csv", "rank_differences.csv", "report.html", "report.md",
+                "signature_families.csv", "signature_port_families.csv",
                 "top_countries.csv", "top_countries_daily.csv", "top_ports.csv", "top_ports_daily.csv"]
         check(listing(out) == want, "Q2 en: output files %s" % listing(out))
 
@@ -484,7 +550,9 @@ def part_main(run, work):
         md = check_report(out, E, "ja", False, "JP", "1x Q2 ja", w1)
         for h in ("宛先ポート番号トップ 5", "前四半期の順位", "送信元地域トップ 5", "Mirai 型のパケット数の推移",
                   "Mirai 型のパケットの送信元アドレスの延べ数の割合", "送信元地域別のパケット数の推移 (TOP5)",
-                  "送信元地域別のパケット数の推移 (日本)", "7日間平均", "延べ数", "日本の Mirai 型パケットの送信元アドレス"):
+                  "送信元地域別のパケット数の推移 (日本)", "7日間平均", "延べ数", "日本の Mirai 型パケットの送信元アドレス",
+                  "6. ペイロードシグネチャ", "表 6：ペイロードシグネチャのファミリー", "表 7：上位の宛先ポート番号ごとのファミリー上位 3",
+                  "シグネチャ一致パケットに占める割合", "ポート宛パケットに占める割合", "ファミリー"):
             check(h in md, "ja: heading or label '%s' missing" % h)
         html_ja = open(os.path.join(out, "report.html"), encoding="utf-8").read()
         check('<html lang="ja">' in html_ja and "インターネット定点観測レポート" in html_ja, "ja: HTML title/lang")
@@ -538,8 +606,74 @@ def part_main(run, work):
              % (rows["CN"]["sources_cum"], cn["all"], cn["all_sum"], rows["CN"]["mirai_sources_cum"], cn["mirai"], cn["mirai_sum"]))
         check_html(os.path.join(out, "report.html"), "3x Q2 html", 18)
 
+    # two sensors, UTC
+    out = os.path.join(work, "q2_two")
+    rc, _o, err, t = run("--from", Q2[0], "--to", Q2[1], "--out", out, *two)
+    note("two sensors, Q2: %.2f s" % t)
+    if check(rc == 0, "two sensors: exit %d: %s" % (rc, err)):
+        E = w2.expected(*Q2, prev=Q1, top=5, country="JP")
+        check_report(out, E, "en", True, "JP", "2x Q2", w2)
+
+    check_no_signatures(run, work, one[0], three)
     check_errors(run, work, one[0], three)
     note("main part: %.1f s" % (time.time() - t0))
+
+
+def copy_store(src, dst, version=None, drop_rows=False):
+    """A copy of a store: taken back to schema version 2 (the signature
+    tables dropped), or with its signature rows deleted."""
+    for f in (dst, dst + "-wal", dst + "-shm"):
+        if os.path.exists(f):
+            os.unlink(f)
+    a, b = sqlite3.connect(src), sqlite3.connect(dst)
+    a.backup(b)
+    a.close()
+    sig = ("interval_signatures", "day_signatures", "day_sig_ports", "day_sig_countries")
+    for t in sig:
+        b.execute(("DROP TABLE %s" if version == 2 else "DELETE FROM %s") % t)
+    b.execute("DELETE FROM day_sketches WHERE kind LIKE 'sig:%'")
+    if version:
+        b.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(version),))
+    b.commit()
+    b.close()
+    return dst
+
+
+def check_no_signatures(run, work, one_db, three):
+    Q = ["--from", "2022-04-01", "--to", "2022-06-30"]
+    v2 = copy_store(one_db, os.path.join(work, "v2.db"), version=2)
+    empty = copy_store(one_db, os.path.join(work, "nosig.db"))
+    for what, db, lang, needle in (("version-2 store", v2, "en", "No payload signature data in the period"),
+                                   ("no signature rows", empty, "ja", "期間中のペイロードシグネチャのデータはありません")):
+        out = os.path.join(work, "nosig_" + lang)
+        rc, _o, err, _t = run(*Q, "--lang", lang, "--out", out, db)
+        if not check(rc == 0, "%s: exit %d: %s" % (what, rc, err)):
+            continue
+        md = open(os.path.join(out, "report.md"), encoding="utf-8").read()
+        check(needle in md, "%s: the section does not say there is no signature data" % what)
+        check("<!-- table: signature_families -->" not in md, "%s: an empty families table is shown" % what)
+        check(read_csv(os.path.join(out, "signature_families.csv")) == [], "%s: signature_families.csv has rows" % what)
+        rows = read_csv(os.path.join(out, "signature_port_families.csv"))
+        check(len(rows) == 5 and all(r["family"] == "" and r["packets"] == "0" for r in rows),
+              "%s: signature_port_families.csv %s" % (what, rows))
+        if db == v2:
+            check("Sensor sensor-1 has no payload signature tables (store schema version 2)" in md,
+                  "%s: the store without signature tables is not named" % what)
+        check_html(os.path.join(out, "report.html"), what + " html", 18)
+    # a version-3 store merged with a version-2 one: the section counts the first
+    v2b = copy_store(three[1], os.path.join(work, "three_v2.db"), version=2)
+    out = os.path.join(work, "nosig_mixed")
+    rc, _o, err, _t = run(*Q, "--out", out, three[0], v2b)
+    if check(rc == 0, "mixed versions: exit %d: %s" % (rc, err)):
+        c = sqlite3.connect(three[0])
+        want = dict(c.execute("SELECT family, SUM(packets) FROM day_signatures WHERE day BETWEEN ? AND ? GROUP BY family",
+                              (Q[1], Q[3])))
+        c.close()
+        got = {r["family"]: int(r["packets"]) for r in read_csv(os.path.join(out, "signature_families.csv"))}
+        check(got == want, "mixed versions: families %s, expected sensor-1's %s" % (got, want))
+        md = open(os.path.join(out, "report.md"), encoding="utf-8").read()
+        check("Sensor sensor-2 has no payload signature tables (store schema version 2)" in md,
+              "mixed versions: the version-2 store is not named")
 
 
 def mark_dense(w):
@@ -563,7 +697,7 @@ def part_scale(run, work):
     db = os.path.join(work, "scale.db")
     t0 = time.time()
     gen_store.gen_scale(db, SCHEMA, days=91, ports_per_day=8192, fp_per_day=2000, ncountries=250, dense=20,
-                        verbose=False, sources=100000)
+                        verbose=False, sources=100000, sig_pairs=30000)
     tg = time.time() - t0
     size = os.path.getsize(db)
     c = sqlite3.connect(db)
@@ -579,6 +713,11 @@ def part_scale(run, work):
         check(len(rows) == 5, "scale: top ports %d rows" % len(rows))
         rows = read_csv(os.path.join(out, "cumulative_sources.csv"))
         check(len(rows) >= 249, "scale: %d countries ranked" % len(rows))
+        rows = read_csv(os.path.join(out, "signature_families.csv"))
+        fams = {x[2] for x in gen_store.SCALE_SIGS}
+        check({r["family"] for r in rows} == fams, "scale: signature families %s" % [r["family"] for r in rows])
+        rows = read_csv(os.path.join(out, "signature_port_families.csv"))
+        check(any(r["family"] for r in rows), "scale: no family on a top port")
 
 
 def main():

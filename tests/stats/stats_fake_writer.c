@@ -20,6 +20,14 @@
  *   as below
  *   intervals = k; interval_seconds = --interval; the snapshot's interval
  *   is [1699999980 + 60 (k - 1), + 60)
+ *   payload signatures (unless --no-sig), 1024 rows keyed by signature_id:
+ *   the signatures below get their rows in table order as they first appear
+ *   (publish `from`); from then on, INTERVAL packets = packets * s, sources
+ *   = sources * s, TOTAL packets = packets * s * (k - from + 1); name and
+ *   family are those of publish 1 at k = 1, the renamed ones from k = 2 on;
+ *   signature_payload_packets, _scanned_bytes, _matched_packets as the
+ *   scalars (bases 500, 32000, 260), signature_overflow_packets 0,
+ *   signature_rules 18
  *
  * Modes: publish every --period-ms for ever (default), or --count N
  * publishes (--once: 1; 0: never, the segment stays STARTING) and then only
@@ -115,6 +123,23 @@ static const uint64_t asn_rows[][8] = {
 	{64502, 80, 5120, 0, 0, 30, 1, 0},
 };
 
+#define SIG_ROWS 1024
+static const struct {
+	uint32_t id;
+	const char *name, *family;     /* at publish 1 */
+	const char *name2, *family2;   /* from publish 2 on (a rule reload renamed them) */
+	uint64_t packets, sources;
+	long from;                     /* first publish with packets */
+} sigs[] = {
+	{1001, "sip-options", "sip-scan", "sip-options", "sip-scan", 120, 12, 1},
+	{2003, "jaws-shell", "mirai-exploit", "jaws-shell-v2", "mirai-exploit", 80, 8, 1},
+	{1004, "ntp-monlist", "ntp-amp", "ntp-monlist", "ntp-amplification", 40, 4, 1},
+	{2007, "loader-wget", "iot-downloader", "loader-wget", "iot-downloader", 30, 3, 2},
+};
+static const char *const sig_scalars[] = {"signature_payload_packets", "signature_scanned_bytes",
+					  "signature_matched_packets"};
+static const uint64_t sig_scalar_base[] = {500, 32000, 260};
+
 static const char *const worker_fields[] = {"packets", "interval_stalls", "table_stalls"};
 static const char *const port_fields[] = {"received", "missed", "errors", "no_mbuf"};
 
@@ -126,7 +151,7 @@ struct opts {
 	uint64_t scale, missed, no_mbuf;
 	long count;                 /* publishes; -1: for ever */
 	unsigned period_ms, heartbeat_ms;
-	int stop, geo, asn;
+	int stop, geo, asn, sig;
 };
 
 /* Metric indexes in the writer, -1 when not declared. */
@@ -135,6 +160,7 @@ struct ids {
 	int proto[2], tcp[2], udp[2], countries[2], table_full[2];
 	int csrc, uniq[3], top_count, top_addr, top_country, top, asn_count, asns;
 	int worker, port, fill, capacity, intervals, interval_seconds;
+	int sig_id, sig_name, sig_family, sig_pk[2], sig_src, sig_scalar[3][2], sig_over[2], sig_rules;
 };
 
 static void __attribute__((noreturn))
@@ -273,6 +299,41 @@ declare(struct dc_stats_writer *w, const struct opts *o, struct ids *id,
 				   "Interval records written"));
 	id->interval_seconds = add(w, def("interval_seconds", DC_STATS_NOW, "seconds",
 					  "Interval length"));
+	if (o->sig) {
+		int key[2];
+
+		d = def("signature_id", DC_STATS_NOW, "", "Signature id of each row (0: unused)");
+		dim(&d, "row", SIG_ROWS, DC_STATS_DIM_INDEX, NULL);
+		id->sig_id = add(w, d);
+		key[0] = key[1] = id->sig_id;
+		d = def("signature_name", DC_STATS_NOW, "", "Rule name of each signature");
+		d.kind = DC_STATS_STR;
+		dim(&d, "signature", SIG_ROWS, DC_STATS_DIM_KEY, NULL);
+		if ((id->sig_name = dc_stats_writer_add_keyed(w, &d, key)) < 0)
+			die(dc_stats_strerror());
+		d.name = "signature_family";
+		d.help = "Family of each signature";
+		if ((id->sig_family = dc_stats_writer_add_keyed(w, &d, key)) < 0)
+			die(dc_stats_strerror());
+		for (unsigned s = 0; s < 2; s++) {
+			d = def("signature_packets", scopes[s], "packets", "Packets matching each signature");
+			dim(&d, "signature", SIG_ROWS, DC_STATS_DIM_KEY, NULL);
+			if ((id->sig_pk[s] = dc_stats_writer_add_keyed(w, &d, key)) < 0)
+				die(dc_stats_strerror());
+			for (unsigned i = 0; i < N(sig_scalars); i++)
+				id->sig_scalar[i][s] = add(w, def(sig_scalars[i], scopes[s],
+								  i == 1 ? "bytes" : "packets",
+								  "Payload scan counter"));
+			id->sig_over[s] = add(w, def("signature_overflow_packets", scopes[s], "packets",
+						     "Matches of signatures without a row"));
+		}
+		d = def("signature_sources", DC_STATS_INTERVAL, "sources",
+			"Distinct sources of each signature's packets");
+		dim(&d, "signature", SIG_ROWS, DC_STATS_DIM_KEY, NULL);
+		if ((id->sig_src = dc_stats_writer_add_keyed(w, &d, key)) < 0)
+			die(dc_stats_strerror());
+		id->sig_rules = add(w, def("signature_rules", DC_STATS_NOW, "rules", "Rules loaded"));
+	}
 }
 
 static uint64_t *
@@ -371,6 +432,28 @@ fill(struct dc_stats_writer *w, const struct opts *o, const struct ids *id, uint
 		vals(w, id->capacity)[t] = table_capacity[t];
 	vals(w, id->intervals)[0] = k;
 	vals(w, id->interval_seconds)[0] = o->interval;
+	if (id->sig_id >= 0) {
+		unsigned row = 0;
+
+		for (unsigned i = 0; i < N(sigs); i++) {
+			if ((long)k < sigs[i].from)
+				continue;
+			vals(w, id->sig_id)[row] = sigs[i].id;
+			dc_stats_writer_text(w, id->sig_name, row, k == 1 ? sigs[i].name : sigs[i].name2);
+			dc_stats_writer_text(w, id->sig_family, row,
+					     k == 1 ? sigs[i].family : sigs[i].family2);
+			vals(w, id->sig_pk[0])[row] = sigs[i].packets * s * (k - (uint64_t)sigs[i].from + 1);
+			vals(w, id->sig_pk[1])[row] = sigs[i].packets * s;
+			vals(w, id->sig_src)[row] = sigs[i].sources * s;
+			row++;
+		}
+		for (unsigned t = 0; t < 2; t++) {
+			for (unsigned i = 0; i < N(sig_scalars); i++)
+				vals(w, id->sig_scalar[i][t])[0] = sig_scalar_base[i] * mult[t];
+			vals(w, id->sig_over[t])[0] = 0;
+		}
+		vals(w, id->sig_rules)[0] = 18;
+	}
 }
 
 static void
@@ -408,7 +491,7 @@ int
 main(int argc, char **argv)
 {
 	enum { O_WORKERS = 256, O_PORTS, O_TOP, O_SCALE, O_MISSED, O_NOMBUF, O_COUNT, O_ONCE,
-	       O_STOP, O_PERIOD, O_HB, O_NOGEO, O_NOASN, O_INTERVAL };
+	       O_STOP, O_PERIOD, O_HB, O_NOGEO, O_NOASN, O_INTERVAL, O_NOSIG };
 	static const struct option lo[] = {
 		{"path", required_argument, NULL, 'p'},
 		{"workers", required_argument, NULL, O_WORKERS},
@@ -425,9 +508,10 @@ main(int argc, char **argv)
 		{"no-geo", no_argument, NULL, O_NOGEO},
 		{"no-asn", no_argument, NULL, O_NOASN},
 		{"interval", required_argument, NULL, O_INTERVAL},
+		{"no-sig", no_argument, NULL, O_NOSIG},
 		{NULL, 0, NULL, 0},
 	};
-	struct opts o = {NULL, 2, 2, 10, 60, 1, 0, 0, -1, 100, 300, 0, 1, 1};
+	struct opts o = {NULL, 2, 2, 10, 60, 1, 0, 0, -1, 100, 300, 0, 1, 1, 1};
 	struct dc_stats_writer_info info;
 	struct dc_stats_writer *w;
 	struct ids id;
@@ -451,10 +535,11 @@ main(int argc, char **argv)
 		case O_NOGEO: o.geo = 0; break;
 		case O_NOASN: o.asn = 0; break;
 		case O_INTERVAL: o.interval = (unsigned)num("--interval", optarg, 1, 86400); break;
+		case O_NOSIG: o.sig = 0; break;
 		default:
 			fprintf(stderr, "usage: " PROG " --path P [--once|--count N] [--stop] [--scale S] "
 				"[--workers W] [--ports P] [--top N] [--missed M] [--no-mbuf M] "
-				"[--period-ms MS] [--heartbeat-ms MS] [--no-geo] [--no-asn] [--interval S]\n");
+				"[--period-ms MS] [--heartbeat-ms MS] [--no-geo] [--no-asn] [--no-sig] [--interval S]\n");
 			return 1;
 		}
 	}

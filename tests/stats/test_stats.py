@@ -5,6 +5,9 @@ are known (the table below is the one in stats_fake_writer.c):
 
 - darkcap-stat info/list/dump (text, --json, --prom)/top/watch/check, every
   value compared with the writer's table; one-line errors and exit codes;
+- payload signatures: rows keyed by id with names and families, renamed
+  (and a new id) between two publishes: dump, top signatures, --prom and the
+  exporter (and Prometheus) show each snapshot's names with its counts;
 - promtool check metrics on `dump --prom` and on the exporter's /metrics;
 - darkcap-exporter: the same families as `dump --prom`, 404/405, re-open
   on a writer restart (darkcap_exporter_restarts_seen_total), darkcap_up 0
@@ -66,9 +69,30 @@ IVL_BASE = 1699999980
 DEFAULT_PORTS = [22, 23, 53, 80, 123, 161, 443, 445, 1433, 1900, 2323, 3389, 5060, 5555, 5900,
                  6379, 8080, 8443, 37215, 52869]
 VERSION = "0.1.0-fake"
+ABI = "1.1"
+# payload signatures: rows given in this order as each first appears (publish `from`);
+# (id, name and family at publish 1, the same from publish 2 on (renamed), packets, sources, from)
+SIGS = [(1001, "sip-options", "sip-scan", "sip-options", "sip-scan", 120, 12, 1),
+        (2003, "jaws-shell", "mirai-exploit", "jaws-shell-v2", "mirai-exploit", 80, 8, 1),
+        (1004, "ntp-monlist", "ntp-amp", "ntp-monlist", "ntp-amplification", 40, 4, 1),
+        (2007, "loader-wget", "iot-downloader", "loader-wget", "iot-downloader", 30, 3, 2)]
+SIG_SCALARS = {"signature_payload_packets": 500, "signature_scanned_bytes": 32000,
+               "signature_matched_packets": 260}
+SIG_RULES = 18
+SIG_ROWS = 1024
 
 
-def model(k=1, s=1, workers=2, ports=2, missed=0, no_mbuf=0, geo=True, asn=True, top=10):
+def sig_rows(k=1, s=1):
+    """[(row, id, name, family, total packets, interval packets, sources)] of publish k."""
+    rows = []
+    for sid, n1, f1, n2, f2, pk, src, first in SIGS:
+        if k >= first:
+            rows.append((len(rows), sid, n1 if k == 1 else n2, f1 if k == 1 else f2,
+                         pk * s * (k - first + 1), pk * s, src * s))
+    return rows
+
+
+def model(k=1, s=1, workers=2, ports=2, missed=0, no_mbuf=0, geo=True, asn=True, top=10, sig=True):
     """{(scope/name, ((label, value), ...)): value} of every non-zero element."""
     m = {}
 
@@ -129,6 +153,19 @@ def model(k=1, s=1, workers=2, ports=2, missed=0, no_mbuf=0, geo=True, asn=True,
         put("now", "table_capacity", (("table", t),), v)
     put("total", "intervals", (), k)
     put("now", "interval_seconds", (), 60)
+    if sig:
+        for row, sid, name, fam, tot, ivl, src in sig_rows(k, s):
+            lab = (("signature", str(sid)),)
+            put("now", "signature_id", (("row", str(row)),), sid)
+            put("now", "signature_name", lab, name)
+            put("now", "signature_family", lab, fam)
+            put("total", "signature_packets", lab, tot)
+            put("interval", "signature_packets", lab, ivl)
+            put("interval", "signature_sources", lab, src)
+        for n, b in SIG_SCALARS.items():
+            put("total", n, (), b * s * k)
+            put("interval", n, (), b * s)
+        put("now", "signature_rules", (), SIG_RULES)
     return m
 
 
@@ -268,7 +305,7 @@ def promtool_ok(a, text, what):
     check(rc == 0, "promtool check metrics (%s): rc %d: %s%s" % (what, rc, out, err))
 
 
-def check_prom(a, text, s, what, countries=False, ports=DEFAULT_PORTS, geo=True, k=1):
+def check_prom(a, text, s, what, countries=False, ports=DEFAULT_PORTS, geo=True, k=1, sig=True):
     """The exposition text against the writer's table."""
     promtool_ok(a, text, what)
     p = prom_samples(text)
@@ -278,7 +315,7 @@ def check_prom(a, text, s, what, countries=False, ports=DEFAULT_PORTS, geo=True,
         check(got == str(v), "%s: %s%s = %r, want %s" % (what, name, dict(labels) or "", got, v))
 
     want("darkcap_up", 1)
-    want("darkcap_build_info", 1, ("version", VERSION), ("abi", "1.0"))
+    want("darkcap_build_info", 1, ("version", VERSION), ("abi", ABI))
     want("darkcap_packets_total", 1000 * s * k)
     want("darkcap_bytes_total", 64000 * s * k)
     want("darkcap_ipv6_packets_total", 80 * s * k)
@@ -329,6 +366,25 @@ def check_prom(a, text, s, what, countries=False, ports=DEFAULT_PORTS, geo=True,
         check(ccs == {c[0] for c in COUNTRIES}, "%s: countries %r (want those with traffic)" % (what, ccs))
     else:
         check(not cfam, "%s: country families without --countries (or geo): %r" % (what, cfam[:3]))
+    # signatures: one series per row in use, labelled id, name, family of the same snapshot
+    sfam = {n for (n, _) in p if "signature" in n}
+    if sig:
+        for fam, col in (("darkcap_signature_packets_total", 4), ("darkcap_interval_signature_sources", 6)):
+            got = {l: v for (n, l), v in p.items() if n == fam}
+            exp = {(("id", str(r[1])), ("name", r[2]), ("family", r[3])): str(r[col]) for r in sig_rows(k, s)}
+            check(got == exp, "%s: %s = %r, want %r" % (what, fam, got, exp))
+        for n, b in SIG_SCALARS.items():
+            want("darkcap_%s_total" % n, b * s * k)
+            want("darkcap_interval_%s" % n, b * s)
+        want("darkcap_signature_overflow_packets_total", 0)
+        want("darkcap_signature_rules", SIG_RULES)
+        extra = sfam - {"darkcap_signature_packets_total", "darkcap_interval_signature_sources",
+                        "darkcap_signature_overflow_packets_total", "darkcap_interval_signature_overflow_packets",
+                        "darkcap_signature_rules"} - {"darkcap_%s_total" % n for n in SIG_SCALARS} - \
+            {"darkcap_interval_%s" % n for n in SIG_SCALARS}
+        check(not extra, "%s: unexpected signature families %r (ids, names or per-interval packets?)" % (what, extra))
+    else:
+        check(not sfam, "%s: signature families without signatures: %r" % (what, sfam))
     # never per-address labels, never the ranked tables
     for addr, _, _ in TOP_ROWS:
         check(addr not in text, "%s: address %s exported" % (what, addr))
@@ -345,7 +401,7 @@ def test_stat(a, seg):
     rc, out, err = run([st, "--path", seg, "info"])
     info = dict(re.split(r"\s{2,}", l, 1) for l in out.splitlines() if l.strip())
     check(rc == 0, "info: rc %d %s" % (rc, err))
-    check(info.get("path") == seg and info.get("abi") == "1.0" and info.get("version") == VERSION,
+    check(info.get("path") == seg and info.get("abi") == ABI and info.get("version") == VERSION,
           "info: path/abi/version %r" % info)
     check(info.get("pid") == str(w.pid), "info: pid %r, want %d" % (info.get("pid"), w.pid))
     check(info.get("state") == "live (judged live)", "info: state %r" % info.get("state"))
@@ -372,6 +428,12 @@ def test_stat(a, seg):
           "list: countries line %r" % names.get("interval/countries"))
     check(names.get("interval/top_sources_addr", [])[1:5] == ["gauge", "addr", "-", "rank[10]"],
           "list: top_sources_addr line %r" % names.get("interval/top_sources_addr"))
+    check(names.get("now/signature_name", [])[1:5] == ["gauge", "str", "-", "signature[1024]"],
+          "list: signature_name line %r" % names.get("now/signature_name"))
+    check(names.get("total/signature_packets", [])[1:5] == ["counter", "u64", "packets", "signature[1024]"],
+          "list: signature_packets line %r" % names.get("total/signature_packets"))
+    check(names.get("now/signature_id", [])[1:5] == ["gauge", "u64", "-", "row[1024]"],
+          "list: signature_id line %r" % names.get("now/signature_id"))
     rc, out, _ = run([st, "-p", seg, "list", "^total/.*port"])
     got = sorted(l.split()[0] for l in out.splitlines())
     check(got == ["total/port", "total/tcp_dst_port_packets", "total/udp_dst_port_packets"],
@@ -395,6 +457,15 @@ def test_stat(a, seg):
     check(m["total/countries"]["dims"] == [{"name": "country", "size": 677, "kind": "cc"},
                                            {"name": "counter", "size": 5, "kind": "dict"}],
           "dump --json: countries dims %r" % m["total/countries"]["dims"])
+    key_dim = [{"name": "signature", "size": SIG_ROWS, "kind": "key", "key": "now/signature_id"}]
+    for name in ("now/signature_name", "now/signature_family", "total/signature_packets",
+                 "interval/signature_packets", "interval/signature_sources"):
+        check(m[name]["dims"] == key_dim, "dump --json: %s dims %r" % (name, m[name]["dims"]))
+    check(m["now/signature_id"]["dims"] == [{"name": "row", "size": SIG_ROWS, "kind": "index"}],
+          "dump --json: signature_id dims %r" % m["now/signature_id"]["dims"])
+    check(m["now/signature_name"]["kind"] == "str" and
+          [e["value"] for e in m["now/signature_name"]["values"]] == [r[2] for r in sig_rows()],
+          "dump --json: signature names %r" % m["now/signature_name"])
     rc, out, _ = run([st, "-p", seg, "dump", "--json", "--all", "^total/tcp_dst"])
     d2 = json.loads(out)
     check(list(d2["metrics"]) == ["total/tcp_dst_port_packets"] and
@@ -413,6 +484,10 @@ def test_stat(a, seg):
     check(tel.get(("interval/top_sources_country", (("rank", "0"),))) == "CN", "dump: CC value")
     rc, out, _ = run([st, "-p", seg, "dump", "--all", "^interval/proto_packets$"])
     check(len(out.splitlines()) == 257, "dump --all: %d lines, want 256 + header" % len(out.splitlines()))
+    # rows not given to a signature are never shown, even with --all
+    rc, out, _ = run([st, "-p", seg, "dump", "--all", "^total/signature_packets$"])
+    check(out.splitlines()[1:] == ["total/signature_packets{signature=%d} %d" % (r[1], r[4]) for r in sig_rows()],
+          "dump --all signature_packets: %r" % out)
 
     # dump --prom
     rc, out, err = run([st, "-p", seg, "dump", "--prom"])
@@ -452,6 +527,7 @@ def test_stat(a, seg):
     check([r[1:] for r in rows] == [[str(v) for v in ASN_ROWS[i]] for i in range(2)], "top asns: %r" % rows)
     rc, out, err = run([st, "-p", seg, "top", "sources", "--total"])
     one_line_error(rc, err, 1, "darkcap-stat", "top sources --total")
+    check_top_signatures(a, seg, 1)
 
     # check: OK
     rc, out, err = run([st, "-p", seg, "check"])
@@ -461,11 +537,14 @@ def test_stat(a, seg):
 
     # no geo, no AS database: commands that need them say so; the rest works
     seg2 = seg + ".nogeo"
-    w2 = Writer(a, seg2, "--once", "--no-geo", "--no-asn", "--scale", "2")
+    w2 = Writer(a, seg2, "--once", "--no-geo", "--no-asn", "--no-sig", "--scale", "2")
     rc, out, err = run([st, "-p", seg2, "dump", "--json"])
-    diff(json_elements(json.loads(out)), model(s=2, geo=False, asn=False), "dump --json (no geo)")
+    diff(json_elements(json.loads(out)), model(s=2, geo=False, asn=False, sig=False), "dump --json (no geo)")
     rc, out, err = run([st, "-p", seg2, "dump", "--prom", "--countries"])
-    check_prom(a, out, 2, "dump --prom (no geo)", countries=True, geo=False)
+    check_prom(a, out, 2, "dump --prom (no geo)", countries=True, geo=False, sig=False)
+    rc, out, err = run([st, "-p", seg2, "top", "signatures"])
+    one_line_error(rc, err, 1, "darkcap-stat", "top signatures without signatures")
+    check("interval/signature_packets" in err, "top signatures without signatures: %r" % err)
     rc, out, err = run([st, "-p", seg2, "top", "countries"])
     one_line_error(rc, err, 1, "darkcap-stat", "top countries without geo")
     check("interval/countries" in err, "top countries without geo: %r" % err)
@@ -476,6 +555,63 @@ def test_stat(a, seg):
     w2.stop()
     os.unlink(seg2)
     return w
+
+
+def check_top_signatures(a, seg, k, s=1):
+    """top signatures (interval, --total, -n) against the writer's table at publish k."""
+    rows = sig_rows(k, s)
+
+    def table(cmd):
+        rc, out, err = run([a.stat, "-p", seg, "top", "signatures"] + cmd)
+        check(rc == 0, "top signatures %s: rc %d %s" % (" ".join(cmd), rc, err))
+        lines = out.splitlines()
+        return (lines[0].split() if lines else []), [l.split() for l in lines[1:]]
+
+    head, got = table([])
+    want = [[str(i + 1), str(r[1]), r[2], r[3], str(r[5]), str(r[6])]
+            for i, r in enumerate(sorted(rows, key=lambda r: (-r[5], r[1])))]
+    check(head == ["rank", "id", "name", "family", "packets", "sources"] and got == want,
+          "top signatures (publish %d): %r %r, want %r" % (k, head, got, want))
+    head, got = table(["--total", "-n", "3"])
+    want = [[str(i + 1), str(r[1]), r[2], r[3], str(r[4])]
+            for i, r in enumerate(sorted(rows, key=lambda r: (-r[4], r[1])))][:3]
+    check(head == ["rank", "id", "name", "family", "packets"] and got == want,
+          "top signatures --total -n 3 (publish %d): %r %r, want %r" % (k, head, got, want))
+
+
+def test_sig_rename(a, workdir):
+    """A rule reload renames signatures (and one new id appears) between two
+    publishes: every reader shows the names of the snapshot it read, with
+    that snapshot's counts, and a renamed signature keeps its row and total."""
+    st = a.stat
+    seg = os.path.join(workdir, "rename.stats")
+    w = Writer(a, seg, "--count", "2", "--period-ms", "2500")
+    for k in (1, 2):
+        if k == 2:
+            check(wait_until(lambda: json.loads(run([st, "-p", seg, "dump", "--json", "^total/intervals$"])[1])
+                             ["snapshot"]["publish"] == 2, 10), "rename: no second publish")
+        rc, out, err = run([st, "-p", seg, "dump", "--json"])
+        doc = json.loads(out)
+        if not check(doc["snapshot"]["publish"] == k,
+                     "rename: read publish %d, want %d (loaded machine?)" % (doc["snapshot"]["publish"], k)):
+            continue
+        exp = model(k=k)
+        diff(json_elements(doc), exp, "rename: dump --json at publish %d" % k)
+        rc, out, _ = run([st, "-p", seg, "dump", "^(now|total|interval)/signature"])
+        tel = {key: v for key, v in text_elements(out).items() if v not in ("0", "::", "unknown")}
+        diff(tel, {key: v for key, v in exp.items() if "/signature" in key[0]},
+             "rename: dump text at publish %d" % k)
+        rc, out, _ = run([st, "-p", seg, "dump", "--prom"])
+        check_prom(a, out, 1, "rename: dump --prom at publish %d" % k, k=k)
+        check_top_signatures(a, seg, k)
+        # the renamed signature: same id, same row, its total carried on
+        names = {e["labels"]["signature"]: e["value"] for e in doc["metrics"]["now/signature_name"]["values"]}
+        check(names.get("2003") == ("jaws-shell" if k == 1 else "jaws-shell-v2"),
+              "rename: 2003 is %r at publish %d" % (names.get("2003"), k))
+        ids = [e["value"] for e in doc["metrics"]["now/signature_id"]["values"]]
+        check(ids[:3] == [1001, 2003, 1004], "rename: rows %r at publish %d" % (ids, k))
+    w.stop()
+    os.unlink(seg)
 
 
 def test_stat_errors(a, workdir):
@@ -531,6 +667,9 @@ def test_watch(a, seg):
             check(abs(by / pk - 64) < 0.05, "watch: bytes/packets rate ratio %.4f, want 64" % (by / pk))
             check(rates.get("total/port{port=0000:03:00.0,counter=received}", 0) == pytest_approx(pk / 2),
                   "watch: port rate %r vs packets %r" % (rates.get("total/port{port=0000:03:00.0,counter=received}"), pk))
+            check(rates.get("total/signature_packets{signature=1001}", 0) == pytest_approx(pk * 0.12),
+                  "watch: signature 1001 rate %r vs packets %r" %
+                  (rates.get("total/signature_packets{signature=1001}"), pk))
             order = list(rates.values())
             check(order == sorted(order, reverse=True), "watch: not sorted by rate")
             check(not any(n.startswith(("interval/", "now/")) for n in rates), "watch: non-TOTAL counters")
@@ -679,6 +818,7 @@ def test_exporter(a, workdir, seg, w):
         prom = Prometheus(a, workdir, "127.0.0.1:%d" % port)
         prom.wait_value("darkcap_packets_total", "1000")
         prom.wait_value("darkcap_up", "1", 5)
+        prom.wait_value('darkcap_signature_packets_total{id="1001",name="sip-options",family="sip-scan"}', "120", 5)
         prom.wait_value('darkcap_tcp_dst_port_packets_total{port="23"}', "300", 5)
         prom.wait_value('darkcap_fingerprint_packets_total{fingerprint="mirai"}', "300", 5)
 
@@ -738,6 +878,24 @@ def test_exporter(a, workdir, seg, w):
     check(p.get(("darkcap_exporter_restarts_seen_total", ())) == "2", "exporter: second restart not seen")
     w.stop()
 
+    # a rule reload renames signatures between two publishes: the exporter
+    # labels every series with the names of the snapshot it read
+    w = Writer(a, seg, "--count", "2", "--period-ms", "2500")
+    body, p = scrape(url)
+    if check(p.get(("darkcap_publishes_total", ())) == "1", "exporter (rename): not publish 1"):
+        check_prom(a, body, 1, "exporter, signatures before a rename", k=1)
+    check(wait_until(lambda: scrape(url)[1].get(("darkcap_publishes_total", ())) == "2", 10),
+          "exporter (rename): no second publish")
+    body, p = scrape(url)
+    check_prom(a, body, 1, "exporter, signatures after a rename", k=2)
+    check(("darkcap_signature_packets_total", (("id", "2003"), ("name", "jaws-shell"), ("family", "mirai-exploit")))
+          not in p, "exporter: the old name of 2003 still exported")
+    if prom:
+        prom.wait_value('darkcap_signature_packets_total{id="2003",name="jaws-shell-v2"}', "160")
+        prom.wait_value('darkcap_interval_signature_sources{id="2007",family="iot-downloader"}', "3", 5)
+        prom.wait_value('darkcap_signature_rules', "18", 5)
+    w.stop()
+
     # starting: created, nothing published
     w = Writer(a, seg, "--count", "0")
     rc, out, err = run([st, "-p", seg, "check"])
@@ -794,6 +952,7 @@ def main():
     try:
         test_stat_errors(a, a.workdir)
         w = test_stat(a, seg)
+        test_sig_rename(a, a.workdir)
         test_exporter(a, a.workdir, seg, w)
         test_watch(a, seg)
     except Exception as e:  # a crash of the test itself is a failure too

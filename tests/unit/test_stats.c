@@ -16,7 +16,11 @@
  * - bad files: missing, directory, FIFO, empty, foreign, truncated, every
  *   header and descriptor field corrupted on its own, and random byte flips:
  *   open fails with a one-line message naming the path, or succeeds and
- *   everything the API offers is safe to use.
+ *   everything the API offers is safe to use;
+ * - text values and keyed rows (ABI minor 1): round trip through two
+ *   publishes with a rename and a new id, labels from the snapshot, unused
+ *   rows, the writer's refusals, corrupt keys and texts, random flips, and
+ *   writer/readers racing renames (a name never meets another id's count).
  *
  * DC_STATS_STRESS_SCALE (a number, default 1) scales the stress test; the
  * defaults are smaller under AddressSanitizer.
@@ -236,7 +240,8 @@ exercise(struct dc_stats_reader *r, const char *path)
 		CHECK(strnlen(m->name, sizeof(m->name)) < sizeof(m->name));
 		sink += strlen(dc_stats_str(r, m->help)) + strlen(dc_stats_str(r, m->unit));
 		CHECK(m->n_dims <= 2);
-		CHECK(m->elem_size == (m->kind == DC_STATS_ADDR ? 16u : 8u));
+		CHECK(m->elem_size == (m->kind == DC_STATS_ADDR ? 16u :
+				       m->kind == DC_STATS_STR ? DC_STATS_STR_SIZE : 8u));
 		CHECK(m->value_off + (uint64_t)m->n_elem * m->elem_size <= ss);
 		for (unsigned k = 0; k < m->n_dims; k++) {
 			uint32_t ds = m->dim_size[k];
@@ -263,9 +268,18 @@ exercise(struct dc_stats_reader *r, const char *path)
 		for (uint32_t e = 0; e < m->n_elem; e = e < 2048 ? e + 1 : (e == m->n_elem - 1 ? e + 1 : m->n_elem - 1)) {
 			if (m->kind == DC_STATS_ADDR)
 				sink += strlen(dc_stats_addr_name(dc_stats_addr(buf, m, e), lb, sizeof(lb)));
+			else if (m->kind == DC_STATS_STR)
+				CHECK(strlen(dc_stats_text(buf, m, e)) < DC_STATS_STR_SIZE);
 			else
 				sink += dc_stats_u64(buf, m, e);
+			sink += (uint64_t)dc_stats_elem_used(r, buf, m, e);
 		}
+		/* labels of keyed rows come from the snapshot */
+		for (unsigned k = 0; k < m->n_dims; k++)
+			for (uint32_t j = 0; j < m->dim_size[k] && j < 300; j++) {
+				sink += strlen(dc_stats_label_at(r, buf, m, k, j, lb, sizeof(lb)));
+				CHECK(strlen(lb) < sizeof(lb));
+			}
 	}
 	CHECK(dc_stats_metric(r, n) == NULL);
 	{
@@ -766,11 +780,12 @@ t_writer_rejects(void)
 		{"zero second dim size", good, EINVAL},
 		{"DICT without dict", good, EINVAL},
 		{"dim kind 0", good, EINVAL},
-		{"dim kind 4", good, EINVAL},
+		{"dim kind 5", good, EINVAL},
+		{"KEY without a key metric", good, EINVAL},
 		{"type 0", good, EINVAL},
 		{"type 3", good, EINVAL},
 		{"kind 0", good, EINVAL},
-		{"kind 4", good, EINVAL},
+		{"kind 5", good, EINVAL},
 		{"scope 0", good, EINVAL},
 		{"scope 4", good, EINVAL},
 		{"too many elements", good, EINVAL},
@@ -795,11 +810,12 @@ t_writer_rejects(void)
 	bad[b].d.n_dims = 2, bad[b].d.dim_size[1] = 0, bad[b].d.dim_kind[1] = DC_STATS_DIM_INDEX, b++;
 	bad[b++].d.dim_kind[0] = DC_STATS_DIM_DICT;
 	bad[b++].d.dim_kind[0] = 0;
-	bad[b++].d.dim_kind[0] = 4;
+	bad[b++].d.dim_kind[0] = 5;
+	bad[b++].d.dim_kind[0] = DC_STATS_DIM_KEY;
 	bad[b++].d.type = 0;
 	bad[b++].d.type = 3;
 	bad[b++].d.kind = 0;
-	bad[b++].d.kind = 4;
+	bad[b++].d.kind = 5;
 	bad[b++].d.scope = 0;
 	bad[b++].d.scope = 4;
 	bad[b].d.n_dims = 2, bad[b].d.dim_size[0] = 4097, bad[b].d.dim_size[1] = 4096,
@@ -1922,7 +1938,7 @@ t_corrupt_fields(void)
 	LAST->n_delta = -1;
 	C1(EXP_OK, 0, MOFF(0, type), 2, 0, "m0 type 0");
 	LAST->n_delta = -1;
-	C1(EXP_OK, 0, MOFF(4, kind), 2, 4, "m4 kind 4 (newer minor)");
+	C1(EXP_OK, 0, MOFF(4, kind), 2, 5, "m4 kind 5 (newer minor)");
 	LAST->n_delta = -1;
 	C1(EXP_OK, 0, MOFF(4, kind), 2, 77, "m4 kind 77, elem_size 32, values anywhere");
 	ADD(MOFF(4, elem_size), 4, 32);
@@ -1930,7 +1946,7 @@ t_corrupt_fields(void)
 	LAST->n_delta = -1;
 	C1(EXP_OK, 0, MOFF(1, scope), 2, 4, "m1 scope 4 (newer minor)");
 	LAST->n_delta = -1;
-	C1(EXP_OK, 0, MOFF(2, dim_kind[0]), 2, 4, "m2 dim_kind 4 (newer minor)");
+	C1(EXP_OK, 0, MOFF(2, dim_kind[0]), 2, 5, "m2 dim_kind 5 (newer minor)");
 	LAST->n_delta = -1;
 	C1(EXP_OK, 0, MOFF(6, dim_kind[1]), 2, 0, "m6 second dim_kind 0");
 	LAST->n_delta = -1;
@@ -2037,6 +2053,628 @@ t_random_flips(void)
 	free(valid);
 }
 
+/* ---- e. text values and keyed rows (ABI minor 1) ---------------------- */
+
+/*
+ * A table whose rows are given to ids as they appear: k_id holds each row's
+ * id (0: unused row), the other row metrics are keyed by it; k_tag is a text
+ * key of its own (an unkeyed STR list) for k_by_tag.
+ */
+static const char *const k_fields[] = {"packets", "sources"};
+enum { K_ID, K_NAME, K_PKTS, K_FIELDS, K_PLAIN, K_TAG, K_BY_TAG, K_N };
+#define K_ROWS 4
+#define K_TAGS 3
+#define NAME63 "n123456789_123456789_123456789_123456789_123456789_123456789_12" /* 63 */
+
+static const struct dc_stats_def k_defs[K_N] = {
+	[K_ID] = {.name = "sig_id", .help = "Id of each row", .type = DC_STATS_GAUGE,
+		  .kind = DC_STATS_U64, .scope = DC_STATS_NOW, .n_dims = 1, .dim_name = {"row"},
+		  .dim_size = {K_ROWS}, .dim_kind = {DC_STATS_DIM_INDEX}},
+	[K_NAME] = {.name = "sig_name", .help = "Name of each row", .type = DC_STATS_GAUGE,
+		    .kind = DC_STATS_STR, .scope = DC_STATS_NOW, .n_dims = 1, .dim_name = {"signature"},
+		    .dim_size = {K_ROWS}, .dim_kind = {DC_STATS_DIM_KEY}},
+	[K_PKTS] = {.name = "sig_packets", .help = "Packets per row", .unit = "packets",
+		    .type = DC_STATS_COUNTER, .kind = DC_STATS_U64, .scope = DC_STATS_TOTAL, .n_dims = 1,
+		    .dim_name = {"signature"}, .dim_size = {K_ROWS}, .dim_kind = {DC_STATS_DIM_KEY}},
+	[K_FIELDS] = {.name = "sig_fields", .help = "Fields per row", .type = DC_STATS_GAUGE,
+		      .kind = DC_STATS_U64, .scope = DC_STATS_INTERVAL, .n_dims = 2,
+		      .dim_name = {"signature", "counter"}, .dim_size = {K_ROWS, 2},
+		      .dim_kind = {DC_STATS_DIM_KEY, DC_STATS_DIM_DICT}, .dict = {NULL, k_fields}},
+	[K_PLAIN] = {.name = "plain", .help = "A scalar", .type = DC_STATS_COUNTER,
+		     .kind = DC_STATS_U64, .scope = DC_STATS_TOTAL},
+	[K_TAG] = {.name = "tag", .help = "A text list", .type = DC_STATS_GAUGE, .kind = DC_STATS_STR,
+		   .scope = DC_STATS_NOW, .n_dims = 1, .dim_name = {"i"}, .dim_size = {K_TAGS},
+		   .dim_kind = {DC_STATS_DIM_INDEX}},
+	[K_BY_TAG] = {.name = "by_tag", .help = "Keyed by text", .type = DC_STATS_GAUGE,
+		      .kind = DC_STATS_U64, .scope = DC_STATS_NOW, .n_dims = 1, .dim_name = {"tag"},
+		      .dim_size = {K_TAGS}, .dim_kind = {DC_STATS_DIM_KEY}},
+};
+static const int k_keys[K_N] = {[K_NAME] = K_ID, [K_PKTS] = K_ID, [K_FIELDS] = K_ID,
+				[K_BY_TAG] = K_TAG};
+
+/* What round p of k_fill() writes: ids and names per row, 0/"" unused. */
+struct k_round {
+	uint64_t id[K_ROWS];
+	const char *name[K_ROWS];
+	uint64_t pkts[K_ROWS], f[K_ROWS][2], plain;
+	const char *tag[K_TAGS];
+	uint64_t by_tag[K_TAGS];
+};
+
+static const struct k_round k_rounds[] = {
+	{{1001, 1002, 0, 0}, {"sip-options", NAME63 "xyz", NULL, NULL}, {5, 7, 0, 0},
+	 {{5, 2}, {7, 3}, {0, 0}, {0, 0}}, 12, {"alpha", "", "gamma"}, {1, 2, 3}},
+	/* row 1 renamed, row 2 given to a new id, a tag changed */
+	{{1001, 1002, 4000000000ull, 0}, {"sip-options", "renamed", "new-one", NULL}, {9, 8, 4, 0},
+	 {{4, 1}, {1, 1}, {4, 4}, {0, 0}}, 21, {"alpha", "beta", "delta"}, {4, 5, 6}},
+};
+
+static int
+k_declare(struct dc_stats_writer *w)
+{
+	for (unsigned i = 0; i < K_N; i++) {
+		int key[2] = {k_keys[i], k_keys[i]};
+		int rc = dc_stats_writer_add_keyed(w, &k_defs[i], key);
+
+		CHECK_EQ(rc, i);
+		if (rc != (int)i) {
+			fprintf(stderr, "  add %s: %s\n", k_defs[i].name, dc_stats_strerror());
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static void
+k_fill(struct dc_stats_writer *w, const struct k_round *k)
+{
+	for (unsigned j = 0; j < K_ROWS; j++) {
+		((uint64_t *)dc_stats_writer_values(w, K_ID))[j] = k->id[j];
+		dc_stats_writer_text(w, K_NAME, j, k->name[j]);
+		((uint64_t *)dc_stats_writer_values(w, K_PKTS))[j] = k->pkts[j];
+		((uint64_t *)dc_stats_writer_values(w, K_FIELDS))[2 * j] = k->f[j][0];
+		((uint64_t *)dc_stats_writer_values(w, K_FIELDS))[2 * j + 1] = k->f[j][1];
+	}
+	*(uint64_t *)dc_stats_writer_values(w, K_PLAIN) = k->plain;
+	for (unsigned j = 0; j < K_TAGS; j++) {
+		dc_stats_writer_text(w, K_TAG, j, k->tag[j]);
+		((uint64_t *)dc_stats_writer_values(w, K_BY_TAG))[j] = k->by_tag[j];
+	}
+}
+
+/* Every value and label of a snapshot against round @k, computed here. */
+static void
+k_check(struct dc_stats_reader *r, const void *buf, const struct k_round *k)
+{
+	const struct dc_stats_metric *m[K_N];
+	char lb[80], want[80];
+
+	CHECK_EQ(dc_stats_n_metrics(r), K_N);
+	for (unsigned i = 0; i < K_N; i++)
+		if ((m[i] = dc_stats_metric(r, i)) == NULL)
+			return;
+	for (unsigned j = 0; j < K_ROWS; j++) {
+		const char *name = k->name[j] ? k->name[j] : "";
+		int used = k->id[j] != 0;
+
+		CHECK_EQ(dc_stats_u64(buf, m[K_ID], j), k->id[j]);
+		snprintf(want, sizeof(want), "%.63s", name); /* truncated to 63 bytes */
+		CHECK(strcmp(dc_stats_text(buf, m[K_NAME], j), want) == 0);
+		CHECK_EQ(dc_stats_u64(buf, m[K_PKTS], j), k->pkts[j]);
+		CHECK_EQ(dc_stats_u64(buf, m[K_FIELDS], 2 * j), k->f[j][0]);
+		CHECK_EQ(dc_stats_u64(buf, m[K_FIELDS], 2 * j + 1), k->f[j][1]);
+		/* the row's label is its id in this snapshot */
+		snprintf(want, sizeof(want), "%llu", (unsigned long long)k->id[j]);
+		for (unsigned i = K_NAME; i <= K_FIELDS; i++) {
+			CHECK(strcmp(dc_stats_label_at(r, buf, m[i], 0, j, lb, sizeof(lb)), want) == 0);
+			CHECK_EQ(dc_stats_elem_used(r, buf, m[i], i == K_FIELDS ? 2 * j + 1 : j), used);
+		}
+		CHECK(strcmp(dc_stats_label_at(r, buf, m[K_FIELDS], 1, j % 2, lb, sizeof(lb)),
+			     k_fields[j % 2]) == 0);
+		snprintf(want, sizeof(want), "#%u", j); /* without a snapshot */
+		CHECK(strcmp(dc_stats_label(r, m[K_PKTS], 0, j, lb, sizeof(lb)), want) == 0);
+		/* an INDEX dimension is the same either way */
+		snprintf(want, sizeof(want), "%u", j);
+		CHECK(strcmp(dc_stats_label_at(r, buf, m[K_ID], 0, j, lb, sizeof(lb)), want) == 0);
+		CHECK_EQ(dc_stats_elem_used(r, buf, m[K_ID], j), 1);
+	}
+	for (unsigned j = 0; j < K_TAGS; j++) {
+		const char *tag = k->tag[j] ? k->tag[j] : "";
+
+		CHECK(strcmp(dc_stats_text(buf, m[K_TAG], j), tag) == 0);
+		CHECK(strcmp(dc_stats_label_at(r, buf, m[K_BY_TAG], 0, j, lb, sizeof(lb)), tag) == 0);
+		CHECK_EQ(dc_stats_u64(buf, m[K_BY_TAG], j), k->by_tag[j]);
+		CHECK_EQ(dc_stats_elem_used(r, buf, m[K_BY_TAG], j), tag[0] != '\0');
+	}
+	CHECK_EQ(dc_stats_u64(buf, m[K_PLAIN], 0), k->plain);
+	CHECK_EQ(dc_stats_elem_used(r, buf, m[K_PLAIN], 0), 1);
+	CHECK_EQ(dc_stats_elem_used(r, buf, m[K_PLAIN], 1), 0);
+	CHECK_EQ(dc_stats_elem_used(r, buf, m[K_PKTS], K_ROWS), 0);
+	/* out of range: as dc_stats_label() */
+	CHECK(strcmp(dc_stats_label_at(r, buf, m[K_PKTS], 0, K_ROWS, lb, sizeof(lb)), "?") == 0);
+	CHECK(strcmp(dc_stats_label_at(r, buf, m[K_PKTS], 1, 0, lb, sizeof(lb)), "?") == 0);
+	CHECK(strcmp(dc_stats_label_at(r, buf, m[K_FIELDS], 0, 1, lb, 3), "10") == 0); /* truncated */
+}
+
+static uint8_t *
+k_make(const char *path, size_t *n, unsigned rounds)
+{
+	struct dc_stats_writer_info info = {.interval_s = 60, .heartbeat_period_ns = 1000000000ull,
+					    .version = "keyed"};
+	struct dc_stats_writer *w = dc_stats_writer_new();
+
+	if (w == NULL || k_declare(w) != 0 || dc_stats_writer_create(w, path, &info) != 0) {
+		CHECK(0);
+		dc_stats_writer_close(w, 0);
+		return NULL;
+	}
+	for (unsigned p = 0; p < rounds; p++) {
+		k_fill(w, &k_rounds[p]);
+		dc_stats_writer_publish(w, NULL);
+	}
+	dc_stats_writer_close(w, 1);
+	return read_file(path, n);
+}
+
+static void
+t_keyed_rows(void)
+{
+	struct dc_stats_writer_info info = {.interval_s = 60, .heartbeat_period_ns = 1000000000ull,
+					    .version = "keyed"};
+	struct dc_stats_writer *w = dc_stats_writer_new();
+	struct dc_stats_reader *r = NULL;
+	char path[600];
+	void *buf, *old;
+
+	tpath(path, sizeof(path), "keyed.stats");
+	CHECK(w != NULL);
+	if (w == NULL || k_declare(w) != 0)
+		return;
+	CHECK_EQ(dc_stats_writer_create(w, path, &info), 0);
+	CHECK_EQ(dc_stats_open(path, &r), 0);
+	if (r == NULL) {
+		fprintf(stderr, "  open: %s\n", dc_stats_strerror());
+		dc_stats_writer_close(w, 0);
+		return;
+	}
+	/* descriptors */
+	{
+		const struct dc_stats_metric *nm = dc_stats_metric(r, K_NAME);
+		const struct dc_stats_metric *fm = dc_stats_metric(r, K_FIELDS);
+		struct dc_stats_hdr h;
+
+		dc_stats_header(r, &h);
+		CHECK_EQ(h.abi_minor, 1);
+		CHECK_EQ(nm->kind, DC_STATS_STR);
+		CHECK_EQ(nm->elem_size, DC_STATS_STR_SIZE);
+		CHECK_EQ(nm->dim_kind[0], DC_STATS_DIM_KEY);
+		CHECK_EQ(nm->dim_dict[0], K_ID);
+		CHECK_EQ(fm->dim_dict[0], K_ID);
+		CHECK_EQ(dc_stats_metric(r, K_BY_TAG)->dim_dict[0], K_TAG);
+		CHECK(dc_stats_key_metric(r, nm, 0) == dc_stats_metric(r, K_ID));
+		CHECK(dc_stats_key_metric(r, fm, 0) == dc_stats_metric(r, K_ID));
+		CHECK(dc_stats_key_metric(r, fm, 1) == NULL);
+		CHECK(dc_stats_key_metric(r, nm, 1) == NULL);
+		CHECK(dc_stats_key_metric(r, dc_stats_metric(r, K_ID), 0) == NULL);
+		CHECK(dc_stats_key_metric(r, dc_stats_metric(r, K_BY_TAG), 0) == dc_stats_metric(r, K_TAG));
+		CHECK(exercise(r, path) == 0);
+	}
+	buf = malloc(dc_stats_snap_size(r));
+	old = malloc(dc_stats_snap_size(r));
+	/* nothing published: every row unused, texts empty */
+	CHECK_EQ(dc_stats_read(r, buf, NULL), 0);
+	for (unsigned j = 0; j < K_ROWS; j++) {
+		CHECK_EQ(dc_stats_elem_used(r, buf, dc_stats_metric(r, K_PKTS), j), 0);
+		CHECK(strcmp(dc_stats_text(buf, dc_stats_metric(r, K_NAME), j), "") == 0);
+	}
+	/* two rounds: a rename and a new id between them; the first snapshot kept aside keeps its names */
+	k_fill(w, &k_rounds[0]);
+	dc_stats_writer_publish(w, NULL);
+	CHECK_EQ(dc_stats_read(r, old, NULL), 0);
+	k_check(r, old, &k_rounds[0]);
+	k_fill(w, &k_rounds[1]);
+	dc_stats_writer_publish(w, NULL);
+	CHECK_EQ(dc_stats_read(r, buf, NULL), 0);
+	k_check(r, buf, &k_rounds[1]);
+	k_check(r, old, &k_rounds[0]);
+	CHECK(exercise(r, path) == 0);
+	/* dc_stats_writer_text: truncation, NULL, wrong metric or element (no-ops) */
+	{
+		const struct dc_stats_metric *nm = dc_stats_metric(r, K_NAME);
+		uint64_t id0 = ((uint64_t *)dc_stats_writer_values(w, K_ID))[0];
+
+		dc_stats_writer_text(w, K_NAME, 3, NAME63 NAME63);
+		dc_stats_writer_text(w, K_NAME, 2, NULL);
+		dc_stats_writer_text(w, K_NAME, K_ROWS, "out of range");
+		dc_stats_writer_text(w, K_ID, 0, "not a text metric");
+		dc_stats_writer_text(w, -1, 0, "x");
+		dc_stats_writer_text(w, K_N, 0, "x");
+		dc_stats_writer_publish(w, NULL);
+		CHECK_EQ(dc_stats_read(r, buf, NULL), 0);
+		CHECK(strcmp(dc_stats_text(buf, nm, 3), NAME63) == 0);
+		CHECK(strcmp(dc_stats_text(buf, nm, 2), "") == 0);
+		CHECK_EQ(dc_stats_u64(buf, dc_stats_metric(r, K_ID), 0), id0);
+		CHECK(strcmp(dc_stats_text(buf, nm, 1), "renamed") == 0);
+	}
+	/* a text without its NUL in the file: the reader's copy ends at the element's last byte */
+	{
+		struct dc_stats_hdr h;
+		const struct dc_stats_metric *nm = dc_stats_metric(r, K_NAME);
+		uint64_t cur;
+		int fd = open(path, O_RDWR | O_CLOEXEC);
+		uint8_t fill[DC_STATS_STR_SIZE];
+
+		dc_stats_header(r, &h);
+		cur = h.current;
+		memset(fill, 'A', sizeof(fill));
+		CHECK(fd >= 0);
+		if (fd >= 0) {
+			CHECK(pwrite(fd, fill, sizeof(fill), (off_t)(h.snap_off[cur] + nm->value_off)) ==
+			      (ssize_t)sizeof(fill));
+			close(fd);
+		}
+		CHECK_EQ(dc_stats_read_fresh(r, buf, NULL), 0);
+		CHECK_EQ(strlen(dc_stats_text(buf, nm, 0)), DC_STATS_STR_SIZE - 1);
+		CHECK(strcmp(dc_stats_text(buf, nm, 1), "renamed") == 0);
+	}
+	free(buf);
+	free(old);
+	dc_stats_close(r);
+	dc_stats_writer_close(w, 1);
+	unlink(path);
+
+	/* the writer refuses keys that are not a list of ids */
+	{
+		static const struct dc_stats_def addr = {.name = "addrs", .type = DC_STATS_GAUGE,
+			.kind = DC_STATS_ADDR, .scope = DC_STATS_NOW, .n_dims = 1, .dim_name = {"i"},
+			.dim_size = {K_ROWS}, .dim_kind = {DC_STATS_DIM_INDEX}};
+		static const struct dc_stats_def three = {.name = "three", .type = DC_STATS_GAUGE,
+			.kind = DC_STATS_U64, .scope = DC_STATS_NOW, .n_dims = 1, .dim_name = {"i"},
+			.dim_size = {3}, .dim_kind = {DC_STATS_DIM_INDEX}};
+		struct dc_stats_def d = k_defs[K_PKTS];
+		struct {
+			const char *what;
+			int key;
+		} bad[] = {
+			{"negative", -1}, {"not declared yet", K_N + 2}, {"a scalar", K_PLAIN},
+			{"a keyed metric", K_PKTS}, {"a 2-dimension metric", K_FIELDS},
+			{"ADDR elements", K_N}, {"another length", K_N + 1},
+		};
+		struct dc_stats_writer *w2 = dc_stats_writer_new();
+
+		CHECK(w2 != NULL && k_declare(w2) == 0);
+		CHECK_EQ(dc_stats_writer_add(w2, &addr), K_N);
+		CHECK_EQ(dc_stats_writer_add(w2, &three), K_N + 1);
+		d.name = "keyed2";
+		for (unsigned i = 0; i < ARRAY_SIZE(bad); i++) {
+			int key[2] = {bad[i].key, -1};
+			int rc = dc_stats_writer_add_keyed(w2, &d, key);
+
+			if (rc != -EINVAL) {
+				fprintf(stderr, "  key %s: add = %d, expected %d\n", bad[i].what, rc, -EINVAL);
+				CHECK(0);
+			}
+			CHECK(msg_ok(NULL));
+		}
+		CHECK_EQ(dc_stats_writer_add(w2, &d), -EINVAL); /* no keys at all */
+		CHECK_EQ(dc_stats_writer_add_keyed(w2, &d, NULL), -EINVAL);
+		/* a key on the second dimension; key[] ignored for other dimensions */
+		{
+			struct dc_stats_def d2 = k_defs[K_FIELDS];
+			int key[2] = {-7, K_ID};
+
+			d2.name = "fields2";
+			d2.dim_name[0] = "counter", d2.dim_name[1] = "signature";
+			d2.dim_size[0] = 2, d2.dim_size[1] = K_ROWS;
+			d2.dim_kind[0] = DC_STATS_DIM_DICT, d2.dim_kind[1] = DC_STATS_DIM_KEY;
+			d2.dict[0] = k_fields, d2.dict[1] = NULL;
+			CHECK_EQ(dc_stats_writer_add_keyed(w2, &d2, key), K_N + 2);
+			d2.name = "text_keyed";
+			key[1] = K_TAG;
+			d2.dim_size[1] = K_TAGS;
+			CHECK_EQ(dc_stats_writer_add_keyed(w2, &d2, key), K_N + 3);
+		}
+		tpath(path, sizeof(path), "keyed2.stats");
+		CHECK_EQ(dc_stats_writer_create(w2, path, &info), 0);
+		k_fill(w2, &k_rounds[1]);
+		dc_stats_writer_publish(w2, NULL);
+		CHECK_EQ(dc_stats_open(path, &r), 0);
+		if (r) {
+			const struct dc_stats_metric *f2 = dc_stats_metric(r, K_N + 2);
+			void *b = malloc(dc_stats_snap_size(r));
+			char lb[80];
+
+			CHECK_EQ(dc_stats_n_metrics(r), K_N + 4);
+			CHECK_EQ(dc_stats_read(r, b, NULL), 0);
+			CHECK(strcmp(dc_stats_label_at(r, b, f2, 1, 2, lb, sizeof(lb)), "4000000000") == 0);
+			CHECK(strcmp(dc_stats_label_at(r, b, f2, 0, 1, lb, sizeof(lb)), "sources") == 0);
+			CHECK_EQ(dc_stats_elem_used(r, b, f2, 0 * K_ROWS + 3), 0);
+			CHECK_EQ(dc_stats_elem_used(r, b, f2, 1 * K_ROWS + 2), 1);
+			CHECK(strcmp(dc_stats_label_at(r, b, dc_stats_metric(r, K_N + 3), 1, 2, lb, sizeof(lb)),
+				     "delta") == 0);
+			CHECK(exercise(r, path) == 0);
+			free(b);
+			dc_stats_close(r);
+		}
+		dc_stats_writer_close(w2, 1);
+		unlink(path);
+	}
+}
+
+/* Corrupt keys and texts: refused, or skipped like a newer minor's metric. */
+static void
+t_keyed_corrupt(void)
+{
+	char path[600], vpath[600];
+	struct dc_stats_hdr h;
+	struct dc_stats_metric mn;
+	uint8_t *valid;
+	size_t n;
+	struct {
+		const char *what;
+		unsigned metric;
+		size_t off, width;
+		uint64_t val;
+		int n_listed;    /* -1: open fails with EINVAL */
+	} cs[] = {
+		{"key index = n_metric", K_PKTS, offsetof(struct dc_stats_metric, dim_dict[0]), 4, K_N, -1},
+		{"key index max", K_PKTS, offsetof(struct dc_stats_metric, dim_dict[0]), 4, UINT32_MAX, -1},
+		{"key is a scalar", K_PKTS, offsetof(struct dc_stats_metric, dim_dict[0]), 4, K_PLAIN, -1},
+		{"key is itself", K_PKTS, offsetof(struct dc_stats_metric, dim_dict[0]), 4, K_PKTS, -1},
+		{"key is keyed", K_PKTS, offsetof(struct dc_stats_metric, dim_dict[0]), 4, K_NAME, -1},
+		{"key of 2 dimensions", K_PKTS, offsetof(struct dc_stats_metric, dim_dict[0]), 4, K_FIELDS, -1},
+		{"key of another length", K_BY_TAG, offsetof(struct dc_stats_metric, dim_dict[0]), 4, K_ID, -1},
+		{"second dimension keyed to a dictionary", K_FIELDS, offsetof(struct dc_stats_metric, dim_kind[1]), 2,
+		 DC_STATS_DIM_KEY, -1},
+		{"text elem_size 8", K_NAME, offsetof(struct dc_stats_metric, elem_size), 4, 8, -1},
+		{"text elem_size 128", K_NAME, offsetof(struct dc_stats_metric, elem_size), 4, 128, -1},
+		{"text as U64 (elem_size 64)", K_NAME, offsetof(struct dc_stats_metric, kind), 2, DC_STATS_U64, -1},
+		{"text values past the snapshot", K_TAG, offsetof(struct dc_stats_metric, value_off), 8, 1ull << 40, -1},
+		{"key list of unknown kind: it and its rows skipped", K_ID, offsetof(struct dc_stats_metric, kind), 2, 9,
+		 K_N - 4},
+		{"text key of unknown kind", K_TAG, offsetof(struct dc_stats_metric, kind), 2, 9, K_N - 2},
+		{"keyed text of unknown kind: only it skipped", K_NAME, offsetof(struct dc_stats_metric, kind), 2, 9,
+		 K_N - 1},
+		{"dimension kind 5 (newer minor)", K_PKTS, offsetof(struct dc_stats_metric, dim_kind[0]), 2, 5, K_N - 1},
+	};
+
+	tpath(vpath, sizeof(vpath), "keyed-valid.stats");
+	tpath(path, sizeof(path), "keyed-corrupt.stats");
+	valid = k_make(vpath, &n, 2);
+	if (valid == NULL)
+		return;
+	memcpy(&h, valid, sizeof(h));
+	memcpy(&mn, valid + h.metric_off + K_NAME * h.metric_size, sizeof(mn));
+	for (unsigned i = 0; i < ARRAY_SIZE(cs); i++) {
+		uint8_t *b = malloc(n);
+		struct dc_stats_reader *r = NULL;
+		int rc;
+
+		memcpy(b, valid, n);
+		memcpy(b + h.metric_off + (uint64_t)cs[i].metric * h.metric_size + cs[i].off, &cs[i].val,
+		       cs[i].width);
+		write_file(path, b, n);
+		rc = dc_stats_open(path, &r);
+		if (cs[i].n_listed < 0) {
+			if (rc != -EINVAL)
+				fprintf(stderr, "  %s: open = %d, expected %d\n", cs[i].what, rc, -EINVAL);
+			CHECK(rc == -EINVAL && r == NULL);
+			CHECK(msg_ok(path));
+		} else {
+			if (rc != 0)
+				fprintf(stderr, "  %s: open = %d (%s)\n", cs[i].what, rc, dc_stats_strerror());
+			CHECK_EQ(rc, 0);
+			if (r) {
+				CHECK_EQ(dc_stats_n_metrics(r), cs[i].n_listed);
+				CHECK(exercise(r, path) == 0);
+				CHECK_EQ(dc_stats_find(r, DC_STATS_TOTAL, "plain") >= 0, 1);
+			}
+		}
+		dc_stats_close(r);
+		free(b);
+	}
+	/* the skipped ones are the right ones */
+	{
+		uint8_t *b = malloc(n);
+		struct dc_stats_reader *r = NULL;
+		uint16_t k9 = 9;
+
+		memcpy(b, valid, n);
+		memcpy(b + h.metric_off + K_ID * h.metric_size + offsetof(struct dc_stats_metric, kind), &k9, 2);
+		write_file(path, b, n);
+		CHECK_EQ(dc_stats_open(path, &r), 0);
+		if (r) {
+			CHECK_EQ(dc_stats_find(r, DC_STATS_NOW, "sig_id"), -1);
+			CHECK_EQ(dc_stats_find(r, DC_STATS_NOW, "sig_name"), -1);
+			CHECK_EQ(dc_stats_find(r, DC_STATS_TOTAL, "sig_packets"), -1);
+			CHECK_EQ(dc_stats_find(r, DC_STATS_INTERVAL, "sig_fields"), -1);
+			CHECK_EQ(dc_stats_find(r, DC_STATS_TOTAL, "plain"), 0);
+			CHECK_EQ(dc_stats_find(r, DC_STATS_NOW, "by_tag"), 2);
+			dc_stats_close(r);
+		}
+		free(b);
+	}
+	/* random byte flips over the keyed file */
+	{
+		uint64_t seed = 20240912;
+		unsigned opened = 0, iters = 2000;
+		uint8_t *b = malloc(n);
+
+		for (unsigned it = 0; it < iters; it++) {
+			struct dc_stats_reader *r = NULL;
+			unsigned flips = 1 + (unsigned)(rnd(&seed) % 3);
+			int rc;
+
+			memcpy(b, valid, n);
+			for (unsigned f = 0; f < flips; f++) {
+				uint64_t x = rnd(&seed);
+				uint64_t pos = x % 2 ? h.metric_off + (x >> 8) % ((uint64_t)K_N * h.metric_size) :
+					       (x >> 8) % n;
+
+				b[pos] ^= (uint8_t)(1u << ((x >> 32) % 8));
+			}
+			write_file(path, b, n);
+			rc = dc_stats_open(path, &r);
+			if (rc == 0) {
+				opened++;
+				exercise(r, path);
+				dc_stats_close(r);
+			} else {
+				CHECK(rc == -EINVAL || rc == -EPROTO);
+				CHECK(msg_ok(path));
+			}
+		}
+		printf("keyed rows, random flips: %u files, %u opened\n", iters, opened);
+		CHECK(opened > 0 && opened < iters);
+		free(b);
+	}
+	(void)mn;
+	free(valid);
+}
+
+/*
+ * Names never meet another row's counts: the writer gives the rows to new
+ * ids and renames them at every publish, as fast as it can; readers check
+ * on every snapshot that each row's name and count belong to its id of
+ * that publish.
+ */
+#define KS_ROWS 1024
+
+struct kstress {
+	char path[600];
+	struct dc_stats_writer *w;
+	int m_n, m_id, m_name, m_pk;
+	int stop;
+	uint64_t publishes, reads, bad;
+	char first_bad[200];
+};
+
+static uint64_t
+ks_id(uint64_t n, unsigned j)
+{
+	return 1 + (n * 7 + j * 13) % 1000003;
+}
+
+static void *
+ks_writer(void *arg)
+{
+	struct kstress *s = arg;
+	uint64_t n;
+	char name[DC_STATS_STR_SIZE];
+
+	for (n = 1; !__atomic_load_n(&s->stop, __ATOMIC_RELAXED); n++) {
+		*(uint64_t *)dc_stats_writer_values(s->w, s->m_n) = n;
+		for (unsigned j = 0; j < KS_ROWS; j++) {
+			uint64_t id = ks_id(n, j);
+
+			((uint64_t *)dc_stats_writer_values(s->w, s->m_id))[j] = id;
+			snprintf(name, sizeof(name), "sig-%llu-%llu", (unsigned long long)id,
+				 (unsigned long long)n);
+			dc_stats_writer_text(s->w, s->m_name, j, name);
+			((uint64_t *)dc_stats_writer_values(s->w, s->m_pk))[j] = id * 1000 + n % 1000;
+		}
+		dc_stats_writer_publish(s->w, NULL);
+	}
+	s->publishes = n - 1;
+	return NULL;
+}
+
+static void *
+ks_reader(void *arg)
+{
+	struct kstress *s = arg;
+	struct dc_stats_reader *r = NULL;
+	char want[DC_STATS_STR_SIZE], lb[32];
+	void *buf;
+
+	if (dc_stats_open(s->path, &r) != 0) {
+		__atomic_add_fetch(&s->bad, 1, __ATOMIC_RELAXED);
+		return NULL;
+	}
+	buf = malloc(dc_stats_snap_size(r));
+	while (!__atomic_load_n(&s->stop, __ATOMIC_RELAXED)) {
+		const struct dc_stats_metric *mn = dc_stats_metric(r, (unsigned)s->m_n);
+		const struct dc_stats_metric *mname = dc_stats_metric(r, (unsigned)s->m_name);
+		const struct dc_stats_metric *mpk = dc_stats_metric(r, (unsigned)s->m_pk);
+		uint64_t n;
+
+		if (dc_stats_read(r, buf, NULL) != 0)
+			continue;
+		__atomic_add_fetch(&s->reads, 1, __ATOMIC_RELAXED);
+		n = dc_stats_u64(buf, mn, 0);
+		if (n == 0)
+			continue;
+		for (unsigned j = 0; j < KS_ROWS; j++) {
+			uint64_t id = ks_id(n, j);
+
+			snprintf(want, sizeof(want), "sig-%llu-%llu", (unsigned long long)id,
+				 (unsigned long long)n);
+			dc_stats_label_at(r, buf, mpk, 0, j, lb, sizeof(lb));
+			if (strcmp(dc_stats_text(buf, mname, j), want) != 0 ||
+			    dc_stats_u64(buf, mpk, j) != id * 1000 + n % 1000 ||
+			    strtoull(lb, NULL, 10) != id) {
+				if (__atomic_add_fetch(&s->bad, 1, __ATOMIC_RELAXED) == 1)
+					snprintf(s->first_bad, sizeof(s->first_bad),
+						 "publish %llu row %u: '%s' %llu, label %s",
+						 (unsigned long long)n, j, dc_stats_text(buf, mname, j),
+						 (unsigned long long)dc_stats_u64(buf, mpk, j), lb);
+				break;
+			}
+		}
+	}
+	free(buf);
+	dc_stats_close(r);
+	return NULL;
+}
+
+static void
+t_keyed_stress(void)
+{
+	struct dc_stats_writer_info info = {.interval_s = 1, .heartbeat_period_ns = 1000000000ull};
+	struct kstress s = {0};
+	pthread_t wt, rt[2];
+	double t0 = mono_s(), dur = (UNDER_ASAN ? 0.5 : 0.4) * stress_scale();
+	struct dc_stats_def d = {.name = "n", .type = DC_STATS_COUNTER, .kind = DC_STATS_U64,
+				 .scope = DC_STATS_TOTAL};
+	int key[2] = {1, -1};
+
+	tpath(s.path, sizeof(s.path), "kstress.stats");
+	s.w = dc_stats_writer_new();
+	s.m_n = dc_stats_writer_add(s.w, &d);
+	d = (struct dc_stats_def){.name = "id", .type = DC_STATS_GAUGE, .kind = DC_STATS_U64,
+				  .scope = DC_STATS_NOW, .n_dims = 1, .dim_name = {"row"},
+				  .dim_size = {KS_ROWS}, .dim_kind = {DC_STATS_DIM_INDEX}};
+	s.m_id = dc_stats_writer_add(s.w, &d);
+	d.name = "name", d.kind = DC_STATS_STR, d.dim_kind[0] = DC_STATS_DIM_KEY;
+	s.m_name = dc_stats_writer_add_keyed(s.w, &d, key);
+	d.name = "pk", d.kind = DC_STATS_U64, d.type = DC_STATS_COUNTER, d.scope = DC_STATS_TOTAL;
+	s.m_pk = dc_stats_writer_add_keyed(s.w, &d, key);
+	CHECK(s.m_n == 0 && s.m_id == 1 && s.m_name == 2 && s.m_pk == 3);
+	if (dc_stats_writer_create(s.w, s.path, &info) != 0) {
+		CHECK(0);
+		dc_stats_writer_close(s.w, 0);
+		return;
+	}
+	pthread_create(&wt, NULL, ks_writer, &s);
+	for (unsigned i = 0; i < 2; i++)
+		pthread_create(&rt[i], NULL, ks_reader, &s);
+	while (mono_s() - t0 < dur && !__atomic_load_n(&s.bad, __ATOMIC_RELAXED))
+		sleep_ms(20);
+	__atomic_store_n(&s.stop, 1, __ATOMIC_RELAXED);
+	pthread_join(wt, NULL);
+	for (unsigned i = 0; i < 2; i++)
+		pthread_join(rt[i], NULL);
+	printf("keyed rows stress: %u rows, %llu publishes, %llu reads, %llu mismatched\n", KS_ROWS,
+	       (unsigned long long)s.publishes, (unsigned long long)s.reads,
+	       (unsigned long long)s.bad);
+	if (s.bad)
+		fprintf(stderr, "  first mismatch: %s\n", s.first_bad);
+	CHECK_EQ(s.bad, 0);
+	CHECK(s.reads >= 10 && s.publishes >= 10); /* a loaded machine publishes few; the checks still hold */
+	dc_stats_writer_close(s.w, 1);
+	unlink(s.path);
+}
+
 int
 main(void)
 {
@@ -2051,6 +2689,9 @@ main(void)
 		{"truncated files", t_truncated},
 		{"corrupt header and descriptor fields", t_corrupt_fields},
 		{"random byte flips", t_random_flips},
+		{"text values and keyed rows: round trip, rename, writer refusals", t_keyed_rows},
+		{"keyed rows: corrupt keys and texts", t_keyed_corrupt},
+		{"keyed rows: names never meet another row's counts", t_keyed_stress},
 	};
 	int rc;
 

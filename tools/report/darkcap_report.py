@@ -6,8 +6,9 @@ Reads one or more darkcap stores (SQLite, lib/store/dc_store_schema.sql, one
 per sensor) and writes, for a period of local days, the report a telescope
 operator publishes each quarter (docs/REPORT.md): top destination ports and
 source countries with their rank in the previous period, Mirai-type packets
-by day and by country, per-country cumulative distinct sources, and the
-chosen country's Mirai-type source addresses for notifying network operators.
+by day and by country, per-country cumulative distinct sources, the
+chosen country's Mirai-type source addresses for notifying network operators,
+and the payload signature families (overall and per top port).
 
 Output: report.html (self-contained: inline CSS and SVG, no script, no
 external resource), report.md and one CSV per table.
@@ -29,7 +30,7 @@ import threading
 
 PROG = "darkcap-report"
 VERSION = "@VERSION@"
-SUPPORTED_SCHEMA = 2
+SUPPORTED_SCHEMA = 3
 
 # HyperLogLog, as in lib/sketch/dc_hll.[ch] and the store's sketch contract.
 HLL_P = 14
@@ -40,6 +41,8 @@ MASK64 = (1 << 64) - 1
 
 HIGH_RANKS = 10          # section 4: "ranks high" = within the top 10
 FP_TABLE_ROWS = 20       # section 5 rows shown in the HTML/Markdown
+PORT_FAMILIES = 3        # section 6: families shown per top port
+DASH = "\u2014"          # a top port without signature packets
 
 
 class ReportError(Exception):
@@ -337,6 +340,18 @@ TEXT = {
         "ma_note": "7-day average: the mean of the day and the 6 days before it over the days with data (days before the period are read when the store has them).",
         "rank_note": "Ranks by packets, ties broken by name; previous rank: rank in the previous period ({p}), 'new' when it had no packets then, '-' when that period has no data.",
         "unknown_note": "Sources of unknown country ({pk} packets) are not ranked.",
+        "s6": "Payload signatures",
+        "s6_intro": "Packets whose payload matched a signature of darkcap's rules (docs/SIGNATURES.md), grouped by the signature's family. A packet that matched several signatures counts under each, so the shares are of all signature matches.",
+        "s6_none": "No payload signature data in the period (signature scanning off, or stores written before schema version 3).",
+        "t6": "Table 6: payload signature families",
+        "t7": "Table 7: top {k} families per top destination port",
+        "family": "Family", "signatures": "Signatures", "fam_rank": "Family rank", "port_rank": "Port rank",
+        "sig_share": "Share of signature packets", "port_share": "Share of the port's packets",
+        "fam_sources": "Sources (cumulative)",
+        "sig_sources_note": "Sources: per family, the day's distinct sources (over the family's signatures and the sensors) summed over the days; a source active on 10 days counts 10 times.",
+        "sig_port_note": "Per top port of Table 1, the {k} families with the most packets to that port; share = the family's packets to the port / all packets to the port. {dash}: no signature packets to the port.",
+        "sig_prev_note": "Previous rank: '-' when the previous period has no signature data.",
+        "sig_store_missing": "Sensor {s} has no payload signature tables (store schema version {v}): its packets are not in this section.",
         "by": "by darkcap-report",
     },
     "ja": {
@@ -408,6 +423,18 @@ TEXT = {
         "ma_note": "7日間平均：当日と前 6 日のうちデータのある日の平均（期間より前の日もストアにあれば用います）。",
         "rank_note": "順位はパケット数の多い順（同数は名前順）。前期間の順位は {p} における順位で、当時パケットがなければ「新規」、その期間のデータがなければ「-」です。",
         "unknown_note": "送信元地域が不明なパケット（{pk} パケット）は順位に含めていません。",
+        "s6": "ペイロードシグネチャ",
+        "s6_intro": "ペイロードが darkcap のルール（docs/SIGNATURES.md）のシグネチャに一致したパケットを、シグネチャのファミリー別に集計しました。複数のシグネチャに一致したパケットはそれぞれに数えるため、割合はシグネチャ一致の総数に対するものです。",
+        "s6_none": "期間中のペイロードシグネチャのデータはありません（シグネチャ照合が無効、またはスキーマバージョン 3 より前のストア）。",
+        "t6": "表 6：ペイロードシグネチャのファミリー",
+        "t7": "表 7：上位の宛先ポート番号ごとのファミリー上位 {k}",
+        "family": "ファミリー", "signatures": "シグネチャ", "fam_rank": "ファミリー順位", "port_rank": "ポート順位",
+        "sig_share": "シグネチャ一致パケットに占める割合", "port_share": "ポート宛パケットに占める割合",
+        "fam_sources": "送信元アドレスの延べ数",
+        "sig_sources_note": "送信元アドレスの延べ数：ファミリーごとに、日ごとの送信元アドレスの異なり数（ファミリーのシグネチャとセンサーについて統合）を期間中の日について積算した値（10 日間観測されたアドレスは 10 と数える）。",
+        "sig_port_note": "表 1 の宛先ポート番号ごとに、そのポート宛のパケット数の多いファミリー {k} 件を示します。割合 = そのファミリーのポート宛パケット数 / ポート宛の全パケット数。{dash}：シグネチャに一致したパケットなし。",
+        "sig_prev_note": "前期間の順位：前期間にシグネチャのデータがなければ「-」です。",
+        "sig_store_missing": "センサー {s} にはペイロードシグネチャの表がありません（ストアのスキーマバージョン {v}）。その観測はこの節に含まれません。",
         "by": "darkcap-report により作成",
     },
 }
@@ -502,6 +529,7 @@ def auto_previous(a, b):
 # ---------------------------------------------------------------------------
 
 REQUIRED_TABLES = ("meta", "day_ports", "day_countries", "day_totals", "day_fp_sources", "day_sketches")
+SIG_TABLES = ("day_signatures", "day_sig_ports")     # schema version 3
 
 
 class Store:
@@ -542,6 +570,7 @@ class Store:
         if p != str(HLL_P):
             raise ReportError("%s: HyperLogLog precision %s not supported (only %d)" % (path, p, HLL_P))
         self.schema_version = v
+        self.has_sigs = all(t in names for t in SIG_TABLES)
         self.timezone = self.meta.get("timezone", "UTC") or "UTC"
         self.sensor = self.meta.get("sensor") or os.path.splitext(os.path.basename(path))[0]
         self.uri = uri
@@ -635,6 +664,36 @@ class Store:
                       (day,))
         return {(r[0], r[1]): r[2] for r in rows}
 
+    def sig_days(self, a, b):
+        """[(day, sig_id, name, family, packets, sources, estimated)] of
+        day_signatures over days a..b (none before schema version 3)."""
+        if not self.has_sigs:
+            return []
+        return self.q("SELECT day, sig_id, name, family, packets, sources, estimated FROM day_signatures "
+                      "WHERE day BETWEEN ? AND ?", (a, b))
+
+    def sig_port_families(self, a, b):
+        """{(family, proto, port): packets} of day_sig_ports over days a..b,
+        each signature under its family of that day."""
+        if not self.has_sigs:
+            return {}
+        rows = self.q("SELECT s.family, p.proto, p.port, SUM(p.packets) FROM day_sig_ports p "
+                      "JOIN day_signatures s ON s.day = p.day AND s.sig_id = p.sig_id "
+                      "WHERE p.day BETWEEN ? AND ? GROUP BY s.family, p.proto, p.port", (a, b))
+        return {(r[0], r[1], r[2]): r[3] for r in rows}
+
+    def sig_sketches(self, day):
+        """{sig_id: blob} of one day's signature sketches (all countries)."""
+        rows = self.q("SELECT kind, registers FROM day_sketches WHERE day = ? AND country = '*' "
+                      "AND kind LIKE 'sig:%'", (day,))
+        out = {}
+        for kind, blob in rows:
+            try:
+                out[int(kind[4:])] = blob
+            except ValueError:
+                continue
+        return out
+
     def fp_sources(self, a, b, cc):
         """Per address of country cc over days a..b: (addr, 'last asn' of the
         latest row, first, last, packets, mirai, days (comma-separated),
@@ -720,6 +779,7 @@ class Model:
         self._countries()
         self._ports()
         self._fp_sources()
+        self._signatures()
 
     # -- distinct sources, merged across sensors --------------------------
     def _distinct(self, day, cc, kind, per_store):
@@ -874,6 +934,91 @@ class Model:
         rows.sort(key=lambda x: (-x["mirai"], -x["packets"], x["addr"]))
         self.fp_rows = rows
 
+    def _sig_distinct(self, day, per):
+        """Distinct sources of a day over several (store, signature) sets:
+        per = [(store index, sig_id, count, estimated)] with count > 0.
+        Returns (count, estimated)."""
+        if not per:
+            return 0, False
+        if len(per) == 1:
+            return per[0][2], bool(per[0][3])
+        if day != self._sig_sk_day:
+            self._sig_sk_day = day
+            self._sig_sk = {}
+        blobs = []
+        lacking = 0
+        for i, sid, _n, _e in per:
+            day_sk = self._sig_sk.get(i)
+            if day_sk is None:
+                day_sk = self._sig_sk[i] = self.stores[i].sig_sketches(day)
+            raw = day_sk.get(sid)
+            if raw is None:
+                lacking += 1
+                continue
+            sk = parse_sketch(raw)
+            if sk is None:
+                raise ReportError("%s: corrupt sketch for %s sig:%d (%d bytes)"
+                                  % (self.stores[i].path, day, sid, len(raw)))
+            blobs.append(sk)
+        if lacking:
+            self.missing_sketches += 1
+            n = max(x[2] for x in per)
+            if blobs:
+                n = max(n, merge_sketches(blobs)[0])
+            return n, True
+        return merge_sketches(blobs)
+
+    def _signatures(self):
+        """Section 6: families over the period (packets, cumulative distinct
+        sources, previous rank) and the families per (proto, port)."""
+        a, b = self.a.isoformat(), self.b.isoformat()
+        period = set(self.days)
+        prev = set(self.prev_days)
+        lo = min(a, self.prev[0].isoformat()) if self.prev else a
+        self.sig_lacking = [(s.sensor, s.schema_version) for s in self.stores if not s.has_sigs]
+        self._sig_sk_day = None
+        self._sig_sk = {}
+        fam_pk, fam_prev, names, per = {}, {}, {}, {}
+        self.sig_prev_has_data = False
+        for i, s in enumerate(self.stores):
+            for day, sid, name, fam, pk, src, est in s.sig_days(lo, b):
+                if day in period:
+                    fam_pk[fam] = fam_pk.get(fam, 0) + pk
+                    x = names.setdefault(fam, {}).get(sid)
+                    if x is None or day >= x[0]:
+                        names[fam][sid] = (day, name)
+                    if src > 0:
+                        per.setdefault((day, fam), []).append((i, sid, src, est))
+                if day in prev:
+                    fam_prev[fam] = fam_prev.get(fam, 0) + pk
+                    self.sig_prev_has_data = True
+        self.sig_packets = fam_pk
+        self.sig_total = sum(fam_pk.values())
+        self.sig_names = {f: [v[sid][1] for sid in sorted(v)] for f, v in names.items()}
+        self.sig_sources = {f: 0 for f in fam_pk}
+        self.sig_est = {}
+        for (day, fam), lst in sorted(per.items()):
+            n, e = self._sig_distinct(day, lst)
+            self.sig_sources[fam] = self.sig_sources.get(fam, 0) + n
+            if e:
+                self.sig_est[fam] = True
+                self.any_estimate = True
+        ident = lambda k: k
+        self.sig_rank, self.sig_order = rank_map(fam_pk, ident)
+        self.sig_prev_rank, _ = rank_map(fam_prev, ident)
+        pf = {}
+        for s in self.stores:
+            for (fam, proto, port), v in s.sig_port_families(a, b).items():
+                x = pf.setdefault((proto, port), {})
+                x[fam] = x.get(fam, 0) + v
+        self.sig_port_fams = pf
+
+    def sig_prev_rank_of(self, fam):
+        if not self.prev or not self.sig_prev_has_data:
+            return "-"
+        r = self.sig_prev_rank.get(fam)
+        return r if r is not None else "new"
+
     # -- tables (language-independent rows) -------------------------------
     def prev_rank_of(self, rank_dict, item):
         if not self.prev or not self.prev_has_data:
@@ -957,6 +1102,7 @@ class Table:
         self.csv_header = csv_header
         self.csv_rows = csv_rows
         self.note = note
+        self.hidden = False        # CSV only (e.g. a table without data)
 
 
 def prev_rank_header(m, T):
@@ -1198,6 +1344,55 @@ def build_content(m, lang):
     else:
         blocks = [("p", T["s5_none"].format(name=cname)), ("table", t6)]
     secs.append({"id": "sources", "title": "5. " + T["s5"].format(name=cname), "blocks": blocks})
+
+    # 6. payload signatures
+    rows, crow = [], []
+    for f in m.sig_order:
+        pr = m.sig_prev_rank_of(f)
+        sh = m.sig_packets[f] / m.sig_total if m.sig_total else 0
+        est = m.sig_est.get(f, False)
+        sigs = " ".join(m.sig_names.get(f, []))
+        crow.append([m.sig_rank[f], f, sigs, m.sig_packets[f], "%.4f" % (100 * sh), m.sig_sources.get(f, 0),
+                     int(est), pr])
+        if len(rows) < max(n, 10):
+            rows.append([str(m.sig_rank[f]), f, sigs, fmt_int(m.sig_packets[f]), fmt_pct(sh),
+                         fmt_est(m.sig_sources.get(f, 0), est), fmt_rank(pr, lang)])
+    t7 = Table("signature_families", T["t6"],
+               [T["rank"], T["family"], T["signatures"], T["packets"], T["sig_share"], T["fam_sources"], prh],
+               rows, ["r", "l", "w", "r", "r", "r", "r"],
+               ["rank", "family", "signatures", "packets", "share_pct", "sources_cum", "estimated", "prev_rank"], crow)
+    k = PORT_FAMILIES
+    rows, crow = [], []
+    for key in top_ports:
+        fams = sorted(m.sig_port_fams.get(key, {}).items(), key=lambda x: (-x[1], x[0]))
+        fams = [x for x in fams if x[1] > 0][:k]
+        pt = m.p_totals[key]
+        svc = port_service(key)
+        base = [str(m.p_rank[key]), port_label(key), svc]
+        cbase = [m.p_rank[key], port_label(key), key[0], key[1] if key[0] != "icmp" else ""]
+        if not fams:
+            rows.append(base + [DASH, DASH, DASH, DASH])
+            crow.append(cbase + ["", "", 0, "%.4f" % 0])
+        for j, (f, v) in enumerate(fams):
+            sh = v / pt if pt else 0
+            rows.append(base + [str(j + 1), f, fmt_int(v), fmt_pct(sh)])
+            crow.append(cbase + [j + 1, f, v, "%.4f" % (100 * sh)])
+    t8 = Table("signature_port_families", T["t7"].format(k=k),
+               [T["port_rank"], T["port"], T["service"], T["fam_rank"], T["family"], T["packets"], T["port_share"]],
+               rows, ["r", "l", "l", "r", "l", "r", "r"],
+               ["port_rank", "port", "proto", "number", "family_rank", "family", "packets", "share_pct"], crow)
+    notes = [T["sig_store_missing"].format(s=s_, v=v_) for s_, v_ in m.sig_lacking]
+    if m.sig_order:
+        blocks = [("p", T["s6_intro"]), ("table", t7), ("table", t8)]
+        notes += [T["sig_sources_note"], T["sig_port_note"].format(k=k, dash=DASH), T["sig_prev_note"]]
+        if m.sig_est:
+            notes.append(T["est_note"])
+    else:
+        t7.hidden = t8.hidden = True
+        blocks = [("p", T["s6_none"]), ("table", t7), ("table", t8)]
+    if notes:
+        blocks.append(("notes", notes))
+    secs.append({"id": "signatures", "title": "6. " + T["s6"], "blocks": blocks})
     return secs
 
 
@@ -1565,6 +1760,8 @@ def render_html(m, secs, lang):
                 out.append('<ul class="notes">' + "".join("<li>%s</li>" % x_(x) for x in b[1]) + "</ul>")
             elif b[0] == "table":
                 t = b[1]
+                if t.hidden:
+                    continue
                 if t.tid.endswith("_daily"):
                     out.append("<details><summary>%s</summary>" % x_(t.caption))
                     out.append(html_table(t))
@@ -1636,7 +1833,7 @@ def render_md(m, secs, lang):
                 out += [b[1], ""]
             elif b[0] == "notes":
                 out += ["- " + x for x in b[1]] + [""]
-            elif b[0] == "table":
+            elif b[0] == "table" and not b[1].hidden:
                 out.append(md_table(b[1]))
             elif b[0] == "chart" and b[1] in ("lines", "pie", "slope"):
                 out += ["*%s: report.html*" % b[2]["title"], ""]

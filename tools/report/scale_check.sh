@@ -5,8 +5,10 @@
 # quarter (91 days; every TCP and UDP port and ICMP every day = 131,073
 # day_ports rows a day, 11.9 M in all; every ICMP and ICMPv6 type every day;
 # 250 countries; 10 M distinct sources a day, so dense HyperLogLog sketches
-# for every country past 2,048 sources; 100,000 fingerprint sources a day)
-# and times:
+# for every country past 2,048 sources; 100,000 fingerprint sources a day;
+# payload signatures: the default rule set's 18 signatures with 300,000
+# distinct (signature, source) pairs a day over 60 countries, any-port rules
+# on 1,000 ports a day) and times:
 #   1. the quarterly report (its previous quarter is not in the store);
 #   2. a report over the last 46 days, whose previous 45 days are in the
 #      store (both port aggregations run: all 91 days are read);
@@ -16,6 +18,7 @@
 # Targets (docs/REPORT.md): report < 30 s, store < 4 GiB.
 #
 # Usage: tools/report/scale_check.sh [--multi] [WORKDIR]   (default /tmp/darkcap-scale)
+# DARKCAP_REPORT=path runs that darkcap-report instead of the build's.
 # Needs ~3 GB of disk per store and a few minutes to generate.
 set -euo pipefail
 
@@ -28,7 +31,7 @@ if [ "${1:-}" = "--multi" ]; then
 fi
 work=${1:-/tmp/darkcap-scale}
 mkdir -p "$work"
-report=$root/build/tools/report/darkcap-report
+report=${DARKCAP_REPORT:-$root/build/tools/report/darkcap-report}
 [ -f "$report" ] || report=$here/darkcap_report.py
 db=$work/scale.db
 
@@ -54,7 +57,7 @@ if [ ! -f "$db" ]; then
 	say "generating $db (a few minutes)"
 	timed "generate the store" python3 "$root/tests/report/gen_store.py" --mode scale --out "$db.tmp" \
 		--schema "$root/lib/store/dc_store_schema.sql" --days 91 --ports-per-day 131072 \
-		--fp-per-day 100000 --countries 250 --dense 250 --sources 10000000
+		--fp-per-day 100000 --countries 250 --dense 250 --sources 10000000 --sig-pairs 300000
 	mv "$db.tmp" "$db"
 fi
 
@@ -63,11 +66,14 @@ import os, sqlite3, sys
 db = sys.argv[1]
 c = sqlite3.connect(db)
 print("store %s: %.2f GiB" % (db, os.path.getsize(db) / 2 ** 30))
-for t in ("day_ports", "day_icmp_types", "day_countries", "day_totals", "day_sketches", "day_fp_sources", "intervals"):
+for t in ("day_ports", "day_icmp_types", "day_countries", "day_totals", "day_sketches", "day_fp_sources", "intervals",
+          "day_signatures", "day_sig_ports", "day_sig_countries", "interval_signatures"):
     n = c.execute("SELECT COUNT(*) FROM %s" % t).fetchone()[0]
-    print("  %-15s %12s rows" % (t, format(n, ",")))
+    print("  %-19s %12s rows" % (t, format(n, ",")))
 dense = c.execute("SELECT COUNT(*) FROM day_sketches WHERE length(registers) = 16384").fetchone()[0]
-print("  dense sketches  %12s" % format(dense, ","))
+print("  dense sketches      %12s" % format(dense, ","))
+n, b = c.execute("SELECT COUNT(*), SUM(length(registers)) FROM day_sketches WHERE kind LIKE 'sig:%'").fetchone()
+print("  signature sketches  %12s (%.0f MiB of blobs)" % (format(n, ","), (b or 0) / 2 ** 20))
 PY
 
 out=$work/out

@@ -1,0 +1,1946 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * darkcap-sig-bench: what payload signatures (issue #8) cost a worker, in
+ * TSC cycles, each figure against its reference measured in the same run.
+ *
+ *   darkcap-sig-bench <EAL args> -- [--repeat R] [--passes P] [--scan-passes K]
+ *       [--burst B] [--pcap FILE | --gen PATH] [--gen-packets N]
+ *       [--heavy-share S | --heavy-pcap FILE | --no-heavy] [--rules FILE[,FILE]]
+ *       [--payload-max N] [--geo-country FILE] [--geo-asn FILE] [--no-geo]
+ *       [--retry K] [--quick] [--verbose]
+ *
+ * Streams: "mix", the realistic darknet mix, a pcap written by the build's
+ * darkcap-gen run with its defaults (or --pcap FILE); "payload-heavy", the
+ * generator's mix with a higher share of payload-bearing probes
+ * (darkcap-gen --payload-share S, when the generator's usage text offers
+ * that option; or --heavy-pcap FILE; skipped, and said so, otherwise). A
+ * stream is read whole into memory before anything is timed, each frame at
+ * a 64-byte boundary (like mbuf data), in file order.
+ *
+ * Payload (docs/SIGNATURES.md): for a TCP/UDP packet whose header is whole,
+ * the bytes after the UDP header (8 bytes) or the TCP header (data offset *
+ * 4; under 5 or past the end: none) up to the IP packet's end (the stated
+ * length or the captured bytes, whichever ends first), scanned over their
+ * first --payload-max bytes (sig_payload_max, default 1024). The bench
+ * computes it itself from the header bytes and the parser's offsets, and
+ * scans every payload once, untimed, with dc_sig_scan(): that is the ground
+ * truth the engine's counts are checked against.
+ *
+ * 1. Scan alone: dc_sig_scan() over the payload of every payload-bearing
+ *    packet of the stream, in stream order, K times (--scan-passes), TSC
+ *    read around the whole loop; cycles per payload packet and per scanned
+ *    byte. Also over the matched payloads alone and the unmatched ones
+ *    alone. Reference: the same loop over every payload calling a no-op in
+ *    place of the scan (it reads the payload's first and last byte).
+ * 2. The engine's data path on the stream, as a worker runs it: per burst
+ *    of B packets (32), rte_rdtsc_precise() around the worker's per-burst
+ *    work (the geo and signature pointer loads, the burst's times,
+ *    dc_counters_burst(), dc_tset_burst()), signatures off (tctx->sig NULL,
+ *    no signature table: the reference) and on (the rules loaded by the
+ *    engine's own dc_sig_view_load() and dc_sig_view_bind(), a signature
+ *    table of sig_table_max entries). Same frames, same table set (sources,
+ *    destinations, flowtuples, ASes) sized as worker.c's tset_create() sizes
+ *    it from the default configuration (raised to the stream's distinct
+ *    keys if it has more), geo on in both (the engine's dc_geo_view_load()
+ *    on synthetic country and AS databases, or --geo-country/--geo-asn, or
+ *    none with --no-geo). Each variant starts from cleared tables and runs
+ *    P passes over the stream (--passes): the first inserts every key, the
+ *    others find them all ("repeat"). A third variant, "on, staged", does
+ *    the same work through the engine's inline drivers
+ *    dc_counters_burst_stages() and dc_tset_burst_stages() (the bodies of
+ *    the two library functions), compiled here with DC_STAGE_MARK() reading
+ *    the TSC (as bench/stages does): the cycles between the marks around
+ *    the signature stage (dc_tset_sig()), one mark's cost subtracted, are
+ *    the stage's own cost inside the path, per payload-bearing packet.
+ *
+ * Rounds (--repeat R): every variant of a group once per round, the order
+ * rotated per round; medians over the rounds are reported. A round in
+ * which a timed variant was on the CPU less than 97 % of its wall time is
+ * run again (up to --retry times).
+ *
+ * Checks (first round; exit status 1 when one fails): off and on leave
+ * identical counter blocks except the signature fields, and identical
+ * source, destination, flowtuple and AS tables; on and staged leave
+ * identical blocks and tables, the signature table included; the signature
+ * variant counts exactly the bench's payload packets, scanned bytes,
+ * matched packets and per-signature packets (P times the untimed scan's),
+ * holds in its signature table exactly the distinct (signature, source,
+ * port) keys of the untimed scan, their packets summing to the matches; a
+ * scan variant finds K times what the untimed scan found. With the
+ * default rules on a generated stream: the bench's payloads and scan equal
+ * the generator's truth file (payload-bearing packets, scanned bytes,
+ * matched packets, packets per signature), and every rule the stream
+ * exercises (by that truth; without one, 1001-1011) has packets.
+ */
+/* The signature stage's cycles, in this file's instances of the engine's
+ * inline drivers (as bench/stages does for every stage). */
+#include <stdint.h>
+static inline void stage_mark(unsigned s);
+#define DC_STAGE_MARK(s) stage_mark(s)
+
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <rte_common.h>
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+
+#include "darkcap.h" /* dc_geo_view_load(), dc_sig_view_load(): the workers' views */
+#include "dc_counters.h"
+#include "dc_err.h"
+#include "dc_fp.h"
+#include "dc_geo.h"
+#include "dc_mem.h"
+#include "dc_parse.h"
+#include "dc_sig.h"
+#include "dc_table.h"
+#include "dc_tset.h"
+
+#ifndef DC_GEN_DEFAULT
+#define DC_GEN_DEFAULT "darkcap-gen"
+#endif
+#define RULES_DEFAULT DC_SRCDIR "/lib/sig/rules/default.rules"
+
+#define MAX_REP 15
+#define T0 1648771200u /* 2022-04-01: the packets' time (advances per 2^20 packets) */
+
+enum { S_MIX, S_HEAVY, NB_STREAM };
+static const char *const stream_name[NB_STREAM] = {"mix", "payload-heavy"};
+/* Scan variants: every payload, matched ones, unmatched ones, the no-op loop. */
+enum { SV_ALL, SV_MATCHED, SV_UNMATCHED, SV_EMPTY, NB_SV };
+static const char *const sv_name[NB_SV] = {"every payload", "matched", "unmatched",
+					   "reference: loop, no scan"};
+/* Data-path variants. */
+enum { PV_OFF, PV_ON, PV_STAGED, NB_PV };
+static const char *const pv_name[NB_PV] = {"off", "on", "on, staged"};
+enum { PASS_FIRST, PASS_REPEAT, NB_PASS };
+
+/* Rules darkcap-gen's mix exercises when its truth file does not say
+ * (a generator without signature truth): its UDP probes (udp_payload() in
+ * bench/gen/darkcap_gen.c) to 5060, 53 (ANY and version.bind), 123
+ * (monlist and client), 1900, 11211, 389, 3702, 161, 137. */
+static const uint32_t gen_rules[] = {1001, 1002, 1003, 1004, 1005, 1006,
+				     1007, 1008, 1009, 1010, 1011};
+
+static struct {
+	unsigned repeat;
+	unsigned passes;
+	unsigned scan_passes;
+	unsigned burst;
+	unsigned retry;
+	double min_oncpu;
+	uint64_t gen_packets; /* 0: the generator's default */
+	double heavy_share;
+	int no_heavy;
+	const char *pcap;
+	const char *heavy_pcap;
+	const char *gen;
+	const char *rules;
+	uint32_t payload_max; /* 0: the configuration's default */
+	const char *geo_country;
+	const char *geo_asn;
+	int no_geo;
+	int quick;
+	int verbose;
+	uint64_t seed;
+} opt = {
+	.repeat = 5,
+	.passes = 4,
+	.scan_passes = 8,
+	.burst = 32,
+	.retry = 3,
+	.min_oncpu = 0.97,
+	.heavy_share = 0.2,
+	.gen = DC_GEN_DEFAULT,
+	.rules = RULES_DEFAULT,
+	.seed = 0x7369676e61747572ull,
+};
+
+static int checks_failed;
+static int default_rules; /* the rules are the shipped default.rules */
+
+/* ---- the signature stage's marks ----------------------------------------- */
+
+static uint64_t mark_last, mark_sig, mark_sig_n;
+static double mark_cost; /* cycles one mark adds to the piece before it */
+
+static inline void
+stage_mark(unsigned s)
+{
+	uint64_t t = rte_rdtsc_precise();
+
+	if (s == DC_STAGE_SIG) {
+		mark_sig += t - mark_last;
+		mark_sig_n++;
+	}
+	mark_last = t;
+}
+
+/* The mean of 256 back-to-back marks, the lowest of 200 runs. */
+static double
+mark_overhead(void)
+{
+	double best = 1e30;
+
+	for (int run = 0; run < 201; run++) {
+		uint64_t t0 = rte_rdtsc_precise();
+
+		mark_last = t0;
+		for (int i = 0; i < 256; i++)
+			stage_mark(DC_STAGE__MAX);
+		if (run > 0)
+			best = RTE_MIN(best, (double)(mark_last - t0) / 256);
+	}
+	return best;
+}
+
+static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+
+static void
+die(const char *fmt, ...)
+{
+	va_list ap;
+
+	fflush(stdout);
+	fputs("darkcap-sig-bench: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(1);
+}
+
+static void check_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* A failed check: said on stdout (with the results) and in the exit status. */
+static void
+check_fail(const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("CHECK FAILED: ");
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	fflush(stdout);
+	checks_failed++;
+}
+
+static void *
+xmalloc(size_t n)
+{
+	void *p = NULL;
+
+	if (posix_memalign(&p, 64, n ? n : 64) != 0)
+		die("out of memory (%zu bytes)", n);
+	return p;
+}
+
+static void *
+xrealloc(void *p, size_t n)
+{
+	p = realloc(p, n);
+	if (p == NULL)
+		die("out of memory (%zu bytes)", n);
+	return p;
+}
+
+static uint64_t
+mix64(uint64_t z)
+{
+	z += 0x9E3779B97F4A7C15ull;
+	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+	z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+	return z ^ (z >> 31);
+}
+
+static uint64_t
+rnd(uint64_t *s)
+{
+	*s += 0x9E3779B97F4A7C15ull;
+	return mix64(*s);
+}
+
+/* Hash of @p n bytes, 8 at a time. */
+static uint64_t
+hash_mem(const void *p, size_t n, uint64_t h)
+{
+	const uint8_t *b = p;
+	size_t i;
+
+	for (i = 0; i + 8 <= n; i += 8) {
+		uint64_t w;
+
+		memcpy(&w, b + i, 8);
+		h = mix64(h ^ w);
+	}
+	if (i < n) {
+		uint64_t w = 0;
+
+		memcpy(&w, b + i, n - i);
+		h = mix64(h ^ w ^ (uint64_t)(n - i) << 56);
+	}
+	return h;
+}
+
+static int
+cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Distinct values of @p v (sorted in place). */
+static uint64_t
+count_distinct(uint64_t *v, uint64_t n)
+{
+	uint64_t d = 0;
+
+	qsort(v, n, sizeof(*v), cmp_u64);
+	for (uint64_t i = 0; i < n; i++)
+		d += i == 0 || v[i] != v[i - 1];
+	return d;
+}
+
+/* ---- frames ------------------------------------------------------------- */
+
+/* One stream: its frames in memory, the ground truth of its payloads, and
+ * the results. */
+struct pay {
+	const uint8_t *p;
+	uint32_t len;   /* bytes scanned (at most the payload maximum) */
+	uint16_t dport;
+	uint8_t proto;
+	uint8_t nhit;   /* signatures it matched (untimed scan) */
+};
+
+/* The generator's ground truth for signatures (its truth file's total
+ * line: default rules, payloads scanned over 1024 bytes). */
+struct truth {
+	int have;                     /* the total line has the signature keys */
+	uint64_t payload, bytes, matched;
+	unsigned n;
+	uint32_t id[DC_SIG_MAX];
+	uint64_t packets[DC_SIG_MAX];
+};
+
+struct stream {
+	int on;                       /* loaded */
+	int generated;                /* by darkcap-gen, with its truth file */
+	char truth_path[256];
+	struct truth tr;
+	char what[256];               /* where the frames came from */
+	uint8_t *buf;
+	const uint8_t **frame;
+	uint32_t *len, *caplen;
+	uint64_t n, nip;
+	struct pay *pay, *pm, *pu;    /* every payload packet; the matched; the unmatched */
+	uint64_t npay, nm, nu;
+	uint64_t bytes, bytes_m, bytes_u, payload_bytes; /* scanned; before the cap */
+	uint64_t hits[DC_SIG_MAX];    /* packets per rule index (untimed scan) */
+	uint64_t nhits;               /* sum of hits */
+	uint64_t sig_keys;            /* distinct (signature, source, port, protocol) */
+	uint64_t distinct_src, distinct_dst, distinct_flow;
+	/* results: cycles per packet (scan: per payload packet of its list) */
+	double scan[NB_SV][MAX_REP];
+	double path[NB_PV][NB_PASS][MAX_REP];
+	double sig_stage[NB_PASS][MAX_REP]; /* the signature stage, per payload packet */
+	double oncpu_min;
+	uint64_t retries;
+	uint64_t sig_refused;
+	size_t tset_bytes, sig_bytes;
+};
+
+static uint32_t
+rd32(const uint8_t *p, int swap)
+{
+	uint32_t v;
+
+	memcpy(&v, p, 4);
+	return swap ? __builtin_bswap32(v) : v;
+}
+
+/* A classic pcap file (either byte order, micro- or nanoseconds), Ethernet. */
+static void
+load_pcap(const char *path, struct stream *s)
+{
+	FILE *fp = fopen(path, "rb");
+	uint8_t gh[24], rh[16];
+	uint64_t *off = NULL, cap_n = 0;
+	size_t used = 0, cap = 0;
+	uint8_t *buf = NULL;
+	uint32_t magic;
+	int swap;
+
+	if (fp == NULL)
+		die("%s: %s", path, strerror(errno));
+	if (fread(gh, 1, sizeof(gh), fp) != sizeof(gh))
+		die("%s: not a pcap file (shorter than its header)", path);
+	memcpy(&magic, gh, 4);
+	if (magic == 0xa1b2c3d4u || magic == 0xa1b23c4du)
+		swap = 0;
+	else if (magic == 0xd4c3b2a1u || magic == 0x4d3cb2a1u)
+		swap = 1;
+	else
+		die("%s: not a classic pcap file (magic %08x; pcapng is not read)", path, magic);
+	if ((rd32(gh + 20, swap) & 0x0fffffff) != 1)
+		die("%s: link type %u, not Ethernet", path, rd32(gh + 20, swap) & 0x0fffffff);
+	s->n = 0;
+	while (fread(rh, 1, sizeof(rh), fp) == sizeof(rh)) {
+		uint32_t cl = rd32(rh + 8, swap), wl = rd32(rh + 12, swap);
+		size_t room = ((size_t)cl + 63) & ~(size_t)63;
+
+		if (cl > 262144)
+			die("%s: record %" PRIu64 " holds %u bytes", path, s->n, cl);
+		if (s->n == cap_n) {
+			cap_n = cap_n ? 2 * cap_n : 65536;
+			off = xrealloc(off, cap_n * sizeof(*off));
+			s->len = xrealloc(s->len, cap_n * sizeof(*s->len));
+			s->caplen = xrealloc(s->caplen, cap_n * sizeof(*s->caplen));
+		}
+		if (used + room + 64 > cap) {
+			cap = cap ? 2 * cap : (16u << 20);
+			buf = xrealloc(buf, cap);
+		}
+		if (cl && fread(buf + used, 1, cl, fp) != cl)
+			die("%s: record %" PRIu64 " cut short", path, s->n);
+		off[s->n] = used;
+		s->caplen[s->n] = cl;
+		s->len[s->n] = wl < cl ? cl : wl;
+		used += room ? room : 64;
+		s->n++;
+	}
+	fclose(fp);
+	if (s->n == 0)
+		die("%s: no frames", path);
+	/* realloc() keeps no 64-byte alignment: into aligned memory. */
+	s->buf = xmalloc(used);
+	memcpy(s->buf, buf, used);
+	free(buf);
+	s->frame = xmalloc(s->n * sizeof(*s->frame));
+	for (uint64_t i = 0; i < s->n; i++)
+		s->frame[i] = s->buf + off[i];
+	free(off);
+}
+
+static char tmpdir[64];
+
+static void
+cleanup_tmp(void)
+{
+	char cmd[128];
+
+	if (tmpdir[0] == '\0')
+		return;
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "darkcap-sig-bench: could not remove %s\n", tmpdir);
+	tmpdir[0] = '\0';
+}
+
+static char *
+tmp_path(const char *name, char *out, size_t len)
+{
+	if (tmpdir[0] == '\0') {
+		snprintf(tmpdir, sizeof(tmpdir), "/tmp/dc_sigbench.XXXXXX");
+		if (mkdtemp(tmpdir) == NULL)
+			die("mkdtemp: %s", strerror(errno));
+		atexit(cleanup_tmp);
+	}
+	snprintf(out, len, "%s/%s", tmpdir, name);
+	return out;
+}
+
+/* Run the generator with @p args (NULL-terminated, after argv[0]); its
+ * stdout into @p out (up to @p len - 1 bytes) when @p out is not NULL.
+ * Returns its exit status (127: not run). */
+static int
+run_gen(const char *const *args, char *out, size_t len)
+{
+	const char *argv[16];
+	int fd[2] = {-1, -1}, st;
+	unsigned na = 0;
+	pid_t pid;
+
+	argv[na++] = opt.gen;
+	while (*args && na < DC_ARRAY_SIZE(argv) - 1)
+		argv[na++] = *args++;
+	argv[na] = NULL;
+	if (out && pipe(fd) != 0)
+		die("pipe: %s", strerror(errno));
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0)
+		die("fork: %s", strerror(errno));
+	if (pid == 0) {
+		if (out) {
+			dup2(fd[1], 1);
+			close(fd[0]);
+			close(fd[1]);
+		}
+		execv(opt.gen, (char *const *)argv);
+		fprintf(stderr, "darkcap-sig-bench: %s: %s (give --gen PATH or --pcap FILE)\n",
+			opt.gen, strerror(errno));
+		_exit(127);
+	}
+	if (out) {
+		size_t got = 0;
+		ssize_t r;
+
+		close(fd[1]);
+		while (got + 1 < len && (r = read(fd[0], out + got, len - 1 - got)) > 0)
+			got += (size_t)r;
+		out[got] = '\0';
+		while (read(fd[0], &st, sizeof(st)) > 0) /* drain the rest */
+			;
+		close(fd[0]);
+	}
+	if (waitpid(pid, &st, 0) < 0 || !WIFEXITED(st))
+		return 127;
+	return WEXITSTATUS(st);
+}
+
+/* The generator's usage text names option @p name. */
+static int
+gen_has_option(const char *name)
+{
+	static char usage[16384];
+	static int have;
+	const char *args[] = {"--help", NULL};
+	const char *p;
+	size_t n = strlen(name);
+
+	if (!have) {
+		if (run_gen(args, usage, sizeof(usage)) != 0)
+			usage[0] = '\0';
+		have = 1;
+	}
+	for (p = usage; (p = strstr(p, name)) != NULL; p += n) {
+		char c = p[n];
+
+		if (!(c == '-' || c == '_' || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')))
+			return 1;
+	}
+	return 0;
+}
+
+/* A pcap from the generator, with its defaults plus @p extra
+ * (NULL-terminated); its truth file as @p name with ".jsonl". */
+static const char *
+generate(const char *name, const char *const *extra, char *path, size_t plen, char *truth,
+	 size_t tlen)
+{
+	const char *args[12];
+	char np[32], tn[64];
+	unsigned na = 0;
+
+	tmp_path(name, path, plen);
+	snprintf(tn, sizeof(tn), "%s.jsonl", name);
+	tmp_path(tn, truth, tlen);
+	args[na++] = "--out";
+	args[na++] = path;
+	args[na++] = "--truth";
+	args[na++] = truth;
+	if (opt.gen_packets) {
+		snprintf(np, sizeof(np), "%" PRIu64, opt.gen_packets);
+		args[na++] = "--packets";
+		args[na++] = np;
+	}
+	while (extra && *extra && na < DC_ARRAY_SIZE(args) - 1)
+		args[na++] = *extra++;
+	args[na] = NULL;
+	if (run_gen(args, NULL, 0) != 0)
+		die("%s failed", opt.gen);
+	return path;
+}
+
+/* @p p at an object's '{': past its matching '}' (strings skipped). */
+static const char *
+json_past_object(const char *p)
+{
+	int depth = 0;
+
+	for (; *p; p++) {
+		if (*p == '"') {
+			for (p++; *p && *p != '"'; p++)
+				if (*p == '\\' && p[1])
+					p++;
+			if (*p == '\0')
+				break;
+		} else if (*p == '{') {
+			depth++;
+		} else if (*p == '}' && --depth == 0) {
+			return p + 1;
+		}
+	}
+	return p;
+}
+
+static uint64_t
+json_u64_after(const char *from, const char *key)
+{
+	const char *q = strstr(from, key);
+
+	return q ? strtoull(q + strlen(key), NULL, 10) : UINT64_MAX;
+}
+
+/* The total line of a darkcap-gen truth file: its "signatures" (packets
+ * per rule id) and "signature_scan". t->have stays 0 when it has none. */
+static void
+read_truth(const char *path, struct truth *t)
+{
+	FILE *f = fopen(path, "r");
+	char *line = NULL, *total = NULL;
+	size_t cap = 0;
+	const char *p;
+
+	memset(t, 0, sizeof(*t));
+	if (f == NULL)
+		die("%s: %s", path, strerror(errno));
+	while (getline(&line, &cap, f) > 0)
+		if (strncmp(line, "{\"total\":true", 13) == 0) {
+			free(total);
+			total = strdup(line);
+			if (total == NULL)
+				die("out of memory");
+		}
+	free(line);
+	fclose(f);
+	if (total == NULL)
+		die("%s: no total line", path);
+	p = strstr(total, "\"signatures\":{");
+	if (p == NULL || strstr(total, "\"signature_scan\":{") == NULL) {
+		free(total);
+		return;
+	}
+	p += strlen("\"signatures\":{");
+	while (*p == '"' && t->n < DC_SIG_MAX) {
+		char *e;
+
+		t->id[t->n] = (uint32_t)strtoul(p + 1, &e, 10);
+		if (*e != '"' || e[1] != ':' || e[2] != '{')
+			die("%s: total line: signatures: unexpected '%.20s'", path, p);
+		t->packets[t->n++] = json_u64_after(e, "\"packets\":");
+		p = json_past_object(e + 2);
+		if (*p == ',')
+			p++;
+	}
+	p = strstr(total, "\"signature_scan\":{");
+	t->payload = json_u64_after(p, "\"payload_packets\":");
+	t->bytes = json_u64_after(p, "\"scanned_bytes\":");
+	t->matched = json_u64_after(p, "\"matched_packets\":");
+	t->have = 1;
+	free(total);
+}
+
+/* ---- synthetic geo databases -------------------------------------------- */
+
+/*
+ * CSV ranges (lib/geo compiles them into the same LPM tables as an MMDB):
+ * IPv4 1.0.0.0 - 223.255.255.255 from /12 roots (/8 with --quick), IPv6
+ * 2400:: - 2aff:: (where the generator's IPv6 sources are) from /16 roots;
+ * each prefix is kept whole with probability `keep`, else split in two,
+ * down to /24 (IPv4) or /32 (IPv6; /24 with --quick); one prefix in 8 is
+ * left out (unrouted). Countries: 250 codes; ASes: 40,000 numbers, half
+ * the prefixes owned by 400 of them. About bench/stages' sizes.
+ */
+struct synth {
+	FILE *f;
+	int asn;
+	int v6;
+	double keep;
+	unsigned maxlen;
+	uint64_t rs;
+	uint64_t rows;
+};
+
+static void
+synth_row(struct synth *g, uint64_t first, uint64_t last)
+{
+	uint64_t r = rnd(&g->rs);
+	char a[64], b[64];
+
+	if ((r & 7) == 0)
+		return;
+	if (g->v6) { /* first and last: the address's top 40 bits */
+		snprintf(a, sizeof(a), "%x:%x:%x00::", (unsigned)(first >> 24),
+			 (unsigned)(first >> 8) & 0xffff, (unsigned)first & 0xff);
+		snprintf(b, sizeof(b), "%x:%x:%xff:ffff:ffff:ffff:ffff:ffff", (unsigned)(last >> 24),
+			 (unsigned)(last >> 8) & 0xffff, (unsigned)last & 0xff);
+	} else {
+		snprintf(a, sizeof(a), "%u.%u.%u.%u", (unsigned)(first >> 24) & 255,
+			 (unsigned)(first >> 16) & 255, (unsigned)(first >> 8) & 255,
+			 (unsigned)first & 255);
+		snprintf(b, sizeof(b), "%u.%u.%u.%u", (unsigned)(last >> 24) & 255,
+			 (unsigned)(last >> 16) & 255, (unsigned)(last >> 8) & 255,
+			 (unsigned)last & 255);
+	}
+	if (g->asn) {
+		uint32_t n = (uint32_t)(r >> 24) % 40000;
+
+		if ((r >> 20) & 1)
+			n %= 400;
+		fprintf(g->f, "%s,%s,%u,AS%u Networks\n", a, b, 1000 + n, 1000 + n);
+	} else {
+		unsigned c = (unsigned)(r >> 24) % 250;
+
+		fprintf(g->f, "%s,%s,%c%c\n", a, b, 'A' + c / 26, 'A' + c % 26);
+	}
+	g->rows++;
+}
+
+static void
+synth_split(struct synth *g, uint64_t first, unsigned len, unsigned bits)
+{
+	if (len >= g->maxlen || (double)(rnd(&g->rs) >> 11) * 0x1p-53 < g->keep) {
+		synth_row(g, first, first + (1ull << (bits - len)) - 1);
+		return;
+	}
+	synth_split(g, first, len + 1, bits);
+	synth_split(g, first + (1ull << (bits - len - 1)), len + 1, bits);
+}
+
+static void
+write_synth(const char *path, int asn)
+{
+	struct synth g = {
+		.f = fopen(path, "w"),
+		.asn = asn,
+		.keep = opt.quick ? 0.7 : asn ? 0.3 : 0.5,
+		.maxlen = 24,
+		.rs = opt.seed ^ (asn ? 0xa5a5u : 0x5a5au),
+	};
+	unsigned root = opt.quick ? 8 : 12;
+
+	if (g.f == NULL)
+		die("%s: %s", path, strerror(errno));
+	fprintf(g.f, asn ? "# first,last,asn,org\n" : "# first,last,code\n");
+	for (uint64_t a = 1ull << 24; a < 224ull << 24; a += 1ull << (32 - root))
+		synth_split(&g, a, root, 32);
+	g.v6 = 1;
+	g.keep = opt.quick ? 0.7 : 0.5;
+	g.maxlen = opt.quick ? 24 : 32;
+	for (uint64_t h = 0x2400ull << 24; h < 0x2b00ull << 24; h += 1ull << 24)
+		synth_split(&g, h, 16, 40);
+	if (fclose(g.f) != 0)
+		die("%s: write failed", path);
+	if (opt.verbose)
+		printf("# synthetic %s database: %" PRIu64 " prefixes\n", asn ? "AS" : "country",
+		       g.rows);
+}
+
+/* ---- payloads: the ground truth ------------------------------------------ */
+
+/*
+ * The TCP/UDP payload of a parsed frame by the definition (docs/SIGNATURES.md),
+ * from the header bytes themselves: the IP packet ends at its stated length
+ * (IPv4 total length, IPv6 payload length + 40) or at the captured bytes,
+ * whichever comes first. Returns its length (0: none) and its offset.
+ */
+static uint32_t
+payload_of(const uint8_t *f, uint32_t caplen, const struct dc_pkt *p, uint32_t *off)
+{
+	const uint8_t *ip = f + p->l3_off;
+	uint32_t stated, end, start;
+
+	if ((p->l3 != DC_L3_IPV4 && p->l3 != DC_L3_IPV6) || p->l4 != DC_L4_PORTS ||
+	    (p->proto != 6 && p->proto != 17))
+		return 0;
+	if (p->l3 == DC_L3_IPV4)
+		stated = (uint32_t)ip[2] << 8 | ip[3];
+	else
+		stated = ((uint32_t)ip[4] << 8 | ip[5]) + 40;
+	end = p->l3_off + RTE_MIN(stated, caplen - p->l3_off);
+	if (p->proto == 17) {
+		start = p->l4_off + 8u;
+	} else {
+		uint32_t doff = (uint32_t)(f[p->l4_off + 12] >> 4) * 4;
+
+		if (doff < 20)
+			return 0;
+		start = p->l4_off + doff;
+	}
+	if (start >= end)
+		return 0;
+	*off = start;
+	return end - start;
+}
+
+/* Key of the signature table for one match, hashed: (signature slot, source
+ * address and family, destination port, protocol). */
+static uint64_t
+sig_key_hash(const uint8_t *f, const struct dc_pkt *p, uint16_t slot)
+{
+	uint8_t k[24];
+
+	memset(k, 0, sizeof(k));
+	if (p->l3 == DC_L3_IPV4) {
+		memcpy(k, f + p->l3_off + 12, 4);
+		k[16] = 4;
+	} else {
+		memcpy(k, f + p->l3_off + 8, 16);
+		k[16] = 6;
+	}
+	k[17] = p->proto;
+	memcpy(k + 18, &slot, 2);
+	memcpy(k + 20, &p->dport, 2);
+	return hash_mem(k, sizeof(k), 0x5167);
+}
+
+/*
+ * Every payload of @p s, scanned once (untimed): the lists of every,
+ * matched and unmatched payload packet, the packets per rule, and the
+ * distinct signature-table keys the engine should end with.
+ */
+static void
+scan_truth(struct stream *s, const struct dc_sig_view *sv, struct dc_sig_scratch *scr,
+	   uint32_t payload_max)
+{
+	uint16_t hit[DC_SIG_PKT_MATCHES];
+	uint64_t *keys = NULL, nkeys = 0, kcap = 0;
+	struct dc_pkt p;
+
+	s->pay = xmalloc(s->n * sizeof(*s->pay));
+	s->pm = xmalloc(s->n * sizeof(*s->pm));
+	s->pu = xmalloc(s->n * sizeof(*s->pu));
+	for (uint64_t i = 0; i < s->n; i++) {
+		const uint8_t *f = s->frame[i];
+		uint32_t off = 0, len;
+		struct pay *y;
+		unsigned nh;
+
+		dc_parse(f, s->caplen[i], &p);
+		s->nip += p.l3 == DC_L3_IPV4 || p.l3 == DC_L3_IPV6;
+		len = payload_of(f, s->caplen[i], &p, &off);
+		if (len == 0)
+			continue;
+		s->payload_bytes += len;
+		y = &s->pay[s->npay++];
+		y->p = f + off;
+		y->len = RTE_MIN(len, payload_max);
+		y->dport = p.dport;
+		y->proto = p.proto;
+		s->bytes += y->len;
+		nh = dc_sig_scan(sv->db, scr, p.proto, p.dport, y->p, y->len, hit);
+		y->nhit = (uint8_t)nh;
+		if (nh == 0) {
+			s->pu[s->nu++] = *y;
+			s->bytes_u += y->len;
+			continue;
+		}
+		s->pm[s->nm++] = *y;
+		s->bytes_m += y->len;
+		for (unsigned h = 0; h < nh; h++) {
+			s->hits[hit[h]]++;
+			s->nhits++;
+			if (nkeys == kcap) {
+				kcap = kcap ? 2 * kcap : 4096;
+				keys = xrealloc(keys, kcap * sizeof(*keys));
+			}
+			keys[nkeys++] = sig_key_hash(f, &p, sv->slot[hit[h]]);
+		}
+	}
+	s->sig_keys = count_distinct(keys, nkeys);
+	free(keys);
+}
+
+/* ---- engine state, as worker.c sets it up -------------------------------- */
+
+struct engine {
+	struct dc_counters *c;
+	struct dc_burst_ctx *ctx;
+	struct dc_tset_ctx *tctx;
+	struct dc_tset *ts;
+	struct dc_table *sigt;        /* the signature table (ts->sig when on) */
+	struct dc_geo_view *geo;      /* as dc_eng.geo */
+	struct dc_sig_view *sig;      /* the loaded view */
+	struct dc_sig_view *sig_now;  /* as dc_eng.sig: the view, or NULL when off */
+	uint64_t hash_seed;
+};
+
+/* worker.c table_create() */
+static struct dc_table *
+table_create(const struct engine *e, uint64_t max, uint64_t slots, uint32_t key_len,
+	     uint32_t slot)
+{
+	size_t sz = dc_table_mem_size(slots, slot);
+	void *mem = rte_malloc_socket("dc_table", sz, RTE_CACHE_LINE_SIZE, (int)rte_socket_id());
+
+	if (mem == NULL)
+		return NULL;
+	return dc_table_init_n(mem, max, slots, key_len, slot, e->hash_seed);
+}
+
+/* worker.c tset_create(), without the signature table (made once, below) */
+static struct dc_tset *
+tset_create(const struct engine *e, const struct dc_config *cfg)
+{
+	struct dc_tset *ts = rte_zmalloc_socket("dc_tset", sizeof(*ts), RTE_CACHE_LINE_SIZE,
+						(int)rte_socket_id());
+
+	if (ts == NULL)
+		return NULL;
+	ts->src = table_create(e, cfg->sources_max,
+			       (uint64_t)cfg->sources_max * dc_src_slots_per_key(cfg->sources_max),
+			       DC_ADDR_KEY_LEN, DC_SRC_SLOT);
+	ts->src_cold = rte_malloc_socket("dc_src_cold",
+					 cfg->sources_max * sizeof(struct dc_src_cold),
+					 RTE_CACHE_LINE_SIZE, (int)rte_socket_id());
+	ts->dst = table_create(e, cfg->destinations_max, dc_table_slots_for(cfg->destinations_max),
+			       sizeof(struct dc_addr_key), DC_DST_SLOT);
+	if (cfg->flowtuples_max)
+		ts->flow = table_create(e, cfg->flowtuples_max,
+					dc_table_slots_for(cfg->flowtuples_max),
+					sizeof(struct dc_flow_key), DC_FLOW_SLOT);
+	if (cfg->geo_asn)
+		ts->as = table_create(e, DC_AS_MAX, dc_table_slots_for(DC_AS_MAX), sizeof(uint64_t),
+				      DC_AS_SLOT);
+	if (ts->src == NULL || ts->src_cold == NULL || ts->dst == NULL ||
+	    (cfg->flowtuples_max && ts->flow == NULL) || (cfg->geo_asn && ts->as == NULL)) {
+		rte_free(ts->src);
+		rte_free(ts->src_cold);
+		rte_free(ts->dst);
+		rte_free(ts->flow);
+		rte_free(ts->as);
+		rte_free(ts);
+		return NULL;
+	}
+	return ts;
+}
+
+static void
+tset_free(struct dc_tset *ts)
+{
+	if (ts == NULL)
+		return;
+	rte_free(ts->src);
+	rte_free(ts->src_cold);
+	rte_free(ts->dst);
+	rte_free(ts->flow);
+	rte_free(ts->as);
+	rte_free(ts);
+}
+
+/* Distinct sources, destinations and flowtuples of @p s, from the engine's
+ * own keys (parse and keys stages, untimed), to size its tables. */
+static void
+count_keys(struct stream *s, struct engine *e, const struct dc_tset *ts)
+{
+	uint64_t *sk = xmalloc((s->n + 1) * sizeof(uint64_t));
+	uint64_t *dk = xmalloc((s->n + 1) * sizeof(uint64_t));
+	uint64_t *fk = xmalloc((s->n + 1) * sizeof(uint64_t)), k = 0;
+
+	for (uint64_t i = 0; i < s->n; i += opt.burst) {
+		unsigned n = (unsigned)RTE_MIN((uint64_t)opt.burst, s->n - i), n4, n6, m;
+
+		dc_counters_parse(e->ctx, s->frame + i, s->len + i, s->caplen + i, n);
+		m = dc_tset_keys(ts, e->tctx, e->ctx, s->frame + i, n, &n4, &n6);
+		for (unsigned j = 0; j < m; j++, k++) {
+			sk[k] = hash_mem(&e->tctx->skey[j], DC_ADDR_KEY_LEN, 1);
+			dk[k] = hash_mem(&e->tctx->dkey[j], sizeof(e->tctx->dkey[j]), 2);
+			fk[k] = hash_mem(&e->tctx->fkey[j], sizeof(e->tctx->fkey[j]), 3);
+		}
+	}
+	if (k != s->nip)
+		die("internal: %" PRIu64 " IP packets keyed, %" PRIu64 " parsed", k, s->nip);
+	s->distinct_src = count_distinct(sk, k);
+	s->distinct_dst = count_distinct(dk, k);
+	s->distinct_flow = count_distinct(fk, k);
+	free(sk);
+	free(dk);
+	free(fk);
+}
+
+static uint64_t
+table_sum(const struct dc_table *t, uint64_t h)
+{
+	if (t == NULL)
+		return h;
+	h = hash_mem(t->slots, (t->nb_slots + DC_TABLE_MAX_PROBE + 1) * t->slot_size, h);
+	h = hash_mem(t->order, t->used * sizeof(t->order[0]), h);
+	return mix64(h ^ t->used ^ (uint64_t)t->zero_used << 40);
+}
+
+/* Everything but the signature table and its refusals. */
+static uint64_t
+tables_sum(const struct dc_tset *ts)
+{
+	uint64_t h = table_sum(ts->src, 1);
+
+	h = hash_mem(ts->src_cold, ts->src_ncold * sizeof(ts->src_cold[0]), h ^ ts->src_ncold);
+	h = table_sum(ts->dst, h);
+	h = table_sum(ts->flow, h);
+	h = table_sum(ts->as, h);
+	for (int i = 0; i < DC_TFULL__MAX; i++)
+		if (i != DC_TFULL_SIG)
+			h = mix64(h ^ ts->full[i]);
+	return h;
+}
+
+/* ---- timed work ------------------------------------------------------------ */
+
+struct meter {
+	uint64_t tsc0;
+	struct timespec cpu0;
+};
+
+static void
+meter_start(struct meter *m)
+{
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &m->cpu0);
+	m->tsc0 = rte_rdtsc_precise();
+}
+
+/* Share of the wall time since meter_start() this thread was on the CPU. */
+static double
+meter_stop(const struct meter *m)
+{
+	uint64_t tsc = rte_rdtsc_precise() - m->tsc0;
+	struct timespec now;
+	double cpu;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
+	cpu = (double)(now.tv_sec - m->cpu0.tv_sec) + (double)(now.tv_nsec - m->cpu0.tv_nsec) * 1e-9;
+	return cpu * (double)rte_get_tsc_hz() / (double)tsc;
+}
+
+/* One pass of the worker's per-burst work over @p s; returns the bursts'
+ * cycles, summed. Staged: the same work through the inline drivers
+ * dc_counters_burst_stages() and dc_tset_burst_stages() (what the library
+ * functions are), with the marks. */
+static uint64_t
+path_pass(struct engine *e, const struct stream *s, int staged)
+{
+	struct dc_geo_view *const *geop = &e->geo;
+	struct dc_sig_view *const *sigp = &e->sig_now;
+	uint32_t secs[DC_FP_BURST_MAX];
+	uint64_t sum = 0;
+
+	for (uint64_t i = 0; i < s->n; i += opt.burst) {
+		unsigned n = (unsigned)RTE_MIN((uint64_t)opt.burst, s->n - i);
+		uint32_t now = T0 + (uint32_t)(i >> 20);
+		uint64_t t0 = rte_rdtsc_precise();
+
+		/* worker_burst(): the views for this burst, one load each */
+		e->tctx->geo = __atomic_load_n(geop, __ATOMIC_ACQUIRE);
+		e->tctx->sig = __atomic_load_n(sigp, __ATOMIC_ACQUIRE);
+		if (e->tctx->sig)
+			e->tctx->sig_scratch = e->tctx->sig->scratch[0];
+		for (unsigned k = 0; k < n; k++)
+			secs[k] = now;
+		if (staged) {
+			mark_last = rte_rdtsc_precise();
+			dc_counters_burst_stages(e->c, e->ctx, s->frame + i, s->len + i,
+						 s->caplen + i, n);
+			dc_tset_burst_stages(e->ts, e->tctx, e->ctx, s->frame + i, s->len + i, secs,
+					     n, e->c);
+		} else {
+			dc_counters_burst(e->c, e->ctx, s->frame + i, s->len + i, s->caplen + i, n);
+			dc_tset_burst(e->ts, e->tctx, e->ctx, s->frame + i, s->len + i, secs, n,
+				      e->c);
+		}
+		sum += rte_rdtsc_precise() - t0;
+	}
+	return sum;
+}
+
+/* Data-path variant @p v from cleared state: opt.passes passes; cycles per
+ * packet of the first and of the others into @p out; for the staged
+ * variant, the signature stage's cycles per payload packet into @p sig. */
+static double
+path_run(struct engine *e, const struct stream *s, int v, double out[NB_PASS],
+	 double sig[NB_PASS])
+{
+	double cyc[NB_PASS] = {0, 0}, st[NB_PASS] = {0, 0}, oncpu;
+	struct meter m;
+
+	e->ts->sig = v != PV_OFF ? e->sigt : NULL;
+	e->sig_now = v != PV_OFF ? e->sig : NULL;
+	dc_tset_clear(e->ts);
+	memset(e->c, 0, sizeof(*e->c));
+	meter_start(&m);
+	for (unsigned p = 0; p < opt.passes; p++) {
+		int k = p == 0 ? PASS_FIRST : PASS_REPEAT;
+
+		mark_sig = mark_sig_n = 0;
+		cyc[k] += (double)path_pass(e, s, v == PV_STAGED);
+		st[k] += (double)mark_sig - (double)mark_sig_n * mark_cost;
+	}
+	oncpu = meter_stop(&m);
+	for (int k = 0; k < NB_PASS; k++) {
+		double np = k == PASS_FIRST ? 1 : opt.passes - 1;
+
+		out[k] = np > 0 ? cyc[k] / (np * (double)s->n) : 0;
+		if (sig)
+			sig[k] = np > 0 && s->npay ? st[k] / (np * (double)s->npay) : 0;
+	}
+	return oncpu;
+}
+
+/* In place of dc_sig_scan() in the reference loop: reads the payload's
+ * first and last byte. */
+static __attribute__((noinline)) unsigned
+scan_none(const struct dc_sig_db *db, struct dc_sig_scratch *s, uint8_t proto, uint16_t dport,
+	  const uint8_t *payload, uint32_t len, uint16_t *out)
+{
+	unsigned r = payload[0] == 0xa5 && payload[len - 1] == 0x5a && proto == 255;
+
+	__asm__ volatile("" : : "r"(db), "r"(s), "r"(dport), "r"(out) : "memory");
+	return r;
+}
+
+/* Scan variant @p v: K passes over its list; cycles per payload packet
+ * into @p out, matches found into @p found. */
+static double
+scan_run(const struct engine *e, const struct stream *s, int v, double *out, uint64_t *found)
+{
+	const struct pay *y = v == SV_MATCHED ? s->pm : v == SV_UNMATCHED ? s->pu : s->pay;
+	uint64_t n = v == SV_MATCHED ? s->nm : v == SV_UNMATCHED ? s->nu : s->npay;
+	const struct dc_sig_db *db = e->sig->db;
+	struct dc_sig_scratch *scr = e->sig->scratch[0];
+	uint16_t hit[DC_SIG_PKT_MATCHES];
+	uint64_t t0, t, f = 0;
+	struct meter m;
+	double oncpu;
+
+	meter_start(&m);
+	t0 = rte_rdtsc_precise();
+	for (unsigned k = 0; k < opt.scan_passes; k++) {
+		if (v == SV_EMPTY)
+			for (uint64_t i = 0; i < n; i++)
+				f += scan_none(db, scr, y[i].proto, y[i].dport, y[i].p, y[i].len, hit);
+		else
+			for (uint64_t i = 0; i < n; i++)
+				f += dc_sig_scan(db, scr, y[i].proto, y[i].dport, y[i].p, y[i].len, hit);
+	}
+	t = rte_rdtsc_precise() - t0;
+	oncpu = meter_stop(&m);
+	*out = n ? (double)t / (double)(n * opt.scan_passes) : 0;
+	*found = f;
+	return oncpu;
+}
+
+/* ---- checks ------------------------------------------------------------------ */
+
+/* The signature variant's counts and table (state after its run) against
+ * the untimed scan of the same payloads. */
+static void
+check_sig(const struct engine *e, const struct stream *s, int sid)
+{
+	const struct dc_counters *c = e->c;
+	const struct dc_sig_view *sv = e->sig;
+	const struct dc_table *t = e->sigt;
+	uint64_t P = opt.passes, ruled = 0, every = 0, tp = 0;
+	const char *nm = stream_name[sid];
+
+	if (c->sig_payload != P * s->npay || c->sig_bytes != P * s->bytes ||
+	    c->sig_matched != P * s->nm)
+		check_fail("%s: the engine counted %" PRIu64 " payload packets, %" PRIu64
+			   " bytes scanned, %" PRIu64 " matched; the bench's payloads give %" PRIu64
+			   ", %" PRIu64 ", %" PRIu64,
+			   nm, c->sig_payload, c->sig_bytes, c->sig_matched, P * s->npay,
+			   P * s->bytes, P * s->nm);
+	for (unsigned i = 0; i < sv->nrules; i++) {
+		const struct dc_sig_rule *r = dc_sig_rule(sv->db, i);
+
+		if (c->sig[sv->slot[i]] != P * s->hits[i])
+			check_fail("%s: signature %u (%s): the engine counted %" PRIu64
+				   " packets, the bench's scan %" PRIu64,
+				   nm, r->id, r->name, c->sig[sv->slot[i]], P * s->hits[i]);
+		ruled += c->sig[sv->slot[i]];
+	}
+	for (unsigned k = 0; k < DC_SIG_SLOTS; k++)
+		every += c->sig[k];
+	if (every != ruled)
+		check_fail("%s: %" PRIu64 " packets counted under slots no rule has", nm,
+			   every - ruled);
+	for (uint64_t i = 0; i < t->used; i++) {
+		const struct dc_sig_slot *e1 =
+			(const struct dc_sig_slot *)(t->slots + (uint64_t)t->order[i] * t->slot_size);
+
+		tp += e1->packets;
+	}
+	if (e->ts->full[DC_TFULL_SIG] == 0 && t->used != s->sig_keys)
+		check_fail("%s: the signature table holds %" PRIu64 " entries; the matches have "
+			   "%" PRIu64 " distinct (signature, source, port) keys",
+			   nm, t->used, s->sig_keys);
+	if (tp + e->ts->full[DC_TFULL_SIG] != P * s->nhits)
+		check_fail("%s: the signature table's entries hold %" PRIu64 " packets (%" PRIu64
+			   " refused); the matches are %" PRIu64,
+			   nm, tp, e->ts->full[DC_TFULL_SIG], P * s->nhits);
+}
+
+/* Index of rule @p id in @p sv, or -1. */
+static int
+rule_index(const struct dc_sig_view *sv, uint32_t id)
+{
+	for (unsigned i = 0; i < sv->nrules; i++)
+		if (dc_sig_rule(sv->db, i)->id == id)
+			return (int)i;
+	return -1;
+}
+
+/*
+ * A generated stream with the default rules: the bench's own payloads and
+ * scan against the generator's truth (its own payload rules and matches,
+ * computed as it builds each frame): payload-bearing packets, scanned bytes
+ * (at the generator's 1024), matched packets, packets per signature.
+ */
+static void
+check_truth(const struct engine *e, const struct stream *s, int sid)
+{
+	const struct dc_sig_view *sv = e->sig;
+	const struct truth *t = &s->tr;
+	const char *nm = stream_name[sid];
+
+	if (s->npay != t->payload || s->nm != t->matched ||
+	    (opt.payload_max == 1024 && s->bytes != t->bytes))
+		check_fail("%s: the bench finds %" PRIu64 " payload-bearing packets, %" PRIu64
+			   " bytes scanned, %" PRIu64 " matched; the generator's truth says %" PRIu64
+			   ", %" PRIu64 ", %" PRIu64,
+			   nm, s->npay, s->bytes, s->nm, t->payload, t->bytes, t->matched);
+	for (unsigned i = 0; i < sv->nrules; i++) {
+		const struct dc_sig_rule *r = dc_sig_rule(sv->db, i);
+		uint64_t want = 0;
+
+		for (unsigned k = 0; k < t->n; k++)
+			if (t->id[k] == r->id)
+				want = t->packets[k];
+		if (s->hits[i] != want)
+			check_fail("%s: signature %u (%s): the bench's scan finds %" PRIu64
+				   " packets, the generator's truth %" PRIu64,
+				   nm, r->id, r->name, s->hits[i], want);
+	}
+	for (unsigned k = 0; k < t->n; k++)
+		if (rule_index(sv, t->id[k]) < 0)
+			check_fail("%s: the generator's truth has packets for signature %u, which "
+				   "is not loaded", nm, t->id[k]);
+}
+
+/* With the default rules on a generated stream: every rule the stream
+ * exercises (by the generator's truth, else those of its base mix's UDP
+ * probes) has packets in the engine's counts. */
+static void
+check_exercised(const struct engine *e, const struct stream *s, int sid)
+{
+	const struct dc_sig_view *sv = e->sig;
+	unsigned n = s->tr.have ? s->tr.n : DC_ARRAY_SIZE(gen_rules);
+
+	for (unsigned g = 0; g < n; g++) {
+		uint32_t id = s->tr.have ? s->tr.id[g] : gen_rules[g];
+		int i = rule_index(sv, id);
+
+		if (s->tr.have && s->tr.packets[g] == 0)
+			continue;
+		if (i < 0)
+			check_fail("rule %u, which the generator's mix exercises, is not loaded", id);
+		else if (e->c->sig[sv->slot[i]] == 0)
+			check_fail("%s: signature %u (%s), which the generator's mix exercises, "
+				   "has no packets",
+				   stream_name[sid], id, dc_sig_rule(sv->db, (unsigned)i)->name);
+	}
+}
+
+/* Both data-path variants counted the same packets: blocks equal but for
+ * the signature fields, the same source/destination/flowtuple/AS tables. */
+static void
+check_same(const struct dc_counters *off, const struct dc_counters *on, uint64_t off_tables,
+	   uint64_t on_tables, uint64_t n, int sid)
+{
+	struct dc_counters *b = xmalloc(sizeof(*b));
+	const char *nm = stream_name[sid];
+
+	memcpy(b, on, sizeof(*b));
+	b->sig_payload = b->sig_bytes = b->sig_matched = 0;
+	memset(b->sig, 0, sizeof(b->sig));
+	if (off->sig_payload || off->sig_bytes || off->sig_matched)
+		check_fail("%s: signatures off, yet the block has signature counts", nm);
+	if (memcmp(off, b, sizeof(*b)) != 0)
+		check_fail("%s: the counter blocks with signatures off and on differ outside "
+			   "the signature fields (packets %" PRIu64 " / %" PRIu64 ")",
+			   nm, off->c[DC_CNT_PACKETS], on->c[DC_CNT_PACKETS]);
+	if (off_tables != on_tables)
+		check_fail("%s: the source, destination, flowtuple or AS tables differ with "
+			   "signatures off and on", nm);
+	if (off->c[DC_CNT_PACKETS] != opt.passes * n)
+		check_fail("%s: %" PRIu64 " packets counted, %" PRIu64 " given", nm,
+			   off->c[DC_CNT_PACKETS], opt.passes * n);
+	free(b);
+}
+
+/* ---- rounds ---------------------------------------------------------------- */
+
+static void
+run_stream(struct engine *e, struct stream *s, int sid, int exercised)
+{
+	struct dc_counters *blk[NB_PV] = {NULL, NULL, NULL};
+	uint64_t sums[NB_PV] = {0, 0, 0}, sigsum[NB_PV] = {0, 0, 0}, f;
+	double out[NB_PASS], sig[NB_PASS], v;
+
+	s->oncpu_min = 1;
+	/* Untimed warm-up: the tables', frames' and scratch's pages faulted in. */
+	for (int p = 0; p < NB_PV; p++)
+		path_run(e, s, p, out, NULL);
+	scan_run(e, s, SV_ALL, &v, &f);
+
+	for (unsigned round = 0, tries = 0; round < opt.repeat;) {
+		int first = round == 0 && tries == 0;
+		double lo = 1;
+
+		/* 1. the scan alone, and its reference */
+		for (unsigned k = 0; k < NB_SV; k++) {
+			int sv = (int)((k + round + tries) % NB_SV);
+			uint64_t want = sv == SV_ALL || sv == SV_MATCHED ? s->nhits * opt.scan_passes : 0;
+
+			lo = RTE_MIN(lo, scan_run(e, s, sv, &s->scan[sv][round], &f));
+			if (first && sv != SV_EMPTY && f != want)
+				check_fail("%s: the %s scan found %" PRIu64 " matches, the untimed "
+					   "scan %" PRIu64,
+					   stream_name[sid], sv_name[sv], f, want);
+		}
+		/* 2. the data path, signatures off and on */
+		for (unsigned k = 0; k < NB_PV; k++) {
+			int pv = (int)((k + round + tries) % NB_PV);
+
+			lo = RTE_MIN(lo, path_run(e, s, pv, out, sig));
+			for (int p = 0; p < NB_PASS; p++) {
+				s->path[pv][p][round] = out[p];
+				if (pv == PV_STAGED)
+					s->sig_stage[p][round] = sig[p];
+			}
+			if (!first)
+				continue;
+			blk[pv] = xmalloc(sizeof(*blk[pv]));
+			memcpy(blk[pv], e->c, sizeof(*e->c));
+			sums[pv] = tables_sum(e->ts);
+			if (pv != PV_OFF)
+				sigsum[pv] = table_sum(e->sigt, 2) ^ e->ts->full[DC_TFULL_SIG];
+			if (pv == PV_ON) {
+				s->sig_refused = e->ts->full[DC_TFULL_SIG];
+				check_sig(e, s, sid);
+				if (exercised)
+					check_exercised(e, s, sid);
+			}
+		}
+		if (first) {
+			check_same(blk[PV_OFF], blk[PV_ON], sums[PV_OFF], sums[PV_ON], s->n, sid);
+			if (memcmp(blk[PV_ON], blk[PV_STAGED], sizeof(*blk[PV_ON])) != 0 ||
+			    sums[PV_ON] != sums[PV_STAGED] || sigsum[PV_ON] != sigsum[PV_STAGED])
+				check_fail("%s: the staged drivers left other counters or tables than "
+					   "dc_counters_burst() + dc_tset_burst()", stream_name[sid]);
+			for (int p = 0; p < NB_PV; p++)
+				free(blk[p]);
+		}
+		if (opt.verbose) {
+			printf("#   %s round %u%s: scan %.1f (matched %.1f, unmatched %.1f, loop %.1f); "
+			       "path first / repeat:",
+			       stream_name[sid], round, lo < opt.min_oncpu ? " (shared core)" : "",
+			       s->scan[SV_ALL][round], s->scan[SV_MATCHED][round],
+			       s->scan[SV_UNMATCHED][round], s->scan[SV_EMPTY][round]);
+			for (int pv = 0; pv < NB_PV; pv++)
+				printf(" %s %.1f / %.1f,", pv_name[pv], s->path[pv][0][round],
+				       s->path[pv][1][round]);
+			printf(" signature stage %.1f / %.1f per payload packet; lowest on-CPU %.1f%%\n",
+			       s->sig_stage[0][round], s->sig_stage[1][round], 100 * lo);
+			fflush(stdout);
+		}
+		if (lo >= opt.min_oncpu || tries >= opt.retry) {
+			s->oncpu_min = RTE_MIN(s->oncpu_min, lo);
+			round++;
+			tries = 0;
+		} else {
+			tries++;
+			s->retries++;
+		}
+	}
+}
+
+/* ---- output ------------------------------------------------------------------ */
+
+static int
+cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double
+median(const double *v, unsigned n)
+{
+	double t[MAX_REP];
+
+	memcpy(t, v, n * sizeof(*t));
+	qsort(t, n, sizeof(*t), cmp_double);
+	return n % 2 ? t[n / 2] : (t[n / 2 - 1] + t[n / 2]) / 2;
+}
+
+static void
+print_rounds(const double *v)
+{
+	for (unsigned i = 0; i < opt.repeat; i++)
+		printf("%s%.1f", i ? ", " : " ", v[i]);
+	printf(" |");
+}
+
+static void
+print_scan(struct stream *ss)
+{
+	printf("\n### 1. dc_sig_scan() alone, per payload-bearing packet\n\n");
+	printf("TSC cycles, median of %u rounds (variants rotated per round), each round %u passes "
+	       "over the list; payloads scanned over their first %u bytes at most.\n\n",
+	       opt.repeat, opt.scan_passes, opt.payload_max);
+	printf("| stream | payloads | packets | mean bytes scanned | cycles / packet | cycles / byte "
+	       "| scan minus the reference loop, cycles / packet | per round |\n"
+	       "|---|---|---|---|---|---|---|---|\n");
+	for (int sid = 0; sid < NB_STREAM; sid++) {
+		struct stream *s = &ss[sid];
+		double ref;
+
+		if (!s->on)
+			continue;
+		ref = median(s->scan[SV_EMPTY], opt.repeat);
+		for (int v = 0; v < NB_SV; v++) {
+			uint64_t n = v == SV_MATCHED ? s->nm : v == SV_UNMATCHED ? s->nu : s->npay;
+			uint64_t b = v == SV_MATCHED ? s->bytes_m : v == SV_UNMATCHED ? s->bytes_u : s->bytes;
+			double c = median(s->scan[v], opt.repeat);
+			double mb = n ? (double)b / (double)n : 0;
+
+			if (n == 0) {
+				printf("| %s | %s | 0 | - | - | - | - | - |\n", stream_name[sid], sv_name[v]);
+				continue;
+			}
+			printf("| %s | %s | %" PRIu64 " | %.1f | %.1f | %.2f |", stream_name[sid],
+			       sv_name[v], n, mb, c, mb > 0 ? c / mb : 0);
+			if (v == SV_EMPTY)
+				printf(" - |");
+			else
+				printf(" %.1f |", c - ref);
+			print_rounds(s->scan[v]);
+			printf("\n");
+		}
+	}
+}
+
+static void
+print_path(struct stream *ss)
+{
+	static const char *const pass_name[NB_PASS] = {"first (tables empty)", "repeat (keys in)"};
+
+	printf("\n### 2. The data path, signatures off and on\n\n");
+	printf("TSC cycles per packet of dc_counters_burst() + dc_tset_burst() and the burst's "
+	       "set-up, rte_rdtsc_precise() around each burst of %u; median of %u rounds "
+	       "(the variants' order rotated per round); each run %u passes over the stream from "
+	       "cleared tables: the first pass, and the %u others. Signature stage: the cycles "
+	       "of dc_tset_sig() inside the same path (a third run, through the inline drivers "
+	       "with a TSC mark after each stage, one mark's cost, %.1f cycles, subtracted), per "
+	       "payload-bearing packet.\n\n",
+	       opt.burst, opt.repeat, opt.passes, opt.passes - 1, mark_cost);
+	printf("| stream | payload-bearing packets | pass | off | on | on / off | (on - off) per "
+	       "payload packet | signature stage in the path, per payload packet | scan alone "
+	       "per payload packet | off per round | on per round |\n"
+	       "|---|---|---|---|---|---|---|---|---|---|---|\n");
+	for (int sid = 0; sid < NB_STREAM; sid++) {
+		struct stream *s = &ss[sid];
+
+		if (!s->on)
+			continue;
+		for (int p = 0; p < NB_PASS; p++) {
+			double off = median(s->path[PV_OFF][p], opt.repeat);
+			double on = median(s->path[PV_ON][p], opt.repeat);
+			double per = s->npay ? (on - off) * (double)s->n / (double)s->npay : 0;
+
+			if (p == PASS_REPEAT && opt.passes < 2)
+				continue;
+			printf("| %s | %.2f%% | %s | %.1f | %.1f | **%.3f** | %.1f | %.1f | %.1f |",
+			       stream_name[sid], 100.0 * (double)s->npay / (double)s->n, pass_name[p],
+			       off, on, on / off, per, median(s->sig_stage[p], opt.repeat),
+			       median(s->scan[SV_ALL], opt.repeat));
+			print_rounds(s->path[PV_OFF][p]);
+			print_rounds(s->path[PV_ON][p]);
+			printf("\n");
+		}
+	}
+	printf("\n");
+	for (int sid = 0; sid < NB_STREAM; sid++) {
+		struct stream *s = &ss[sid];
+		int p = opt.passes > 1 ? PASS_REPEAT : PASS_FIRST;
+		double r;
+
+		if (!s->on)
+			continue;
+		r = median(s->path[PV_ON][p], opt.repeat) / median(s->path[PV_OFF][p], opt.repeat);
+		printf("%s: on / off = %.3f (%s pass; target <= 1.10: %s)\n", stream_name[sid], r,
+		       p == PASS_REPEAT ? "repeat" : "first", r <= 1.10 ? "met" : "NOT met");
+	}
+}
+
+static void
+print_sigs(const struct engine *e, struct stream *ss)
+{
+	const struct dc_sig_view *sv = e->sig;
+
+	printf("\n### 3. Packets per signature, per pass over the stream\n\n");
+	printf("The bench's own scan of the payloads; the engine's counts (signatures on) are "
+	       "checked equal to %u times these.\n\n|id | name | family |",
+	       opt.passes);
+	for (int sid = 0; sid < NB_STREAM; sid++)
+		if (ss[sid].on)
+			printf(" %s |", stream_name[sid]);
+	printf("\n|---|---|---|");
+	for (int sid = 0; sid < NB_STREAM; sid++)
+		if (ss[sid].on)
+			printf("---|");
+	printf("\n");
+	for (unsigned i = 0; i < sv->nrules; i++) {
+		const struct dc_sig_rule *r = dc_sig_rule(sv->db, i);
+
+		printf("| %u | %s | %s |", r->id, r->name, r->family);
+		for (int sid = 0; sid < NB_STREAM; sid++)
+			if (ss[sid].on)
+				printf(" %" PRIu64 " |", ss[sid].hits[i]);
+		printf("\n");
+	}
+	printf("| | matched packets (any signature) | |");
+	for (int sid = 0; sid < NB_STREAM; sid++)
+		if (ss[sid].on)
+			printf(" %" PRIu64 " |", ss[sid].nm);
+	printf("\n");
+}
+
+/* ---- options ------------------------------------------------------------------ */
+
+static void
+usage(const char *prog)
+{
+	printf("usage: %s <EAL args> -- [options]\n"
+	       "  --repeat R          rounds, medians reported (default 5, at most %d)\n"
+	       "  --passes P          passes over a stream per data-path run (default 4; the\n"
+	       "                      first from empty tables)\n"
+	       "  --scan-passes K     passes over the payloads per scan run (default 8)\n"
+	       "  --burst B           packets per burst (default 32)\n"
+	       "  --pcap FILE         the mix from this capture instead of darkcap-gen's\n"
+	       "  --gen PATH          darkcap-gen to run (default the build's)\n"
+	       "  --gen-packets N     frames to generate (default: the generator's default)\n"
+	       "  --heavy-share S     payload share of the payload-heavy stream (default 0.2;\n"
+	       "                      needs darkcap-gen --payload-share)\n"
+	       "  --heavy-pcap FILE   the payload-heavy stream from this capture\n"
+	       "  --no-heavy          no payload-heavy stream\n"
+	       "  --rules FILE[,FILE] rules files (default lib/sig/rules/default.rules)\n"
+	       "  --payload-max N     payload bytes scanned (default sig_payload_max, 1024)\n"
+	       "  --geo-country FILE  country database (.mmdb or CSV; default synthetic)\n"
+	       "  --geo-asn FILE      AS database (default synthetic)\n"
+	       "  --no-geo            no geo databases in either variant\n"
+	       "  --retry K           reruns of a round taken off the CPU (default 3)\n"
+	       "  --seed S            seed of the synthetic databases and hash keys\n"
+	       "  --quick             small and short (the smoke test)\n"
+	       "  --verbose           every round\n",
+	       prog, MAX_REP);
+}
+
+static uint64_t
+parse_u64(const char *s, const char *what, uint64_t lo, uint64_t hi)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	v = strtoull(s, &end, 0);
+	if (errno || end == s || *end || v < lo || v > hi) {
+		fprintf(stderr, "darkcap-sig-bench: %s: '%s' is not a number in %" PRIu64 "..%" PRIu64
+				"\n", what, s, lo, hi);
+		exit(2);
+	}
+	return v;
+}
+
+static void
+parse_args(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{"repeat", required_argument, NULL, 'r'},
+		{"passes", required_argument, NULL, 'p'},
+		{"scan-passes", required_argument, NULL, 'k'},
+		{"burst", required_argument, NULL, 'b'},
+		{"pcap", required_argument, NULL, 'P'},
+		{"gen", required_argument, NULL, 'G'},
+		{"gen-packets", required_argument, NULL, 'g'},
+		{"heavy-share", required_argument, NULL, 'S'},
+		{"heavy-pcap", required_argument, NULL, 'H'},
+		{"no-heavy", no_argument, NULL, 'n'},
+		{"rules", required_argument, NULL, 'R'},
+		{"payload-max", required_argument, NULL, 'm'},
+		{"geo-country", required_argument, NULL, 'C'},
+		{"geo-asn", required_argument, NULL, 'A'},
+		{"no-geo", no_argument, NULL, 'N'},
+		{"retry", required_argument, NULL, 'T'},
+		{"seed", required_argument, NULL, 's'},
+		{"quick", no_argument, NULL, 'q'},
+		{"verbose", no_argument, NULL, 'v'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	int c, gen_set = 0, passes_set = 0, scan_set = 0;
+	char *end;
+
+	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+		switch (c) {
+		case 'r':
+			opt.repeat = (unsigned)parse_u64(optarg, "--repeat", 1, MAX_REP);
+			break;
+		case 'p':
+			opt.passes = (unsigned)parse_u64(optarg, "--passes", 1, 1000);
+			passes_set = 1;
+			break;
+		case 'k':
+			opt.scan_passes = (unsigned)parse_u64(optarg, "--scan-passes", 1, 100000);
+			scan_set = 1;
+			break;
+		case 'b':
+			opt.burst = (unsigned)parse_u64(optarg, "--burst", 1, DC_FP_BURST_MAX);
+			break;
+		case 'P':
+			opt.pcap = optarg;
+			break;
+		case 'G':
+			opt.gen = optarg;
+			break;
+		case 'g':
+			opt.gen_packets = parse_u64(optarg, "--gen-packets", 1, 100000000);
+			gen_set = 1;
+			break;
+		case 'S':
+			opt.heavy_share = strtod(optarg, &end);
+			if (*end || !(opt.heavy_share > 0 && opt.heavy_share <= 1)) {
+				fprintf(stderr, "darkcap-sig-bench: --heavy-share: 0 < S <= 1\n");
+				exit(2);
+			}
+			break;
+		case 'H':
+			opt.heavy_pcap = optarg;
+			break;
+		case 'n':
+			opt.no_heavy = 1;
+			break;
+		case 'R':
+			opt.rules = optarg;
+			break;
+		case 'm':
+			opt.payload_max = (uint32_t)parse_u64(optarg, "--payload-max", 1, 65535);
+			break;
+		case 'C':
+			opt.geo_country = optarg;
+			break;
+		case 'A':
+			opt.geo_asn = optarg;
+			break;
+		case 'N':
+			opt.no_geo = 1;
+			break;
+		case 'T':
+			opt.retry = (unsigned)parse_u64(optarg, "--retry", 0, 100);
+			break;
+		case 's':
+			opt.seed = parse_u64(optarg, "--seed", 0, UINT64_MAX);
+			break;
+		case 'q':
+			opt.quick = 1;
+			break;
+		case 'v':
+			opt.verbose = 1;
+			break;
+		case 'h':
+			usage(argv[0]);
+			exit(0);
+		default:
+			usage(argv[0]);
+			exit(2);
+		}
+	}
+	if (optind < argc) {
+		usage(argv[0]);
+		exit(2);
+	}
+	if (opt.quick) {
+		if (!gen_set)
+			opt.gen_packets = 20000;
+		if (!passes_set)
+			opt.passes = 2;
+		if (!scan_set)
+			opt.scan_passes = 2;
+		opt.repeat = RTE_MIN(opt.repeat, 2u);
+		opt.retry = RTE_MIN(opt.retry, 1u);
+	}
+}
+
+static void
+cpu_name(char *out, size_t len)
+{
+	FILE *f = fopen("/proc/cpuinfo", "r");
+	char line[512];
+
+	snprintf(out, len, "unknown");
+	if (f == NULL)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		char *c = strchr(line, ':');
+
+		if (strncmp(line, "model name", 10) == 0 && c) {
+			c += 2;
+			c[strcspn(c, "\n")] = '\0';
+			snprintf(out, len, "%s", c);
+			break;
+		}
+	}
+	fclose(f);
+}
+
+static void
+free_stream(struct stream *s)
+{
+	free(s->buf);
+	free((void *)s->frame);
+	free(s->len);
+	free(s->caplen);
+	free(s->pay);
+	free(s->pm);
+	free(s->pu);
+	s->buf = NULL;
+	s->frame = NULL;
+	s->len = s->caplen = NULL;
+	s->pay = s->pm = s->pu = NULL;
+}
+
+/* Read stream @p sid from @p path, find its payloads and size its tables:
+ * worker.c's sizes from the default configuration, raised to the stream's
+ * distinct keys when it has more. */
+static void
+prepare_stream(struct engine *e, struct stream *s, int sid, const char *path,
+	       const struct dc_config *cfg, struct dc_config *tc)
+{
+	struct dc_tset *tiny;
+
+	load_pcap(path, s);
+	scan_truth(s, e->sig, e->sig->scratch[0], e->sig->payload_max);
+	if (s->generated)
+		read_truth(s->truth_path, &s->tr);
+	if (s->tr.have && default_rules)
+		check_truth(e, s, sid);
+	*tc = *cfg;
+	tc->sources_max = tc->destinations_max = tc->flowtuples_max = 1;
+	tiny = tset_create(e, tc); /* the keys stage only looks at ts->flow */
+	if (tiny == NULL)
+		die("out of DPDK memory");
+	count_keys(s, e, tiny);
+	tset_free(tiny);
+	*tc = *cfg;
+	tc->sources_max = (uint32_t)RTE_MAX((uint64_t)cfg->sources_max, s->distinct_src);
+	tc->destinations_max = (uint32_t)RTE_MAX((uint64_t)cfg->destinations_max, s->distinct_dst);
+	if (cfg->flowtuples_max)
+		tc->flowtuples_max = (uint32_t)RTE_MAX((uint64_t)cfg->flowtuples_max, s->distinct_flow);
+	s->tset_bytes = dc_tset_bytes(tc->sources_max, tc->destinations_max, tc->flowtuples_max,
+				      tc->geo_asn != NULL);
+	s->sig_bytes = dc_tset_sig_bytes(cfg->sig_table_max);
+	s->on = 1;
+}
+
+static void
+print_stream(const struct stream *s, int sid, const struct dc_config *tc)
+{
+	printf("%s: %s: %" PRIu64 " frames, %" PRIu64 " IP; payload-bearing %" PRIu64
+	       " (%.2f%% of frames, %.2f%% of IP), mean payload %.1f bytes, %.1f scanned; "
+	       "%" PRIu64 " matched a signature (%.2f%% of payloads), %" PRIu64
+	       " matches, %" PRIu64 " distinct (signature, source, port); %" PRIu64
+	       " sources, %" PRIu64 " destinations, %" PRIu64 " flowtuples; tables %zu MiB "
+	       "(sources_max %u, destinations_max %u, flowtuples_max %u) + signature table %zu MiB "
+	       "(sig_table_max %u)%s\n",
+	       stream_name[sid], s->what, s->n, s->nip, s->npay, 100.0 * (double)s->npay / (double)s->n,
+	       s->nip ? 100.0 * (double)s->npay / (double)s->nip : 0,
+	       s->npay ? (double)s->payload_bytes / (double)s->npay : 0,
+	       s->npay ? (double)s->bytes / (double)s->npay : 0, s->nm,
+	       s->npay ? 100.0 * (double)s->nm / (double)s->npay : 0, s->nhits, s->sig_keys,
+	       s->distinct_src, s->distinct_dst, s->distinct_flow, s->tset_bytes >> 20,
+	       tc->sources_max, tc->destinations_max, tc->flowtuples_max, s->sig_bytes >> 20,
+	       tc->sig_table_max,
+	       !s->generated   ? ""
+	       : !s->tr.have   ? "; the generator wrote no signature truth"
+	       : default_rules ? "; payloads, bytes, matches and packets per signature checked "
+				 "against the generator's truth"
+			       : "; other rules: the generator's truth not compared");
+	fflush(stdout);
+}
+
+int
+main(int argc, char **argv)
+{
+	static struct stream ss[NB_STREAM];
+	char cpu[128], path[NB_STREAM][256], gc[256], ga[256], share[32], np[32];
+	const char *heavy_note = NULL;
+	struct dc_config cfg;
+	struct engine e;
+	double tsc_hz, t;
+	int n;
+
+	n = rte_eal_init(argc, argv);
+	if (n < 0) {
+		fprintf(stderr, "darkcap-sig-bench: rte_eal_init: %s\n", rte_strerror(rte_errno));
+		return 1;
+	}
+	argc -= n;
+	argv += n;
+	argv[0] = "darkcap-sig-bench";
+	parse_args(argc, argv);
+	default_rules = strcmp(opt.rules, RULES_DEFAULT) == 0;
+	tsc_hz = (double)rte_get_tsc_hz();
+	cpu_name(cpu, sizeof(cpu));
+	if (dc_fp_select(DC_FP_AUTO) != 0)
+		die("fingerprint kernel: %s", dc_strerror());
+	mark_cost = mark_overhead();
+
+	memset(&e, 0, sizeof(e));
+	e.hash_seed = mix64(opt.seed ^ 0x7ab1e);
+	dc_config_defaults(&cfg);
+	cfg.signatures = dc_strdup(opt.rules);
+	dc_free(cfg.sig_cache_dir);
+	cfg.sig_cache_dir = dc_strdup("off");
+	if (opt.payload_max)
+		cfg.sig_payload_max = opt.payload_max;
+	opt.payload_max = cfg.sig_payload_max;
+
+	/* the views, as the engine loads them */
+	if (!opt.no_geo) {
+		cfg.geo_country = dc_strdup(opt.geo_country ? opt.geo_country
+							    : tmp_path("country.csv", gc, sizeof(gc)));
+		cfg.geo_asn = dc_strdup(opt.geo_asn ? opt.geo_asn : tmp_path("asn.csv", ga, sizeof(ga)));
+		if (opt.geo_country == NULL)
+			write_synth(cfg.geo_country, 0);
+		if (opt.geo_asn == NULL)
+			write_synth(cfg.geo_asn, 1);
+		t = (double)rte_rdtsc();
+		e.geo = dc_geo_view_load(&cfg);
+		if (e.geo == NULL)
+			die("geo: %s", dc_strerror());
+		printf("geo: %u countries from %s, %u ASes from %s (loaded in %.1f s)\n",
+		       e.geo->nb_cc - 1u, opt.geo_country ? opt.geo_country : "a synthetic CSV",
+		       e.geo->nb_as - 1u, opt.geo_asn ? opt.geo_asn : "a synthetic CSV",
+		       ((double)rte_rdtsc() - t) / tsc_hz);
+	}
+	t = (double)rte_rdtsc();
+	e.sig = dc_sig_view_load(&cfg, 1);
+	if (e.sig == NULL || dc_sig_view_bind(e.sig) != 0)
+		die("signatures: %s", dc_strerror());
+	printf("signatures: %u rules from %s, compiled in %.2f s, payloads scanned over %u bytes "
+	       "at most\n",
+	       e.sig->nrules, opt.rules, ((double)rte_rdtsc() - t) / tsc_hz, e.sig->payload_max);
+	e.c = rte_zmalloc("dc_block", sizeof(*e.c), RTE_CACHE_LINE_SIZE);
+	e.ctx = rte_zmalloc("dc_burst", sizeof(*e.ctx), RTE_CACHE_LINE_SIZE);
+	e.tctx = rte_zmalloc("dc_tctx", sizeof(*e.tctx), RTE_CACHE_LINE_SIZE);
+	e.sigt = table_create(&e, cfg.sig_table_max, dc_table_slots_for(cfg.sig_table_max),
+			      sizeof(struct dc_sig_key), DC_SIG_SLOT);
+	if (e.c == NULL || e.ctx == NULL || e.tctx == NULL || e.sigt == NULL)
+		die("out of DPDK memory (raise -m)");
+
+	/* the streams */
+	snprintf(np, sizeof(np), "%" PRIu64, opt.gen_packets);
+	if (opt.pcap) {
+		snprintf(path[S_MIX], sizeof(path[S_MIX]), "%s", opt.pcap);
+		snprintf(ss[S_MIX].what, sizeof(ss[S_MIX].what), "%s", opt.pcap);
+	} else {
+		generate("mix.pcap", NULL, path[S_MIX], sizeof(path[S_MIX]), ss[S_MIX].truth_path,
+			 sizeof(ss[S_MIX].truth_path));
+		ss[S_MIX].generated = 1;
+		snprintf(ss[S_MIX].what, sizeof(ss[S_MIX].what), "darkcap-gen%s%s (default mix)",
+			 opt.gen_packets ? " --packets " : "", opt.gen_packets ? np : "");
+	}
+	path[S_HEAVY][0] = '\0';
+	if (opt.heavy_pcap) {
+		snprintf(path[S_HEAVY], sizeof(path[S_HEAVY]), "%s", opt.heavy_pcap);
+		snprintf(ss[S_HEAVY].what, sizeof(ss[S_HEAVY].what), "%s", opt.heavy_pcap);
+	} else if (opt.no_heavy) {
+		heavy_note = "not asked for (--no-heavy)";
+	} else if (!gen_has_option("--payload-share")) {
+		heavy_note = "skipped: this darkcap-gen has no --payload-share option (its --help "
+			     "names none)";
+	} else {
+		const char *extra[] = {"--payload-share", share, NULL};
+
+		snprintf(share, sizeof(share), "%g", opt.heavy_share);
+		generate("heavy.pcap", extra, path[S_HEAVY], sizeof(path[S_HEAVY]),
+			 ss[S_HEAVY].truth_path, sizeof(ss[S_HEAVY].truth_path));
+		ss[S_HEAVY].generated = 1;
+		snprintf(ss[S_HEAVY].what, sizeof(ss[S_HEAVY].what), "darkcap-gen%s%s --payload-share %s",
+			 opt.gen_packets ? " --packets " : "", opt.gen_packets ? np : "", share);
+	}
+
+	printf("darkcap-sig-bench: %s, TSC %.0f Hz, lcore %u, hugepages %s, fingerprints %s, "
+	       "burst %u, %u rounds\n",
+	       cpu, tsc_hz, rte_lcore_id(), rte_eal_has_hugepages() ? "yes" : "no (--no-huge)",
+	       dc_fp_impl_name(), opt.burst, opt.repeat);
+	fflush(stdout);
+	for (int sid = 0; sid < NB_STREAM; sid++) {
+		struct dc_config tc;
+
+		if (path[sid][0] == '\0')
+			continue;
+		prepare_stream(&e, &ss[sid], sid, path[sid], &cfg, &tc);
+		e.ts = tset_create(&e, &tc);
+		if (e.ts == NULL)
+			die("cannot allocate the table set: %zu MiB (raise -m)", ss[sid].tset_bytes >> 20);
+		print_stream(&ss[sid], sid, &tc);
+		run_stream(&e, &ss[sid], sid, default_rules && ss[sid].generated);
+		tset_free(e.ts);
+		e.ts = NULL;
+		free_stream(&ss[sid]);
+	}
+	if (heavy_note)
+		printf("payload-heavy: %s\n", heavy_note);
+
+	print_scan(ss);
+	print_path(ss);
+	print_sigs(&e, ss);
+	printf("\nCPU %s, TSC %.0f Hz, hugepages %s; lowest on-CPU share of a kept round: ", cpu,
+	       tsc_hz, rte_eal_has_hugepages() ? "yes" : "no");
+	for (int sid = 0; sid < NB_STREAM; sid++)
+		if (ss[sid].on)
+			printf("%s%s %.1f%% (%" PRIu64 " rounds rerun)", sid ? ", " : "",
+			       stream_name[sid], 100 * ss[sid].oncpu_min, ss[sid].retries);
+	printf("\n");
+	for (int sid = 0; sid < NB_STREAM; sid++)
+		if (ss[sid].on && ss[sid].sig_refused)
+			printf("%s: the signature table refused %" PRIu64 " matches (sig_table_max %u)\n",
+			       stream_name[sid], ss[sid].sig_refused, cfg.sig_table_max);
+	if (checks_failed)
+		printf("%d CHECKS FAILED\n", checks_failed);
+	else
+		printf("checks passed: off and on counted the same packets (blocks equal but for "
+		       "the signature fields, same tables); the engine's payload, byte, match and "
+		       "per-signature counts and its signature table equal the bench's own scan%s\n",
+		       default_rules ? " (itself equal to the generator's truth where it wrote one); "
+				       "every rule the generated streams exercise has packets"
+				     : "");
+	fflush(stdout);
+
+	rte_free(e.sigt);
+	rte_free(e.c);
+	rte_free(e.ctx);
+	rte_free(e.tctx);
+	dc_sig_view_free(e.sig);
+	if (e.geo)
+		dc_geo_view_free(e.geo);
+	dc_config_free(&cfg);
+	rte_eal_cleanup();
+	return checks_failed ? 1 : 0;
+}
