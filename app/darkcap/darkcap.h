@@ -88,6 +88,7 @@ struct dc_worker {
 	struct dc_burst_ctx *ctx;
 	struct dc_tset_ctx *tctx;
 	uint8_t *linbuf;       /* headers of multi-segment frames, copied */
+	uint32_t linlen;       /* bytes copied per frame at most */
 	struct rte_ring *full; /* worker -> control, single producer/consumer */
 	struct rte_ring *free; /* control -> worker */
 	struct rte_ring *tfull; /* table sets, worker -> control */

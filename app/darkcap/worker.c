@@ -35,6 +35,11 @@
 
 /* Bytes of a multi-segment frame copied for parsing (all headers fit). */
 #define DC_LINBUF 1024
+/* Multi-segment frames of a burst that get a linear copy when their first
+ * segment lacks bytes (only with mbufs smaller than the default's 2048-byte
+ * data room, or a sig_payload_max above ~1000); later ones are parsed from
+ * their first segment. */
+#define DC_LIN_FRAMES 32
 
 uint64_t
 dc_wall_ns(const struct dc_engine *eng, uint64_t tsc)
@@ -165,10 +170,11 @@ worker_burst(struct dc_worker *w, struct rte_mbuf **pkts, unsigned n)
 		frames[i] = rte_pktmbuf_mtod(m, const uint8_t *);
 		lens[i] = m->pkt_len;
 		caplens[i] = m->data_len;
-		if (unlikely(m->nb_segs > 1) && lin < 4) {
-			/* Headers may span segments: parse a linear copy. */
-			uint32_t len = RTE_MIN(m->pkt_len, (uint32_t)DC_LINBUF);
-			uint8_t *dst = w->linbuf + lin * DC_LINBUF;
+		if (unlikely(m->nb_segs > 1) && lin < DC_LIN_FRAMES && m->data_len < RTE_MIN(m->pkt_len, w->linlen)) {
+			/* Headers (and the payload bytes signatures scan) may span
+			 * segments: parse a linear copy of what the first one lacks. */
+			uint32_t len = RTE_MIN(m->pkt_len, w->linlen);
+			uint8_t *dst = w->linbuf + lin * w->linlen;
 			const uint8_t *src = rte_pktmbuf_read(m, 0, len, dst);
 
 			if (src != NULL) {
@@ -407,7 +413,9 @@ worker_create(struct dc_engine *eng, unsigned id, unsigned lcore)
 	w->idle_exit_tsc = eng->tsc_hz / 1000 * eng->cfg.idle_exit_ms;
 	w->drain_passes = 1;
 	w->ctx = rte_zmalloc_socket("dc_burst", sizeof(*w->ctx), RTE_CACHE_LINE_SIZE, (int)sock);
-	w->linbuf = rte_zmalloc_socket("dc_lin", 4 * DC_LINBUF, RTE_CACHE_LINE_SIZE, (int)sock);
+	/* Enough for every header, plus the bytes of payload signatures scan. */
+	w->linlen = DC_LINBUF + (eng->sig ? eng->cfg.sig_payload_max : 0);
+	w->linbuf = rte_zmalloc_socket("dc_lin", DC_LIN_FRAMES * (size_t)w->linlen, RTE_CACHE_LINE_SIZE, (int)sock);
 	snprintf(name, sizeof(name), "dc_full_%u", id);
 	w->full = rte_ring_create(name, rte_align32pow2(nblk + 1), (int)sock,
 				  RING_F_SP_ENQ | RING_F_SC_DEQ);

@@ -522,3 +522,954 @@ parse_file(struct parse *p, const char *path)
 	return ret;
 }
 
+/* ---- port groups ------------------------------------------------------- */
+
+static void
+note_add(struct dc_sig_db *db, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void
+note_add(struct dc_sig_db *db, const char *fmt, ...)
+{
+	size_t o = strlen(db->note);
+	va_list ap;
+
+	if (o != 0 && o + 2 < sizeof(db->note)) {
+		memcpy(db->note + o, "; ", 3);
+		o += 2;
+	}
+	va_start(ap, fmt);
+	vsnprintf(db->note + o, sizeof(db->note) - o, fmt, ap);
+	va_end(ap);
+}
+
+static int
+in_class(const struct dc_sig_rule *r, unsigned cl)
+{
+	if (r->proto == 0)
+		return 1;
+	return (cl == CL_TCP && r->proto == 6) || (cl == CL_UDP && r->proto == 17);
+}
+
+static int
+cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The grouping under way: the distinct rule sets of one class. */
+struct grouping {
+	unsigned words;               /* 64-bit words of a rule set */
+	unsigned n;                   /* sets found */
+	uint64_t *sets;               /* [DC_SIG_GROUPS_MAX][words] */
+	uint64_t hash[DC_SIG_GROUPS_MAX];
+};
+
+/* Group number (1 ..) of rule set @p cur, added when new; 0 when empty;
+ * -1 when it would be group DC_SIG_GROUPS_MAX + 1. */
+static int
+group_of(struct grouping *g, const uint64_t *cur)
+{
+	uint64_t h = FNV64_OFFSET, any = 0;
+
+	for (unsigned w = 0; w < g->words; w++) {
+		any |= cur[w];
+		h = fnv64_u64(h, cur[w]);
+	}
+	if (any == 0)
+		return 0;
+	for (unsigned i = 0; i < g->n; i++) {
+		if (g->hash[i] == h &&
+		    memcmp(&g->sets[(size_t)i * g->words], cur, g->words * sizeof(*cur)) == 0)
+			return (int)i + 1;
+	}
+	if (g->n == DC_SIG_GROUPS_MAX)
+		return -1;
+	memcpy(&g->sets[(size_t)g->n * g->words], cur, g->words * sizeof(*cur));
+	g->hash[g->n] = h;
+	return (int)++g->n;
+}
+
+/*
+ * Sweep the ports of a class upwards: each rule of the class toggles
+ * its bit where one of its ranges starts and past where it ends, so between
+ * two such ports the set of rules that apply is constant. @p map gets each
+ * port's group number (@p any_only: 1 for every port some rule applies to).
+ * Returns -1 when there would be more than DC_SIG_GROUPS_MAX groups.
+ */
+static int
+sweep(const uint64_t *ev, size_t nev, struct grouping *g, uint8_t *map, int any_only)
+{
+	uint64_t *cur = dc_calloc(g->words, sizeof(*cur));
+	uint32_t pos = 0;
+	size_t i = 0;
+	int ret = 0;
+
+	while (pos < NB_PORTS) {
+		uint32_t next;
+		int grp;
+
+		for (; i < nev && (uint32_t)(ev[i] >> 32) == pos; i++) {
+			uint32_t r = (uint32_t)ev[i];
+
+			cur[r / 64] ^= 1ull << (r % 64);
+		}
+		next = i < nev ? (uint32_t)(ev[i] >> 32) : NB_PORTS;
+		if (next > NB_PORTS)
+			next = NB_PORTS;
+		if (any_only) {
+			uint64_t any = 0;
+
+			for (unsigned w = 0; w < g->words; w++)
+				any |= cur[w];
+			grp = any != 0;
+		} else {
+			grp = group_of(g, cur);
+			if (grp < 0) {
+				ret = -1;
+				break;
+			}
+		}
+		memset(map + pos, grp, next - pos);
+		pos = next;
+	}
+	dc_free(cur);
+	return ret;
+}
+
+/*
+ * Group the rules of every class by destination port (the grouped layout),
+ * or put them all in one group (DC_SIG_ONE_DB): db->grp, db->ndb, db->map[],
+ * db->hsv's size and each class's view but its databases.
+ */
+static void
+group_rules(struct dc_sig_db *db)
+{
+	struct grouping g;
+	unsigned cap = 0;
+
+	memset(&g, 0, sizeof(g));
+	if (db->flags & DC_SIG_ONE_DB) {
+		db->ndb = 1;
+		db->grp = dc_calloc(1, sizeof(*db->grp));
+		db->grp[0].cls = NB_CL;
+		db->grp[0].n = db->n;
+		db->grp[0].idx = dc_malloc(db->n * sizeof(unsigned));
+		for (unsigned i = 0; i < db->n; i++)
+			db->grp[0].idx[i] = i;
+		db->grp[0].slot = 0;
+		db->hsv = dc_calloc(1, sizeof(*db->hsv));
+		return;
+	}
+	g.words = (db->n + 63) / 64;
+	g.sets = dc_malloc((size_t)DC_SIG_GROUPS_MAX * g.words * sizeof(uint64_t));
+	for (unsigned cl = 0; cl < NB_CL; cl++) {
+		uint64_t *ev;
+		size_t nev = 0;
+		unsigned nr = 0, ng;
+		int fallback;
+
+		for (unsigned i = 0; i < db->n; i++) {
+			if (in_class(&db->rules[i], cl)) {
+				nev += db->rules[i].nranges ? 2u * db->rules[i].nranges : 1;
+				nr++;
+			}
+		}
+		if (nr == 0)
+			continue;
+		ev = dc_malloc(nev * sizeof(*ev));
+		nev = 0;
+		for (unsigned i = 0; i < db->n; i++) {
+			const struct dc_sig_rule *r = &db->rules[i];
+
+			if (!in_class(r, cl))
+				continue;
+			if (r->nranges == 0)
+				ev[nev++] = i; /* port 0 on, never off */
+			for (unsigned k = 0; k < r->nranges; k++) {
+				ev[nev++] = (uint64_t)r->ranges[k][0] << 32 | i;
+				ev[nev++] = ((uint64_t)r->ranges[k][1] + 1) << 32 | i;
+			}
+		}
+		qsort(ev, nev, sizeof(*ev), cmp_u64);
+		db->map[cl] = dc_malloc(NB_PORTS);
+		g.n = 0;
+		fallback = sweep(ev, nev, &g, db->map[cl], 0) < 0;
+		if (fallback) {
+			note_add(db, "%s rules need more than %u port groups: one %s database, ports "
+				 "checked per match", cl_name[cl], DC_SIG_GROUPS_MAX, cl_name[cl]);
+			sweep(ev, nev, &g, db->map[cl], 1);
+			memset(g.sets, 0, g.words * sizeof(uint64_t));
+			for (unsigned i = 0; i < db->n; i++)
+				if (in_class(&db->rules[i], cl))
+					g.sets[i / 64] |= 1ull << (i % 64);
+			g.n = 1;
+		}
+		dc_free(ev);
+		ng = g.n;
+		if (db->ndb + ng > cap) {
+			cap = db->ndb + ng + 8;
+			db->grp = dc_realloc(db->grp, cap * sizeof(*db->grp));
+		}
+		for (unsigned k = 0; k < ng; k++) {
+			struct sig_group *sg = &db->grp[db->ndb + k];
+			const uint64_t *set = &g.sets[(size_t)k * g.words];
+
+			memset(sg, 0, sizeof(*sg));
+			sg->cls = cl;
+			sg->idx = dc_malloc(nr * sizeof(unsigned));
+			for (unsigned i = 0; i < db->n; i++)
+				if (set[i / 64] >> (i % 64) & 1)
+					sg->idx[sg->n++] = i;
+			/* slot: the classes before, each with its leading NULL, then this one's */
+			sg->slot = db->ndb + k + cl + 1;
+		}
+		db->cls[cl].filter = fallback;
+		db->ndb += ng;
+	}
+	dc_free(g.sets);
+	/* Every class gets its NULL slot, even one without rules (tidy slot numbers). */
+	db->hsv = dc_calloc(db->ndb + NB_CL, sizeof(*db->hsv));
+}
+
+/* Point each class's view at its databases, once they are compiled or loaded. */
+static void
+bind_classes(struct dc_sig_db *db)
+{
+	if (db->flags & DC_SIG_ONE_DB) {
+		db->one = db->hsv[0];
+		return;
+	}
+	for (unsigned i = 0; i < db->ndb; i++) {
+		unsigned cl = db->grp[i].cls;
+
+		if (db->cls[cl].hs == NULL)
+			db->cls[cl].hs = &db->hsv[db->grp[i].slot - 1];
+	}
+	for (unsigned cl = 0; cl < NB_CL; cl++)
+		db->cls[cl].map = db->map[cl];
+}
+
+/* ---- compile and cache ------------------------------------------------- */
+
+/* What Hyperscan compiles for each rule. */
+struct compile_in {
+	char **exprs;
+	unsigned *flags;
+};
+
+static void
+compile_in_free(struct compile_in *in, unsigned n)
+{
+	if (in->exprs != NULL) {
+		for (unsigned i = 0; i < n; i++)
+			dc_free(in->exprs[i]);
+	}
+	dc_free(in->exprs);
+	dc_free(in->flags);
+}
+
+static void
+compile_in_build(struct compile_in *in, const struct dc_sig_rule *rules, unsigned n)
+{
+	in->exprs = dc_calloc(n, sizeof(*in->exprs));
+	in->flags = dc_calloc(n, sizeof(*in->flags));
+	for (unsigned i = 0; i < n; i++) {
+		const struct dc_sig_rule *r = &rules[i];
+		unsigned f = HS_FLAG_SINGLEMATCH;
+
+		if (r->flags & DC_SIG_F_ANCHORED) {
+			/* \A rather than ^: 'm' must not let the anchor move to a line start. */
+			size_t len = strlen(r->expr) + sizeof("\\A(?:)");
+
+			in->exprs[i] = dc_malloc(len);
+			snprintf(in->exprs[i], len, "\\A(?:%s)", r->expr);
+		} else {
+			in->exprs[i] = dc_strdup(r->expr);
+		}
+		if (r->flags & DC_SIG_F_CASELESS)
+			f |= HS_FLAG_CASELESS;
+		if (r->flags & DC_SIG_F_DOTALL)
+			f |= HS_FLAG_DOTALL;
+		if (r->flags & DC_SIG_F_MULTILINE)
+			f |= HS_FLAG_MULTILINE;
+		in->flags[i] = f;
+	}
+}
+
+/*
+ * The cache key: everything that shapes the compiled databases, and nothing
+ * else. Ids, names and families are applied after the match; protocols and
+ * ports decide the grouping, so they are in the key of the grouped layout
+ * (not of DC_SIG_ONE_DB, where they are applied after the match too).
+ */
+static uint64_t
+cache_key(const struct dc_sig_db *db, const struct compile_in *in, const hs_platform_info_t *plat)
+{
+	static const char tag[] = "darkcap-sig-cache-2";
+	const char *ver = hs_version();
+	int grouped = !(db->flags & DC_SIG_ONE_DB);
+	uint64_t h = FNV64_OFFSET;
+
+	h = fnv64(h, tag, sizeof(tag));
+	h = fnv64(h, ver, strlen(ver) + 1);
+	h = fnv64_u64(h, plat->tune);
+	h = fnv64_u64(h, plat->cpu_features);
+	h = fnv64_u64(h, HS_MODE_BLOCK);
+	h = fnv64_u64(h, grouped);
+	h = fnv64_u64(h, DC_SIG_GROUPS_MAX);
+	h = fnv64_u64(h, db->n);
+	for (unsigned i = 0; i < db->n; i++) {
+		const struct dc_sig_rule *r = &db->rules[i];
+		size_t len = strlen(in->exprs[i]);
+
+		h = fnv64_u64(h, i);
+		h = fnv64_u64(h, in->flags[i]);
+		h = fnv64_u64(h, len);
+		h = fnv64(h, in->exprs[i], len);
+		if (!grouped)
+			continue;
+		h = fnv64_u64(h, r->proto);
+		h = fnv64_u64(h, r->nranges);
+		for (unsigned k = 0; k < r->nranges; k++)
+			h = fnv64_u64(h, (uint64_t)r->ranges[k][0] << 16 | r->ranges[k][1]);
+	}
+	return h;
+}
+
+/*
+ * Cache file: this header, then per database an entry and
+ * hs_serialize_database()'s bytes, in the order of db->grp. Host byte order
+ * (the key covers the platform, so a file never moves between hosts
+ * unnoticed). The checksums guard against a truncated or damaged file,
+ * which Hyperscan alone might accept.
+ */
+struct cache_hdr {
+	char magic[8];   /* cache_magic */
+	uint64_t key;
+	uint32_t nrules;
+	uint32_t ndb;    /* databases that follow */
+	uint32_t layout; /* 0 grouped, 1 one database */
+	uint32_t reserved;
+	uint64_t len;    /* bytes after this header */
+};
+
+struct cache_ent {
+	uint32_t nrules; /* rules compiled into the database */
+	uint32_t cls;    /* 0 tcp, 1 udp, 2 other protocols, 3 every protocol (one database) */
+	uint64_t len;    /* serialized bytes that follow */
+	uint64_t sum;    /* FNV-1a 64 of those bytes */
+};
+
+static const char cache_magic[8] = {'D', 'C', 'S', 'I', 'G', 'H', 'S', '2'};
+
+static char *
+cache_path(const char *dir, const char *hash)
+{
+	size_t len = strlen(dir) + sizeof("/rules-.hsdb") + 16;
+	char *path = dc_malloc(len);
+
+	snprintf(path, len, "%s/rules-%s.hsdb", dir, hash);
+	return path;
+}
+
+static void
+free_dbs(struct dc_sig_db *db)
+{
+	for (unsigned i = 0; i < db->ndb; i++) {
+		hs_free_database(db->hsv[db->grp[i].slot]);
+		db->hsv[db->grp[i].slot] = NULL;
+	}
+}
+
+/* One database's entry at @p p (@p left bytes to the file's end) into
+ * db->hsv; NULL, or why not. */
+static const char *
+cache_read_one(struct dc_sig_db *db, unsigned i, const char **p, uint64_t *left, char *why,
+	       size_t wlen)
+{
+	const struct sig_group *sg = &db->grp[i];
+	struct cache_ent ent;
+	char *info = NULL;
+	hs_error_t e;
+
+	if (*left < sizeof(ent))
+		return "truncated";
+	memcpy(&ent, *p, sizeof(ent));
+	*p += sizeof(ent);
+	*left -= sizeof(ent);
+	if (ent.nrules != sg->n || ent.cls != sg->cls)
+		return "rules per database mismatch";
+	if (ent.len > *left)
+		return "truncated";
+	if (fnv64(FNV64_OFFSET, *p, (size_t)ent.len) != ent.sum)
+		return "checksum mismatch";
+	e = hs_serialized_database_info(*p, (size_t)ent.len, &info);
+	if (e != HS_SUCCESS) {
+		snprintf(why, wlen, "hs_serialized_database_info: %s", hs_errname(e));
+		return why;
+	}
+	if (strstr(info, "Mode: BLOCK") == NULL) {
+		dc_free(info);
+		return "not a block-mode database";
+	}
+	dc_free(info);
+	e = hs_deserialize_database(*p, (size_t)ent.len, &db->hsv[sg->slot]);
+	if (e != HS_SUCCESS) {
+		db->hsv[sg->slot] = NULL;
+		snprintf(why, wlen, "hs_deserialize_database: %s", hs_errname(e));
+		return why;
+	}
+	*p += ent.len;
+	*left -= ent.len;
+	return NULL;
+}
+
+/* Try the cache file: 0 with every database in db->hsv, -1 (and maybe a
+ * note) when it cannot be used. */
+static int
+cache_read(struct dc_sig_db *db, const char *path)
+{
+	struct cache_hdr h;
+	struct stat st;
+	char *buf = NULL;
+	const char *why = NULL, *p;
+	char hs_why[96];
+	unsigned bad = 0;
+	uint64_t left;
+	size_t got = 0;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		/* Missing (file or directory): nothing to say; writing it may fail later. */
+		if (errno != ENOENT && errno != ENOTDIR)
+			note_add(db, "cache %s unreadable (%s); recompiled", path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		why = "not a regular file";
+		goto out_close;
+	}
+	if ((uint64_t)st.st_size < sizeof(h) || (uint64_t)st.st_size > CACHE_FILE_MAX) {
+		why = "bad size";
+		goto out_close;
+	}
+	buf = dc_malloc((size_t)st.st_size);
+	while (got < (size_t)st.st_size) {
+		ssize_t r = read(fd, buf + got, (size_t)st.st_size - got);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			why = r < 0 ? strerror(errno) : "short read";
+			goto out_close;
+		}
+		got += (size_t)r;
+	}
+	memcpy(&h, buf, sizeof(h));
+	if (memcmp(h.magic, cache_magic, sizeof(h.magic)) != 0)
+		why = "not a darkcap signature cache";
+	else if (h.key != db->key)
+		why = "key mismatch";
+	else if (h.nrules != db->n || h.ndb != db->ndb ||
+		 h.layout != ((db->flags & DC_SIG_ONE_DB) ? 1u : 0u))
+		why = "rule or database count mismatch";
+	else if (h.len != got - sizeof(h))
+		why = "truncated";
+	if (why != NULL)
+		goto out_close;
+	p = buf + sizeof(h);
+	left = h.len;
+	for (unsigned i = 0; i < db->ndb && why == NULL; i++) {
+		why = cache_read_one(db, i, &p, &left, hs_why, sizeof(hs_why));
+		bad = i + 1;
+	}
+	if (why == NULL && left != 0)
+		why = "trailing bytes";
+out_close:
+	close(fd);
+	dc_free(buf);
+	if (why == NULL)
+		return 0;
+	free_dbs(db);
+	if (bad != 0 && db->ndb > 1 && strcmp(why, "trailing bytes") != 0)
+		note_add(db, "cache %s invalid (database %u of %u: %s); recompiled", path, bad,
+			 db->ndb, why);
+	else
+		note_add(db, "cache %s invalid (%s); recompiled", path, why);
+	return -1;
+}
+
+/* mkdir -p @p dir with mode 0755. */
+static int
+mkdir_p(const char *dir)
+{
+	char *d = dc_strdup(dir);
+	struct stat st;
+	int err = 0;
+
+	for (char *c = d + 1;; c++) {
+		if (*c != '/' && *c != '\0')
+			continue;
+		char saved = *c;
+
+		*c = '\0';
+		if (mkdir(d, 0755) < 0 && errno != EEXIST) {
+			err = errno;
+			break;
+		}
+		*c = saved;
+		if (saved == '\0')
+			break;
+	}
+	if (err == 0 && stat(dir, &st) < 0)
+		err = errno;
+	else if (err == 0 && !S_ISDIR(st.st_mode))
+		err = ENOTDIR;
+	dc_free(d);
+	errno = err;
+	return err ? -1 : 0;
+}
+
+static int
+write_all(int fd, const void *data, size_t len)
+{
+	const char *p = data;
+
+	while (len > 0) {
+		ssize_t w = write(fd, p, len);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			if (w == 0)
+				errno = EIO;
+			return -1;
+		}
+		p += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
+/* Write the cache atomically (temporary file, then rename); a note on failure. */
+static void
+cache_write(struct dc_sig_db *db, const char *dir, const char *path)
+{
+	struct cache_hdr h;
+	char **bytes, *tmp = NULL;
+	size_t *len, tlen;
+	hs_error_t e;
+	int fd, err = 0;
+
+	if (mkdir_p(dir) < 0) {
+		note_add(db, "cache %s not written: cannot create %s: %s", path, dir,
+			 strerror(errno));
+		return;
+	}
+	bytes = dc_calloc(db->ndb, sizeof(*bytes));
+	len = dc_calloc(db->ndb, sizeof(*len));
+	memset(&h, 0, sizeof(h));
+	memcpy(h.magic, cache_magic, sizeof(h.magic));
+	h.key = db->key;
+	h.nrules = db->n;
+	h.ndb = db->ndb;
+	h.layout = (db->flags & DC_SIG_ONE_DB) ? 1 : 0;
+	for (unsigned i = 0; i < db->ndb; i++) {
+		e = hs_serialize_database(db->hsv[db->grp[i].slot], &bytes[i], &len[i]);
+		if (e != HS_SUCCESS) {
+			bytes[i] = NULL;
+			note_add(db, "cache %s not written: hs_serialize_database: %s", path,
+				 hs_errname(e));
+			goto out_free;
+		}
+		h.len += sizeof(struct cache_ent) + len[i];
+	}
+
+	tlen = strlen(dir) + sizeof("/.rules-.hsdb.XXXXXX") + 16;
+	tmp = dc_malloc(tlen);
+	snprintf(tmp, tlen, "%s/.rules-%s.hsdb.XXXXXX", dir, db->hash);
+	fd = mkstemp(tmp);
+	if (fd < 0) {
+		err = errno;
+		goto out_note;
+	}
+	if (fchmod(fd, 0644) < 0 || write_all(fd, &h, sizeof(h)) < 0) {
+		err = errno;
+		close(fd);
+		goto out_unlink;
+	}
+	for (unsigned i = 0; i < db->ndb; i++) {
+		struct cache_ent ent = {
+			.nrules = db->grp[i].n,
+			.cls = db->grp[i].cls,
+			.len = len[i],
+			.sum = fnv64(FNV64_OFFSET, bytes[i], len[i]),
+		};
+
+		if (write_all(fd, &ent, sizeof(ent)) < 0 || write_all(fd, bytes[i], len[i]) < 0) {
+			err = errno;
+			close(fd);
+			goto out_unlink;
+		}
+	}
+	if (fsync(fd) < 0) {
+		err = errno;
+		close(fd);
+		goto out_unlink;
+	}
+	if (close(fd) < 0) {
+		err = errno;
+		goto out_unlink;
+	}
+	if (rename(tmp, path) < 0) {
+		err = errno;
+		goto out_unlink;
+	}
+	goto out_free;
+
+out_unlink:
+	unlink(tmp);
+out_note:
+	note_add(db, "cache %s not written: %s", path, strerror(err));
+out_free:
+	for (unsigned i = 0; i < db->ndb; i++)
+		dc_free(bytes[i]);
+	dc_free(bytes);
+	dc_free(len);
+	dc_free(tmp);
+}
+
+/* Compile every group's database into db->hsv. */
+static int
+compile(struct dc_sig_db *db, const struct compile_in *in, const hs_platform_info_t *plat)
+{
+	const char **exprs = dc_malloc(db->n * sizeof(*exprs));
+	unsigned *flags = dc_malloc(db->n * sizeof(*flags));
+	hs_compile_error_t *cerr = NULL;
+	const struct sig_group *sg = NULL;
+	hs_error_t e = HS_SUCCESS;
+
+	for (unsigned i = 0; i < db->ndb; i++) {
+		sg = &db->grp[i];
+		for (unsigned k = 0; k < sg->n; k++) {
+			exprs[k] = in->exprs[sg->idx[k]];
+			flags[k] = in->flags[sg->idx[k]];
+		}
+		e = hs_compile_multi(exprs, flags, sg->idx, sg->n, HS_MODE_BLOCK, plat,
+				     &db->hsv[sg->slot], &cerr);
+		if (e != HS_SUCCESS) {
+			db->hsv[sg->slot] = NULL;
+			break;
+		}
+	}
+	dc_free(exprs);
+	dc_free(flags);
+	if (e == HS_SUCCESS)
+		return 0;
+	free_dbs(db);
+	if (cerr == NULL)
+		return dc_err(EINVAL, "hs_compile_multi: %s", hs_errname(e));
+	if (cerr->expression >= 0 && (unsigned)cerr->expression < sg->n) {
+		const struct dc_sig_rule *r = &db->rules[sg->idx[cerr->expression]];
+
+		dc_err(EINVAL, "%s:%u: rule %u: %s", r->file, r->line, r->id, cerr->message);
+	} else {
+		dc_err(EINVAL, "hs_compile_multi: %s", cerr->message);
+	}
+	hs_free_compile_error(cerr);
+	return -1;
+}
+
+/* The prototype scratch, grown to serve every database; -1 with the error. */
+static hs_error_t
+alloc_scratch(struct dc_sig_db *db)
+{
+	hs_error_t e = HS_SUCCESS;
+
+	for (unsigned i = 0; i < db->ndb && e == HS_SUCCESS; i++)
+		e = hs_alloc_scratch(db->hsv[db->grp[i].slot], &db->proto_scratch);
+	if (e != HS_SUCCESS) {
+		hs_free_scratch(db->proto_scratch);
+		db->proto_scratch = NULL;
+	}
+	return e;
+}
+
+/* ---- public API -------------------------------------------------------- */
+
+struct dc_sig_db *
+dc_sig_load(const char *const *files, unsigned nfiles, const char *cache_dir)
+{
+	return dc_sig_load_opts(files, nfiles, cache_dir, 0);
+}
+
+struct dc_sig_db *
+dc_sig_load_opts(const char *const *files, unsigned nfiles, const char *cache_dir,
+		 unsigned flags)
+{
+	struct parse p;
+	struct compile_in in;
+	hs_platform_info_t plat;
+	struct dc_sig_db *db;
+	char *path = NULL;
+	hs_error_t e;
+
+	if (files == NULL || nfiles == 0)
+		return dc_err_ptr(EINVAL, "dc_sig_load: no rules file given");
+	if (flags & ~(unsigned)DC_SIG_ONE_DB)
+		return dc_err_ptr(EINVAL, "dc_sig_load_opts: unknown flags 0x%x", flags);
+	pthread_once(&hs_alloc_once, hs_alloc_init);
+	if (hs_alloc_err != HS_SUCCESS)
+		return dc_err_ptr(EINVAL, "hs_set_allocator: %s", hs_errname(hs_alloc_err));
+	e = hs_valid_platform();
+	if (e != HS_SUCCESS)
+		return dc_err_ptr(ENOTSUP, "Hyperscan cannot run on this CPU: %s", hs_errname(e));
+	e = hs_populate_platform(&plat);
+	if (e != HS_SUCCESS)
+		return dc_err_ptr(EINVAL, "hs_populate_platform: %s", hs_errname(e));
+
+	memset(&p, 0, sizeof(p));
+	for (unsigned i = 0; i < nfiles; i++) {
+		if (parse_file(&p, files[i]) < 0)
+			goto out_free_rules;
+	}
+	if (p.n == 0) {
+		if (nfiles == 1)
+			dc_err(EINVAL, "%s: no rules", files[0]);
+		else
+			dc_err(EINVAL, "%s (and %u more files): no rules in any file", files[0],
+			       nfiles - 1);
+		goto out_free_rules;
+	}
+
+	db = dc_calloc(1, sizeof(*db));
+	db->n = p.n;
+	db->rules = p.rules;
+	db->flags = flags;
+	group_rules(db);
+	compile_in_build(&in, db->rules, db->n);
+	db->key = cache_key(db, &in, &plat);
+	snprintf(db->hash, sizeof(db->hash), "%016llx", (unsigned long long)db->key);
+
+	if (cache_dir != NULL) {
+		path = cache_path(cache_dir, db->hash);
+		/* The prototype scratch is also the last check of cached databases. */
+		if (cache_read(db, path) == 0) {
+			e = alloc_scratch(db);
+			if (e == HS_SUCCESS) {
+				db->from_cache = 1;
+			} else {
+				note_add(db, "cache %s invalid (hs_alloc_scratch: %s); recompiled",
+					 path, hs_errname(e));
+				free_dbs(db);
+			}
+		}
+	}
+	if (!db->from_cache) {
+		if (compile(db, &in, &plat) < 0)
+			goto out_free_db;
+		if (cache_dir != NULL)
+			cache_write(db, cache_dir, path);
+		e = alloc_scratch(db);
+		if (e != HS_SUCCESS) {
+			dc_err(ENOMEM, "hs_alloc_scratch: %s", hs_errname(e));
+			goto out_free_db;
+		}
+	}
+	bind_classes(db);
+	compile_in_free(&in, db->n);
+	dc_free(path);
+	return db;
+
+out_free_db:
+	compile_in_free(&in, db->n);
+	dc_free(path);
+	dc_sig_free(db);
+	return NULL;
+out_free_rules:
+	for (unsigned i = 0; i < p.n; i++)
+		rule_clear(&p.rules[i]);
+	dc_free(p.rules);
+	return NULL;
+}
+
+void
+dc_sig_free(struct dc_sig_db *db)
+{
+	if (db == NULL)
+		return;
+	hs_free_scratch(db->proto_scratch);
+	if (db->hsv != NULL)
+		free_dbs(db);
+	dc_free(db->hsv);
+	for (unsigned i = 0; i < db->ndb; i++)
+		dc_free(db->grp[i].idx);
+	dc_free(db->grp);
+	for (unsigned cl = 0; cl < NB_CL; cl++)
+		dc_free(db->map[cl]);
+	for (unsigned i = 0; i < db->n; i++)
+		rule_clear(&db->rules[i]);
+	dc_free(db->rules);
+	dc_free(db);
+}
+
+unsigned
+dc_sig_count(const struct dc_sig_db *db)
+{
+	return db->n;
+}
+
+unsigned
+dc_sig_db_count(const struct dc_sig_db *db)
+{
+	return db->ndb;
+}
+
+const struct dc_sig_rule *
+dc_sig_rule(const struct dc_sig_db *db, unsigned idx)
+{
+	return idx < db->n ? &db->rules[idx] : NULL;
+}
+
+int
+dc_sig_from_cache(const struct dc_sig_db *db)
+{
+	return db->from_cache;
+}
+
+const char *
+dc_sig_hash(const struct dc_sig_db *db)
+{
+	return db->hash;
+}
+
+const char *
+dc_sig_cache_note(const struct dc_sig_db *db)
+{
+	return db->note[0] != '\0' ? db->note : NULL;
+}
+
+struct dc_sig_scratch *
+dc_sig_scratch_new(const struct dc_sig_db *db)
+{
+	struct dc_sig_scratch *s;
+	hs_error_t e;
+
+	s = dc_calloc(1, sizeof(*s));
+	e = hs_clone_scratch(db->proto_scratch, &s->hs);
+	if (e != HS_SUCCESS) {
+		dc_free(s);
+		return dc_err_ptr(ENOMEM, "hs_clone_scratch: %s", hs_errname(e));
+	}
+	return s;
+}
+
+void
+dc_sig_scratch_free(struct dc_sig_scratch *s)
+{
+	if (s == NULL)
+		return;
+	hs_free_scratch(s->hs);
+	dc_free(s);
+}
+
+struct scan_ctx {
+	const struct dc_sig_rule *rules;
+	unsigned nrules;
+	uint16_t *out;
+	unsigned n;
+	uint16_t dport;
+	uint8_t proto;
+};
+
+static int
+port_in(const struct dc_sig_rule *r, uint16_t port)
+{
+	unsigned lo = 0, hi = r->nranges;
+
+	if (hi == 0)
+		return 1;
+	/* Sorted, disjoint ranges: the last one starting at or below port. */
+	while (lo < hi) {
+		unsigned mid = (lo + hi) / 2;
+
+		if (r->ranges[mid][0] <= port)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo > 0 && port <= r->ranges[lo - 1][1];
+}
+
+/* Grouped: every rule of the database applies to the packet. */
+static int
+on_match(unsigned int id, unsigned long long from, unsigned long long to, unsigned int flags,
+	 void *arg)
+{
+	struct scan_ctx *c = arg;
+
+	if (unlikely(id >= c->nrules))
+		return 0;
+	c->out[c->n++] = (uint16_t)id;
+	return c->n == DC_SIG_PKT_MATCHES; /* full: stop the scan */
+}
+
+/* One database (or a protocol fallen back): the rule's filter first. */
+static int
+on_match_filter(unsigned int id, unsigned long long from, unsigned long long to,
+		unsigned int flags, void *arg)
+{
+	struct scan_ctx *c = arg;
+	const struct dc_sig_rule *r;
+
+	if (unlikely(id >= c->nrules))
+		return 0;
+	r = &c->rules[id];
+	if (r->proto != 0 && r->proto != c->proto)
+		return 0;
+	if (!port_in(r, c->dport))
+		return 0;
+	c->out[c->n++] = (uint16_t)id;
+	return c->n == DC_SIG_PKT_MATCHES; /* full: stop the scan */
+}
+
+unsigned
+dc_sig_scan(const struct dc_sig_db *db, struct dc_sig_scratch *s, uint8_t proto, uint16_t dport,
+	    const uint8_t *payload, uint32_t len, uint16_t *out)
+{
+	match_event_handler cb = on_match;
+	const hs_database_t *hs;
+	struct scan_ctx c;
+
+	if (len == 0)
+		return 0;
+	if (db->one == NULL) {
+		const struct sig_class *k =
+			&db->cls[proto == 6 ? CL_TCP : proto == 17 ? CL_UDP : CL_OTHER];
+		unsigned g;
+
+		if (k->map == NULL)
+			return 0;
+		g = k->map[dport];
+		if (g == 0)
+			return 0; /* no rule of this protocol names this port */
+		hs = k->hs[g];
+		if (k->filter)
+			cb = on_match_filter;
+	} else {
+		hs = db->one;
+		cb = on_match_filter;
+	}
+	c.rules = db->rules;
+	c.nrules = db->n;
+	c.out = out;
+	c.n = 0;
+	c.dport = dport;
+	c.proto = proto;
+	/* HS_SCAN_TERMINATED (out full) and errors both leave what was found. */
+	hs_scan(hs, (const char *)payload, len, 0, s->hs, cb, &c);
+	return c.n;
+}

@@ -1230,14 +1230,14 @@ def store_migration(a, db):
     if rc != 0:
         fail("store migration: darkcap rc %d: %s" % (rc, err[-800:]))
         return 0
-    if "schema migrated from version 1 to 2" not in err:
+    if "schema migrated from version 1 to 3" not in err:
         fail("store migration: no log line for the migration: %s" % err[-800:])
     con = sqlite3.connect(v1)
     meta = dict(con.execute("SELECT key, value FROM meta"))
     names = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     after = {t: con.execute("SELECT count(*) FROM %s" % t).fetchone()[0] for t in tables}
     con.close()
-    if meta.get("schema_version") != "2" or not meta.get("migrated_from", "").startswith("1 "):
+    if meta.get("schema_version") != "3" or not meta.get("migrated_from", "").startswith("1 "):
         fail("store migration: meta %s" % meta)
     if "day_icmp_types" not in names:
         fail("store migration: day_icmp_types not created")
@@ -1317,6 +1317,61 @@ class EngineWorld:
         self.t_fp = [(d, 0, cc_of[ad], ad, as_of[ad], f["packets"], f["mirai"], f["first"], f["last"],
                       " ".join(str(p_) for p_ in f["ports"]) + (" +" if f["more"] else ""))
                      for (d, ad), f in fp.items()]
+        # Payload signatures per (day, id): packets, name, family, ports,
+        # the set of sources (the truth lists every one).
+        self.sig_day = {}
+        for t in truth:
+            d = time.strftime("%Y-%m-%d", time.gmtime(t["start"]))
+            for sid, v in t.get("signatures", {}).items():
+                x = self.sig_day.setdefault((d, int(sid)), {"packets": 0, "name": v["name"], "family": v["family"],
+                                                            "ports": {}, "src": set()})
+                x["packets"] += v["packets"]
+                x["src"].update(v["sources"])
+                for k, n in v["ports"].items():
+                    proto, port = k.split("/")
+                    x["ports"][(proto, int(port))] = x["ports"].get((proto, int(port)), 0) + n
+
+    def expected_sigs(self, E, period, prev_days, prev, top_ports, port_pk):
+        """The report's signature tables from the truth: families by packets
+        (share of all signature packets), distinct sources per day (union over
+        the family's signatures) summed over the days, previous ranks; the top
+        3 families of each top port with their share of the port's packets."""
+        fam_pk, fam_prev, latest, day_src, on_port = {}, {}, {}, {}, {}
+        for (d, sid), v in self.sig_day.items():
+            fam = v["family"]
+            if d in period:
+                fam_pk[fam] = fam_pk.get(fam, 0) + v["packets"]
+                if d >= latest.get(sid, ("", ""))[0]:
+                    latest[sid] = (d, v["name"], fam)
+                day_src.setdefault((d, fam), set()).update(v["src"])
+                for k, n in v["ports"].items():
+                    on_port.setdefault(k, {})
+                    on_port[k][fam] = on_port[k].get(fam, 0) + n
+            if d in prev_days:
+                fam_prev[fam] = fam_prev.get(fam, 0) + v["packets"]
+        total = sum(fam_pk.values())
+        src = {}
+        for (d, fam), ss in day_src.items():
+            if len(ss) >= 2048:  # gen_store.SPARSE_MAX: past it a sketch is dense (estimated)
+                raise SystemExit("report_e2e: a family's day has %d sources: sketches would be dense" % len(ss))
+            src[fam] = src.get(fam, 0) + len(ss)
+        order = sorted(fam_pk, key=lambda f: (-fam_pk[f], f))
+        porder = sorted(fam_prev, key=lambda f: (-fam_prev[f], f))
+        prev_has = bool(prev) and bool(fam_prev)
+        names = {}
+        for sid in sorted(latest):
+            names.setdefault(latest[sid][2], []).append(latest[sid][1])
+        E["sig_total"] = total
+        E["sig_families"] = [{"rank": i + 1, "family": f, "signatures": " ".join(names[f]), "packets": fam_pk[f],
+                              "share_pct": 100.0 * fam_pk[f] / total, "sources_cum": src.get(f, 0), "dense": False,
+                              "prev_rank": (porder.index(f) + 1 if f in porder else "new") if prev_has else "-"}
+                             for i, f in enumerate(order)]
+        E["sig_port_families"] = []
+        for rank, k in enumerate(top_ports, 1):
+            label = "ICMP" if k[0] == "icmp" else "%d/%s" % (k[1], k[0].upper())
+            fams = sorted(on_port.get(k, {}).items(), key=lambda x: (-x[1], x[0]))[:3]
+            E["sig_port_families"].append({"rank": rank, "label": label, "families": [
+                {"family": f, "packets": n, "share_pct": 100.0 * n / port_pk[k]} for f, n in fams]})
 
 
 def case_report_e2e(a):
@@ -1463,7 +1518,7 @@ def case_store(a):
         recs = {r["start"]: r for r in (json.loads(l) for l in open(out))}
         con = sqlite3.connect(db)
         meta = dict(con.execute("SELECT key, value FROM meta"))
-        if (meta.get("schema_version"), meta.get("timezone"), meta.get("sensor")) != ("2", tz, "test-sensor"):
+        if (meta.get("schema_version"), meta.get("timezone"), meta.get("sensor")) != ("3", tz, "test-sensor"):
             fail("store: meta %s" % meta)
         rows = con.execute("SELECT start, end, packets, bytes, tcp_syn, mirai, zmap, masscan, unique_sources FROM intervals").fetchall()
         for r in rows:
@@ -1804,6 +1859,23 @@ def case_sig_reload(a):
     n1001 = names.get("1001", [])
     if not n1001 or n1001[0] != "sip-options" or n1001[-1] != "sip-options-v2":
         fail("sig_reload: rule 1001 was not renamed by the reload: %s" % sorted(set(n1001)))
+    # The statistics segment of the same run: per-signature totals = the
+    # records' sums (across the reload), names as last loaded, scan counters.
+    d = stat_json(a, os.path.join(a.workdir, "sigreload.stats"))
+    if d is not None:
+        seg = {k: v for k, v in stat_values(d, "total/signature_packets").items() if v}
+        if seg != got:
+            fail("sig_reload: segment total/signature_packets %s, records %s" % (seg, got))
+        if stat_values(d, "now/signature_name").get("1001") != "sip-options-v2":
+            fail("sig_reload: segment name of 1001 is %s" % stat_values(d, "now/signature_name").get("1001"))
+        for k, key in (("payload_packets", "payload_packets"), ("scanned_bytes", "scanned_bytes"),
+                       ("matched_packets", "matched_packets")):
+            want_k = sum(r["signature_scan"][key] for r in recs)
+            # (matched_packets gains the added rule's packets: no truth for it)
+            if stat_values(d, "total/signature_" + k) != want_k or \
+                    (k != "matched_packets" and total["signature_scan"][key] != want_k):
+                fail("sig_reload: %s: segment %s, records %d, truth %s" % (
+                    k, stat_values(d, "total/signature_" + k), want_k, total["signature_scan"][key]))
     print("sig_reload: %d records, %d signatures exact over the reloads, 3001 from record %d, bad file refused" % (
         len(recs), len(want), first_new or -1))
 
