@@ -1219,10 +1219,12 @@ reload_poll(struct dc_engine *eng, struct reload *r)
 	if (eng->sig && r->sbuilt == NULL) {
 		DC_LOG(ERR, sig, "signature reload failed, keeping the rules in use: %s", r->smsg);
 	} else if (r->sbuilt) {
+		if (dc_sig_cache_note(r->sbuilt->db))
+			DC_LOG(WARNING, sig, "%s", dc_sig_cache_note(r->sbuilt->db));
 		r->sretired = eng->sig;
 		__atomic_store_n(&eng->sig, r->sbuilt, __ATOMIC_RELEASE);
-		DC_LOG(NOTICE, sig, "signatures reloaded: %u rules (hash %s, %s)", r->sbuilt->nrules,
-		       dc_sig_hash(r->sbuilt->db),
+		DC_LOG(NOTICE, sig, "signatures reloaded: %u rules in %u databases (hash %s, %s)",
+		       r->sbuilt->nrules, dc_sig_db_count(r->sbuilt->db), dc_sig_hash(r->sbuilt->db),
 		       dc_sig_from_cache(r->sbuilt->db) ? "from the cache" : "compiled");
 		r->sbuilt = NULL;
 		swapped = true;

@@ -200,8 +200,9 @@ engine_run(struct dc_engine *eng)
 		note = dc_sig_cache_note(eng->sig->db);
 		if (note)
 			DC_LOG(WARNING, sig, "%s", note);
-		DC_LOG(INFO, sig, "signatures: %u rules (hash %s), %s in %.0f ms", eng->sig->nrules,
-		       dc_sig_hash(eng->sig->db), dc_sig_from_cache(eng->sig->db) ? "from the cache" : "compiled",
+		DC_LOG(INFO, sig, "signatures: %u rules in %u databases (hash %s), %s in %.0f ms",
+		       eng->sig->nrules, dc_sig_db_count(eng->sig->db), dc_sig_hash(eng->sig->db),
+		       dc_sig_from_cache(eng->sig->db) ? "from the cache" : "compiled",
 		       (double)(rte_rdtsc() - t0) * 1000.0 / (double)eng->tsc_hz);
 	}
 	if (eng->geo || eng->sig) {

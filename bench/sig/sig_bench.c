@@ -26,42 +26,57 @@
  * scans every payload once, untimed, with dc_sig_scan(): that is the ground
  * truth the engine's counts are checked against.
  *
+ * Layouts of the compiled rules: grouped (a Hyperscan database per protocol
+ * and group of destination ports: dc_sig_load(), what the engine loads) and
+ * one database of every rule (dc_sig_load_opts() with DC_SIG_ONE_DB, the
+ * protocol and port filter after each match).
+ *
  * 1. Scan alone: dc_sig_scan() over the payload of every payload-bearing
  *    packet of the stream, in stream order, K times (--scan-passes), TSC
  *    read around the whole loop; cycles per payload packet and per scanned
  *    byte. Also over the matched payloads alone and the unmatched ones
- *    alone. Reference: the same loop over every payload calling a no-op in
- *    place of the scan (it reads the payload's first and last byte).
+ *    alone. Both layouts. Reference: the same loop over every payload
+ *    calling a no-op in place of the scan (it reads the payload's first and
+ *    last byte).
  * 2. The engine's data path on the stream, as a worker runs it: per burst
  *    of B packets (32), rte_rdtsc_precise() around the worker's per-burst
  *    work (the geo and signature pointer loads, the burst's times,
  *    dc_counters_burst(), dc_tset_burst()), signatures off (tctx->sig NULL,
- *    no signature table: the reference) and on (the rules loaded by the
- *    engine's own dc_sig_view_load() and dc_sig_view_bind(), a signature
- *    table of sig_table_max entries). Same frames, same table set (sources,
+ *    no signature table: the reference) and on: grouped (the rules loaded
+ *    by the engine's own dc_sig_view_load() and dc_sig_view_bind(), a
+ *    signature table of sig_table_max entries), one database (the same
+ *    rules and slots with DC_SIG_ONE_DB), and nothing scanned (one UDP rule
+ *    on port 0: every payload counted, no scan, no match: the stage's
+ *    skeleton). Same frames, same table set (sources,
  *    destinations, flowtuples, ASes) sized as worker.c's tset_create() sizes
  *    it from the default configuration (raised to the stream's distinct
  *    keys if it has more), geo on in both (the engine's dc_geo_view_load()
  *    on synthetic country and AS databases, or --geo-country/--geo-asn, or
  *    none with --no-geo). Each variant starts from cleared tables and runs
  *    P passes over the stream (--passes): the first inserts every key, the
- *    others find them all ("repeat"). A third variant, "on, staged", does
- *    the same work through the engine's inline drivers
+ *    others find them all ("repeat"). "Staged" runs of the three on
+ *    variants do the same work through the engine's inline drivers
  *    dc_counters_burst_stages() and dc_tset_burst_stages() (the bodies of
  *    the two library functions), compiled here with DC_STAGE_MARK() reading
  *    the TSC (as bench/stages does): the cycles between the marks around
  *    the signature stage (dc_tset_sig()), one mark's cost subtracted, are
  *    the stage's own cost inside the path, per payload-bearing packet.
+ *    "Timed" runs of both layouts time each dc_sig_scan() call of the stage
+ *    (the bench is linked with -Wl,--wrap=dc_sig_scan): the scan's own cost
+ *    inside the path.
  *
  * Rounds (--repeat R): every variant of a group once per round, the order
- * rotated per round; medians over the rounds are reported. A round in
+ * rotated per round; medians over the rounds are reported, and each ratio
+ * to off also paired (the median of the rounds' own ratios). A round in
  * which a timed variant was on the CPU less than 97 % of its wall time is
  * run again (up to --retry times).
  *
  * Checks (first round; exit status 1 when one fails): off and on leave
  * identical counter blocks except the signature fields, and identical
- * source, destination, flowtuple and AS tables; on and staged leave
- * identical blocks and tables, the signature table included; the signature
+ * source, destination, flowtuple and AS tables; both layouts find the same
+ * rules in every payload, and their on, staged and timed runs leave
+ * identical blocks and tables, the signature table included; nothing
+ * scanned counts the same payloads and bytes, no match; the signature
  * variant counts exactly the bench's payload packets, scanned bytes,
  * matched packets and per-signature packets (P times the untimed scan's),
  * holds in its signature table exactly the distinct (signature, source,
@@ -118,9 +133,11 @@ static inline void stage_mark(unsigned s);
 enum { S_MIX, S_HEAVY, NB_STREAM };
 static const char *const stream_name[NB_STREAM] = {"mix", "payload-heavy"};
 /* The rules' layouts compared: port groups (dc_sig_load(), the engine's)
- * and one database of every rule (DC_SIG_ONE_DB). */
-enum { L_GROUPED, L_ONE, NB_L };
-static const char *const layout_name[NB_L] = {"grouped", "one database"};
+ * and one database of every rule (DC_SIG_ONE_DB); and, for the data path,
+ * a rule set that applies to no payload of the stream (one UDP rule on port
+ * 0): the signature stage with every payload counted and nothing scanned. */
+enum { L_GROUPED, L_ONE, L_NOSCAN, NB_L };
+static const char *const layout_name[NB_L] = {"grouped", "one database", "nothing scanned"};
 /* Scan variants: per layout every payload, the matched ones, the unmatched
  * ones; then the no-op loop. */
 enum { SV_ALL, SV_MATCHED, SV_UNMATCHED, SV_ALL1, SV_MATCHED1, SV_UNMATCHED1, SV_EMPTY, NB_SV };
@@ -130,11 +147,17 @@ static const char *const sv_name[NB_SV] = {"every payload", "matched", "unmatche
 					   "every payload", "matched", "unmatched",
 					   "reference: loop, no scan"};
 /* Data-path variants. */
-enum { PV_OFF, PV_ON, PV_ON1, PV_STAGED, PV_STAGED1, NB_PV };
+enum { PV_OFF, PV_ON, PV_ON1, PV_NOSCAN, PV_STAGED, PV_STAGED1, PV_NOSCAN_STAGED, PV_TIMED,
+       PV_TIMED1, NB_PV };
 static const char *const pv_name[NB_PV] = {"off", "on (grouped)", "on (one database)",
-					   "on (grouped), staged", "on (one database), staged"};
-#define PV_LAYOUT(v) ((v) == PV_ON1 || (v) == PV_STAGED1 ? L_ONE : L_GROUPED)
-#define PV_IS_STAGED(v) ((v) == PV_STAGED || (v) == PV_STAGED1)
+					   "on (nothing scanned)", "on (grouped), staged",
+					   "on (one database), staged", "on (nothing scanned), staged",
+					   "on (grouped), scans timed", "on (one database), scans timed"};
+#define PV_IS_STAGED(v) ((v) >= PV_STAGED && (v) <= PV_NOSCAN_STAGED)
+#define PV_IS_TIMED(v) ((v) == PV_TIMED || (v) == PV_TIMED1)
+/* the view a variant uses (not for PV_OFF) */
+#define PV_LAYOUT(v)                                                               \
+	(PV_IS_TIMED(v) ? (v) - PV_TIMED : PV_IS_STAGED(v) ? (v) - PV_STAGED : (v) - PV_ON)
 enum { PASS_FIRST, PASS_REPEAT, NB_PASS };
 
 /* Rules darkcap-gen's mix exercises when its truth file does not say
@@ -196,6 +219,33 @@ stage_mark(unsigned s)
 		mark_sig_n++;
 	}
 	mark_last = t;
+}
+
+/* dc_sig_scan() timed inside the data path: the bench is linked with
+ * -Wl,--wrap=dc_sig_scan, so the engine's signature stage (compiled here from
+ * dc_tset.h) calls this; it times the call when scan_timing is set. */
+static int scan_timing;
+static uint64_t scan_cyc, scan_n;
+
+unsigned __real_dc_sig_scan(const struct dc_sig_db *db, struct dc_sig_scratch *s, uint8_t proto,
+			    uint16_t dport, const uint8_t *payload, uint32_t len, uint16_t *out);
+unsigned __wrap_dc_sig_scan(const struct dc_sig_db *db, struct dc_sig_scratch *s, uint8_t proto,
+			    uint16_t dport, const uint8_t *payload, uint32_t len, uint16_t *out);
+
+unsigned
+__wrap_dc_sig_scan(const struct dc_sig_db *db, struct dc_sig_scratch *s, uint8_t proto,
+		   uint16_t dport, const uint8_t *payload, uint32_t len, uint16_t *out)
+{
+	uint64_t t0;
+	unsigned n;
+
+	if (likely(!scan_timing))
+		return __real_dc_sig_scan(db, s, proto, dport, payload, len, out);
+	t0 = rte_rdtsc_precise();
+	n = __real_dc_sig_scan(db, s, proto, dport, payload, len, out);
+	scan_cyc += rte_rdtsc_precise() - t0;
+	scan_n++;
+	return n;
 }
 
 /* The mean of 256 back-to-back marks, the lowest of 200 runs. */
@@ -369,6 +419,7 @@ struct stream {
 	double scan[NB_SV][MAX_REP];
 	double path[NB_PV][NB_PASS][MAX_REP];
 	double sig_stage[NB_L][NB_PASS][MAX_REP]; /* the signature stage, per payload packet */
+	double sig_scan[NB_L][NB_PASS][MAX_REP];  /* dc_sig_scan() in the path, per payload packet */
 	double oncpu_min;
 	uint64_t retries;
 	uint64_t sig_refused;
@@ -905,6 +956,7 @@ struct engine {
 	struct dc_geo_view *geo;      /* as dc_eng.geo */
 	struct dc_sig_view *sig;      /* the loaded view (port groups, as the engine loads it) */
 	struct dc_sig_view *sig1;     /* the same rules and slots, one database (DC_SIG_ONE_DB) */
+	struct dc_sig_view *sig0;     /* a rule that applies to no payload: nothing scanned */
 	struct dc_sig_view *sig_now;  /* as dc_eng.sig: the view, or NULL when off */
 	uint64_t hash_seed;
 };
@@ -1103,21 +1155,29 @@ path_run(struct engine *e, const struct stream *s, int v, double out[NB_PASS],
 	 double sig[NB_PASS])
 {
 	double cyc[NB_PASS] = {0, 0}, st[NB_PASS] = {0, 0}, oncpu;
+
+	scan_timing = PV_IS_TIMED(v);
 	struct meter m;
 
 	e->ts->sig = v != PV_OFF ? e->sigt : NULL;
-	e->sig_now = v == PV_OFF ? NULL : PV_LAYOUT(v) == L_ONE ? e->sig1 : e->sig;
+	e->sig_now = v == PV_OFF ? NULL
+		     : PV_LAYOUT(v) == L_ONE ? e->sig1
+		     : PV_LAYOUT(v) == L_NOSCAN ? e->sig0 : e->sig;
 	dc_tset_clear(e->ts);
 	memset(e->c, 0, sizeof(*e->c));
 	meter_start(&m);
 	for (unsigned p = 0; p < opt.passes; p++) {
 		int k = p == 0 ? PASS_FIRST : PASS_REPEAT;
 
-		mark_sig = mark_sig_n = 0;
+		mark_sig = mark_sig_n = scan_cyc = scan_n = 0;
 		cyc[k] += (double)path_pass(e, s, PV_IS_STAGED(v));
-		st[k] += (double)mark_sig - (double)mark_sig_n * mark_cost;
+		if (PV_IS_TIMED(v))
+			st[k] += (double)scan_cyc - (double)scan_n * mark_cost;
+		else
+			st[k] += (double)mark_sig - (double)mark_sig_n * mark_cost;
 	}
 	oncpu = meter_stop(&m);
+	scan_timing = 0;
 	for (int k = 0; k < NB_PASS; k++) {
 		double np = k == PASS_FIRST ? 1 : opt.passes - 1;
 
@@ -1323,6 +1383,36 @@ check_same(const struct dc_counters *off, const struct dc_counters *on, uint64_t
 	free(b);
 }
 
+/* Nothing scanned: the same packets, payloads and bytes as on, no match,
+ * the same source/destination/flowtuple/AS tables. */
+static void
+check_noscan(const struct dc_counters *on, const struct dc_counters *ns, uint64_t on_tables,
+	     uint64_t ns_tables, int sid)
+{
+	struct dc_counters *a = xmalloc(sizeof(*a)), *b = xmalloc(sizeof(*b));
+	const char *nm = stream_name[sid];
+	uint64_t any = 0;
+
+	for (unsigned k = 0; k < DC_SIG_SLOTS; k++)
+		any |= ns->sig[k];
+	if (ns->sig_payload != on->sig_payload || ns->sig_bytes != on->sig_bytes ||
+	    ns->sig_matched != 0 || any != 0)
+		check_fail("%s: nothing scanned: %" PRIu64 " payload packets, %" PRIu64 " bytes, %"
+			   PRIu64 " matched; on: %" PRIu64 ", %" PRIu64 ", and none should match",
+			   nm, ns->sig_payload, ns->sig_bytes, ns->sig_matched, on->sig_payload,
+			   on->sig_bytes);
+	memcpy(a, on, sizeof(*a));
+	memcpy(b, ns, sizeof(*b));
+	a->sig_matched = 0;
+	memset(a->sig, 0, sizeof(a->sig));
+	b->sig_matched = 0;
+	memset(b->sig, 0, sizeof(b->sig));
+	if (memcmp(a, b, sizeof(*a)) != 0 || on_tables != ns_tables)
+		check_fail("%s: nothing scanned left other counters or tables than on", nm);
+	free(a);
+	free(b);
+}
+
 /* ---- rounds ---------------------------------------------------------------- */
 
 static void
@@ -1367,6 +1457,8 @@ run_stream(struct engine *e, struct stream *s, int sid, int exercised)
 				s->path[pv][p][round] = out[p];
 				if (PV_IS_STAGED(pv))
 					s->sig_stage[PV_LAYOUT(pv)][p][round] = sig[p];
+				if (PV_IS_TIMED(pv))
+					s->sig_scan[PV_LAYOUT(pv)][p][round] = sig[p];
 			}
 			if (!first)
 				continue;
@@ -1375,6 +1467,9 @@ run_stream(struct engine *e, struct stream *s, int sid, int exercised)
 			sums[pv] = tables_sum(e->ts);
 			if (pv != PV_OFF)
 				sigsum[pv] = table_sum(e->sigt, 2) ^ e->ts->full[DC_TFULL_SIG];
+			if (pv == PV_NOSCAN && (e->sigt->used != 0 || e->ts->full[DC_TFULL_SIG] != 0))
+				check_fail("%s: %s: the signature table has %" PRIu64 " entries",
+					   stream_name[sid], pv_name[pv], (uint64_t)e->sigt->used);
 			if (pv == PV_ON) {
 				s->sig_refused = e->ts->full[DC_TFULL_SIG];
 				check_sig(e, s, sid);
@@ -1387,10 +1482,12 @@ run_stream(struct engine *e, struct stream *s, int sid, int exercised)
 			/* every signature variant: the same blocks and tables, the signature
 			 * table included */
 			for (int pv = PV_ON1; pv < NB_PV; pv++) {
+				if (PV_LAYOUT(pv) == L_NOSCAN)
+					continue;
 				if (memcmp(blk[PV_ON], blk[pv], sizeof(*blk[PV_ON])) == 0 &&
 				    sums[PV_ON] == sums[pv] && sigsum[PV_ON] == sigsum[pv])
 					continue;
-				if (PV_LAYOUT(pv) == L_ONE && !PV_IS_STAGED(pv))
+				if (pv == PV_ON1)
 					check_fail("%s: the one-database layout left other counters or "
 						   "tables than the grouped one", stream_name[sid]);
 				else
@@ -1398,6 +1495,12 @@ run_stream(struct engine *e, struct stream *s, int sid, int exercised)
 						   "(dc_counters_burst() + dc_tset_burst())",
 						   stream_name[sid], pv_name[pv], pv_name[PV_ON]);
 			}
+			check_noscan(blk[PV_ON], blk[PV_NOSCAN], sums[PV_ON], sums[PV_NOSCAN], sid);
+			if (memcmp(blk[PV_NOSCAN], blk[PV_NOSCAN_STAGED], sizeof(*blk[PV_ON])) != 0 ||
+			    sums[PV_NOSCAN] != sums[PV_NOSCAN_STAGED])
+				check_fail("%s: %s left other counters or tables than %s",
+					   stream_name[sid], pv_name[PV_NOSCAN_STAGED],
+					   pv_name[PV_NOSCAN]);
 			for (int p = 0; p < NB_PV; p++)
 				free(blk[p]);
 		}
@@ -1413,10 +1516,12 @@ run_stream(struct engine *e, struct stream *s, int sid, int exercised)
 			for (int pv = 0; pv < NB_PV; pv++)
 				printf(" %s %.1f / %.1f,", pv_name[pv], s->path[pv][0][round],
 				       s->path[pv][1][round]);
-			printf(" signature stage grouped %.1f / %.1f, one database %.1f / %.1f per "
-			       "payload packet; lowest on-CPU %.1f%%\n",
+			printf(" signature stage grouped %.1f / %.1f, one database %.1f / %.1f, "
+			       "nothing scanned %.1f / %.1f per payload packet; lowest on-CPU %.1f%%\n",
 			       s->sig_stage[L_GROUPED][0][round], s->sig_stage[L_GROUPED][1][round],
-			       s->sig_stage[L_ONE][0][round], s->sig_stage[L_ONE][1][round], 100 * lo);
+			       s->sig_stage[L_ONE][0][round], s->sig_stage[L_ONE][1][round],
+			       s->sig_stage[L_NOSCAN][0][round], s->sig_stage[L_NOSCAN][1][round],
+			       100 * lo);
 			fflush(stdout);
 		}
 		if (lo >= opt.min_oncpu || tries >= opt.retry) {
@@ -1505,82 +1610,108 @@ print_scan(struct stream *ss)
 	}
 }
 
+/* Median over the rounds of variant @p a's cycles over variant @p b's (the
+ * two ran back to back in each round). */
+static double
+paired(const struct stream *s, int a, int b, int p)
+{
+	double r[MAX_REP];
+
+	for (unsigned i = 0; i < opt.repeat; i++)
+		r[i] = s->path[a][p][i] / s->path[b][p][i];
+	return median(r, opt.repeat);
+}
+
 static void
 print_path(struct stream *ss)
 {
 	static const char *const pass_name[NB_PASS] = {"first (tables empty)", "repeat (keys in)"};
+	static const int rows[] = {PV_OFF, PV_ON, PV_ON1, PV_NOSCAN};
 
 	printf("\n### 2. The data path, signatures off and on\n\n");
 	printf("TSC cycles per packet of dc_counters_burst() + dc_tset_burst() and the burst's "
 	       "set-up, rte_rdtsc_precise() around each burst of %u; median of %u rounds "
 	       "(the variants' order rotated per round); each run %u passes over the stream from "
 	       "cleared tables: the first pass, and the %u others. On: the rules grouped (the "
-	       "engine's dc_sig_view_load()), and in one database (DC_SIG_ONE_DB), same rules and "
-	       "slots. Signature stage: the cycles of dc_tset_sig() inside the same path (runs "
-	       "of their own, through the inline drivers with a TSC mark after each stage, one "
-	       "mark's cost, %.1f cycles, subtracted), per payload-bearing packet.\n\n",
+	       "engine's dc_sig_view_load()); in one database (DC_SIG_ONE_DB), same rules and "
+	       "slots; and nothing scanned (one UDP rule on port 0: every payload found and "
+	       "counted, dc_sig_scan() called, no Hyperscan scan, no match). / off: the ratio of "
+	       "the medians; paired: the median over rounds of each round's ratio (the variants "
+	       "of a round run back to back: the steadier figure on a shared machine). Signature "
+	       "stage: the cycles of dc_tset_sig() "
+	       "inside the same path (runs of their own, through the inline drivers with a TSC "
+	       "mark after each stage); dc_sig_scan() in the path: the cycles of the stage's "
+	       "dc_sig_scan() calls (runs of their own, each call timed through a link-time "
+	       "wrapper); one mark's cost, %.1f cycles, subtracted from each; per "
+	       "payload-bearing packet.\n\n",
 	       opt.burst, opt.repeat, opt.passes, opt.passes - 1, mark_cost);
-	printf("| stream | payload-bearing packets | pass | off | on, grouped | **grouped / off** "
-	       "| on, one database | **one database / off** | grouped / one database | "
-	       "(on - off) per payload packet, grouped / one db | signature stage in the path "
-	       "per payload packet, grouped / one db | scan alone per payload packet, grouped / "
-	       "one db |\n"
-	       "|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+	printf("| stream | pass | variant | cycles / packet | / off | **/ off, paired** | (variant - "
+	       "off) per payload packet | signature stage in the path, per payload packet | "
+	       "dc_sig_scan() in the path, per payload packet | scan alone, per payload packet | "
+	       "per round |\n"
+	       "|---|---|---|---|---|---|---|---|---|---|---|\n");
 	for (int sid = 0; sid < NB_STREAM; sid++) {
 		struct stream *s = &ss[sid];
+		double k = s->npay ? (double)s->n / (double)s->npay : 0;
 
 		if (!s->on)
 			continue;
 		for (int p = 0; p < NB_PASS; p++) {
 			double off = median(s->path[PV_OFF][p], opt.repeat);
-			double on = median(s->path[PV_ON][p], opt.repeat);
-			double on1 = median(s->path[PV_ON1][p], opt.repeat);
-			double k = s->npay ? (double)s->n / (double)s->npay : 0;
 
 			if (p == PASS_REPEAT && opt.passes < 2)
 				continue;
-			printf("| %s | %.2f%% | %s | %.1f | %.1f | **%.3f** | %.1f | **%.3f** | %.3f | "
-			       "%.0f / %.0f | %.0f / %.0f | %.0f / %.0f |\n",
-			       stream_name[sid], 100.0 * (double)s->npay / (double)s->n, pass_name[p],
-			       off, on, on / off, on1, on1 / off, on / on1, (on - off) * k,
-			       (on1 - off) * k, median(s->sig_stage[L_GROUPED][p], opt.repeat),
-			       median(s->sig_stage[L_ONE][p], opt.repeat),
-			       median(s->scan[SV_ALL], opt.repeat), median(s->scan[SV_ALL1], opt.repeat));
-		}
-	}
-	printf("\nPer round (cycles per packet; off, grouped, one database):\n\n");
-	for (int sid = 0; sid < NB_STREAM; sid++) {
-		struct stream *s = &ss[sid];
+			for (size_t r = 0; r < DC_ARRAY_SIZE(rows); r++) {
+				int v = rows[r];
+				double c = median(s->path[v][p], opt.repeat);
 
-		if (!s->on)
-			continue;
-		for (int p = 0; p < NB_PASS; p++) {
-			if (p == PASS_REPEAT && opt.passes < 2)
-				continue;
-			printf("- %s, %s: off", stream_name[sid], pass_name[p]);
-			print_rounds(s->path[PV_OFF][p]);
-			printf(" grouped");
-			print_rounds(s->path[PV_ON][p]);
-			printf(" one database");
-			print_rounds(s->path[PV_ON1][p]);
-			printf("\n");
+				printf("| %s | %s | %s | %.1f |", stream_name[sid], pass_name[p],
+				       pv_name[v], c);
+				if (v == PV_OFF) {
+					printf(" - | - | - | - | - | - |");
+				} else {
+					int l = PV_LAYOUT(v);
+
+					printf(" %.3f | **%.3f** | %.0f | %.0f |", c / off,
+					       paired(s, v, PV_OFF, p), (c - off) * k,
+					       median(s->sig_stage[l][p], opt.repeat));
+					if (l == L_NOSCAN)
+						printf(" - | - |");
+					else
+						printf(" %.0f | %.0f |", median(s->sig_scan[l][p], opt.repeat),
+						       median(s->scan[l == L_ONE ? SV_ALL1 : SV_ALL],
+							      opt.repeat));
+				}
+				print_rounds(s->path[v][p]);
+				printf("\n");
+			}
 		}
 	}
-	printf("\n");
+	printf("\nPayload-bearing packets: ");
+	for (int sid = 0; sid < NB_STREAM; sid++)
+		if (ss[sid].on)
+			printf("%s%s %.2f%% of the frames", sid ? ", " : "", stream_name[sid],
+			       100.0 * (double)ss[sid].npay / (double)ss[sid].n);
+	printf(".\n\n");
 	for (int sid = 0; sid < NB_STREAM; sid++) {
 		struct stream *s = &ss[sid];
 		int p = opt.passes > 1 ? PASS_REPEAT : PASS_FIRST;
-		double off, r, r1;
+		double off, r, r1, r0, pg, p1;
 
 		if (!s->on)
 			continue;
 		off = median(s->path[PV_OFF][p], opt.repeat);
 		r = median(s->path[PV_ON][p], opt.repeat) / off;
 		r1 = median(s->path[PV_ON1][p], opt.repeat) / off;
-		printf("%s: on / off = %.3f grouped, %.3f one database (%s pass; target <= 1.10: "
-		       "grouped %s, one database %s)\n",
-		       stream_name[sid], r, r1, p == PASS_REPEAT ? "repeat" : "first",
-		       r <= 1.10 ? "met" : "NOT met", r1 <= 1.10 ? "met" : "NOT met");
+		r0 = median(s->path[PV_NOSCAN][p], opt.repeat) / off;
+		pg = paired(s, PV_ON, PV_OFF, p);
+		p1 = paired(s, PV_ON1, PV_OFF, p);
+		printf("%s (%s pass): on / off = grouped %.3f (paired %.3f), one database %.3f "
+		       "(paired %.3f), nothing scanned %.3f (paired %.3f); grouped / one database "
+		       "paired %.3f; target <= 1.10 (paired): grouped %s, one database %s\n",
+		       stream_name[sid], p == PASS_REPEAT ? "repeat" : "first", r, pg, r1, p1, r0,
+		       paired(s, PV_NOSCAN, PV_OFF, p), paired(s, PV_ON, PV_ON1, p),
+		       pg <= 1.10 ? "met" : "NOT met", p1 <= 1.10 ? "met" : "NOT met");
 	}
 }
 
@@ -1617,15 +1748,16 @@ print_sigs(const struct engine *e, struct stream *ss)
 	printf("\n");
 }
 
-/* ---- the one-database layout ---------------------------------------------------- */
+/* ---- the other views ------------------------------------------------------------ */
 
 /*
- * The rules of @p sv (files @p rules, comma-separated as the configuration
- * gives them) in one database (DC_SIG_ONE_DB), as a view with the same
- * counter slots and a scratch: the previous layout, for comparison.
+ * Rules files @p rules (comma-separated, as the configuration gives them)
+ * loaded with @p flags, as a view with a scratch. @p sv not NULL: the same
+ * rules as @p sv (checked), with its counter slots; NULL: every rule gets
+ * slot 0 (a rule set that must never match).
  */
 static struct dc_sig_view *
-one_db_view(const struct dc_sig_view *sv, const char *rules)
+extra_view(const struct dc_sig_view *sv, const char *rules, unsigned flags, const char *what)
 {
 	char *list = dc_strdup(rules), *save = NULL, *f;
 	const char *files[64];
@@ -1640,27 +1772,29 @@ one_db_view(const struct dc_sig_view *sv, const char *rules)
 		if (*f != '\0')
 			files[nfiles++] = f;
 	}
-	db = nfiles ? dc_sig_load_opts(files, nfiles, NULL, DC_SIG_ONE_DB) : NULL;
+	db = nfiles ? dc_sig_load_opts(files, nfiles, NULL, flags) : NULL;
 	dc_free(list);
 	if (db == NULL)
-		die("signatures, one database: %s", nfiles ? dc_strerror() : "no rules file");
-	if (dc_sig_count(db) != sv->nrules)
-		die("signatures, one database: %u rules, grouped %u", dc_sig_count(db), sv->nrules);
-	for (unsigned i = 0; i < sv->nrules; i++)
-		if (dc_sig_rule(db, i)->id != dc_sig_rule(sv->db, i)->id)
-			die("signatures, one database: rule %u is %u, grouped %u", i,
-			    dc_sig_rule(db, i)->id, dc_sig_rule(sv->db, i)->id);
+		die("signatures, %s: %s", what, nfiles ? dc_strerror() : "no rules file");
 	v = dc_calloc(1, sizeof(*v));
 	v->db = db;
-	v->nrules = sv->nrules;
-	v->payload_max = sv->payload_max;
-	v->slot = dc_calloc(sv->nrules ? sv->nrules : 1, sizeof(v->slot[0]));
-	memcpy(v->slot, sv->slot, sv->nrules * sizeof(v->slot[0]));
+	v->nrules = dc_sig_count(db);
+	v->payload_max = opt.payload_max;
+	v->slot = dc_calloc(v->nrules, sizeof(v->slot[0]));
+	if (sv != NULL) {
+		if (v->nrules != sv->nrules)
+			die("signatures, %s: %u rules, grouped %u", what, v->nrules, sv->nrules);
+		for (unsigned i = 0; i < sv->nrules; i++)
+			if (dc_sig_rule(db, i)->id != dc_sig_rule(sv->db, i)->id)
+				die("signatures, %s: rule %u is %u, grouped %u", what, i,
+				    dc_sig_rule(db, i)->id, dc_sig_rule(sv->db, i)->id);
+		memcpy(v->slot, sv->slot, sv->nrules * sizeof(v->slot[0]));
+	}
 	v->nb_scratch = 1;
 	v->scratch = dc_calloc(1, sizeof(v->scratch[0]));
 	v->scratch[0] = dc_sig_scratch_new(db);
 	if (v->scratch[0] == NULL)
-		die("signatures, one database: %s", dc_strerror());
+		die("signatures, %s: %s", what, dc_strerror());
 	return v;
 }
 
@@ -1992,9 +2126,19 @@ main(int argc, char **argv)
 	if (dc_sig_cache_note(e.sig->db))
 		printf("signatures: %s\n", dc_sig_cache_note(e.sig->db));
 	t = (double)rte_rdtsc();
-	e.sig1 = one_db_view(e.sig, cfg.signatures);
+	e.sig1 = extra_view(e.sig, cfg.signatures, DC_SIG_ONE_DB, "one database");
 	printf("signatures, one database (DC_SIG_ONE_DB, for comparison): compiled in %.2f s\n",
 	       ((double)rte_rdtsc() - t) / tsc_hz);
+	{
+		char nr[256];
+		FILE *fp = fopen(tmp_path("noscan.rules", nr, sizeof(nr)), "w");
+
+		/* UDP port 0 only: no payload of a stream is scanned */
+		if (fp == NULL || fprintf(fp, "1 noscan noscan udp 0 /\\A\\xff\\xfe\\xfd\\xfc/\n") < 0 ||
+		    fclose(fp) != 0)
+			die("%s: cannot write", nr);
+		e.sig0 = extra_view(NULL, nr, 0, "nothing scanned");
+	}
 	e.c = rte_zmalloc("dc_block", sizeof(*e.c), RTE_CACHE_LINE_SIZE);
 	e.ctx = rte_zmalloc("dc_burst", sizeof(*e.ctx), RTE_CACHE_LINE_SIZE);
 	e.tctx = rte_zmalloc("dc_tctx", sizeof(*e.tctx), RTE_CACHE_LINE_SIZE);
@@ -2089,6 +2233,7 @@ main(int argc, char **argv)
 	rte_free(e.c);
 	rte_free(e.ctx);
 	rte_free(e.tctx);
+	dc_sig_view_free(e.sig0);
 	dc_sig_view_free(e.sig1);
 	dc_sig_view_free(e.sig);
 	if (e.geo)

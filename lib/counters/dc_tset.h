@@ -277,6 +277,10 @@ struct dc_tset {
 /** Packets whose table slots are looked up together (dc_table_find_burst()). */
 #define DC_TSET_CHUNK 32
 
+/** Signature matches a burst gathers before recording them (more: recorded
+ * in several rounds). */
+#define DC_TSET_SIG_REC 128
+
 /** Per-burst scratch for the tables (one per worker). */
 struct dc_tset_ctx {
 	uint16_t idx[DC_FP_BURST_MAX];
@@ -296,6 +300,10 @@ struct dc_tset_ctx {
 	const struct dc_sig_view *sig;       /**< signatures in use this burst, or NULL */
 	struct dc_sig_scratch *sig_scratch;  /**< this worker's scratch of sig */
 	uint16_t sig_hit[DC_SIG_PKT_MATCHES];
+	/* signature matches of the burst, recorded after its scans */
+	struct dc_sig_key sig_key[DC_TSET_SIG_REC];
+	uint64_t sig_hash[DC_TSET_SIG_REC];
+	uint16_t sig_cc[DC_TSET_SIG_REC];
 };
 
 /*
@@ -441,35 +449,50 @@ dc_tset_geo_count(struct dc_tset *ts, const struct dc_tset_ctx *tc,
  * its length up to the IP packet's end (the stated length or the captured
  * bytes, whichever ends first: Ethernet padding is not payload). 0 when
  * there is none (not a whole TCP/UDP header, a TCP data offset under 5 or
- * past the end).
+ * past the end). From the parsed fields only: the frame is not read.
  */
 static inline uint32_t
-dc_tset_payload(const struct dc_pkt *p, const uint8_t *frame, uint32_t *off)
+dc_tset_payload(const struct dc_pkt *p, uint32_t *off)
 {
 	uint32_t end = (uint32_t)p->l3_off + p->ip_len, start;
 
-	if (p->l4 != DC_L4_PORTS)
+	if (p->l4 != DC_L4_PORTS || p->l4_hlen == 0)
 		return 0;
-	if (p->proto == 17) {
-		start = (uint32_t)p->l4_off + 8;
-	} else {
-		uint32_t doff = (uint32_t)(frame[p->l4_off + 12] >> 4) * 4;
-
-		if (doff < 20)
-			return 0;
-		start = (uint32_t)p->l4_off + doff;
-	}
+	start = (uint32_t)p->l4_off + p->l4_hlen;
 	if (start >= end)
 		return 0;
 	*off = start;
 	return end - start;
 }
 
+/* Record the signature matches gathered in tc->sig_key[0 .. n): their keys
+ * were hashed and their home slots prefetched when found, scans ago. */
+static inline void
+dc_tset_sig_record(struct dc_tset *ts, struct dc_tset_ctx *tc, unsigned n)
+{
+	int is_new;
+
+	for (unsigned h = 0; h < n; h++) {
+		struct dc_sig_slot *e = (struct dc_sig_slot *)dc_table_find(
+			ts->sig, &tc->sig_key[h], tc->sig_hash[h], 1, &is_new, sizeof(struct dc_sig_key));
+
+		if (unlikely(e == NULL)) {
+			ts->full[DC_TFULL_SIG]++;
+			continue;
+		}
+		if (is_new)
+			e->country = tc->sig_cc[h];
+		e->packets++;
+	}
+}
+
 /**
  * Signature stage (tc->sig set): scan the payload of every IP packet that
  * has one; count the packet under each signature it matches (block @p c)
  * and its (signature, source, port) in the signature table. Packets
- * without payload cost a test here. Runs after the geo stage (the
+ * without payload cost a test of two parsed fields. The table updates are
+ * gathered, their slots prefetched, and done after the burst's scans, so
+ * their cache misses overlap the scans. Runs after the geo stage (the
  * source's country goes with the entry).
  */
 static DC_ALWAYS_INLINE void
@@ -477,13 +500,12 @@ dc_tset_sig(struct dc_tset *ts, struct dc_tset_ctx *tc, const struct dc_burst_ct
 	    const uint8_t *const *frames, unsigned m, struct dc_counters *c)
 {
 	const struct dc_sig_view *sv = tc->sig;
-	unsigned k, h;
-	int is_new;
+	unsigned k, h, nrec = 0;
 
 	for (k = 0; k < m; k++) {
 		unsigned j = tc->idx[k];
 		const struct dc_pkt *p = &bc->pkt[j];
-		uint32_t off, len = dc_tset_payload(p, frames[j], &off), nh;
+		uint32_t off, len = dc_tset_payload(p, &off), nh;
 
 		if (len == 0)
 			continue;
@@ -496,30 +518,28 @@ dc_tset_sig(struct dc_tset *ts, struct dc_tset_ctx *tc, const struct dc_burst_ct
 		if (nh == 0)
 			continue;
 		c->sig_matched++;
+		if (nrec + nh > DC_TSET_SIG_REC) {
+			dc_tset_sig_record(ts, tc, nrec);
+			nrec = 0;
+		}
 		for (h = 0; h < nh; h++) {
-			struct dc_sig_key key;
-			struct dc_sig_slot *e;
+			struct dc_sig_key *key = &tc->sig_key[nrec];
 			uint16_t slot = sv->slot[tc->sig_hit[h]];
 
 			c->sig[slot]++;
-			memset(&key, 0, sizeof(key));
-			memcpy(key.addr, tc->skey[k].addr, 16);
-			key.family = tc->skey[k].family;
-			key.slot = slot;
-			key.dport = p->dport;
-			key.proto = p->proto;
-			e = (struct dc_sig_slot *)dc_table_find(
-				ts->sig, &key, dc_hash_nh(&key, sizeof(key), ts->sig->nh), 1, &is_new,
-				sizeof(key));
-			if (unlikely(e == NULL)) {
-				ts->full[DC_TFULL_SIG]++;
-				continue;
-			}
-			if (is_new)
-				e->country = tc->geo ? tc->cc[k] : 0;
-			e->packets++;
+			memset(key, 0, sizeof(*key));
+			memcpy(key->addr, tc->skey[k].addr, 16);
+			key->family = tc->skey[k].family;
+			key->slot = slot;
+			key->dport = p->dport;
+			key->proto = p->proto;
+			tc->sig_hash[nrec] = dc_hash_nh(key, sizeof(*key), ts->sig->nh);
+			tc->sig_cc[nrec] = tc->geo ? tc->cc[k] : 0;
+			dc_table_prefetch(ts->sig, tc->sig_hash[nrec]);
+			nrec++;
 		}
 	}
+	dc_tset_sig_record(ts, tc, nrec);
 }
 
 /* Add 1 to a 32-bit low word; a wrap carries into the cold record. */

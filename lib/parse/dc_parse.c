@@ -46,11 +46,15 @@ parse_l4(const uint8_t *f, uint32_t off, uint32_t end, uint8_t icmp, struct dc_p
 		}
 		p->seq = be32(f + off + 4);
 		p->tcp_flags = f[off + 13];
+		p->l4_hlen = (uint8_t)((f[off + 12] >> 4) * 4);
+		if (p->l4_hlen < 20)
+			p->l4_hlen = 0; /* no valid header length: no payload */
 	} else if (p->proto == 17) {
 		if (off + 8 > end) {
 			p->l4 = DC_L4_TRUNC;
 			return;
 		}
+		p->l4_hlen = 8;
 	} else {
 		p->l4 = DC_L4_OTHER;
 		return;

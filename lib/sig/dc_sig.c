@@ -38,6 +38,8 @@ static const char *const cl_name[NB_CL] = {"tcp", "udp", "other-protocol"};
 struct sig_class {
 	const uint8_t *map;          /* [65536] port -> group (0: no rule applies); NULL: no rule */
 	hs_database_t *const *hs;    /* [0] NULL, [g] group g's database */
+	const uint8_t *stop;         /* [g] matches after which group g's scan can stop:
+					every rule of it found (or out full) */
 	int filter;                  /* fallen back: ports checked per match */
 };
 
@@ -61,6 +63,7 @@ struct dc_sig_db {
 	struct sig_group *grp;        /* [ndb], by class then group number */
 	hs_database_t **hsv;          /* [ndb + NB_CL]: per class a NULL, then its groups' */
 	uint8_t *map[NB_CL];
+	uint8_t *stop[NB_CL];         /* per class: [g] (see sig_class.stop) */
 	hs_scratch_t *proto_scratch;  /* cloned by dc_sig_scratch_new() */
 	int from_cache;
 	uint64_t key;
@@ -697,8 +700,8 @@ group_rules(struct dc_sig_db *db)
 		g.n = 0;
 		fallback = sweep(ev, nev, &g, db->map[cl], 0) < 0;
 		if (fallback) {
-			note_add(db, "%s rules need more than %u port groups: one %s database, ports "
-				 "checked per match", cl_name[cl], DC_SIG_GROUPS_MAX, cl_name[cl]);
+			note_add(db, "%s rules need more than %u port groups: one %s database, ports checked per match",
+				 cl_name[cl], DC_SIG_GROUPS_MAX, cl_name[cl]);
 			sweep(ev, nev, &g, db->map[cl], 1);
 			memset(g.sets, 0, g.words * sizeof(uint64_t));
 			for (unsigned i = 0; i < db->n; i++)
@@ -747,8 +750,25 @@ bind_classes(struct dc_sig_db *db)
 		if (db->cls[cl].hs == NULL)
 			db->cls[cl].hs = &db->hsv[db->grp[i].slot - 1];
 	}
-	for (unsigned cl = 0; cl < NB_CL; cl++)
+	for (unsigned cl = 0; cl < NB_CL; cl++) {
+		unsigned ng = 0;
+
+		for (unsigned i = 0; i < db->ndb; i++)
+			ng += db->grp[i].cls == cl;
+		dc_free(db->stop[cl]);
+		db->stop[cl] = dc_calloc(ng + 1, 1);
+		for (unsigned i = 0, g = 1; i < db->ndb; i++) {
+			if (db->grp[i].cls != cl)
+				continue;
+			/* Every rule of a group applies to its packets: once each has
+			 * matched (SINGLEMATCH: once per scan), nothing is left to find.
+			 * A fallen-back class's rules may not apply: scan to the end. */
+			db->stop[cl][g++] = (uint8_t)(db->cls[cl].filter || db->grp[i].n > DC_SIG_PKT_MATCHES
+							      ? DC_SIG_PKT_MATCHES : db->grp[i].n);
+		}
+		db->cls[cl].stop = db->stop[cl];
 		db->cls[cl].map = db->map[cl];
+	}
 }
 
 /* ---- compile and cache ------------------------------------------------- */
@@ -1308,8 +1328,10 @@ dc_sig_free(struct dc_sig_db *db)
 	for (unsigned i = 0; i < db->ndb; i++)
 		dc_free(db->grp[i].idx);
 	dc_free(db->grp);
-	for (unsigned cl = 0; cl < NB_CL; cl++)
+	for (unsigned cl = 0; cl < NB_CL; cl++) {
 		dc_free(db->map[cl]);
+		dc_free(db->stop[cl]);
+	}
 	for (unsigned i = 0; i < db->n; i++)
 		rule_clear(&db->rules[i]);
 	dc_free(db->rules);
@@ -1381,6 +1403,7 @@ struct scan_ctx {
 	unsigned nrules;
 	uint16_t *out;
 	unsigned n;
+	unsigned stop;               /* matches after which the scan stops */
 	uint16_t dport;
 	uint8_t proto;
 };
@@ -1414,7 +1437,7 @@ on_match(unsigned int id, unsigned long long from, unsigned long long to, unsign
 	if (unlikely(id >= c->nrules))
 		return 0;
 	c->out[c->n++] = (uint16_t)id;
-	return c->n == DC_SIG_PKT_MATCHES; /* full: stop the scan */
+	return c->n >= c->stop; /* every rule of the group found, or out full: stop */
 }
 
 /* One database (or a protocol fallen back): the rule's filter first. */
@@ -1457,10 +1480,12 @@ dc_sig_scan(const struct dc_sig_db *db, struct dc_sig_scratch *s, uint8_t proto,
 		if (g == 0)
 			return 0; /* no rule of this protocol names this port */
 		hs = k->hs[g];
+		c.stop = k->stop[g];
 		if (k->filter)
 			cb = on_match_filter;
 	} else {
 		hs = db->one;
+		c.stop = DC_SIG_PKT_MATCHES;
 		cb = on_match_filter;
 	}
 	c.rules = db->rules;

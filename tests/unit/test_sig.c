@@ -43,6 +43,8 @@
 
 static const char *g_default;
 static char g_tmp[64];
+/* Layout of load1(): 0 (port groups) or DC_SIG_ONE_DB; the scan suites run in both. */
+static unsigned g_flags;
 
 /* ---- helpers -------------------------------------------------------------- */
 
@@ -141,7 +143,9 @@ load1(const char *file, const char *cache)
 {
 	const char *files[] = {file};
 
-	return dc_sig_load(files, 1, cache);
+	if (g_flags == 0)
+		return dc_sig_load(files, 1, cache);
+	return dc_sig_load_opts(files, 1, cache, g_flags);
 }
 
 static int
@@ -217,6 +221,11 @@ static const struct table_row default_table[] = {
 	{2006, "netgear-setup-cgi", "mozi-exploit", 6, "any"},
 	{2007, "loader-wget", "iot-downloader", 6, "any"},
 };
+
+/* Port groups of the default set (worked out by hand from the table: tcp
+ * 37215, 52869, 80 and 8080, every other port; udp 5060-5061, 53, 123,
+ * 1900, 11211, 389, 3702, 161, 137), checked against expected_groups(). */
+#define DEFAULT_GROUPS 13
 
 /* Ports of a table row as ranges, parsed here independently. */
 static unsigned
@@ -812,6 +821,415 @@ test_overlap(void)
 	dc_sig_free(db);
 }
 
+/* ---- port groups -------------------------------------------------------------- */
+
+/* A rule's protocol and ports as this test reads them (independently of the library). */
+struct grule {
+	uint8_t proto;     /* 6, 17, 0 = any */
+	unsigned n;        /* ranges; 0 = any port */
+	uint32_t r[8][2];
+};
+
+static void
+grule_parse(struct grule *g, uint8_t proto, const char *ports)
+{
+	memset(g, 0, sizeof(*g));
+	g->proto = proto;
+	if (strcmp(ports, "any") == 0)
+		return;
+	while (*ports && g->n < 8) {
+		char *e;
+
+		g->r[g->n][0] = g->r[g->n][1] = (uint32_t)strtoul(ports, &e, 10);
+		if (*e == '-')
+			g->r[g->n][1] = (uint32_t)strtoul(e + 1, &e, 10);
+		g->n++;
+		ports = *e == ',' ? e + 1 : e;
+	}
+}
+
+/* Rule @p g applies to a packet of protocol @p proto to port @p port. */
+static int
+grule_applies(const struct grule *g, uint8_t proto, uint32_t port)
+{
+	if (g->proto != 0 && g->proto != proto)
+		return 0;
+	if (g->n == 0)
+		return 1;
+	for (unsigned k = 0; k < g->n; k++)
+		if (port >= g->r[k][0] && port <= g->r[k][1])
+			return 1;
+	return 0;
+}
+
+/* Port groups the library should build, port by port: per protocol (tcp,
+ * udp, another), the distinct non-empty sets of rules that apply
+ * (at most 64 rules here). */
+static unsigned
+expected_groups(const struct grule *g, unsigned n, unsigned per[3])
+{
+	static const uint8_t protos[3] = {6, 17, 1};
+	unsigned total = 0;
+
+	for (unsigned c = 0; c < 3; c++) {
+		uint64_t seen[512];
+		unsigned nseen = 0;
+
+		for (uint32_t port = 0; port < 65536; port++) {
+			uint64_t set = 0;
+			unsigned k;
+
+			for (unsigned i = 0; i < n; i++)
+				if (grule_applies(&g[i], protos[c], port))
+					set |= 1ull << i;
+			if (set == 0)
+				continue;
+			for (k = 0; k < nseen && seen[k] != set; k++)
+				;
+			if (k == nseen && nseen < NELEM(seen))
+				seen[nseen++] = set;
+		}
+		per[c] = nseen;
+		total += nseen;
+	}
+	return total;
+}
+
+/* The rule indexes @p db reports for @p p at (@p proto, @p port), as a bit set. */
+static uint64_t
+scan_set(const struct dc_sig_db *db, struct dc_sig_scratch *s, uint8_t proto, uint16_t port,
+	 const char *p)
+{
+	uint16_t out[DC_SIG_PKT_MATCHES];
+	unsigned n = dc_sig_scan(db, s, proto, port, (const uint8_t *)p, (uint32_t)strlen(p), out);
+	uint64_t set = 0;
+
+	for (unsigned i = 0; i < n; i++)
+		set |= 1ull << out[i];
+	return set;
+}
+
+/*
+ * Rules file @p text (rules whose patterns all occur in @p hit), loaded in
+ * both layouts: the grouped one has expected_groups() databases and the
+ * other one; at each port of @p ports, for tcp, udp and protocol 1, both
+ * report exactly the rules that apply (the payload holds every pattern).
+ */
+static void
+check_grouping(const char *text, const struct grule *g, unsigned n, const char *hit,
+	       const uint32_t *ports, unsigned nports)
+{
+	static const uint8_t protos[3] = {6, 17, 1};
+	const char *f = tpath("groups.rules");
+	unsigned per[3], want = expected_groups(g, n, per);
+
+	write_str(f, text);
+	for (int one = 0; one < 2; one++) {
+		struct dc_sig_db *db;
+		struct dc_sig_scratch *s;
+
+		g_flags = one ? DC_SIG_ONE_DB : 0;
+		db = load1(f, NULL);
+		g_flags = 0;
+		CHECK(db != NULL);
+		if (db == NULL) {
+			fprintf(stderr, "  %s\n", dc_strerror());
+			continue;
+		}
+		CHECK_EQ(dc_sig_db_count(db), one ? 1 : want);
+		CHECK(dc_sig_cache_note(db) == NULL);
+		s = dc_sig_scratch_new(db);
+		for (unsigned c = 0; c < 3; c++) {
+			for (unsigned k = 0; k < nports; k++) {
+				uint64_t exp = 0, got;
+
+				for (unsigned i = 0; i < n; i++)
+					if (grule_applies(&g[i], protos[c], ports[k]))
+						exp |= 1ull << i;
+				got = scan_set(db, s, protos[c], (uint16_t)ports[k], hit);
+				CHECK_EQ(got, exp);
+				if (got != exp)
+					fprintf(stderr, "  %s, proto %u port %u\n", one ? "one" : "grouped",
+						protos[c], ports[k]);
+			}
+		}
+		dc_sig_scratch_free(s);
+		dc_sig_free(db);
+	}
+}
+
+static void
+test_groups(void)
+{
+	/* The default set: its groups, and its layouts' database counts. */
+	{
+		struct grule g[NELEM(default_table)];
+		unsigned per[3];
+		struct dc_sig_db *db;
+
+		for (size_t i = 0; i < NELEM(default_table); i++)
+			grule_parse(&g[i], default_table[i].proto, default_table[i].ports);
+		CHECK_EQ(expected_groups(g, NELEM(default_table), per), DEFAULT_GROUPS);
+		CHECK_EQ(per[0], 4);
+		CHECK_EQ(per[1], 9);
+		CHECK_EQ(per[2], 0);
+		db = load1(g_default, NULL);
+		CHECK(db != NULL && dc_sig_db_count(db) == DEFAULT_GROUPS);
+		dc_sig_free(db);
+		g_flags = DC_SIG_ONE_DB;
+		db = load1(g_default, NULL);
+		g_flags = 0;
+		CHECK(db != NULL && dc_sig_db_count(db) == 1);
+		dc_sig_free(db);
+	}
+
+	/* A payload to a port no rule of its protocol names: 0, without Hyperscan
+	 * (the scratch is not even read: NULL here). */
+	{
+		const char *f = tpath("udponly.rules");
+		struct dc_sig_db *db;
+		uint16_t out[DC_SIG_PKT_MATCHES];
+
+		db = load1(g_default, NULL);
+		CHECK(db != NULL);
+		if (db != NULL) {
+			CHECK_EQ(dc_sig_scan(db, NULL, 17, 1901, BYTES(s_ssdp), out), 0);
+			CHECK_EQ(dc_sig_scan(db, NULL, 17, 54, BYTES(s_dns_any), out), 0);
+			CHECK_EQ(dc_sig_scan(db, NULL, 1, 80, BYTES(s_loader), out), 0);
+			dc_sig_free(db);
+		}
+		write_str(f, "1 a f udp 53 /abc/\n");
+		db = load1(f, NULL);
+		CHECK(db != NULL && dc_sig_db_count(db) == 1);
+		if (db != NULL) {
+			CHECK_EQ(dc_sig_scan(db, NULL, 6, 53, BYTES("abc"), out), 0);
+			CHECK_EQ(dc_sig_scan(db, NULL, 17, 52, BYTES("abc"), out), 0);
+			CHECK_EQ(dc_sig_scan(db, NULL, 17, 54, BYTES("abc"), out), 0);
+			dc_sig_free(db);
+		}
+	}
+
+	/* A rule of protocol any and ports any is in every group of every protocol. */
+	{
+		static const char text[] = "1 anyr f any any /zz/\n"
+					   "2 u1 f udp 53 /aa/\n"
+					   "3 u2 f udp 100-200 /bb/\n"
+					   "4 t1 f tcp 80 /cc/\n"
+					   "5 t2 f tcp 8000-8080 /dd/\n";
+		static const uint32_t ports[] = {0,   1,    52,   53,   54,   80,   99,   100,
+						 150, 200,  201,  7999, 8000, 8080, 8081, 65535};
+		struct grule g[5];
+		unsigned per[3];
+
+		grule_parse(&g[0], 0, "any");
+		grule_parse(&g[1], 17, "53");
+		grule_parse(&g[2], 17, "100-200");
+		grule_parse(&g[3], 6, "80");
+		grule_parse(&g[4], 6, "8000-8080");
+		CHECK_EQ(expected_groups(g, 5, per), 7); /* tcp 3, udp 3, other 1 */
+		check_grouping(text, g, 5, "zz aa bb cc dd", ports, NELEM(ports));
+	}
+
+	/* Overlapping ranges of two rules (and a third inside both): the right
+	 * groups, right at the ranges' edges. */
+	{
+		static const char text[] = "1 a f udp 100-200 /xx/\n"
+					   "2 b f udp 150-300,250-260 /yy/\n"
+					   "3 c f tcp 150 /xx/\n"
+					   "4 d f udp 200 /zz/\n"
+					   "5 e f any 160-170,300 /ww/\n";
+		static const uint32_t ports[] = {0,   99,  100, 101, 149, 150, 151, 159, 160,
+						 170, 171, 199, 200, 201, 299, 300, 301, 65535};
+		struct grule g[5];
+		unsigned per[3];
+
+		grule_parse(&g[0], 17, "100-200");
+		grule_parse(&g[1], 17, "150-300");
+		grule_parse(&g[2], 6, "150");
+		grule_parse(&g[3], 17, "200");
+		grule_parse(&g[4], 0, "160-170,300");
+		/* udp {1} {1,2} {1,2,5} {1,2,4} {2} {2,5}; tcp {3} {5}; other {5} */
+		CHECK_EQ(expected_groups(g, 5, per), 9);
+		CHECK_EQ(per[1], 6);
+		check_grouping(text, g, 5, "xx yy zz ww", ports, NELEM(ports));
+	}
+
+	/* A bad pattern in a later group is still named with its own file and line. */
+	{
+		const char *f = tpath("bad-late.rules");
+		char prefix[512];
+
+		write_str(f, "1 ok f udp 53 /fine/\n2 ok2 f tcp 80 /fine2/\n# x\n99 bad f tcp 8080 /a(b/\n");
+		for (int one = 0; one < 2; one++) {
+			g_flags = one ? DC_SIG_ONE_DB : 0;
+			CHECK(load1(f, NULL) == NULL);
+			g_flags = 0;
+			snprintf(prefix, sizeof(prefix), "%s:4: rule 99: ", f);
+			CHECK(strncmp(dc_strerror(), prefix, strlen(prefix)) == 0);
+		}
+	}
+
+	/* Unknown load flags. */
+	{
+		const char *files[] = {g_default};
+
+		CHECK(dc_sig_load_opts(files, 1, NULL, 0x2) == NULL);
+		CHECK(msg_is("dc_sig_load_opts: unknown flags 0x2"));
+	}
+}
+
+/* 255 port groups in one protocol are fine; 300 fall back to one database
+ * for that protocol, with the port filter per match and a note. */
+static void
+test_groups_fallback(void)
+{
+	const char *f = tpath("many-ports.rules");
+	char dir[256];
+	size_t cap = 400 * 48, o;
+	char *buf = malloc(cap);
+	struct dc_sig_db *db;
+	struct dc_sig_scratch *s;
+
+	snprintf(dir, sizeof(dir), "%s/cache-fallback", g_tmp);
+	/* 255: exactly the limit */
+	o = 0;
+	for (unsigned i = 0; i < 255; i++)
+		o += (size_t)snprintf(buf + o, cap - o, "%u r%u f udp %u /u%ux/\n", i + 1, i,
+				      1000 + i, i);
+	write_str(f, buf);
+	db = load1(f, NULL);
+	CHECK(db != NULL && dc_sig_db_count(db) == 255 && dc_sig_cache_note(db) == NULL);
+	if (db != NULL) {
+		s = dc_sig_scratch_new(db);
+		{
+			uint16_t out[DC_SIG_PKT_MATCHES];
+
+			CHECK_EQ(dc_sig_scan(db, s, 17, 1254, BYTES("u254x"), out), 1);
+			CHECK_EQ(out[0], 254);
+			CHECK_EQ(dc_sig_scan(db, s, 17, 1253, BYTES("u254x"), out), 0);
+		}
+		dc_sig_scratch_free(s);
+		dc_sig_free(db);
+	}
+
+	/* 300 udp rules on one port each, and two tcp rules that stay grouped */
+	o = 0;
+	for (unsigned i = 0; i < 300; i++)
+		o += (size_t)snprintf(buf + o, cap - o, "%u r%u f udp %u /u%ux/\n", i + 1, i,
+				      1000 + i, i);
+	o += (size_t)snprintf(buf + o, cap - o, "901 t1 f tcp any /t1x/\n902 t2 f tcp 80 /t2x/\n");
+	write_str(f, buf);
+	free(buf);
+	for (int pass = 0; pass < 2; pass++) {
+		/* compiled, then from the cache: the same note and answers */
+		uint16_t out[DC_SIG_PKT_MATCHES];
+
+		db = load1(f, dir);
+		CHECK(db != NULL);
+		if (db == NULL) {
+			fprintf(stderr, "  %s\n", dc_strerror());
+			return;
+		}
+		CHECK_EQ(dc_sig_from_cache(db), pass);
+		CHECK_EQ(dc_sig_db_count(db), 1 + 2);
+		CHECK(dc_sig_cache_note(db) != NULL &&
+		      strcmp(dc_sig_cache_note(db), "udp rules need more than 255 port groups: one "
+						    "udp database, ports checked per match") == 0);
+		if (pass == 0 && dc_sig_cache_note(db) != NULL)
+			printf("  fallback: %s\n", dc_sig_cache_note(db));
+		s = dc_sig_scratch_new(db);
+		CHECK_EQ(dc_sig_scan(db, s, 17, 1005, BYTES("u5x"), out), 1);
+		CHECK_EQ(out[0], 5);
+		CHECK_EQ(dc_sig_scan(db, s, 17, 1006, BYTES("u5x"), out), 0);
+		CHECK_EQ(dc_sig_scan(db, s, 17, 1006, BYTES("u5x u6x u7x"), out), 1);
+		CHECK_EQ(out[0], 6);
+		CHECK_EQ(dc_sig_scan(db, s, 17, 1299, BYTES("u299x"), out), 1);
+		CHECK_EQ(dc_sig_scan(db, NULL, 17, 999, BYTES("u5x"), out), 0);  /* no rule: not scanned */
+		CHECK_EQ(dc_sig_scan(db, NULL, 17, 1300, BYTES("u5x"), out), 0);
+		CHECK_EQ(dc_sig_scan(db, s, 6, 1005, BYTES("u5x"), out), 0);
+		CHECK_EQ(dc_sig_scan(db, s, 6, 80, BYTES("t1x t2x"), out), 2);
+		CHECK_EQ(dc_sig_scan(db, s, 6, 81, BYTES("t1x t2x"), out), 1);
+		CHECK_EQ(out[0], 300);
+		dc_sig_scratch_free(s);
+		dc_sig_free(db);
+	}
+}
+
+/*
+ * Payloads on which @p a and @p b give different rule sets: every sample,
+ * variant and near miss at its own protocol and port and at a few others,
+ * and @p nrand samples with one random byte changed.
+ */
+static unsigned
+differences(const struct dc_sig_db *a, const struct dc_sig_db *b, unsigned nrand)
+{
+	static const uint16_t ports[] = {9, 53, 80, 123, 137, 161, 389, 1900, 3702, 5060, 5061,
+					 8080, 11211, 37215, 52869};
+	struct dc_sig_scratch *sa = dc_sig_scratch_new(a), *sb = dc_sig_scratch_new(b);
+	uint64_t seed = 0xd1ffull;
+	unsigned diff = 0;
+
+	for (int kind = 0; kind < 3; kind++) {
+		const struct sample *sm = kind == 0 ? samples : variants;
+		size_t nsm = kind == 0 ? NELEM(samples) : kind == 1 ? NELEM(variants) : NELEM(decoys);
+
+		for (size_t i = 0; i < nsm; i++) {
+			const uint8_t *p = kind == 2 ? decoys[i].p : sm[i].p;
+			size_t len = kind == 2 ? decoys[i].len : sm[i].len;
+
+			for (size_t k = 0; k <= NELEM(ports); k++) {
+				for (uint8_t proto = 6; proto <= 17; proto += 11) {
+					uint16_t port = k < NELEM(ports) ? ports[k]
+							: kind == 2 ? decoys[i].port
+							: first_port(row_of(sm[i].id));
+					uint32_t x[DC_SIG_PKT_MATCHES], y[DC_SIG_PKT_MATCHES];
+					unsigned nx = scan_ids(a, sa, proto, port, p, len, x);
+					unsigned ny = scan_ids(b, sb, proto, port, p, len, y);
+
+					diff += nx != ny || memcmp(x, y, nx * sizeof(*x)) != 0;
+				}
+			}
+		}
+	}
+	for (unsigned it = 0; it < nrand; it++) {
+		const struct sample *sm = &samples[rnd(&seed) % NELEM(samples)];
+		const struct table_row *t = row_of(sm->id);
+		uint8_t buf[2048];
+		uint32_t x[DC_SIG_PKT_MATCHES], y[DC_SIG_PKT_MATCHES];
+		unsigned nx, ny;
+
+		memcpy(buf, sm->p, sm->len);
+		if (rnd(&seed) % 2)
+			buf[rnd(&seed) % sm->len] = (uint8_t)rnd(&seed);
+		nx = scan_ids(a, sa, t->proto, first_port(t), buf, sm->len, x);
+		ny = scan_ids(b, sb, t->proto, first_port(t), buf, sm->len, y);
+		diff += nx != ny || memcmp(x, y, nx * sizeof(*x)) != 0;
+	}
+	dc_sig_scratch_free(sa);
+	dc_sig_scratch_free(sb);
+	return diff;
+}
+
+/* The two layouts give the same answers on the default set. */
+static void
+test_layouts_agree(void)
+{
+	struct dc_sig_db *g = load1(g_default, NULL), *one;
+
+	g_flags = DC_SIG_ONE_DB;
+	one = load1(g_default, NULL);
+	g_flags = 0;
+	CHECK(g != NULL && one != NULL);
+	if (g != NULL && one != NULL) {
+		unsigned d = differences(g, one, 4000);
+
+		CHECK_EQ(d, 0);
+		CHECK(strcmp(dc_sig_hash(g), dc_sig_hash(one)) != 0);
+	}
+	dc_sig_free(g);
+	dc_sig_free(one);
+}
+
 /* ---- format features on small files ------------------------------------------ */
 
 static void
@@ -1093,10 +1511,18 @@ test_bad_rules(void)
 
 /* ---- the cache ------------------------------------------------------------------- */
 
-/* The cache file format of docs/SIGNATURES.md, written here independently. */
+/* The cache file format of docs/SIGNATURES.md, written here independently:
+ * a header, then per database an entry and its serialized bytes. */
 struct cache_hdr {
 	char magic[8];
-	uint64_t key, nrules_reserved, len, sum;
+	uint64_t key;
+	uint32_t nrules, ndb, layout, reserved;
+	uint64_t len;
+};
+
+struct cache_ent {
+	uint32_t nrules, cls;
+	uint64_t len, sum;
 };
 
 static uint64_t
@@ -1153,21 +1579,43 @@ test_cache(void)
 	CHECK(works(db));
 	dc_sig_free(db);
 
-	/* The file: header then a Hyperscan serialized database, checksum as documented. */
+	/* The file: header, then per database its entry and Hyperscan's serialized
+	 * bytes, checksums as documented; as many databases as port groups. */
 	bytes = read_all(file, &len);
 	CHECK(bytes != NULL && len > sizeof(struct cache_hdr));
 	if (bytes != NULL) {
 		struct cache_hdr h;
+		size_t o = sizeof(h);
+		unsigned rules = 0;
 
 		memcpy(&h, bytes, sizeof(h));
-		CHECK(memcmp(h.magic, "DCSIGHS1", 8) == 0);
+		CHECK(memcmp(h.magic, "DCSIGHS2", 8) == 0);
 		CHECK_EQ(h.len, len - sizeof(h));
-		CHECK_EQ(h.sum, fnv1a(bytes + sizeof(h), len - sizeof(h)));
-		CHECK_EQ((uint32_t)h.nrules_reserved, NELEM(default_table));
+		CHECK_EQ(h.nrules, NELEM(default_table));
+		CHECK_EQ(h.ndb, DEFAULT_GROUPS);
+		CHECK_EQ(h.layout, 0);
+		CHECK_EQ(h.reserved, 0);
 		CHECK_EQ(strtoull(hash1, NULL, 16), h.key);
+		for (unsigned i = 0; i < h.ndb && o + sizeof(struct cache_ent) <= len; i++) {
+			struct cache_ent e;
+
+			memcpy(&e, bytes + o, sizeof(e));
+			o += sizeof(e);
+			CHECK(e.len > 0 && e.len <= len - o);
+			if (e.len > len - o)
+				break;
+			CHECK_EQ(e.sum, fnv1a(bytes + o, e.len));
+			CHECK(e.cls <= 1); /* tcp or udp: no rule of protocol any */
+			o += e.len;
+			rules += e.nrules;
+		}
+		CHECK_EQ(o, len);
+		/* tcp: 4 port groups of 4, 5, 5, 5 rules; udp: 9 groups, 11 rules */
+		CHECK_EQ(rules, 4 + 5 + 5 + 5 + 11);
 	}
 
-	/* Second load: from the cache, same hash, same answers. */
+	/* Second load: from the cache, same hash, every database back, same answers
+	 * as compiled. */
 	db = load1(g_default, dir);
 	CHECK(db != NULL);
 	if (db == NULL)
@@ -1175,10 +1623,16 @@ test_cache(void)
 	CHECK_EQ(dc_sig_from_cache(db), 1);
 	CHECK(dc_sig_cache_note(db) == NULL);
 	CHECK(strcmp(dc_sig_hash(db), hash1) == 0);
+	CHECK_EQ(dc_sig_db_count(db), DEFAULT_GROUPS);
 	{
 		struct dc_sig_scratch *s = dc_sig_scratch_new(db);
+		struct dc_sig_db *fresh = load1(g_default, NULL);
 
 		check_samples(db, s, samples, NELEM(samples), 1);
+		CHECK(fresh != NULL && dc_sig_from_cache(fresh) == 0);
+		if (fresh != NULL)
+			CHECK_EQ(differences(db, fresh, 3000), 0);
+		dc_sig_free(fresh);
 		dc_sig_scratch_free(s);
 	}
 	dc_sig_free(db);
@@ -1208,10 +1662,10 @@ test_cache(void)
 		}
 		/* A changed flag too. */
 		def = read_all(g_default, &dlen);
-		at = def ? strstr(def, "/^OPTIONS\\s+sip:/i") : NULL;
+		at = def ? strstr(def, "/^OPTIONS\\s{1,16}sip:/i") : NULL;
 		CHECK(at != NULL);
 		if (at != NULL) {
-			at[strlen("/^OPTIONS\\s+sip:/i") - 1] = ' ';
+			at[strlen("/^OPTIONS\\s{1,16}sip:/i") - 1] = ' ';
 			write_str(changed, def);
 		}
 		free(def);
@@ -1220,17 +1674,40 @@ test_cache(void)
 		dc_sig_free(db);
 	}
 
-	/* Ids, names, protocols and ports are not compile inputs: same key. */
+	/* Ids, names and families are not compile inputs: same key. Protocols and
+	 * ports decide the port groups: a new key, except with one database. */
 	{
+		char want1[32];
+
 		write_str(changed, "1 a f udp 1 /abc/\n2 b f tcp 2 /def/i\n");
 		db = load1(changed, dir);
 		CHECK(db != NULL);
 		snprintf(want, sizeof(want), "%s", db ? dc_sig_hash(db) : "");
 		dc_sig_free(db);
-		write_str(changed, "# renamed\n9 x y any 3-4 /abc/\n8 z w udp any /def/i\n");
+		write_str(changed, "# renamed\n9 x y udp 1 /abc/\n8 z w tcp 2 /def/i\n");
 		db = load1(changed, dir);
 		CHECK(db != NULL && strcmp(dc_sig_hash(db), want) == 0 && dc_sig_from_cache(db) == 1);
 		dc_sig_free(db);
+		g_flags = DC_SIG_ONE_DB;
+		db = load1(changed, dir);
+		CHECK(db != NULL && strcmp(dc_sig_hash(db), want) != 0 && dc_sig_from_cache(db) == 0);
+		snprintf(want1, sizeof(want1), "%s", db ? dc_sig_hash(db) : "");
+		dc_sig_free(db);
+		g_flags = 0;
+		write_str(changed, "9 x y any 3-4 /abc/\n8 z w udp any /def/i\n");
+		db = load1(changed, dir);
+		CHECK(db != NULL && strcmp(dc_sig_hash(db), want) != 0 && dc_sig_from_cache(db) == 0);
+		dc_sig_free(db);
+		write_str(changed, "9 x y udp 1,7 /abc/\n8 z w tcp 2 /def/i\n");
+		db = load1(changed, dir);
+		CHECK(db != NULL && strcmp(dc_sig_hash(db), want) != 0 && dc_sig_from_cache(db) == 0);
+		dc_sig_free(db);
+		g_flags = DC_SIG_ONE_DB;
+		write_str(changed, "9 x y any 3-4 /abc/\n8 z w udp any /def/i\n");
+		db = load1(changed, dir);
+		CHECK(db != NULL && strcmp(dc_sig_hash(db), want1) == 0 && dc_sig_from_cache(db) == 1);
+		dc_sig_free(db);
+		g_flags = 0;
 		/* Order is: swapping the rules changes the key. */
 		write_str(changed, "2 b f tcp 2 /def/i\n1 a f udp 1 /abc/\n");
 		db = load1(changed, dir);
@@ -1238,20 +1715,29 @@ test_cache(void)
 		dc_sig_free(db);
 	}
 
-	/* A corrupted byte in the database: rebuilt, noted, then cached again. */
+	/* A corrupted byte in the second database: rebuilt, noted, then cached again. */
 	if (bytes != NULL) {
 		char *bad = malloc(len);
+		struct cache_ent e0, e1;
+		size_t at = sizeof(struct cache_hdr);
 
 		memcpy(bad, bytes, len);
-		bad[sizeof(struct cache_hdr) + (len - sizeof(struct cache_hdr)) / 2] ^= 0x5a;
+		memcpy(&e0, bad + at, sizeof(e0));
+		at += sizeof(e0) + e0.len;
+		memcpy(&e1, bad + at, sizeof(e1));
+		at += sizeof(e1) + e1.len / 2;
+		CHECK(at < len);
+		if (at < len)
+			bad[at] ^= 0x5a;
 		write_file(file, bad, len);
 		free(bad);
 		db = load1(g_default, dir);
 		CHECK(db != NULL);
 		if (db != NULL) {
 			CHECK_EQ(dc_sig_from_cache(db), 0);
-			snprintf(want, sizeof(want), "cache %s invalid (checksum mismatch); recompiled",
-				 file);
+			snprintf(want, sizeof(want),
+				 "cache %s invalid (database 2 of %u: checksum mismatch); recompiled",
+				 file, DEFAULT_GROUPS);
 			CHECK(dc_sig_cache_note(db) != NULL &&
 			      strcmp(dc_sig_cache_note(db), want) == 0);
 			CHECK(works(db));
@@ -1262,18 +1748,22 @@ test_cache(void)
 		dc_sig_free(db);
 	}
 
-	/* Garbage behind a valid header and checksum: Hyperscan refuses it, rebuilt. */
+	/* Garbage behind a valid header, entry and checksum: Hyperscan refuses it, rebuilt. */
 	if (bytes != NULL) {
 		struct cache_hdr h;
-		char bad[sizeof(h) + 256];
+		struct cache_ent e;
+		char bad[sizeof(h) + sizeof(e) + 256];
 		uint64_t seed = 7;
 
 		memcpy(&h, bytes, sizeof(h));
-		for (size_t i = sizeof(h); i < sizeof(bad); i++)
+		memcpy(&e, bytes + sizeof(h), sizeof(e));
+		for (size_t i = sizeof(h) + sizeof(e); i < sizeof(bad); i++)
 			bad[i] = (char)rnd(&seed);
 		h.len = sizeof(bad) - sizeof(h);
-		h.sum = fnv1a(bad + sizeof(h), (size_t)h.len);
+		e.len = 256;
+		e.sum = fnv1a(bad + sizeof(h) + sizeof(e), 256);
 		memcpy(bad, &h, sizeof(h));
+		memcpy(bad + sizeof(h), &e, sizeof(e));
 		write_file(file, bad, sizeof(bad));
 		db = load1(g_default, dir);
 		CHECK(db != NULL && dc_sig_from_cache(db) == 0 && dc_sig_cache_note(db) != NULL);
@@ -1355,6 +1845,50 @@ test_cache(void)
 	}
 }
 
+/* One database: its own cache file (one entry, layout 1), reused. */
+static void
+test_cache_one(void)
+{
+	char dir[256], file[512];
+	struct dc_sig_db *db, *db2;
+	size_t len;
+	char *bytes;
+
+	snprintf(dir, sizeof(dir), "%s/cache-one", g_tmp);
+	g_flags = DC_SIG_ONE_DB;
+	db = load1(g_default, dir);
+	CHECK(db != NULL && dc_sig_from_cache(db) == 0 && dc_sig_cache_note(db) == NULL);
+	if (db == NULL) {
+		g_flags = 0;
+		return;
+	}
+	snprintf(file, sizeof(file), "%s/rules-%s.hsdb", dir, dc_sig_hash(db));
+	bytes = read_all(file, &len);
+	CHECK(bytes != NULL && len > sizeof(struct cache_hdr) + sizeof(struct cache_ent));
+	if (bytes != NULL && len > sizeof(struct cache_hdr) + sizeof(struct cache_ent)) {
+		struct cache_hdr h;
+		struct cache_ent e;
+
+		memcpy(&h, bytes, sizeof(h));
+		memcpy(&e, bytes + sizeof(h), sizeof(e));
+		CHECK(memcmp(h.magic, "DCSIGHS2", 8) == 0);
+		CHECK_EQ(h.ndb, 1);
+		CHECK_EQ(h.layout, 1);
+		CHECK_EQ(e.nrules, NELEM(default_table));
+		CHECK_EQ(e.cls, 3);
+		CHECK_EQ(sizeof(h) + sizeof(e) + e.len, len);
+		CHECK_EQ(e.sum, fnv1a(bytes + sizeof(h) + sizeof(e), len - sizeof(h) - sizeof(e)));
+	}
+	free(bytes);
+	db2 = load1(g_default, dir);
+	CHECK(db2 != NULL && dc_sig_from_cache(db2) == 1 && dc_sig_db_count(db2) == 1);
+	if (db2 != NULL)
+		CHECK_EQ(differences(db, db2, 1000), 0);
+	dc_sig_free(db2);
+	dc_sig_free(db);
+	g_flags = 0;
+}
+
 /* All memory, Hyperscan's included, goes through dc_mem and comes back. */
 static void
 test_memory(void)
@@ -1378,6 +1912,23 @@ test_memory(void)
 	dc_sig_scratch_free(NULL);
 }
 
+/* The scan suites again with one database of every rule (DC_SIG_ONE_DB). */
+#define ONE_DB(fn)                       \
+	static void one_##fn(void)       \
+	{                                \
+		g_flags = DC_SIG_ONE_DB; \
+		test_##fn();             \
+		g_flags = 0;             \
+	}
+ONE_DB(default_samples)
+ONE_DB(default_decoys)
+ONE_DB(ntp_first_byte)
+ONE_DB(random)
+ONE_DB(overlap)
+ONE_DB(ports_flags)
+ONE_DB(match_cap)
+ONE_DB(memory)
+
 int
 main(int argc, char **argv)
 {
@@ -1390,10 +1941,22 @@ main(int argc, char **argv)
 		{"overlapping rules", test_overlap},
 		{"ports and flags", test_ports_flags},
 		{"match cap", test_match_cap},
+		{"default samples (one database)", one_default_samples},
+		{"near misses (one database)", one_default_decoys},
+		{"NTP first byte (one database)", one_ntp_first_byte},
+		{"random payloads (one database)", one_random},
+		{"overlapping rules (one database)", one_overlap},
+		{"ports and flags (one database)", one_ports_flags},
+		{"match cap (one database)", one_match_cap},
+		{"port groups", test_groups},
+		{"port groups: fallback", test_groups_fallback},
+		{"layouts agree", test_layouts_agree},
 		{"several files", test_multi_file},
 		{"bad rules files", test_bad_rules},
 		{"cache", test_cache},
+		{"cache (one database)", test_cache_one},
 		{"memory", test_memory},
+		{"memory (one database)", one_memory},
 	};
 	int ret;
 
