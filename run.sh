@@ -122,6 +122,16 @@ if any("countries" in r for r in recs):
     print("Top source countries of the day (packets, Mirai-type packets):")
     for cc, (p, m) in sorted(tot.items(), key=lambda x: -x[1][0])[:5]:
         print("  %-8s %8d %8d" % (cc, p, m))
+sig = {}
+for r in recs:
+    for sid, v in r.get("signatures", {}).items():
+        t = sig.setdefault(sid, [v["name"], v["family"], 0, 0])
+        t[2] += v["packets"]
+        t[3] += v["sources"]
+if sig:
+    print("Top payload signatures of the day (docs/SIGNATURES.md; packets, sources summed over hours):")
+    for sid, (name, fam, p, s) in sorted(sig.items(), key=lambda x: -x[1][2])[:5]:
+        print("  %-5s %-18s %-15s %7d %6d" % (sid, name, fam, p, s))
 for r in recs:
     if "day" in r:
         d = r["day"]
