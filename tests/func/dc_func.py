@@ -1332,47 +1332,18 @@ class EngineWorld:
                     x["ports"][(proto, int(port))] = x["ports"].get((proto, int(port)), 0) + n
 
     def expected_sigs(self, E, period, prev_days, prev, top_ports, port_pk):
-        """The report's signature tables from the truth: families by packets
-        (share of all signature packets), distinct sources per day (union over
-        the family's signatures) summed over the days, previous ranks; the top
-        3 families of each top port with their share of the port's packets."""
-        fam_pk, fam_prev, latest, day_src, on_port = {}, {}, {}, {}, {}
-        for (d, sid), v in self.sig_day.items():
-            fam = v["family"]
-            if d in period:
-                fam_pk[fam] = fam_pk.get(fam, 0) + v["packets"]
-                if d >= latest.get(sid, ("", ""))[0]:
-                    latest[sid] = (d, v["name"], fam)
-                day_src.setdefault((d, fam), set()).update(v["src"])
-                for k, n in v["ports"].items():
-                    on_port.setdefault(k, {})
-                    on_port[k][fam] = on_port[k].get(fam, 0) + n
-            if d in prev_days:
-                fam_prev[fam] = fam_prev.get(fam, 0) + v["packets"]
-        total = sum(fam_pk.values())
+        """The report's signature tables from the truth, by the rules of
+        gen_store (sig_family_sums, sig_tables): a family's distinct sources
+        of a day are the union over its signatures (the truth lists them)."""
+        import gen_store
+        agg = gen_store.sig_family_sums(((d, sid, v) for (d, sid), v in self.sig_day.items()), period, prev_days)
         src = {}
-        for (d, fam), ss in day_src.items():
-            if len(ss) >= 2048:  # gen_store.SPARSE_MAX: past it a sketch is dense (estimated)
-                raise SystemExit("report_e2e: a family's day has %d sources: sketches would be dense" % len(ss))
-            src[fam] = src.get(fam, 0) + len(ss)
-        order = sorted(fam_pk, key=lambda f: (-fam_pk[f], f))
-        porder = sorted(fam_prev, key=lambda f: (-fam_prev[f], f))
-        prev_has = bool(prev) and bool(fam_prev)
-        names = {}
-        for sid in sorted(latest):
-            names.setdefault(latest[sid][2], []).append(latest[sid][1])
-        E["sig_total"] = total
-        E["sig_families"] = [{"rank": i + 1, "family": f, "signatures": " ".join(names[f]), "packets": fam_pk[f],
-                              "share_pct": 100.0 * fam_pk[f] / total, "sources_cum": src.get(f, 0), "dense": False,
-                              "prev_rank": (porder.index(f) + 1 if f in porder else "new") if prev_has else "-"}
-                             for i, f in enumerate(order)]
-        E["sig_port_families"] = []
-        for rank, k in enumerate(top_ports, 1):
-            label = "ICMP" if k[0] == "icmp" else "%d/%s" % (k[1], k[0].upper())
-            fams = sorted(on_port.get(k, {}).items(), key=lambda x: (-x[1], x[0]))[:3]
-            E["sig_port_families"].append({"rank": rank, "label": label, "families": [
-                {"family": f, "packets": n, "share_pct": 100.0 * n / port_pk[k]} for f, n in fams]})
-
+        for (d, fam), vs in agg["by_day"].items():
+            day = set().union(*(v["src"] for v in vs))
+            if len(day) >= gen_store.SPARSE_MAX:
+                raise SystemExit("report_e2e: a family's day has %d sources: sketches would be dense" % len(day))
+            src[fam] = src.get(fam, 0) + len(day)
+        gen_store.sig_tables(E, agg, src, {}, prev, top_ports, port_pk)
 
 def case_report_e2e(a):
     # Two quarters of generated traffic through the engine into the store,

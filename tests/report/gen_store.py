@@ -723,48 +723,65 @@ class World:
         all signature packets), their distinct sources per day (the true
         union over signatures and sensors) summed over days, previous ranks;
         the top 3 families of each top port, share of the port's packets."""
-        fam_pk, fam_prev, latest, inputs, on_port = {}, {}, {}, {}, {}
-        for (d, si, sid), v in self.t_sig.items():
-            fam = v["family"]
-            if d in period:
-                fam_pk[fam] = fam_pk.get(fam, 0) + v["packets"]
-                if d >= latest.get(sid, ("", ""))[0]:
-                    latest[sid] = (d, v["name"], fam)
-                inputs.setdefault((d, fam), []).append(v["sources"])
-                for k, n in v["ports"].items():
-                    x = on_port.setdefault(k, {})
-                    x[fam] = x.get(fam, 0) + n
-            if d in prev_days:
-                fam_prev[fam] = fam_prev.get(fam, 0) + v["packets"]
-        total = sum(fam_pk.values())
+        agg = sig_family_sums(((d, sid, v) for (d, si, sid), v in self.t_sig.items()), period, prev_days)
         src, dense = {}, {}
-        for (d, fam), counts in inputs.items():
+        for (d, fam), vs in agg["by_day"].items():
             by_cc = {}
             for cc, lo, hi in self.t_sig_ranges[(d, fam)]:
                 by_cc.setdefault(cc, []).append((lo, hi))
             src[fam] = src.get(fam, 0) + sum(union_len(r) for r in by_cc.values())
             # one (store, signature) set: its own count; several: merged
             # sketches, exact while every one is a list
+            counts = [v["sources"] for v in vs]
             if len(counts) > 1 and max(counts) >= SPARSE_MAX:
                 dense[fam] = True
-        order = sorted(fam_pk, key=lambda f: (-fam_pk[f], f))
-        porder = sorted(fam_prev, key=lambda f: (-fam_prev[f], f))
-        prev_has = bool(prev) and bool(fam_prev)
-        names = {}
-        for sid in sorted(latest):
-            names.setdefault(latest[sid][2], []).append(latest[sid][1])
-        E["sig_total"] = total
-        E["sig_families"] = [{"rank": i + 1, "family": f, "signatures": " ".join(names[f]), "packets": fam_pk[f],
-                              "share_pct": 100.0 * fam_pk[f] / total, "sources_cum": src.get(f, 0),
-                              "dense": bool(dense.get(f)),
-                              "prev_rank": (porder.index(f) + 1 if f in porder else "new") if prev_has else "-"}
-                             for i, f in enumerate(order)]
-        E["sig_port_families"] = []
-        for rank, k in enumerate(top_ports, 1):
-            label = "ICMP" if k[0] == "icmp" else "%d/%s" % (k[1], k[0].upper())
-            fams = sorted(on_port.get(k, {}).items(), key=lambda x: (-x[1], x[0]))[:3]
-            E["sig_port_families"].append({"rank": rank, "label": label, "families": [
-                {"family": f, "packets": n, "share_pct": 100.0 * n / port_pk[k]} for f, n in fams]})
+        sig_tables(E, agg, src, dense, prev, top_ports, port_pk)
+
+
+def sig_family_sums(items, period, prev_days):
+    """Per family, from (day, signature id, {packets, name, family, ports})
+    items: packets in the period and in the previous one, each signature's
+    latest name, packets per port, and the items of each (day, family)."""
+    fam_pk, fam_prev, latest, by_day, on_port = {}, {}, {}, {}, {}
+    for d, sid, v in items:
+        fam = v["family"]
+        if d in period:
+            fam_pk[fam] = fam_pk.get(fam, 0) + v["packets"]
+            if d >= latest.get(sid, ("", ""))[0]:
+                latest[sid] = (d, v["name"], fam)
+            by_day.setdefault((d, fam), []).append(v)
+            for k, n in v["ports"].items():
+                x = on_port.setdefault(k, {})
+                x[fam] = x.get(fam, 0) + n
+        if d in prev_days:
+            fam_prev[fam] = fam_prev.get(fam, 0) + v["packets"]
+    return {"pk": fam_pk, "prev": fam_prev, "latest": latest, "by_day": by_day, "on_port": on_port}
+
+
+def sig_tables(E, agg, src, dense, prev, top_ports, port_pk):
+    """The report's signature tables (E["sig_total"], E["sig_families"],
+    E["sig_port_families"]) from sig_family_sums() and each family's
+    distinct sources summed over days (src) and dense flags."""
+    fam_pk, fam_prev, latest, on_port = agg["pk"], agg["prev"], agg["latest"], agg["on_port"]
+    total = sum(fam_pk.values())
+    order = sorted(fam_pk, key=lambda f: (-fam_pk[f], f))
+    porder = sorted(fam_prev, key=lambda f: (-fam_prev[f], f))
+    prev_has = bool(prev) and bool(fam_prev)
+    names = {}
+    for sid in sorted(latest):
+        names.setdefault(latest[sid][2], []).append(latest[sid][1])
+    E["sig_total"] = total
+    E["sig_families"] = [{"rank": i + 1, "family": f, "signatures": " ".join(names[f]), "packets": fam_pk[f],
+                          "share_pct": 100.0 * fam_pk[f] / total, "sources_cum": src.get(f, 0),
+                          "dense": bool(dense.get(f)),
+                          "prev_rank": (porder.index(f) + 1 if f in porder else "new") if prev_has else "-"}
+                         for i, f in enumerate(order)]
+    E["sig_port_families"] = []
+    for rank, k in enumerate(top_ports, 1):
+        label = "ICMP" if k[0] == "icmp" else "%d/%s" % (k[1], k[0].upper())
+        fams = sorted(on_port.get(k, {}).items(), key=lambda x: (-x[1], x[0]))[:3]
+        E["sig_port_families"].append({"rank": rank, "label": label, "families": [
+            {"family": f, "packets": n, "share_pct": 100.0 * n / port_pk[k]} for f, n in fams]})
 
 
 # ---------------------------------------------------------------------------
