@@ -14,6 +14,17 @@
 static int dc_test_failures;
 static int dc_test_checks;
 
+/** Deterministic pseudo-random 64-bit values (splitmix64) from state @p s. */
+static inline uint64_t
+dc_test_rnd(uint64_t *s)
+{
+	uint64_t z = (*s += 0x9E3779B97F4A7C15ull);
+
+	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+	z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+	return z ^ (z >> 31);
+}
+
 #define CHECK(cond)                                                                  \
 	do {                                                                         \
 		dc_test_checks++;                                                    \

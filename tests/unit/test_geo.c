@@ -51,22 +51,13 @@
 
 typedef unsigned __int128 u128;
 
-static uint64_t
-rnd(uint64_t *s)
-{
-	uint64_t z = (*s += 0x9E3779B97F4A7C15ull);
-
-	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-	z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-	return z ^ (z >> 31);
-}
 
 static u128
 rnd128(uint64_t *s)
 {
-	u128 hi = rnd(s);
+	u128 hi = dc_test_rnd(s);
 
-	return hi << 64 | rnd(s);
+	return hi << 64 | dc_test_rnd(s);
 }
 
 /* An IPv6 address (or prefix) in the hextet @h. */
@@ -199,8 +190,8 @@ init_values(uint64_t *s)
 		for (;;) {
 			unsigned j;
 
-			g_codes[i][0] = (char)('A' + rnd(s) % 26);
-			g_codes[i][1] = (char)('A' + rnd(s) % 26);
+			g_codes[i][0] = (char)('A' + dc_test_rnd(s) % 26);
+			g_codes[i][1] = (char)('A' + dc_test_rnd(s) % 26);
 			for (j = 1; j < i; j++)
 				if (memcmp(g_codes[j], g_codes[i], 2) == 0)
 					break;
@@ -209,7 +200,7 @@ init_values(uint64_t *s)
 		}
 	}
 	for (unsigned i = 0; i < N_ASNS; i++)
-		g_asns[i] = 1 + (uint32_t)(rnd(s) % (i < N_ASNS / 2 ? 65535 : 4200000000u));
+		g_asns[i] = 1 + (uint32_t)(dc_test_rnd(s) % (i < N_ASNS / 2 ? 65535 : 4200000000u));
 }
 
 static u128
@@ -239,10 +230,10 @@ v6_hextet(uint64_t *s)
 {
 	uint16_t h;
 
-	if (rnd(s) % 4 != 0)
-		return (uint16_t)(0x2400 + rnd(s) % 0x100);
+	if (dc_test_rnd(s) % 4 != 0)
+		return (uint16_t)(0x2400 + dc_test_rnd(s) % 0x100);
 	do
-		h = (uint16_t)rnd(s);
+		h = (uint16_t)dc_test_rnd(s);
 	while (h == 0 || h == 0x2001 || h == 0x2002);
 	return h;
 }
@@ -250,16 +241,16 @@ v6_hextet(uint64_t *s)
 static uint32_t
 gen_value(uint64_t *s, int asn, int *reg_only, int iso)
 {
-	uint64_t r = rnd(s) % 100;
+	uint64_t r = dc_test_rnd(s) % 100;
 
 	*reg_only = 0;
 	if (r < 3)
 		return 0;
 	if (asn)
-		return g_asns[rnd(s) % N_ASNS];
+		return g_asns[dc_test_rnd(s) % N_ASNS];
 	if (iso && r < 8)
 		*reg_only = 1;
-	return 1 + (uint32_t)(rnd(s) % N_CODES);
+	return 1 + (uint32_t)(dc_test_rnd(s) % N_CODES);
 }
 
 /*
@@ -274,21 +265,21 @@ gen_family(struct dbgen *d, uint64_t *s, int v6, unsigned n, int asn, int iso)
 
 	for (unsigned i = 0; i < n; i++) {
 		struct entry e = { .v6 = v6 };
-		uint64_t r = rnd(s) % 100;
+		uint64_t r = dc_test_rnd(s) % 100;
 		unsigned have = d->n - start;
 
 		e.val = gen_value(s, asn, &e.reg_only, iso);
 		if (r < 40 && have > 0) {
 			/* nested in an earlier prefix */
-			const struct entry *p = &d->e[start + rnd(s) % have];
+			const struct entry *p = &d->e[start + dc_test_rnd(s) % have];
 
 			if (p->len == 0 || p->len >= width)
 				goto fresh;
-			e.len = p->len + 1 + (unsigned)(rnd(s) % (width - p->len < 12 ? width - p->len : 12));
+			e.len = p->len + 1 + (unsigned)(dc_test_rnd(s) % (width - p->len < 12 ? width - p->len : 12));
 			e.first = (p->first | (rnd128(s) & ~mask_of(width, p->len))) & mask_of(width, e.len);
 		} else if (r < 45 && have > 0) {
 			/* an equal prefix again */
-			const struct entry *p = &d->e[start + rnd(s) % have];
+			const struct entry *p = &d->e[start + dc_test_rnd(s) % have];
 
 			if (p->len == 0)
 				goto fresh;
@@ -296,13 +287,13 @@ gen_family(struct dbgen *d, uint64_t *s, int v6, unsigned n, int asn, int iso)
 			e.first = p->first;
 		} else if (r < 55) {
 			/* a range, usually not a CIDR block */
-			unsigned bits = (unsigned)(rnd(s) % (v6 ? 90 : 22));
+			unsigned bits = (unsigned)(dc_test_rnd(s) % (v6 ? 90 : 22));
 			u128 span = rnd128(s) & (((u128)1 << bits) - 1);
 
 			if (v6)
 				e.first = in_hextet(v6_hextet(s), s);
 			else
-				e.first = rnd(s) & 0xFFFFFFFFu;
+				e.first = dc_test_rnd(s) & 0xFFFFFFFFu;
 			/* stay within the first hextet (IPv6) or the space (IPv4) */
 			if (v6 ? ((e.first + span) >> 112 != e.first >> 112 || e.first + span < e.first)
 			       : e.first + span > 0xFFFFFFFFu)
@@ -312,11 +303,11 @@ gen_family(struct dbgen *d, uint64_t *s, int v6, unsigned n, int asn, int iso)
 			continue;
 		} else {
 fresh:
-			e.len = minlen + (unsigned)(rnd(s) % (width - minlen + 1));
+			e.len = minlen + (unsigned)(dc_test_rnd(s) % (width - minlen + 1));
 			if (v6)
 				e.first = in_hextet(v6_hextet(s), s) & mask_of(128, e.len);
 			else
-				e.first = rnd(s) & mask_of(32, e.len);
+				e.first = dc_test_rnd(s) & mask_of(32, e.len);
 		}
 		e.last = e.first | (~mask_of(width, e.len) & mask_of(width, width));
 		add_entry(d, &e);
@@ -425,7 +416,7 @@ write_spec(const struct dbgen *d, const char *path, int asn)
 static void
 csv_field(FILE *f, const char *s, uint64_t *rs)
 {
-	if (strpbrk(s, ",\"") == NULL && rnd(rs) % 4 != 0) {
+	if (strpbrk(s, ",\"") == NULL && dc_test_rnd(rs) % 4 != 0) {
 		fputs(s, f);
 		return;
 	}
@@ -458,17 +449,17 @@ write_csv(const struct dbgen *d, const char *path, int asn, uint64_t *rs)
 			fputs("\n# a comment\n", f);
 		fprintf(f, "%s,%s,", a, b);
 		if (asn) {
-			fprintf(f, rnd(rs) % 2 ? "AS%u," : "%u,", e->val);
+			fprintf(f, dc_test_rnd(rs) % 2 ? "AS%u," : "%u,", e->val);
 			org_of(e->val, org, sizeof(org));
 			csv_field(f, e->val ? org : "", rs);
 		} else if (e->val) {
 			char c[3] = { g_codes[e->val][0], g_codes[e->val][1], 0 };
 
-			if (rnd(rs) % 5 == 0)
+			if (dc_test_rnd(rs) % 5 == 0)
 				c[0] = (char)(c[0] - 'A' + 'a');
 			fputs(c, f);
 		}
-		fputs(rnd(rs) % 8 == 0 ? "\r\n" : "\n", f);
+		fputs(dc_test_rnd(rs) % 8 == 0 ? "\r\n" : "\n", f);
 	}
 	fclose(f);
 }
@@ -498,9 +489,9 @@ gen_addr(const struct dbgen *d, int v6, uint64_t *s)
 {
 	unsigned tries = 0;
 
-	if (rnd(s) % 100 < 85 && d->n > 0) {
+	if (dc_test_rnd(s) % 100 < 85 && d->n > 0) {
 		for (;;) {
-			const struct entry *e = &d->e[rnd(s) % d->n];
+			const struct entry *e = &d->e[dc_test_rnd(s) % d->n];
 			u128 span;
 
 			if (e->v6 != v6) {
@@ -515,7 +506,7 @@ gen_addr(const struct dbgen *d, int v6, uint64_t *s)
 		}
 	}
 	if (!v6)
-		return rnd(s) & 0xFFFFFFFFu;
+		return dc_test_rnd(s) & 0xFFFFFFFFu;
 	return in_hextet(v6_hextet(s), s);
 }
 
@@ -567,7 +558,7 @@ gen_alias_addrs(struct addrs *a, const struct dbgen *d1, const struct dbgen *d2,
 		uint32_t v4 = (uint32_t)gen_addr(i & 1 ? d2 : d1, 0, s);
 		u128 x;
 
-		switch (rnd(s) % 4) {
+		switch (dc_test_rnd(s) % 4) {
 		case 0:
 			x = v4;
 			break;
@@ -578,7 +569,7 @@ gen_alias_addrs(struct addrs *a, const struct dbgen *d1, const struct dbgen *d2,
 			x = (u128)0x2002 << 112 | (u128)v4 << 80 | (rnd128(s) & (((u128)1 << 80) - 1));
 			break;
 		default:
-			x = (u128)0x2001 << 112 | (u128)v4 << 64 | rnd(s);
+			x = (u128)0x2001 << 112 | (u128)v4 << 64 | dc_test_rnd(s);
 			break;
 		}
 		to_bytes(x, a->v6[i]);
@@ -1407,9 +1398,9 @@ test_errors(void)
 
 				memcpy(c, db, len);
 				for (unsigned k = 0; k < 1 + it % 8; k++) {
-					size_t at = it % 2 ? rnd(&s) % tree : tree + rnd(&s) % (len - tree);
+					size_t at = it % 2 ? dc_test_rnd(&s) % tree : tree + dc_test_rnd(&s) % (len - tree);
 
-					c[at] = (uint8_t)rnd(&s);
+					c[at] = (uint8_t)dc_test_rnd(&s);
 				}
 				write_file(q, c, len);
 				g = dc_geo_load(q, NULL, -1);

@@ -48,15 +48,6 @@ static unsigned g_flags;
 
 /* ---- helpers -------------------------------------------------------------- */
 
-static uint64_t
-rnd(uint64_t *s)
-{
-	uint64_t z = (*s += 0x9E3779B97F4A7C15ull);
-
-	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-	z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-	return z ^ (z >> 31);
-}
 
 static char *
 tpath(const char *name)
@@ -769,12 +760,12 @@ test_random(void)
 		const struct table_row *t = &default_table[it % NELEM(default_table)];
 		uint8_t p[1024];
 		uint16_t out[DC_SIG_PKT_MATCHES];
-		size_t len = 1 + rnd(&seed) % sizeof(p);
+		size_t len = 1 + dc_test_rnd(&seed) % sizeof(p);
 		unsigned n;
 		int want_cli;
 
 		for (size_t k = 0; k < len; k++)
-			p[k] = (uint8_t)rnd(&seed);
+			p[k] = (uint8_t)dc_test_rnd(&seed);
 		want_cli = t->id == 1004 || t->id == 1005 ?
 			(len >= 48 && (p[0] & 7) == 3 && ((p[0] >> 3) & 7) >= 1 &&
 			 ((p[0] >> 3) & 7) <= 4 && p[1] <= 16) : 0;
@@ -1192,15 +1183,15 @@ differences(const struct dc_sig_db *a, const struct dc_sig_db *b, unsigned nrand
 		}
 	}
 	for (unsigned it = 0; it < nrand; it++) {
-		const struct sample *sm = &samples[rnd(&seed) % NELEM(samples)];
+		const struct sample *sm = &samples[dc_test_rnd(&seed) % NELEM(samples)];
 		const struct table_row *t = row_of(sm->id);
 		uint8_t buf[2048];
 		uint32_t x[DC_SIG_PKT_MATCHES], y[DC_SIG_PKT_MATCHES];
 		unsigned nx, ny;
 
 		memcpy(buf, sm->p, sm->len);
-		if (rnd(&seed) % 2)
-			buf[rnd(&seed) % sm->len] = (uint8_t)rnd(&seed);
+		if (dc_test_rnd(&seed) % 2)
+			buf[dc_test_rnd(&seed) % sm->len] = (uint8_t)dc_test_rnd(&seed);
 		nx = scan_ids(a, sa, t->proto, first_port(t), buf, sm->len, x);
 		ny = scan_ids(b, sb, t->proto, first_port(t), buf, sm->len, y);
 		diff += nx != ny || memcmp(x, y, nx * sizeof(*x)) != 0;
@@ -1758,7 +1749,7 @@ test_cache(void)
 		memcpy(&h, bytes, sizeof(h));
 		memcpy(&e, bytes + sizeof(h), sizeof(e));
 		for (size_t i = sizeof(h) + sizeof(e); i < sizeof(bad); i++)
-			bad[i] = (char)rnd(&seed);
+			bad[i] = (char)dc_test_rnd(&seed);
 		h.len = sizeof(bad) - sizeof(h);
 		e.len = 256;
 		e.sum = fnv1a(bad + sizeof(h) + sizeof(e), 256);

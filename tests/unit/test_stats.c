@@ -119,15 +119,6 @@ sleep_ms(unsigned ms)
 		;
 }
 
-static uint64_t
-rnd(uint64_t *s)
-{
-	uint64_t z = (*s += 0x9E3779B97F4A7C15ull);
-
-	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-	z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-	return z ^ (z >> 31);
-}
 
 /* The last error message: non-empty, one line, naming @path (if given). */
 static int
@@ -1553,7 +1544,7 @@ t_bad_paths(void)
 	write_file(path, "DCSTATS\n", 8);
 	expect_fail("short file with the magic", path, EINVAL);
 	for (size_t i = 0; i < sizeof(junk); i++)
-		junk[i] = (uint8_t)rnd(&seed);
+		junk[i] = (uint8_t)dc_test_rnd(&seed);
 	tpath(path, sizeof(path), "random.stats");
 	write_file(path, junk, sizeof(junk));
 	expect_fail("random bytes", path, EINVAL);
@@ -2008,12 +1999,12 @@ t_random_flips(void)
 	b = malloc(n);
 	for (unsigned it = 0; it < iters; it++) {
 		struct dc_stats_reader *r = NULL;
-		unsigned flips = 1 + (unsigned)(rnd(&seed) % 4);
+		unsigned flips = 1 + (unsigned)(dc_test_rnd(&seed) % 4);
 		int rc;
 
 		memcpy(b, valid, n);
 		for (unsigned f = 0; f < flips; f++) {
-			uint64_t x = rnd(&seed), pos;
+			uint64_t x = dc_test_rnd(&seed), pos;
 
 			switch (x % 4) {
 			case 0: /* the header's used part */
@@ -2502,12 +2493,12 @@ t_keyed_corrupt(void)
 
 		for (unsigned it = 0; it < iters; it++) {
 			struct dc_stats_reader *r = NULL;
-			unsigned flips = 1 + (unsigned)(rnd(&seed) % 3);
+			unsigned flips = 1 + (unsigned)(dc_test_rnd(&seed) % 3);
 			int rc;
 
 			memcpy(b, valid, n);
 			for (unsigned f = 0; f < flips; f++) {
-				uint64_t x = rnd(&seed);
+				uint64_t x = dc_test_rnd(&seed);
 				uint64_t pos = x % 2 ? h.metric_off + (x >> 8) % ((uint64_t)K_N * h.metric_size) :
 					       (x >> 8) % n;
 

@@ -38,21 +38,12 @@
 #define KBUF (MAX_KEY + 16) /* a key buffer: the key, then garbage */
 #define MAX_BURST 64
 
-static uint64_t
-rnd(uint64_t *s)
-{
-	uint64_t z = (*s += 0x9E3779B97F4A7C15ull);
-
-	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-	z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-	return z ^ (z >> 31);
-}
 
 static void
 fill_garbage(uint8_t *p, size_t n, uint64_t *s)
 {
 	for (size_t i = 0; i < n; i++)
-		p[i] = (uint8_t)(rnd(s) | 1); /* never zero: zero garbage would hide bugs */
+		p[i] = (uint8_t)(dc_test_rnd(s) | 1); /* never zero: zero garbage would hide bugs */
 }
 
 static uint32_t
@@ -269,7 +260,7 @@ key_buf(const struct ref *r, uint32_t i, uint8_t *buf)
 static void
 gen_key(uint8_t *k, uint32_t len, uint64_t *s, const uint8_t *prev)
 {
-	uint64_t x = rnd(s);
+	uint64_t x = dc_test_rnd(s);
 
 	memset(k, 0, len);
 	switch (x % 8) {
@@ -277,7 +268,7 @@ gen_key(uint8_t *k, uint32_t len, uint64_t *s, const uint8_t *prev)
 		if (len >= 16) {
 			k[10] = 0xFF;
 			k[11] = 0xFF;
-			x = rnd(s);
+			x = dc_test_rnd(s);
 			memcpy(k + 12, &x, 4);
 			if (len > 16)
 				k[16] = 4; /* the family byte of the 17-byte key */
@@ -287,18 +278,18 @@ gen_key(uint8_t *k, uint32_t len, uint64_t *s, const uint8_t *prev)
 	case 1: /* a neighbour of the previous key: one bit flipped */
 		if (prev) {
 			memcpy(k, prev, len);
-			x = rnd(s);
+			x = dc_test_rnd(s);
 			k[(x >> 8) % len] ^= (uint8_t)(1u << (x & 7));
 			break;
 		}
 		/* fall through */
 	case 2: /* one non-zero byte, often the last (in a masked tail word) */
-		x = rnd(s);
+		x = dc_test_rnd(s);
 		k[x % 2 ? len - 1 : (x >> 8) % len] = (uint8_t)((x >> 16) | 1);
 		break;
 	default:
 		for (uint32_t i = 0; i < len; i++)
-			k[i] = (uint8_t)rnd(s);
+			k[i] = (uint8_t)dc_test_rnd(s);
 		break;
 	}
 }
@@ -757,21 +748,21 @@ run_random(const struct scenario *sc, uint64_t seed)
 	upsertable = r.n - r.n / 10;
 	check_iteration(t, &r); /* empty, though the memory was garbage */
 	while (done < sc->ops) {
-		uint32_t n = 1 + (uint32_t)(rnd(&s) % MAX_BURST), idx[MAX_BURST], j;
-		uint64_t x = rnd(&s) % 100;
+		uint32_t n = 1 + (uint32_t)(dc_test_rnd(&s) % MAX_BURST), idx[MAX_BURST], j;
+		uint64_t x = dc_test_rnd(&s) % 100;
 
-		if (rnd(&s) % 8 == 0)
+		if (dc_test_rnd(&s) % 8 == 0)
 			n = MAX_BURST;
 		for (j = 0; j < n; j++) {
 			if (x >= 75) /* lookups: any key of the pool */
-				idx[j] = (uint32_t)(rnd(&s) % r.n);
+				idx[j] = (uint32_t)(dc_test_rnd(&s) % r.n);
 			else /* recently used keys again, now and then */
-				idx[j] = (j > 0 && rnd(&s) % 4 == 0)
-						 ? idx[rnd(&s) % j]
-						 : (uint32_t)(rnd(&s) % upsertable);
+				idx[j] = (j > 0 && dc_test_rnd(&s) % 4 == 0)
+						 ? idx[dc_test_rnd(&s) % j]
+						 : (uint32_t)(dc_test_rnd(&s) % upsertable);
 		}
 		if (x < 45) {
-			do_burst(t, &r, idx, n, round8(sc->key_len) + 8 * (rnd(&s) % 3));
+			do_burst(t, &r, idx, n, round8(sc->key_len) + 8 * (dc_test_rnd(&s) % 3));
 		} else if (x < 60) {
 			do_upserts(t, &r, idx, n, 0);
 		} else if (x < 75) {
@@ -783,7 +774,7 @@ run_random(const struct scenario *sc, uint64_t seed)
 		CHECK_EQ(t->used, r.used);
 		CHECK(t->used <= sc->max_entries);
 		done += n;
-		if (sc->retire_every && rnd(&s) % sc->retire_every < n)
+		if (sc->retire_every && dc_test_rnd(&s) % sc->retire_every < n)
 			retire(t, &r);
 		if (dc_test_failures != before)
 			break;
@@ -892,7 +883,7 @@ keys_with_home(const struct dc_table *t, uint64_t home, uint8_t (*k)[16], unsign
 	unsigned got = 0;
 
 	while (got < n) {
-		uint64_t x = rnd(s), y = rnd(s);
+		uint64_t x = dc_test_rnd(s), y = dc_test_rnd(s);
 
 		memcpy(k[got], &x, 8);
 		memcpy(k[got] + 8, &y, 8);
@@ -1218,7 +1209,7 @@ t_key_tail(void)
 	}
 	for (int round = 0; round < 200; round++) {
 		for (uint32_t i = 0; i < kl; i++)
-			a[i] = (uint8_t)rnd(&s);
+			a[i] = (uint8_t)dc_test_rnd(&s);
 		fill_garbage(a + kl, 7, &s);
 		memcpy(b, a, kl);
 		fill_garbage(b + kl, 7, &s);
@@ -1435,7 +1426,7 @@ t_sizes(void)
 
 				if (x > 0)
 					for (uint32_t b = 0; b < kl; b++)
-						k[b] = (uint8_t)rnd(&s);
+						k[b] = (uint8_t)dc_test_rnd(&s);
 				p = dc_table_upsert(t, k, dc_table_hash(t, k), &is_new);
 				if (p)
 					memset(p + kl, 0x3C, ss[j] - kl);
