@@ -44,6 +44,7 @@
 #include <rte_mbuf.h>
 #include <rte_pause.h>
 
+#include "dc_bench.h"
 #include "dc_common.h"
 #include "dc_err.h"
 
@@ -169,21 +170,6 @@ usage(FILE *f)
 }
 
 static int
-parse_u64(const char *name, const char *s, uint64_t min, uint64_t max, uint64_t *out)
-{
-	char *end;
-	unsigned long long v;
-
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno != 0 || end == s || *end != '\0' || s[0] == '-' || v < min || v > max)
-		return dc_err(EINVAL, "--%s '%s': expected an integer from %" PRIu64 " to %" PRIu64,
-			      name, s, min, max);
-	*out = v;
-	return 0;
-}
-
-static int
 parse_secs(const char *name, const char *s, double *out)
 {
 	char *end;
@@ -232,7 +218,7 @@ parse_args(struct snd_opts *o, int argc, char **argv)
 			o->pcap = optarg;
 			break;
 		case 'l':
-			if (parse_u64("loops", optarg, 0, UINT64_MAX, &o->loops) != 0)
+			if (dc_bench_parse_u64("loops", optarg, 10, 0, UINT64_MAX, &o->loops) != 0)
 				return -1;
 			break;
 		case 'd':
@@ -240,21 +226,22 @@ parse_args(struct snd_opts *o, int argc, char **argv)
 				return -1;
 			break;
 		case 'r':
-			if (parse_u64("rate", optarg, 0, SND_MAX_RATE, &o->rate) != 0)
+			if (dc_bench_parse_u64("rate", optarg, 10, 0, SND_MAX_RATE, &o->rate) != 0)
 				return -1;
 			break;
 		case 'q':
-			if (parse_u64("txq", optarg, 1, SND_MAX_QUEUES, &v) != 0)
+			if (dc_bench_parse_u64("txq", optarg, 10, 1, SND_MAX_QUEUES, &v) != 0)
 				return -1;
 			o->txq = (unsigned)v;
 			break;
 		case 'P':
-			if (parse_u64("port", optarg, 0, RTE_MAX_ETHPORTS - 1, &v) != 0)
+			if (dc_bench_parse_u64("port", optarg, 10, 0, RTE_MAX_ETHPORTS - 1,
+					       &v) != 0)
 				return -1;
 			o->port = (uint16_t)v;
 			break;
 		case 'b':
-			if (parse_u64("burst", optarg, 1, SND_MAX_BURST, &v) != 0)
+			if (dc_bench_parse_u64("burst", optarg, 10, 1, SND_MAX_BURST, &v) != 0)
 				return -1;
 			o->burst = (unsigned)v;
 			break;

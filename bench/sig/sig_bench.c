@@ -100,18 +100,15 @@ static inline void stage_mark(unsigned s);
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <time.h>
-#include <unistd.h>
 
 #include <rte_common.h>
 #include <rte_cycles.h>
 #include <rte_eal.h>
-#include <rte_errno.h>
 #include <rte_lcore.h>
 #include <rte_malloc.h>
 
 #include "darkcap.h" /* dc_geo_view_load(), dc_sig_view_load(): the workers' views */
+#include "dc_bench_tset.h"
 #include "dc_counters.h"
 #include "dc_err.h"
 #include "dc_fp.h"
@@ -128,7 +125,6 @@ static inline void stage_mark(unsigned s);
 #define RULES_DEFAULT DC_SRCDIR "/lib/sig/rules/default.rules"
 
 #define MAX_REP 15
-#define T0 1648771200u /* 2022-04-01: the packets' time (advances per 2^20 packets) */
 
 enum { S_MIX, S_HEAVY, NB_STREAM };
 static const char *const stream_name[NB_STREAM] = {"mix", "payload-heavy"};
@@ -266,22 +262,6 @@ mark_overhead(void)
 	return best;
 }
 
-static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
-
-static void
-die(const char *fmt, ...)
-{
-	va_list ap;
-
-	fflush(stdout);
-	fputs("darkcap-sig-bench: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	exit(1);
-}
-
 static void check_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* A failed check: said on stdout (with the results) and in the exit status. */
@@ -297,83 +277,6 @@ check_fail(const char *fmt, ...)
 	printf("\n");
 	fflush(stdout);
 	checks_failed++;
-}
-
-static void *
-xmalloc(size_t n)
-{
-	void *p = NULL;
-
-	if (posix_memalign(&p, 64, n ? n : 64) != 0)
-		die("out of memory (%zu bytes)", n);
-	return p;
-}
-
-static void *
-xrealloc(void *p, size_t n)
-{
-	p = realloc(p, n);
-	if (p == NULL)
-		die("out of memory (%zu bytes)", n);
-	return p;
-}
-
-static uint64_t
-mix64(uint64_t z)
-{
-	z += 0x9E3779B97F4A7C15ull;
-	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-	z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-	return z ^ (z >> 31);
-}
-
-static uint64_t
-rnd(uint64_t *s)
-{
-	*s += 0x9E3779B97F4A7C15ull;
-	return mix64(*s);
-}
-
-/* Hash of @p n bytes, 8 at a time. */
-static uint64_t
-hash_mem(const void *p, size_t n, uint64_t h)
-{
-	const uint8_t *b = p;
-	size_t i;
-
-	for (i = 0; i + 8 <= n; i += 8) {
-		uint64_t w;
-
-		memcpy(&w, b + i, 8);
-		h = mix64(h ^ w);
-	}
-	if (i < n) {
-		uint64_t w = 0;
-
-		memcpy(&w, b + i, n - i);
-		h = mix64(h ^ w ^ (uint64_t)(n - i) << 56);
-	}
-	return h;
-}
-
-static int
-cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-/* Distinct values of @p v (sorted in place). */
-static uint64_t
-count_distinct(uint64_t *v, uint64_t n)
-{
-	uint64_t d = 0;
-
-	qsort(v, n, sizeof(*v), cmp_u64);
-	for (uint64_t i = 0; i < n; i++)
-		d += i == 0 || v[i] != v[i - 1];
-	return d;
 }
 
 /* ---- frames ------------------------------------------------------------- */
@@ -404,10 +307,8 @@ struct stream {
 	char truth_path[256];
 	struct truth tr;
 	char what[256];               /* where the frames came from */
-	uint8_t *buf;
-	const uint8_t **frame;
-	uint32_t *len, *caplen;
-	uint64_t n, nip;
+	struct dc_bench_frames f;
+	uint64_t nip;
 	struct pay *pay, *pm, *pu;    /* every payload packet; the matched; the unmatched */
 	uint64_t npay, nm, nu;
 	uint64_t bytes, bytes_m, bytes_u, payload_bytes; /* scanned; before the cap */
@@ -427,155 +328,6 @@ struct stream {
 	size_t tset_bytes, sig_bytes;
 };
 
-static uint32_t
-rd32(const uint8_t *p, int swap)
-{
-	uint32_t v;
-
-	memcpy(&v, p, 4);
-	return swap ? __builtin_bswap32(v) : v;
-}
-
-/* A classic pcap file (either byte order, micro- or nanoseconds), Ethernet. */
-static void
-load_pcap(const char *path, struct stream *s)
-{
-	FILE *fp = fopen(path, "rb");
-	uint8_t gh[24], rh[16];
-	uint64_t *off = NULL, cap_n = 0;
-	size_t used = 0, cap = 0;
-	uint8_t *buf = NULL;
-	uint32_t magic;
-	int swap;
-
-	if (fp == NULL)
-		die("%s: %s", path, strerror(errno));
-	if (fread(gh, 1, sizeof(gh), fp) != sizeof(gh))
-		die("%s: not a pcap file (shorter than its header)", path);
-	memcpy(&magic, gh, 4);
-	if (magic == 0xa1b2c3d4u || magic == 0xa1b23c4du)
-		swap = 0;
-	else if (magic == 0xd4c3b2a1u || magic == 0x4d3cb2a1u)
-		swap = 1;
-	else
-		die("%s: not a classic pcap file (magic %08x; pcapng is not read)", path, magic);
-	if ((rd32(gh + 20, swap) & 0x0fffffff) != 1)
-		die("%s: link type %u, not Ethernet", path, rd32(gh + 20, swap) & 0x0fffffff);
-	s->n = 0;
-	while (fread(rh, 1, sizeof(rh), fp) == sizeof(rh)) {
-		uint32_t cl = rd32(rh + 8, swap), wl = rd32(rh + 12, swap);
-		size_t room = ((size_t)cl + 63) & ~(size_t)63;
-
-		if (cl > 262144)
-			die("%s: record %" PRIu64 " holds %u bytes", path, s->n, cl);
-		if (s->n == cap_n) {
-			cap_n = cap_n ? 2 * cap_n : 65536;
-			off = xrealloc(off, cap_n * sizeof(*off));
-			s->len = xrealloc(s->len, cap_n * sizeof(*s->len));
-			s->caplen = xrealloc(s->caplen, cap_n * sizeof(*s->caplen));
-		}
-		if (used + room + 64 > cap) {
-			cap = cap ? 2 * cap : (16u << 20);
-			buf = xrealloc(buf, cap);
-		}
-		if (cl && fread(buf + used, 1, cl, fp) != cl)
-			die("%s: record %" PRIu64 " cut short", path, s->n);
-		off[s->n] = used;
-		s->caplen[s->n] = cl;
-		s->len[s->n] = wl < cl ? cl : wl;
-		used += room ? room : 64;
-		s->n++;
-	}
-	fclose(fp);
-	if (s->n == 0)
-		die("%s: no frames", path);
-	/* realloc() keeps no 64-byte alignment: into aligned memory. */
-	s->buf = xmalloc(used);
-	memcpy(s->buf, buf, used);
-	free(buf);
-	s->frame = xmalloc(s->n * sizeof(*s->frame));
-	for (uint64_t i = 0; i < s->n; i++)
-		s->frame[i] = s->buf + off[i];
-	free(off);
-}
-
-static char tmpdir[64];
-
-static void
-cleanup_tmp(void)
-{
-	char cmd[128];
-
-	if (tmpdir[0] == '\0')
-		return;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "darkcap-sig-bench: could not remove %s\n", tmpdir);
-	tmpdir[0] = '\0';
-}
-
-static char *
-tmp_path(const char *name, char *out, size_t len)
-{
-	if (tmpdir[0] == '\0') {
-		snprintf(tmpdir, sizeof(tmpdir), "/tmp/dc_sigbench.XXXXXX");
-		if (mkdtemp(tmpdir) == NULL)
-			die("mkdtemp: %s", strerror(errno));
-		atexit(cleanup_tmp);
-	}
-	snprintf(out, len, "%s/%s", tmpdir, name);
-	return out;
-}
-
-/* Run the generator with @p args (NULL-terminated, after argv[0]); its
- * stdout into @p out (up to @p len - 1 bytes) when @p out is not NULL.
- * Returns its exit status (127: not run). */
-static int
-run_gen(const char *const *args, char *out, size_t len)
-{
-	const char *argv[16];
-	int fd[2] = {-1, -1}, st;
-	unsigned na = 0;
-	pid_t pid;
-
-	argv[na++] = opt.gen;
-	while (*args && na < DC_ARRAY_SIZE(argv) - 1)
-		argv[na++] = *args++;
-	argv[na] = NULL;
-	if (out && pipe(fd) != 0)
-		die("pipe: %s", strerror(errno));
-	fflush(stdout);
-	pid = fork();
-	if (pid < 0)
-		die("fork: %s", strerror(errno));
-	if (pid == 0) {
-		if (out) {
-			dup2(fd[1], 1);
-			close(fd[0]);
-			close(fd[1]);
-		}
-		execv(opt.gen, (char *const *)argv);
-		fprintf(stderr, "darkcap-sig-bench: %s: %s (give --gen PATH or --pcap FILE)\n",
-			opt.gen, strerror(errno));
-		_exit(127);
-	}
-	if (out) {
-		size_t got = 0;
-		ssize_t r;
-
-		close(fd[1]);
-		while (got + 1 < len && (r = read(fd[0], out + got, len - 1 - got)) > 0)
-			got += (size_t)r;
-		out[got] = '\0';
-		while (read(fd[0], &st, sizeof(st)) > 0) /* drain the rest */
-			;
-		close(fd[0]);
-	}
-	if (waitpid(pid, &st, 0) < 0 || !WIFEXITED(st))
-		return 127;
-	return WEXITSTATUS(st);
-}
-
 /* The generator's usage text names option @p name. */
 static int
 gen_has_option(const char *name)
@@ -587,7 +339,7 @@ gen_has_option(const char *name)
 	size_t n = strlen(name);
 
 	if (!have) {
-		if (run_gen(args, usage, sizeof(usage)) != 0)
+		if (dc_bench_gen_run(opt.gen, args, usage, sizeof(usage)) != 0)
 			usage[0] = '\0';
 		have = 1;
 	}
@@ -610,9 +362,9 @@ generate(const char *name, const char *const *extra, char *path, size_t plen, ch
 	char np[32], tn[64];
 	unsigned na = 0;
 
-	tmp_path(name, path, plen);
+	dc_bench_tmp_path(name, path, plen);
 	snprintf(tn, sizeof(tn), "%s.jsonl", name);
-	tmp_path(tn, truth, tlen);
+	dc_bench_tmp_path(tn, truth, tlen);
 	args[na++] = "--out";
 	args[na++] = path;
 	args[na++] = "--truth";
@@ -625,8 +377,8 @@ generate(const char *name, const char *const *extra, char *path, size_t plen, ch
 	while (extra && *extra && na < DC_ARRAY_SIZE(args) - 1)
 		args[na++] = *extra++;
 	args[na] = NULL;
-	if (run_gen(args, NULL, 0) != 0)
-		die("%s failed", opt.gen);
+	if (dc_bench_gen_run(opt.gen, args, NULL, 0) != 0)
+		dc_bench_die("%s failed", opt.gen);
 	return path;
 }
 
@@ -672,18 +424,18 @@ read_truth(const char *path, struct truth *t)
 
 	memset(t, 0, sizeof(*t));
 	if (f == NULL)
-		die("%s: %s", path, strerror(errno));
+		dc_bench_die("%s: %s", path, strerror(errno));
 	while (getline(&line, &cap, f) > 0)
 		if (strncmp(line, "{\"total\":true", 13) == 0) {
 			free(total);
 			total = strdup(line);
 			if (total == NULL)
-				die("out of memory");
+				dc_bench_die("out of memory");
 		}
 	free(line);
 	fclose(f);
 	if (total == NULL)
-		die("%s: no total line", path);
+		dc_bench_die("%s: no total line", path);
 	p = strstr(total, "\"signatures\":{");
 	if (p == NULL || strstr(total, "\"signature_scan\":{") == NULL) {
 		free(total);
@@ -695,7 +447,7 @@ read_truth(const char *path, struct truth *t)
 
 		t->id[t->n] = (uint32_t)strtoul(p + 1, &e, 10);
 		if (*e != '"' || e[1] != ':' || e[2] != '{')
-			die("%s: total line: signatures: unexpected '%.20s'", path, p);
+			dc_bench_die("%s: total line: signatures: unexpected '%.20s'", path, p);
 		t->packets[t->n++] = json_u64_after(e, "\"packets\":");
 		p = json_past_object(e + 2);
 		if (*p == ',')
@@ -707,102 +459,6 @@ read_truth(const char *path, struct truth *t)
 	t->matched = json_u64_after(p, "\"matched_packets\":");
 	t->have = 1;
 	free(total);
-}
-
-/* ---- synthetic geo databases -------------------------------------------- */
-
-/*
- * CSV ranges (lib/geo compiles them into the same LPM tables as an MMDB):
- * IPv4 1.0.0.0 - 223.255.255.255 from /12 roots (/8 with --quick), IPv6
- * 2400:: - 2aff:: (where the generator's IPv6 sources are) from /16 roots;
- * each prefix is kept whole with probability `keep`, else split in two,
- * down to /24 (IPv4) or /32 (IPv6; /24 with --quick); one prefix in 8 is
- * left out (unrouted). Countries: 250 codes; ASes: 40,000 numbers, half
- * the prefixes owned by 400 of them. About bench/stages' sizes.
- */
-struct synth {
-	FILE *f;
-	int asn;
-	int v6;
-	double keep;
-	unsigned maxlen;
-	uint64_t rs;
-	uint64_t rows;
-};
-
-static void
-synth_row(struct synth *g, uint64_t first, uint64_t last)
-{
-	uint64_t r = rnd(&g->rs);
-	char a[64], b[64];
-
-	if ((r & 7) == 0)
-		return;
-	if (g->v6) { /* first and last: the address's top 40 bits */
-		snprintf(a, sizeof(a), "%x:%x:%x00::", (unsigned)(first >> 24),
-			 (unsigned)(first >> 8) & 0xffff, (unsigned)first & 0xff);
-		snprintf(b, sizeof(b), "%x:%x:%xff:ffff:ffff:ffff:ffff:ffff", (unsigned)(last >> 24),
-			 (unsigned)(last >> 8) & 0xffff, (unsigned)last & 0xff);
-	} else {
-		snprintf(a, sizeof(a), "%u.%u.%u.%u", (unsigned)(first >> 24) & 255,
-			 (unsigned)(first >> 16) & 255, (unsigned)(first >> 8) & 255,
-			 (unsigned)first & 255);
-		snprintf(b, sizeof(b), "%u.%u.%u.%u", (unsigned)(last >> 24) & 255,
-			 (unsigned)(last >> 16) & 255, (unsigned)(last >> 8) & 255,
-			 (unsigned)last & 255);
-	}
-	if (g->asn) {
-		uint32_t n = (uint32_t)(r >> 24) % 40000;
-
-		if ((r >> 20) & 1)
-			n %= 400;
-		fprintf(g->f, "%s,%s,%u,AS%u Networks\n", a, b, 1000 + n, 1000 + n);
-	} else {
-		unsigned c = (unsigned)(r >> 24) % 250;
-
-		fprintf(g->f, "%s,%s,%c%c\n", a, b, 'A' + c / 26, 'A' + c % 26);
-	}
-	g->rows++;
-}
-
-static void
-synth_split(struct synth *g, uint64_t first, unsigned len, unsigned bits)
-{
-	if (len >= g->maxlen || (double)(rnd(&g->rs) >> 11) * 0x1p-53 < g->keep) {
-		synth_row(g, first, first + (1ull << (bits - len)) - 1);
-		return;
-	}
-	synth_split(g, first, len + 1, bits);
-	synth_split(g, first + (1ull << (bits - len - 1)), len + 1, bits);
-}
-
-static void
-write_synth(const char *path, int asn)
-{
-	struct synth g = {
-		.f = fopen(path, "w"),
-		.asn = asn,
-		.keep = opt.quick ? 0.7 : asn ? 0.3 : 0.5,
-		.maxlen = 24,
-		.rs = opt.seed ^ (asn ? 0xa5a5u : 0x5a5au),
-	};
-	unsigned root = opt.quick ? 8 : 12;
-
-	if (g.f == NULL)
-		die("%s: %s", path, strerror(errno));
-	fprintf(g.f, asn ? "# first,last,asn,org\n" : "# first,last,code\n");
-	for (uint64_t a = 1ull << 24; a < 224ull << 24; a += 1ull << (32 - root))
-		synth_split(&g, a, root, 32);
-	g.v6 = 1;
-	g.keep = opt.quick ? 0.7 : 0.5;
-	g.maxlen = opt.quick ? 24 : 32;
-	for (uint64_t h = 0x2400ull << 24; h < 0x2b00ull << 24; h += 1ull << 24)
-		synth_split(&g, h, 16, 40);
-	if (fclose(g.f) != 0)
-		die("%s: write failed", path);
-	if (opt.verbose)
-		printf("# synthetic %s database: %" PRIu64 " prefixes\n", asn ? "AS" : "country",
-		       g.rows);
 }
 
 /* ---- payloads: the ground truth ------------------------------------------ */
@@ -860,7 +516,7 @@ sig_key_hash(const uint8_t *f, const struct dc_pkt *p, uint16_t slot)
 	k[17] = p->proto;
 	memcpy(k + 18, &slot, 2);
 	memcpy(k + 20, &p->dport, 2);
-	return hash_mem(k, sizeof(k), 0x5167);
+	return dc_bench_hash(k, sizeof(k), 0x5167);
 }
 
 static int
@@ -897,18 +553,18 @@ scan_truth(struct stream *s, const struct dc_sig_view *sv, const struct dc_sig_v
 	uint64_t *keys = NULL, nkeys = 0, kcap = 0;
 	struct dc_pkt p;
 
-	s->pay = xmalloc(s->n * sizeof(*s->pay));
-	s->pm = xmalloc(s->n * sizeof(*s->pm));
-	s->pu = xmalloc(s->n * sizeof(*s->pu));
-	for (uint64_t i = 0; i < s->n; i++) {
-		const uint8_t *f = s->frame[i];
+	s->pay = dc_bench_malloc(s->f.n * sizeof(*s->pay));
+	s->pm = dc_bench_malloc(s->f.n * sizeof(*s->pm));
+	s->pu = dc_bench_malloc(s->f.n * sizeof(*s->pu));
+	for (uint64_t i = 0; i < s->f.n; i++) {
+		const uint8_t *f = s->f.frame[i];
 		uint32_t off = 0, len;
 		struct pay *y;
 		unsigned nh;
 
-		dc_parse(f, s->caplen[i], &p);
+		dc_parse(f, s->f.caplen[i], &p);
 		s->nip += p.l3 == DC_L3_IPV4 || p.l3 == DC_L3_IPV6;
-		len = payload_of(f, s->caplen[i], &p, &off);
+		len = payload_of(f, s->f.caplen[i], &p, &off);
 		if (len == 0)
 			continue;
 		s->payload_bytes += len;
@@ -936,12 +592,12 @@ scan_truth(struct stream *s, const struct dc_sig_view *sv, const struct dc_sig_v
 			s->nhits++;
 			if (nkeys == kcap) {
 				kcap = kcap ? 2 * kcap : 4096;
-				keys = xrealloc(keys, kcap * sizeof(*keys));
+				keys = dc_bench_realloc(keys, kcap * sizeof(*keys));
 			}
 			keys[nkeys++] = sig_key_hash(f, &p, sv->slot[hit[h]]);
 		}
 	}
-	s->sig_keys = count_distinct(keys, nkeys);
+	s->sig_keys = dc_bench_count_distinct(keys, nkeys);
 	free(keys);
 }
 
@@ -961,151 +617,19 @@ struct engine {
 	uint64_t hash_seed;
 };
 
-/* worker.c table_create() */
-static struct dc_table *
-table_create(const struct engine *e, uint64_t max, uint64_t slots, uint32_t key_len,
-	     uint32_t slot)
-{
-	size_t sz = dc_table_mem_size(slots, slot);
-	void *mem = rte_malloc_socket("dc_table", sz, RTE_CACHE_LINE_SIZE, (int)rte_socket_id());
-
-	if (mem == NULL)
-		return NULL;
-	return dc_table_init_n(mem, max, slots, key_len, slot, e->hash_seed);
-}
-
-/* worker.c tset_create(), without the signature table (made once, below) */
-static struct dc_tset *
-tset_create(const struct engine *e, const struct dc_config *cfg)
-{
-	struct dc_tset *ts = rte_zmalloc_socket("dc_tset", sizeof(*ts), RTE_CACHE_LINE_SIZE,
-						(int)rte_socket_id());
-
-	if (ts == NULL)
-		return NULL;
-	ts->src = table_create(e, cfg->sources_max,
-			       (uint64_t)cfg->sources_max * dc_src_slots_per_key(cfg->sources_max),
-			       DC_ADDR_KEY_LEN, DC_SRC_SLOT);
-	ts->src_cold = rte_malloc_socket("dc_src_cold",
-					 cfg->sources_max * sizeof(struct dc_src_cold),
-					 RTE_CACHE_LINE_SIZE, (int)rte_socket_id());
-	ts->dst = table_create(e, cfg->destinations_max, dc_table_slots_for(cfg->destinations_max),
-			       sizeof(struct dc_addr_key), DC_DST_SLOT);
-	if (cfg->flowtuples_max)
-		ts->flow = table_create(e, cfg->flowtuples_max,
-					dc_table_slots_for(cfg->flowtuples_max),
-					sizeof(struct dc_flow_key), DC_FLOW_SLOT);
-	if (cfg->geo_asn)
-		ts->as = table_create(e, DC_AS_MAX, dc_table_slots_for(DC_AS_MAX), sizeof(uint64_t),
-				      DC_AS_SLOT);
-	if (ts->src == NULL || ts->src_cold == NULL || ts->dst == NULL ||
-	    (cfg->flowtuples_max && ts->flow == NULL) || (cfg->geo_asn && ts->as == NULL)) {
-		rte_free(ts->src);
-		rte_free(ts->src_cold);
-		rte_free(ts->dst);
-		rte_free(ts->flow);
-		rte_free(ts->as);
-		rte_free(ts);
-		return NULL;
-	}
-	return ts;
-}
-
-static void
-tset_free(struct dc_tset *ts)
-{
-	if (ts == NULL)
-		return;
-	rte_free(ts->src);
-	rte_free(ts->src_cold);
-	rte_free(ts->dst);
-	rte_free(ts->flow);
-	rte_free(ts->as);
-	rte_free(ts);
-}
-
-/* Distinct sources, destinations and flowtuples of @p s, from the engine's
- * own keys (parse and keys stages, untimed), to size its tables. */
-static void
-count_keys(struct stream *s, struct engine *e, const struct dc_tset *ts)
-{
-	uint64_t *sk = xmalloc((s->n + 1) * sizeof(uint64_t));
-	uint64_t *dk = xmalloc((s->n + 1) * sizeof(uint64_t));
-	uint64_t *fk = xmalloc((s->n + 1) * sizeof(uint64_t)), k = 0;
-
-	for (uint64_t i = 0; i < s->n; i += opt.burst) {
-		unsigned n = (unsigned)RTE_MIN((uint64_t)opt.burst, s->n - i), n4, n6, m;
-
-		dc_counters_parse(e->ctx, s->frame + i, s->len + i, s->caplen + i, n);
-		m = dc_tset_keys(ts, e->tctx, e->ctx, s->frame + i, n, &n4, &n6);
-		for (unsigned j = 0; j < m; j++, k++) {
-			sk[k] = hash_mem(&e->tctx->skey[j], DC_ADDR_KEY_LEN, 1);
-			dk[k] = hash_mem(&e->tctx->dkey[j], sizeof(e->tctx->dkey[j]), 2);
-			fk[k] = hash_mem(&e->tctx->fkey[j], sizeof(e->tctx->fkey[j]), 3);
-		}
-	}
-	if (k != s->nip)
-		die("internal: %" PRIu64 " IP packets keyed, %" PRIu64 " parsed", k, s->nip);
-	s->distinct_src = count_distinct(sk, k);
-	s->distinct_dst = count_distinct(dk, k);
-	s->distinct_flow = count_distinct(fk, k);
-	free(sk);
-	free(dk);
-	free(fk);
-}
-
-static uint64_t
-table_sum(const struct dc_table *t, uint64_t h)
-{
-	if (t == NULL)
-		return h;
-	h = hash_mem(t->slots, (t->nb_slots + DC_TABLE_MAX_PROBE + 1) * t->slot_size, h);
-	h = hash_mem(t->order, t->used * sizeof(t->order[0]), h);
-	return mix64(h ^ t->used ^ (uint64_t)t->zero_used << 40);
-}
-
 /* Everything but the signature table and its refusals. */
 static uint64_t
 tables_sum(const struct dc_tset *ts)
 {
-	uint64_t h = table_sum(ts->src, 1);
+	uint64_t h = dc_bench_tset_sum(ts, 1);
 
-	h = hash_mem(ts->src_cold, ts->src_ncold * sizeof(ts->src_cold[0]), h ^ ts->src_ncold);
-	h = table_sum(ts->dst, h);
-	h = table_sum(ts->flow, h);
-	h = table_sum(ts->as, h);
 	for (int i = 0; i < DC_TFULL__MAX; i++)
 		if (i != DC_TFULL_SIG)
-			h = mix64(h ^ ts->full[i]);
+			h = dc_bench_mix64(h ^ ts->full[i]);
 	return h;
 }
 
 /* ---- timed work ------------------------------------------------------------ */
-
-struct meter {
-	uint64_t tsc0;
-	struct timespec cpu0;
-};
-
-static void
-meter_start(struct meter *m)
-{
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &m->cpu0);
-	m->tsc0 = rte_rdtsc_precise();
-}
-
-/* Share of the wall time since meter_start() this thread was on the CPU. */
-static double
-meter_stop(const struct meter *m)
-{
-	uint64_t tsc = rte_rdtsc_precise() - m->tsc0;
-	struct timespec now;
-	double cpu;
-
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
-	cpu = (double)(now.tv_sec - m->cpu0.tv_sec) + (double)(now.tv_nsec - m->cpu0.tv_nsec) * 1e-9;
-	return cpu * (double)rte_get_tsc_hz() / (double)tsc;
-}
 
 /* One pass of the worker's per-burst work over @p s; returns the bursts'
  * cycles, summed. Staged: the same work through the inline drivers
@@ -1119,9 +643,9 @@ path_pass(struct engine *e, const struct stream *s, int staged)
 	uint32_t secs[DC_FP_BURST_MAX];
 	uint64_t sum = 0;
 
-	for (uint64_t i = 0; i < s->n; i += opt.burst) {
-		unsigned n = (unsigned)RTE_MIN((uint64_t)opt.burst, s->n - i);
-		uint32_t now = T0 + (uint32_t)(i >> 20);
+	for (uint64_t i = 0; i < s->f.n; i += opt.burst) {
+		unsigned n = (unsigned)RTE_MIN((uint64_t)opt.burst, s->f.n - i);
+		uint32_t now = DC_BENCH_T0 + (uint32_t)(i >> 20);
 		uint64_t t0 = rte_rdtsc_precise();
 
 		/* worker_burst(): the views for this burst, one load each */
@@ -1133,13 +657,14 @@ path_pass(struct engine *e, const struct stream *s, int staged)
 			secs[k] = now;
 		if (staged) {
 			mark_last = rte_rdtsc_precise();
-			dc_counters_burst_stages(e->c, e->ctx, s->frame + i, s->len + i,
-						 s->caplen + i, n);
-			dc_tset_burst_stages(e->ts, e->tctx, e->ctx, s->frame + i, s->len + i, secs,
-					     n, e->c);
+			dc_counters_burst_stages(e->c, e->ctx, s->f.frame + i, s->f.len + i,
+						 s->f.caplen + i, n);
+			dc_tset_burst_stages(e->ts, e->tctx, e->ctx, s->f.frame + i, s->f.len + i,
+					     secs, n, e->c);
 		} else {
-			dc_counters_burst(e->c, e->ctx, s->frame + i, s->len + i, s->caplen + i, n);
-			dc_tset_burst(e->ts, e->tctx, e->ctx, s->frame + i, s->len + i, secs, n,
+			dc_counters_burst(e->c, e->ctx, s->f.frame + i, s->f.len + i,
+					  s->f.caplen + i, n);
+			dc_tset_burst(e->ts, e->tctx, e->ctx, s->f.frame + i, s->f.len + i, secs, n,
 				      e->c);
 		}
 		sum += rte_rdtsc_precise() - t0;
@@ -1156,16 +681,16 @@ path_run(struct engine *e, const struct stream *s, int v, double out[NB_PASS],
 {
 	double cyc[NB_PASS] = {0, 0}, st[NB_PASS] = {0, 0}, oncpu;
 
-	scan_timing = PV_IS_TIMED(v);
-	struct meter m;
+	struct dc_bench_meter m;
 
+	scan_timing = PV_IS_TIMED(v);
 	e->ts->sig = v != PV_OFF ? e->sigt : NULL;
 	e->sig_now = v == PV_OFF ? NULL
 		     : PV_LAYOUT(v) == L_ONE ? e->sig1
 		     : PV_LAYOUT(v) == L_NOSCAN ? e->sig0 : e->sig;
 	dc_tset_clear(e->ts);
 	memset(e->c, 0, sizeof(*e->c));
-	meter_start(&m);
+	dc_bench_meter_start(&m, 0);
 	for (unsigned p = 0; p < opt.passes; p++) {
 		int k = p == 0 ? PASS_FIRST : PASS_REPEAT;
 
@@ -1176,12 +701,12 @@ path_run(struct engine *e, const struct stream *s, int v, double out[NB_PASS],
 		else
 			st[k] += (double)mark_sig - (double)mark_sig_n * mark_cost;
 	}
-	oncpu = meter_stop(&m);
+	oncpu = dc_bench_meter_stop(&m, NULL);
 	scan_timing = 0;
 	for (int k = 0; k < NB_PASS; k++) {
 		double np = k == PASS_FIRST ? 1 : opt.passes - 1;
 
-		out[k] = np > 0 ? cyc[k] / (np * (double)s->n) : 0;
+		out[k] = np > 0 ? cyc[k] / (np * (double)s->f.n) : 0;
 		if (sig)
 			sig[k] = np > 0 && s->npay ? st[k] / (np * (double)s->npay) : 0;
 	}
@@ -1215,10 +740,10 @@ scan_run(const struct engine *e, const struct stream *s, int v, double *out, uin
 	struct dc_sig_scratch *scr = sv->scratch[0];
 	uint16_t hit[DC_SIG_PKT_MATCHES];
 	uint64_t t0, t, f = 0;
-	struct meter m;
+	struct dc_bench_meter m;
 	double oncpu;
 
-	meter_start(&m);
+	dc_bench_meter_start(&m, 0);
 	t0 = rte_rdtsc_precise();
 	for (unsigned k = 0; k < opt.scan_passes; k++) {
 		if (v == SV_EMPTY)
@@ -1229,7 +754,7 @@ scan_run(const struct engine *e, const struct stream *s, int v, double *out, uin
 				f += dc_sig_scan(db, scr, y[i].proto, y[i].dport, y[i].p, y[i].len, hit);
 	}
 	t = rte_rdtsc_precise() - t0;
-	oncpu = meter_stop(&m);
+	oncpu = dc_bench_meter_stop(&m, NULL);
 	*out = n ? (double)t / (double)(n * opt.scan_passes) : 0;
 	*found = f;
 	return oncpu;
@@ -1362,7 +887,7 @@ static void
 check_same(const struct dc_counters *off, const struct dc_counters *on, uint64_t off_tables,
 	   uint64_t on_tables, uint64_t n, int sid)
 {
-	struct dc_counters *b = xmalloc(sizeof(*b));
+	struct dc_counters *b = dc_bench_malloc(sizeof(*b));
 	const char *nm = stream_name[sid];
 
 	memcpy(b, on, sizeof(*b));
@@ -1389,7 +914,7 @@ static void
 check_noscan(const struct dc_counters *on, const struct dc_counters *ns, uint64_t on_tables,
 	     uint64_t ns_tables, int sid)
 {
-	struct dc_counters *a = xmalloc(sizeof(*a)), *b = xmalloc(sizeof(*b));
+	struct dc_counters *a = dc_bench_malloc(sizeof(*a)), *b = dc_bench_malloc(sizeof(*b));
 	const char *nm = stream_name[sid];
 	uint64_t any = 0;
 
@@ -1462,11 +987,12 @@ run_stream(struct engine *e, struct stream *s, int sid, int exercised)
 			}
 			if (!first)
 				continue;
-			blk[pv] = xmalloc(sizeof(*blk[pv]));
+			blk[pv] = dc_bench_malloc(sizeof(*blk[pv]));
 			memcpy(blk[pv], e->c, sizeof(*e->c));
 			sums[pv] = tables_sum(e->ts);
 			if (pv != PV_OFF)
-				sigsum[pv] = table_sum(e->sigt, 2) ^ e->ts->full[DC_TFULL_SIG];
+				sigsum[pv] = dc_bench_table_sum(e->sigt, 2) ^
+					     e->ts->full[DC_TFULL_SIG];
 			if (pv == PV_NOSCAN && (e->sigt->used != 0 || e->ts->full[DC_TFULL_SIG] != 0))
 				check_fail("%s: %s: the signature table has %" PRIu64 " entries",
 					   stream_name[sid], pv_name[pv], (uint64_t)e->sigt->used);
@@ -1478,7 +1004,7 @@ run_stream(struct engine *e, struct stream *s, int sid, int exercised)
 			}
 		}
 		if (first) {
-			check_same(blk[PV_OFF], blk[PV_ON], sums[PV_OFF], sums[PV_ON], s->n, sid);
+			check_same(blk[PV_OFF], blk[PV_ON], sums[PV_OFF], sums[PV_ON], s->f.n, sid);
 			/* every signature variant: the same blocks and tables, the signature
 			 * table included */
 			for (int pv = PV_ON1; pv < NB_PV; pv++) {
@@ -1524,44 +1050,14 @@ run_stream(struct engine *e, struct stream *s, int sid, int exercised)
 			       100 * lo);
 			fflush(stdout);
 		}
-		if (lo >= opt.min_oncpu || tries >= opt.retry) {
+		if (dc_bench_retry(lo >= opt.min_oncpu, &tries, opt.retry, &s->retries)) {
 			s->oncpu_min = RTE_MIN(s->oncpu_min, lo);
 			round++;
-			tries = 0;
-		} else {
-			tries++;
-			s->retries++;
 		}
 	}
 }
 
 /* ---- output ------------------------------------------------------------------ */
-
-static int
-cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static double
-median(const double *v, unsigned n)
-{
-	double t[MAX_REP];
-
-	memcpy(t, v, n * sizeof(*t));
-	qsort(t, n, sizeof(*t), cmp_double);
-	return n % 2 ? t[n / 2] : (t[n / 2 - 1] + t[n / 2]) / 2;
-}
-
-static void
-print_rounds(const double *v)
-{
-	for (unsigned i = 0; i < opt.repeat; i++)
-		printf("%s%.1f", i ? ", " : " ", v[i]);
-	printf(" |");
-}
 
 static void
 print_scan(struct stream *ss)
@@ -1581,12 +1077,12 @@ print_scan(struct stream *ss)
 
 		if (!s->on)
 			continue;
-		ref = median(s->scan[SV_EMPTY], opt.repeat);
+		ref = dc_bench_median(s->scan[SV_EMPTY], opt.repeat);
 		for (int v = 0; v < NB_SV; v++) {
 			int l = v == SV_EMPTY ? SV_ALL : SV_LIST(v);
 			uint64_t n = l == SV_MATCHED ? s->nm : l == SV_UNMATCHED ? s->nu : s->npay;
 			uint64_t b = l == SV_MATCHED ? s->bytes_m : l == SV_UNMATCHED ? s->bytes_u : s->bytes;
-			double c = median(s->scan[v], opt.repeat);
+			double c = dc_bench_median(s->scan[v], opt.repeat);
 			double mb = n ? (double)b / (double)n : 0;
 			const char *lay = v == SV_EMPTY ? "-" : layout_name[SV_LAYOUT(v)];
 
@@ -1601,12 +1097,13 @@ print_scan(struct stream *ss)
 				printf(" - |");
 			else
 				printf(" %.1f |", c - ref);
-			print_rounds(s->scan[v]);
+			dc_bench_md_values(s->scan[v], opt.repeat);
 			printf("\n");
 		}
 		printf("| %s | grouped / one database | every payload | | | **%.3f** | | | |\n",
 		       stream_name[sid],
-		       median(s->scan[SV_ALL], opt.repeat) / median(s->scan[SV_ALL1], opt.repeat));
+		       dc_bench_median(s->scan[SV_ALL], opt.repeat) /
+			       dc_bench_median(s->scan[SV_ALL1], opt.repeat));
 	}
 }
 
@@ -1619,7 +1116,7 @@ paired(const struct stream *s, int a, int b, int p)
 
 	for (unsigned i = 0; i < opt.repeat; i++)
 		r[i] = s->path[a][p][i] / s->path[b][p][i];
-	return median(r, opt.repeat);
+	return dc_bench_median(r, opt.repeat);
 }
 
 static void
@@ -1652,18 +1149,18 @@ print_path(struct stream *ss)
 	       "|---|---|---|---|---|---|---|---|---|---|---|\n");
 	for (int sid = 0; sid < NB_STREAM; sid++) {
 		struct stream *s = &ss[sid];
-		double k = s->npay ? (double)s->n / (double)s->npay : 0;
+		double k = s->npay ? (double)s->f.n / (double)s->npay : 0;
 
 		if (!s->on)
 			continue;
 		for (int p = 0; p < NB_PASS; p++) {
-			double off = median(s->path[PV_OFF][p], opt.repeat);
+			double off = dc_bench_median(s->path[PV_OFF][p], opt.repeat);
 
 			if (p == PASS_REPEAT && opt.passes < 2)
 				continue;
 			for (size_t r = 0; r < DC_ARRAY_SIZE(rows); r++) {
 				int v = rows[r];
-				double c = median(s->path[v][p], opt.repeat);
+				double c = dc_bench_median(s->path[v][p], opt.repeat);
 
 				printf("| %s | %s | %s | %.1f |", stream_name[sid], pass_name[p],
 				       pv_name[v], c);
@@ -1674,15 +1171,17 @@ print_path(struct stream *ss)
 
 					printf(" %.3f | **%.3f** | %.0f | %.0f |", c / off,
 					       paired(s, v, PV_OFF, p), (c - off) * k,
-					       median(s->sig_stage[l][p], opt.repeat));
+					       dc_bench_median(s->sig_stage[l][p], opt.repeat));
 					if (l == L_NOSCAN)
 						printf(" - | - |");
 					else
-						printf(" %.0f | %.0f |", median(s->sig_scan[l][p], opt.repeat),
-						       median(s->scan[l == L_ONE ? SV_ALL1 : SV_ALL],
-							      opt.repeat));
+						printf(" %.0f | %.0f |",
+						       dc_bench_median(s->sig_scan[l][p], opt.repeat),
+						       dc_bench_median(s->scan[l == L_ONE ? SV_ALL1
+											  : SV_ALL],
+								       opt.repeat));
 				}
-				print_rounds(s->path[v][p]);
+				dc_bench_md_values(s->path[v][p], opt.repeat);
 				printf("\n");
 			}
 		}
@@ -1691,7 +1190,7 @@ print_path(struct stream *ss)
 	for (int sid = 0; sid < NB_STREAM; sid++)
 		if (ss[sid].on)
 			printf("%s%s %.2f%% of the frames", sid ? ", " : "", stream_name[sid],
-			       100.0 * (double)ss[sid].npay / (double)ss[sid].n);
+			       100.0 * (double)ss[sid].npay / (double)ss[sid].f.n);
 	printf(".\n\n");
 	for (int sid = 0; sid < NB_STREAM; sid++) {
 		struct stream *s = &ss[sid];
@@ -1700,10 +1199,10 @@ print_path(struct stream *ss)
 
 		if (!s->on)
 			continue;
-		off = median(s->path[PV_OFF][p], opt.repeat);
-		r = median(s->path[PV_ON][p], opt.repeat) / off;
-		r1 = median(s->path[PV_ON1][p], opt.repeat) / off;
-		r0 = median(s->path[PV_NOSCAN][p], opt.repeat) / off;
+		off = dc_bench_median(s->path[PV_OFF][p], opt.repeat);
+		r = dc_bench_median(s->path[PV_ON][p], opt.repeat) / off;
+		r1 = dc_bench_median(s->path[PV_ON1][p], opt.repeat) / off;
+		r0 = dc_bench_median(s->path[PV_NOSCAN][p], opt.repeat) / off;
 		pg = paired(s, PV_ON, PV_OFF, p);
 		p1 = paired(s, PV_ON1, PV_OFF, p);
 		printf("%s (%s pass): on / off = grouped %.3f (paired %.3f), one database %.3f "
@@ -1775,7 +1274,7 @@ extra_view(const struct dc_sig_view *sv, const char *rules, unsigned flags, cons
 	db = nfiles ? dc_sig_load_opts(files, nfiles, NULL, flags) : NULL;
 	dc_free(list);
 	if (db == NULL)
-		die("signatures, %s: %s", what, nfiles ? dc_strerror() : "no rules file");
+		dc_bench_die("signatures, %s: %s", what, nfiles ? dc_strerror() : "no rules file");
 	v = dc_calloc(1, sizeof(*v));
 	v->db = db;
 	v->nrules = dc_sig_count(db);
@@ -1783,10 +1282,11 @@ extra_view(const struct dc_sig_view *sv, const char *rules, unsigned flags, cons
 	v->slot = dc_calloc(v->nrules, sizeof(v->slot[0]));
 	if (sv != NULL) {
 		if (v->nrules != sv->nrules)
-			die("signatures, %s: %u rules, grouped %u", what, v->nrules, sv->nrules);
+			dc_bench_die("signatures, %s: %u rules, grouped %u", what, v->nrules,
+				     sv->nrules);
 		for (unsigned i = 0; i < sv->nrules; i++)
 			if (dc_sig_rule(db, i)->id != dc_sig_rule(sv->db, i)->id)
-				die("signatures, %s: rule %u is %u, grouped %u", what, i,
+				dc_bench_die("signatures, %s: rule %u is %u, grouped %u", what, i,
 				    dc_sig_rule(db, i)->id, dc_sig_rule(sv->db, i)->id);
 		memcpy(v->slot, sv->slot, sv->nrules * sizeof(v->slot[0]));
 	}
@@ -1794,7 +1294,7 @@ extra_view(const struct dc_sig_view *sv, const char *rules, unsigned flags, cons
 	v->scratch = dc_calloc(1, sizeof(v->scratch[0]));
 	v->scratch[0] = dc_sig_scratch_new(db);
 	if (v->scratch[0] == NULL)
-		die("signatures, %s: %s", what, dc_strerror());
+		dc_bench_die("signatures, %s: %s", what, dc_strerror());
 	return v;
 }
 
@@ -1829,16 +1329,12 @@ usage(const char *prog)
 }
 
 static uint64_t
-parse_u64(const char *s, const char *what, uint64_t lo, uint64_t hi)
+parse_u64(const char *s, const char *name, uint64_t lo, uint64_t hi)
 {
-	char *end;
-	unsigned long long v;
+	uint64_t v;
 
-	errno = 0;
-	v = strtoull(s, &end, 0);
-	if (errno || end == s || *end || v < lo || v > hi) {
-		fprintf(stderr, "darkcap-sig-bench: %s: '%s' is not a number in %" PRIu64 "..%" PRIu64
-				"\n", what, s, lo, hi);
+	if (dc_bench_parse_u64(name, s, 0, lo, hi, &v) != 0) {
+		fprintf(stderr, "darkcap-sig-bench: %s\n", dc_strerror());
 		exit(2);
 	}
 	return v;
@@ -1876,18 +1372,18 @@ parse_args(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		switch (c) {
 		case 'r':
-			opt.repeat = (unsigned)parse_u64(optarg, "--repeat", 1, MAX_REP);
+			opt.repeat = (unsigned)parse_u64(optarg, "repeat", 1, MAX_REP);
 			break;
 		case 'p':
-			opt.passes = (unsigned)parse_u64(optarg, "--passes", 1, 1000);
+			opt.passes = (unsigned)parse_u64(optarg, "passes", 1, 1000);
 			passes_set = 1;
 			break;
 		case 'k':
-			opt.scan_passes = (unsigned)parse_u64(optarg, "--scan-passes", 1, 100000);
+			opt.scan_passes = (unsigned)parse_u64(optarg, "scan-passes", 1, 100000);
 			scan_set = 1;
 			break;
 		case 'b':
-			opt.burst = (unsigned)parse_u64(optarg, "--burst", 1, DC_FP_BURST_MAX);
+			opt.burst = (unsigned)parse_u64(optarg, "burst", 1, DC_FP_BURST_MAX);
 			break;
 		case 'P':
 			opt.pcap = optarg;
@@ -1896,7 +1392,7 @@ parse_args(int argc, char **argv)
 			opt.gen = optarg;
 			break;
 		case 'g':
-			opt.gen_packets = parse_u64(optarg, "--gen-packets", 1, 100000000);
+			opt.gen_packets = parse_u64(optarg, "gen-packets", 1, 100000000);
 			gen_set = 1;
 			break;
 		case 'S':
@@ -1916,7 +1412,7 @@ parse_args(int argc, char **argv)
 			opt.rules = optarg;
 			break;
 		case 'm':
-			opt.payload_max = (uint32_t)parse_u64(optarg, "--payload-max", 1, 65535);
+			opt.payload_max = (uint32_t)parse_u64(optarg, "payload-max", 1, 65535);
 			break;
 		case 'C':
 			opt.geo_country = optarg;
@@ -1928,10 +1424,10 @@ parse_args(int argc, char **argv)
 			opt.no_geo = 1;
 			break;
 		case 'T':
-			opt.retry = (unsigned)parse_u64(optarg, "--retry", 0, 100);
+			opt.retry = (unsigned)parse_u64(optarg, "retry", 0, 100);
 			break;
 		case 's':
-			opt.seed = parse_u64(optarg, "--seed", 0, UINT64_MAX);
+			opt.seed = parse_u64(optarg, "seed", 0, UINT64_MAX);
 			break;
 		case 'q':
 			opt.quick = 1;
@@ -1964,40 +1460,15 @@ parse_args(int argc, char **argv)
 }
 
 static void
-cpu_name(char *out, size_t len)
-{
-	FILE *f = fopen("/proc/cpuinfo", "r");
-	char line[512];
-
-	snprintf(out, len, "unknown");
-	if (f == NULL)
-		return;
-	while (fgets(line, sizeof(line), f)) {
-		char *c = strchr(line, ':');
-
-		if (strncmp(line, "model name", 10) == 0 && c) {
-			c += 2;
-			c[strcspn(c, "\n")] = '\0';
-			snprintf(out, len, "%s", c);
-			break;
-		}
-	}
-	fclose(f);
-}
-
-static void
 free_stream(struct stream *s)
 {
-	free(s->buf);
-	free((void *)s->frame);
-	free(s->len);
-	free(s->caplen);
+	uint64_t n = s->f.n;
+
+	dc_bench_frames_free(&s->f);
+	s->f.n = n; /* in the results */
 	free(s->pay);
 	free(s->pm);
 	free(s->pu);
-	s->buf = NULL;
-	s->frame = NULL;
-	s->len = s->caplen = NULL;
 	s->pay = s->pm = s->pu = NULL;
 }
 
@@ -2010,7 +1481,7 @@ prepare_stream(struct engine *e, struct stream *s, int sid, const char *path,
 {
 	struct dc_tset *tiny;
 
-	load_pcap(path, s);
+	dc_bench_pcap_load(path, &s->f);
 	scan_truth(s, e->sig, e->sig1, e->sig->payload_max);
 	if (s->generated)
 		read_truth(s->truth_path, &s->tr);
@@ -2018,18 +1489,19 @@ prepare_stream(struct engine *e, struct stream *s, int sid, const char *path,
 		check_truth(e, s, sid);
 	*tc = *cfg;
 	tc->sources_max = tc->destinations_max = tc->flowtuples_max = 1;
-	tiny = tset_create(e, tc); /* the keys stage only looks at ts->flow */
+	/* the keys stage only looks at ts->flow */
+	tiny = dc_bench_tset_create(tc, e->hash_seed, (int)rte_socket_id());
 	if (tiny == NULL)
-		die("out of DPDK memory");
-	count_keys(s, e, tiny);
-	tset_free(tiny);
+		dc_bench_die("out of DPDK memory");
+	dc_bench_count_keys(&s->f, opt.burst, e->ctx, e->tctx, tiny, s->nip, &s->distinct_src,
+			    &s->distinct_dst, &s->distinct_flow);
+	dc_bench_tset_free(tiny);
 	*tc = *cfg;
 	tc->sources_max = (uint32_t)RTE_MAX((uint64_t)cfg->sources_max, s->distinct_src);
 	tc->destinations_max = (uint32_t)RTE_MAX((uint64_t)cfg->destinations_max, s->distinct_dst);
 	if (cfg->flowtuples_max)
 		tc->flowtuples_max = (uint32_t)RTE_MAX((uint64_t)cfg->flowtuples_max, s->distinct_flow);
-	s->tset_bytes = dc_tset_bytes(tc->sources_max, tc->destinations_max, tc->flowtuples_max,
-				      tc->geo_asn != NULL);
+	s->tset_bytes = dc_bench_tset_size(tc);
 	s->sig_bytes = dc_tset_sig_bytes(cfg->sig_table_max);
 	s->on = 1;
 }
@@ -2044,7 +1516,8 @@ print_stream(const struct stream *s, int sid, const struct dc_config *tc)
 	       " sources, %" PRIu64 " destinations, %" PRIu64 " flowtuples; tables %zu MiB "
 	       "(sources_max %u, destinations_max %u, flowtuples_max %u) + signature table %zu MiB "
 	       "(sig_table_max %u)%s\n",
-	       stream_name[sid], s->what, s->n, s->nip, s->npay, 100.0 * (double)s->npay / (double)s->n,
+	       stream_name[sid], s->what, s->f.n, s->nip, s->npay,
+	       100.0 * (double)s->npay / (double)s->f.n,
 	       s->nip ? 100.0 * (double)s->npay / (double)s->nip : 0,
 	       s->npay ? (double)s->payload_bytes / (double)s->npay : 0,
 	       s->npay ? (double)s->bytes / (double)s->npay : 0, s->nm,
@@ -2071,24 +1544,19 @@ main(int argc, char **argv)
 	double tsc_hz, t;
 	int n;
 
-	n = rte_eal_init(argc, argv);
-	if (n < 0) {
-		fprintf(stderr, "darkcap-sig-bench: rte_eal_init: %s\n", rte_strerror(rte_errno));
-		return 1;
-	}
+	n = dc_bench_eal_init("darkcap-sig-bench", argc, argv);
 	argc -= n;
 	argv += n;
-	argv[0] = "darkcap-sig-bench";
 	parse_args(argc, argv);
 	default_rules = strcmp(opt.rules, RULES_DEFAULT) == 0;
 	tsc_hz = (double)rte_get_tsc_hz();
-	cpu_name(cpu, sizeof(cpu));
+	dc_bench_cpu_name(cpu, sizeof(cpu));
 	if (dc_fp_select(DC_FP_AUTO) != 0)
-		die("fingerprint kernel: %s", dc_strerror());
+		dc_bench_die("fingerprint kernel: %s", dc_strerror());
 	mark_cost = mark_overhead();
 
 	memset(&e, 0, sizeof(e));
-	e.hash_seed = mix64(opt.seed ^ 0x7ab1e);
+	e.hash_seed = dc_bench_mix64(opt.seed ^ 0x7ab1e);
 	dc_config_defaults(&cfg);
 	cfg.signatures = dc_strdup(opt.rules);
 	dc_free(cfg.sig_cache_dir);
@@ -2099,17 +1567,14 @@ main(int argc, char **argv)
 
 	/* the views, as the engine loads them */
 	if (!opt.no_geo) {
-		cfg.geo_country = dc_strdup(opt.geo_country ? opt.geo_country
-							    : tmp_path("country.csv", gc, sizeof(gc)));
-		cfg.geo_asn = dc_strdup(opt.geo_asn ? opt.geo_asn : tmp_path("asn.csv", ga, sizeof(ga)));
-		if (opt.geo_country == NULL)
-			write_synth(cfg.geo_country, 0);
-		if (opt.geo_asn == NULL)
-			write_synth(cfg.geo_asn, 1);
+		cfg.geo_country = dc_strdup(dc_bench_geo_csv(opt.geo_country, 0, opt.quick, opt.seed,
+							     opt.verbose, gc, sizeof(gc)));
+		cfg.geo_asn = dc_strdup(dc_bench_geo_csv(opt.geo_asn, 1, opt.quick, opt.seed,
+							 opt.verbose, ga, sizeof(ga)));
 		t = (double)rte_rdtsc();
 		e.geo = dc_geo_view_load(&cfg);
 		if (e.geo == NULL)
-			die("geo: %s", dc_strerror());
+			dc_bench_die("geo: %s", dc_strerror());
 		printf("geo: %u countries from %s, %u ASes from %s (loaded in %.1f s)\n",
 		       e.geo->nb_cc - 1u, opt.geo_country ? opt.geo_country : "a synthetic CSV",
 		       e.geo->nb_as - 1u, opt.geo_asn ? opt.geo_asn : "a synthetic CSV",
@@ -2118,7 +1583,7 @@ main(int argc, char **argv)
 	t = (double)rte_rdtsc();
 	e.sig = dc_sig_view_load(&cfg, 1);
 	if (e.sig == NULL || dc_sig_view_bind(e.sig) != 0)
-		die("signatures: %s", dc_strerror());
+		dc_bench_die("signatures: %s", dc_strerror());
 	printf("signatures: %u rules from %s in %u databases (grouped by protocol and port), "
 	       "compiled in %.2f s, payloads scanned over %u bytes at most\n",
 	       e.sig->nrules, opt.rules, dc_sig_db_count(e.sig->db),
@@ -2131,21 +1596,20 @@ main(int argc, char **argv)
 	       ((double)rte_rdtsc() - t) / tsc_hz);
 	{
 		char nr[256];
-		FILE *fp = fopen(tmp_path("noscan.rules", nr, sizeof(nr)), "w");
+		FILE *fp = fopen(dc_bench_tmp_path("noscan.rules", nr, sizeof(nr)), "w");
 
 		/* UDP port 0 only: no payload of a stream is scanned */
 		if (fp == NULL || fprintf(fp, "1 noscan noscan udp 0 /\\A\\xff\\xfe\\xfd\\xfc/\n") < 0 ||
 		    fclose(fp) != 0)
-			die("%s: cannot write", nr);
+			dc_bench_die("%s: cannot write", nr);
 		e.sig0 = extra_view(NULL, nr, 0, "nothing scanned");
 	}
-	e.c = rte_zmalloc("dc_block", sizeof(*e.c), RTE_CACHE_LINE_SIZE);
-	e.ctx = rte_zmalloc("dc_burst", sizeof(*e.ctx), RTE_CACHE_LINE_SIZE);
-	e.tctx = rte_zmalloc("dc_tctx", sizeof(*e.tctx), RTE_CACHE_LINE_SIZE);
-	e.sigt = table_create(&e, cfg.sig_table_max, dc_table_slots_for(cfg.sig_table_max),
-			      sizeof(struct dc_sig_key), DC_SIG_SLOT);
-	if (e.c == NULL || e.ctx == NULL || e.tctx == NULL || e.sigt == NULL)
-		die("out of DPDK memory (raise -m)");
+	dc_bench_scratch_new(&e.c, &e.ctx, &e.tctx, (int)rte_socket_id());
+	e.sigt = dc_bench_table_create(cfg.sig_table_max, dc_table_slots_for(cfg.sig_table_max),
+				       sizeof(struct dc_sig_key), DC_SIG_SLOT, e.hash_seed,
+				       (int)rte_socket_id());
+	if (e.sigt == NULL)
+		dc_bench_die("out of DPDK memory (raise -m)");
 
 	/* the streams */
 	snprintf(np, sizeof(np), "%" PRIu64, opt.gen_packets);
@@ -2190,12 +1654,13 @@ main(int argc, char **argv)
 		if (path[sid][0] == '\0')
 			continue;
 		prepare_stream(&e, &ss[sid], sid, path[sid], &cfg, &tc);
-		e.ts = tset_create(&e, &tc);
+		e.ts = dc_bench_tset_create(&tc, e.hash_seed, (int)rte_socket_id());
 		if (e.ts == NULL)
-			die("cannot allocate the table set: %zu MiB (raise -m)", ss[sid].tset_bytes >> 20);
+			dc_bench_die("cannot allocate the table set: %zu MiB (raise -m)",
+				     ss[sid].tset_bytes >> 20);
 		print_stream(&ss[sid], sid, &tc);
 		run_stream(&e, &ss[sid], sid, default_rules && ss[sid].generated);
-		tset_free(e.ts);
+		dc_bench_tset_free(e.ts);
 		e.ts = NULL;
 		free_stream(&ss[sid]);
 	}
@@ -2230,9 +1695,7 @@ main(int argc, char **argv)
 	fflush(stdout);
 
 	rte_free(e.sigt);
-	rte_free(e.c);
-	rte_free(e.ctx);
-	rte_free(e.tctx);
+	dc_bench_scratch_free(e.c, e.ctx, e.tctx);
 	dc_sig_view_free(e.sig0);
 	dc_sig_view_free(e.sig1);
 	dc_sig_view_free(e.sig);

@@ -68,33 +68,24 @@
 static inline void stage_mark(unsigned s);
 #define DC_STAGE_MARK(s) stage_mark(s)
 
-#include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
-#include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
-#include <time.h>
-#include <unistd.h>
 
 #include <rte_common.h>
 #include <rte_cycles.h>
 #include <rte_eal.h>
-#include <rte_errno.h>
 #include <rte_lcore.h>
-#include <rte_malloc.h>
-#include <rte_memory.h>
 
 #include "darkcap.h" /* dc_geo_view_load(): the workers' geo view */
+#include "dc_bench_tset.h"
 #include "dc_counters.h"
 #include "dc_err.h"
 #include "dc_fp.h"
 #include "dc_geo.h"
+#include "dc_mem.h"
 #include "dc_parse.h"
 #include "dc_table.h"
 #include "dc_tset.h"
@@ -107,7 +98,6 @@ static inline void stage_mark(unsigned s);
 #define MAX_REP 15
 #define ST_SETUP DC_STAGE__MAX /* the burst's times and geo pointer */
 #define NB_BUCKET (DC_STAGE__MAX + 1)
-enum { DIST_UNIFORM, DIST_ZIPF };
 enum { PASS_INSERT, PASS_STEADY, NB_PASS };
 /*
  * DC_STAGES_REF (bench/stages/compare_split.sh): a third variant, "ref", the
@@ -169,7 +159,7 @@ static struct {
 } opt = {
 	.keys = {1000000, 16000000},
 	.nb_keys = 2,
-	.dist = {DIST_UNIFORM, DIST_ZIPF},
+	.dist = {DC_BENCH_UNIFORM, DC_BENCH_ZIPF},
 	.nb_dist = 2,
 	.zipf_s = 1.1,
 	.gen_packets = 1000000,
@@ -238,382 +228,20 @@ mark_overhead(int lfence)
 	return best;
 }
 
-/* ---- random numbers ----------------------------------------------------- */
-
-static uint64_t
-mix64(uint64_t z)
-{
-	z += 0x9E3779B97F4A7C15ull;
-	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-	z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-	return z ^ (z >> 31);
-}
-
-static uint64_t
-rnd(uint64_t *s)
-{
-	*s += 0x9E3779B97F4A7C15ull;
-	return mix64(*s);
-}
-
-static double
-rnd01(uint64_t *s)
-{
-	return (double)(rnd(s) >> 11) * (1.0 / 9007199254740992.0);
-}
-
-/* A bijection on 32 bits. */
-static uint32_t
-perm32(uint32_t x, uint32_t k)
-{
-	x ^= k;
-	x *= 0x9E3779B1u;
-	x ^= x >> 15;
-	x *= 0x85EBCA77u;
-	x ^= x >> 13;
-	x += k;
-	x *= 0xC2B2AE3Du;
-	x ^= x >> 16;
-	return x;
-}
-
-/* Zipf(s) on 1..n by rejection-inversion (Hoermann and Derflinger 1996), as
- * in bench/table. */
-struct zipf {
-	double s, n, hx1, hn, thr;
-};
-
-static double
-helper1(double x)
-{
-	return fabs(x) > 1e-8 ? log1p(x) / x : 1 - x * (0.5 - x * (1.0 / 3 - 0.25 * x));
-}
-
-static double
-helper2(double x)
-{
-	return fabs(x) > 1e-8 ? expm1(x) / x : 1 + x * 0.5 * (1 + x * (1.0 / 3) * (1 + 0.25 * x));
-}
-
-static double
-zipf_H(const struct zipf *z, double x)
-{
-	double lx = log(x);
-
-	return helper2((1 - z->s) * lx) * lx;
-}
-
-static double
-zipf_h(const struct zipf *z, double x)
-{
-	return exp(-z->s * log(x));
-}
-
-static double
-zipf_Hinv(const struct zipf *z, double y)
-{
-	double t = y * (1 - z->s);
-
-	if (t < -1)
-		t = -1;
-	return exp(helper1(t) * y);
-}
-
-static void
-zipf_init(struct zipf *z, double s, uint64_t n)
-{
-	z->s = s;
-	z->n = (double)n;
-	z->hx1 = zipf_H(z, 1.5) - 1;
-	z->hn = zipf_H(z, z->n + 0.5);
-	z->thr = 2 - zipf_Hinv(z, zipf_H(z, 2.5) - zipf_h(z, 2));
-}
-
-static uint64_t
-zipf_rank(const struct zipf *z, uint64_t *rs) /* 1..n */
-{
-	for (;;) {
-		double u = z->hn + rnd01(rs) * (z->hx1 - z->hn);
-		double x = zipf_Hinv(z, u);
-		double k = floor(x + 0.5);
-
-		if (k < 1)
-			k = 1;
-		else if (k > z->n)
-			k = z->n;
-		if (k - x <= z->thr || u >= zipf_H(z, k + 0.5) - zipf_h(z, k))
-			return (uint64_t)k;
-	}
-}
-
 /* ---- frames ------------------------------------------------------------- */
 
-struct frames {
-	uint8_t *buf;     /* each frame at a 64-byte boundary */
-	uint64_t *off;
-	uint32_t *len;    /* wire length */
-	uint32_t *caplen; /* bytes held */
-	uint64_t n;
-	size_t bytes;
-};
-
-static void
-die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
-
-static void
-die(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("darkcap-stages-bench: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	exit(1);
-}
-
-static void *
-xmalloc(size_t n)
-{
-	void *p = NULL;
-
-	if (posix_memalign(&p, 64, n ? n : 64) != 0)
-		die("out of memory (%zu bytes)", n);
-	return p;
-}
-
-static uint32_t
-rd32(const uint8_t *p, int swap)
-{
-	uint32_t v;
-
-	memcpy(&v, p, 4);
-	return swap ? __builtin_bswap32(v) : v;
-}
-
-/* Classic pcap (microsecond or nanosecond, either byte order), Ethernet. */
-static void
-load_pcap(const char *path, struct frames *f)
-{
-	FILE *fp = fopen(path, "rb");
-	uint8_t gh[24], rh[16];
-	size_t cap = 0;
-	uint64_t ncap = 0;
-	uint32_t magic;
-	int swap;
-
-	if (fp == NULL)
-		die("%s: %s", path, strerror(errno));
-	if (fread(gh, 1, 24, fp) != 24)
-		die("%s: not a pcap file (too short)", path);
-	memcpy(&magic, gh, 4);
-	if (magic == 0xa1b2c3d4u || magic == 0xa1b23c4du)
-		swap = 0;
-	else if (magic == 0xd4c3b2a1u || magic == 0x4d3cb2a1u)
-		swap = 1;
-	else
-		die("%s: not a classic pcap file (pcapng is not read)", path);
-	if ((rd32(gh + 20, swap) & 0x0fffffff) != 1)
-		die("%s: link type %u, not Ethernet", path, rd32(gh + 20, swap));
-	memset(f, 0, sizeof(*f));
-	while (fread(rh, 1, 16, fp) == 16) {
-		uint32_t cl = rd32(rh + 8, swap), ol = rd32(rh + 12, swap);
-		size_t need = (cl + 63) & ~(size_t)63;
-
-		if (cl > 262144)
-			die("%s: record %" PRIu64 " of %u bytes", path, f->n, cl);
-		if (f->n == ncap) {
-			ncap = ncap ? 2 * ncap : 65536;
-			f->off = realloc(f->off, ncap * sizeof(*f->off));
-			f->len = realloc(f->len, ncap * sizeof(*f->len));
-			f->caplen = realloc(f->caplen, ncap * sizeof(*f->caplen));
-			if (!f->off || !f->len || !f->caplen)
-				die("out of memory reading %s", path);
-		}
-		if (f->bytes + need > cap) {
-			cap = cap ? 2 * cap : (64u << 20);
-			f->buf = realloc(f->buf, cap);
-			if (f->buf == NULL)
-				die("out of memory reading %s", path);
-		}
-		if (cl && fread(f->buf + f->bytes, 1, cl, fp) != cl)
-			die("%s: truncated record", path);
-		f->off[f->n] = f->bytes;
-		f->len[f->n] = ol < cl ? cl : ol;
-		f->caplen[f->n] = cl;
-		f->bytes += need ? need : 64;
-		f->n++;
-	}
-	fclose(fp);
-	if (f->n == 0)
-		die("%s: no frames", path);
-	/* realloc does not keep 64-byte alignment: move into aligned memory. */
-	{
-		uint8_t *b = xmalloc(f->bytes);
-
-		memcpy(b, f->buf, f->bytes);
-		free(f->buf);
-		f->buf = b;
-	}
-}
-
-static char tmpdir[64];
-
-static void
-cleanup_tmp(void)
-{
-	char cmd[128];
-
-	if (tmpdir[0]) {
-		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-		if (system(cmd) != 0)
-			fprintf(stderr, "could not remove %s\n", tmpdir);
-		tmpdir[0] = '\0';
-	}
-}
-
 static const char *
-tmp_path(const char *name)
+generate_pcap(uint64_t packets, char *out, size_t len)
 {
-	static char p[8][128];
-	static unsigned k;
-
-	if (!tmpdir[0]) {
-		snprintf(tmpdir, sizeof(tmpdir), "/tmp/dc_stages.XXXXXX");
-		if (mkdtemp(tmpdir) == NULL)
-			die("mkdtemp: %s", strerror(errno));
-		atexit(cleanup_tmp);
-	}
-	k = (k + 1) % 8;
-	snprintf(p[k], sizeof(p[k]), "%s/%s", tmpdir, name);
-	return p[k];
-}
-
-static const char *
-generate_pcap(uint64_t packets)
-{
-	const char *out = tmp_path("gen.pcap");
 	char np[32], sd[32];
-	pid_t pid;
-	int st;
+	const char *args[] = {"--out", dc_bench_tmp_path("gen.pcap", out, len), "--truth",
+			      "/dev/null", "--packets", np, "--many-sources", "--seed", sd, NULL};
 
 	snprintf(np, sizeof(np), "%" PRIu64, packets);
 	snprintf(sd, sizeof(sd), "%" PRIu64, opt.seed & 0xffffffff);
-	fflush(stdout);
-	pid = fork();
-	if (pid < 0)
-		die("fork: %s", strerror(errno));
-	if (pid == 0) {
-		execl(opt.gen, opt.gen, "--out", out, "--truth", "/dev/null", "--packets", np,
-		      "--many-sources", "--seed", sd, (char *)NULL);
-		fprintf(stderr, "darkcap-stages-bench: %s: %s (give --gen PATH or --pcap FILE)\n",
-			opt.gen, strerror(errno));
-		_exit(127);
-	}
-	if (waitpid(pid, &st, 0) < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
-		die("%s failed", opt.gen);
+	if (dc_bench_gen_run(opt.gen, args, NULL, 0) != 0)
+		dc_bench_die("%s failed", opt.gen);
 	return out;
-}
-
-/* ---- synthetic geo databases ---------------------------------------------- */
-
-static void
-ip4_str(uint32_t a, char *b)
-{
-	sprintf(b, "%u.%u.%u.%u", a >> 24, (a >> 16) & 255, (a >> 8) & 255, a & 255);
-}
-
-/*
- * Synthetic databases as CSV ranges (lib/geo reads them like MMDBs, into the
- * same LPM tables). Each /12 of 1.0.0.0 - 223.255.255.255 (IPv4) and each
- * /16 of 2400:: - 2aff:: (IPv6, where the generator's sources are) is split
- * at random into aligned prefixes: a block is kept whole with probability
- * `keep`, else halved, down to /24 (IPv4) or /32 (IPv6); 1 in 8 prefixes is
- * left out (unrouted). AS database: IPv4 keep 0.3, about 180,000 IPv4
- * prefixes, most of them /20 to /24 like BGP's; 40,000 AS numbers, half the
- * prefixes owned by 400 of them. Country database: IPv4 keep 0.5, 250 codes.
- * IPv6 keep 0.5 (about 15,000 prefixes each). --quick: /8 roots, keep 0.7,
- * IPv6 down to /24 (a few thousand prefixes, a fast build).
- */
-struct geo_csv {
-	FILE *f;
-	int asn, v6;
-	double keep;
-	unsigned maxlen;
-	uint64_t rs;
-	unsigned rows;
-};
-
-static void
-geo_row(struct geo_csv *g, uint64_t first, uint64_t last)
-{
-	uint64_t r = rnd(&g->rs);
-	char x[64], y[64];
-
-	if (r % 8 == 0)
-		return; /* unrouted */
-	if (g->v6) { /* first and last: the top 40 bits */
-		sprintf(x, "%x:%x:%x00::", (unsigned)(first >> 24), (unsigned)(first >> 8) & 0xffff,
-			(unsigned)first & 0xff);
-		sprintf(y, "%x:%x:%xff:ffff:ffff:ffff:ffff:ffff", (unsigned)(last >> 24),
-			(unsigned)(last >> 8) & 0xffff, (unsigned)last & 0xff);
-	} else {
-		ip4_str((uint32_t)first, x);
-		ip4_str((uint32_t)last, y);
-	}
-	if (g->asn) {
-		uint32_t u = (uint32_t)(r >> 24) % 40000;
-		uint32_t n = (r >> 20) & 1 ? u % 400 : u;
-
-		fprintf(g->f, "%s,%s,%u,AS%u Networks\n", x, y, 1000 + n, 1000 + n);
-	} else {
-		unsigned c = (unsigned)(r >> 24) % 250;
-
-		fprintf(g->f, "%s,%s,%c%c\n", x, y, 'A' + c / 26 % 26, 'A' + c % 26);
-	}
-	g->rows++;
-}
-
-/* Prefix [first, first + 2^(bits - len)) of a @p bits-bit space. */
-static void
-geo_split(struct geo_csv *g, uint64_t first, unsigned len, unsigned bits)
-{
-	if (len >= g->maxlen || rnd01(&g->rs) < g->keep) {
-		geo_row(g, first, first + (1ull << (bits - len)) - 1);
-		return;
-	}
-	geo_split(g, first, len + 1, bits);
-	geo_split(g, first + (1ull << (bits - len - 1)), len + 1, bits);
-}
-
-static void
-write_geo_csv(const char *path, int asn, int quick)
-{
-	struct geo_csv g = {
-		.f = fopen(path, "w"),
-		.asn = asn,
-		.keep = quick ? 0.7 : asn ? 0.3 : 0.5,
-		.rs = opt.seed ^ (asn ? 0xA5A5 : 0x5A5A),
-	};
-	unsigned root = quick ? 8 : 12;
-
-	if (g.f == NULL)
-		die("%s: %s", path, strerror(errno));
-	fprintf(g.f, asn ? "# first,last,asn,org\n" : "# first,last,code\n");
-	g.maxlen = 24;
-	for (uint64_t a = 1ull << 24; a < 224ull << 24; a += 1ull << (32 - root))
-		geo_split(&g, a, root, 32);
-	/* IPv6 in units of the top 40 bits: 0x2400000000 .. 0x2affffffff */
-	g.v6 = 1;
-	g.maxlen = quick ? 24 : 32;
-	g.keep = quick ? 0.7 : 0.5;
-	for (uint64_t h = 0x2400ull << 24; h < 0x2b00ull << 24; h += 1ull << 24)
-		geo_split(&g, h, 16, 40);
-	if (fclose(g.f) != 0)
-		die("%s: write failed", path);
-	if (opt.verbose)
-		printf("# synthetic %s database: %u prefixes\n", asn ? "AS" : "country", g.rows);
 }
 
 /* ---- the stream ----------------------------------------------------------- */
@@ -626,8 +254,7 @@ struct gen_info {
 };
 
 struct stream {
-	struct frames f;              /* P frames */
-	const uint8_t **frame;
+	struct dc_bench_frames f;     /* P frames */
 	uint64_t ip_packets;
 	uint64_t distinct_src;        /* seen in the stream (sequence) */
 	uint64_t distinct_dst, distinct_flow;
@@ -635,17 +262,17 @@ struct stream {
 };
 
 static void
-classify(const struct frames *g, struct gen_info *gi)
+classify(const struct dc_bench_frames *g, struct gen_info *gi)
 {
 	struct dc_pkt p;
 
 	memset(gi, 0, sizeof(*gi));
-	gi->kind = xmalloc(g->n);
-	gi->l3off = xmalloc(g->n * sizeof(uint16_t));
-	gi->list4 = xmalloc(g->n * sizeof(uint64_t));
-	gi->list6 = xmalloc(g->n * sizeof(uint64_t));
+	gi->kind = dc_bench_malloc(g->n);
+	gi->l3off = dc_bench_malloc(g->n * sizeof(uint16_t));
+	gi->list4 = dc_bench_malloc(g->n * sizeof(uint64_t));
+	gi->list6 = dc_bench_malloc(g->n * sizeof(uint64_t));
 	for (uint64_t i = 0; i < g->n; i++) {
-		dc_parse(g->buf + g->off[i], g->caplen[i], &p);
+		dc_parse(g->frame[i], g->caplen[i], &p);
 		gi->kind[i] = p.l3 == DC_L3_IPV4 ? 4 : p.l3 == DC_L3_IPV6 ? 6 : 0;
 		gi->l3off[i] = p.l3_off;
 		if (p.l3 == DC_L3_IPV4)
@@ -655,12 +282,12 @@ classify(const struct frames *g, struct gen_info *gi)
 	}
 	gi->nip = gi->n4 + gi->n6;
 	if (gi->nip == 0)
-		die("no IP frames in the input");
+		dc_bench_die("no IP frames in the input");
 }
 
 /* IP packets among the first @p packets of a stream (generated frames cycled). */
 static uint64_t
-ip_count(const struct frames *g, const struct gen_info *gi, uint64_t packets)
+ip_count(const struct dc_bench_frames *g, const struct gen_info *gi, uint64_t packets)
 {
 	uint64_t n = packets / g->n * gi->nip;
 
@@ -683,7 +310,7 @@ src4_of(uint64_t r, uint32_t key)
 			if (o != 10 && o != 127)
 				oct[k++] = (uint8_t)o;
 	do
-		x = perm32(x, key);
+		x = dc_bench_perm32(x, key);
 	while (x >= M);
 	return (uint32_t)oct[x >> 24] << 24 | (x & 0xffffff);
 }
@@ -691,7 +318,8 @@ src4_of(uint64_t r, uint32_t key)
 static int
 is_v6(uint64_t r, double share6)
 {
-	return share6 > 0 && (double)(mix64(r ^ 0x7636) >> 11) * (1.0 / 9007199254740992.0) < share6;
+	return share6 > 0 &&
+	       (double)(dc_bench_mix64(r ^ 0x7636) >> 11) * (1.0 / 9007199254740992.0) < share6;
 }
 
 static void
@@ -710,87 +338,45 @@ ip4_csum(uint8_t *ip)
 	ip[11] = (uint8_t)sum;
 }
 
-/* LSD radix sort of 64-bit values; returns the number of distinct ones. */
-static uint64_t
-count_distinct(uint64_t *v, uint64_t n)
-{
-	uint64_t *t = xmalloc(n * sizeof(*v)), d = 0;
-
-	for (int sh = 0; sh < 64; sh += 16) {
-		static uint64_t cnt[65536];
-
-		memset(cnt, 0, sizeof(cnt));
-		for (uint64_t i = 0; i < n; i++)
-			cnt[(v[i] >> sh) & 0xffff]++;
-		for (uint64_t i = 0, s = 0; i < 65536; i++) {
-			uint64_t c = cnt[i];
-
-			cnt[i] = s;
-			s += c;
-		}
-		for (uint64_t i = 0; i < n; i++)
-			t[cnt[(v[i] >> sh) & 0xffff]++] = v[i];
-		memcpy(v, t, n * sizeof(*v));
-	}
-	free(t);
-	for (uint64_t i = 0; i < n; i++)
-		d += i == 0 || v[i] != v[i - 1];
-	return d;
-}
-
-static uint64_t
-hash_bytes(const void *p, size_t n, uint64_t h)
-{
-	const uint8_t *b = p;
-
-	for (size_t i = 0; i < n; i += 8) {
-		uint64_t w = 0;
-
-		memcpy(&w, b + i, n - i < 8 ? n - i : 8);
-		h = mix64(h ^ w);
-	}
-	return h;
-}
-
 static void
-build_stream(struct stream *s, const struct frames *g, const struct gen_info *gi, uint64_t nk,
-	     int dist, uint64_t packets)
+build_stream(struct stream *s, const struct dc_bench_frames *g, const struct gen_info *gi,
+	     uint64_t nk, int dist, uint64_t packets)
 {
 	double share6 = (double)gi->n6 / (double)gi->nip;
-	uint32_t key4 = (uint32_t)mix64(opt.seed ^ 0x44);
-	uint64_t *rank, nip = 0, c4 = 0, c6 = 0, top = 0;
-	uint64_t rs = mix64(opt.seed ^ nk ^ (uint64_t)dist << 40);
+	uint32_t key4 = (uint32_t)dc_bench_mix64(opt.seed ^ 0x44);
+	uint64_t *rank, *from, nip = 0, c4 = 0, c6 = 0, top = 0;
+	uint64_t rs = dc_bench_mix64(opt.seed ^ nk ^ (uint64_t)dist << 40);
 	size_t bytes = 0;
-	struct frames *f = &s->f;
+	struct dc_bench_frames *f = &s->f;
 
 	memset(s, 0, sizeof(*s));
 	for (uint64_t i = 0; i < packets; i++)
 		nip += gi->kind[i % g->n] != 0;
 	s->ip_packets = nip;
 	/* the source sequence */
-	rank = xmalloc((nip ? nip : 1) * sizeof(*rank));
-	if (dist == DIST_UNIFORM) {
+	rank = dc_bench_malloc((nip ? nip : 1) * sizeof(*rank));
+	if (dist == DC_BENCH_UNIFORM) {
 		for (uint64_t i = 0; i < nip; i++)
 			rank[i] = i % nk;
 		for (uint64_t i = nip; i > 1; i--) { /* Fisher-Yates */
-			uint64_t j = rnd(&rs) % i, t = rank[i - 1];
+			uint64_t j = dc_bench_rnd(&rs) % i, t = rank[i - 1];
 
 			rank[i - 1] = rank[j];
 			rank[j] = t;
 		}
 	} else {
-		struct zipf z;
+		struct dc_bench_zipf z;
 
-		zipf_init(&z, opt.zipf_s, nk);
+		dc_bench_zipf_init(&z, opt.zipf_s, nk);
 		for (uint64_t i = 0; i < nip; i++)
-			rank[i] = zipf_rank(&z, &rs) - 1;
+			rank[i] = dc_bench_zipf_rank(&z, &rs) - 1;
 	}
 	/* frames: which generated frame each packet copies */
 	f->n = packets;
-	f->off = xmalloc(packets * sizeof(*f->off));
-	f->len = xmalloc(packets * sizeof(*f->len));
-	f->caplen = xmalloc(packets * sizeof(*f->caplen));
-	s->frame = xmalloc(packets * sizeof(*s->frame));
+	from = dc_bench_malloc(packets * sizeof(*from));
+	f->len = dc_bench_malloc(packets * sizeof(*f->len));
+	f->caplen = dc_bench_malloc(packets * sizeof(*f->caplen));
+	f->frame = dc_bench_malloc(packets * sizeof(*f->frame));
 	{
 		uint64_t k = 0;
 
@@ -805,21 +391,20 @@ build_stream(struct stream *s, const struct frames *g, const struct gen_info *gi
 				else
 					j = gi->list4[c4++ % gi->n4];
 			}
-			f->off[i] = j; /* generated frame index for now */
+			from[i] = j;
 			bytes += (g->caplen[j] + 63) & ~(size_t)63;
 		}
 	}
 	f->bytes = bytes;
-	f->buf = xmalloc(bytes);
+	f->buf = dc_bench_malloc(bytes);
 	for (uint64_t i = 0, o = 0, k = 0; i < packets; i++) {
-		uint64_t j = f->off[i];
+		uint64_t j = from[i];
 		uint8_t *dst = f->buf + o;
 
-		memcpy(dst, g->buf + g->off[j], g->caplen[j]);
+		memcpy(dst, g->frame[j], g->caplen[j]);
 		f->len[i] = g->len[j];
 		f->caplen[i] = g->caplen[j];
-		f->off[i] = o;
-		s->frame[i] = dst;
+		f->frame[i] = dst;
 		if (gi->kind[j]) {
 			uint64_t r = rank[k++];
 			uint8_t *ip = dst + gi->l3off[j];
@@ -833,11 +418,12 @@ build_stream(struct stream *s, const struct frames *g, const struct gen_info *gi
 				ip[15] = (uint8_t)a;
 				ip4_csum(ip);
 			} else {
-				uint32_t p = perm32((uint32_t)r, key4 ^ 0x66);
-				uint64_t lo = mix64(r ^ 0x6666);
+				uint32_t p = dc_bench_perm32((uint32_t)r, key4 ^ 0x66);
+				uint64_t lo = dc_bench_mix64(r ^ 0x6666);
 
 				/* 2400:: - 2aff:: (where the generator puts them) */
-				uint16_t hi16 = (uint16_t)(0x2400 + mix64(r ^ 0x2400) % 0x700);
+				uint16_t hi16 =
+					(uint16_t)(0x2400 + dc_bench_mix64(r ^ 0x2400) % 0x700);
 
 				ip[8] = (uint8_t)(hi16 >> 8);
 				ip[9] = (uint8_t)hi16;
@@ -846,7 +432,7 @@ build_stream(struct stream *s, const struct frames *g, const struct gen_info *gi
 				ip[12] = (uint8_t)(p >> 8);
 				ip[13] = (uint8_t)p;
 				memcpy(ip + 14, &lo, 8);
-				lo = mix64(lo);
+				lo = dc_bench_mix64(lo);
 				memcpy(ip + 22, &lo, 2);
 			}
 		}
@@ -856,7 +442,7 @@ build_stream(struct stream *s, const struct frames *g, const struct gen_info *gi
 	{
 		uint64_t best = 0, run = 0;
 
-		s->distinct_src = count_distinct(rank, nip);
+		s->distinct_src = dc_bench_count_distinct(rank, nip);
 		for (uint64_t i = 0; i < nip; i++) {
 			run = i && rank[i] == rank[i - 1] ? run + 1 : 1;
 			if (run > best)
@@ -866,171 +452,23 @@ build_stream(struct stream *s, const struct frames *g, const struct gen_info *gi
 	}
 	s->top_share = nip ? (double)top / (double)nip : 0;
 	free(rank);
-}
-
-/* Distinct destinations and flowtuples: the engine's own keys (the parse
- * and keys stages, untimed), hashed, sorted. */
-static void
-count_keys(struct stream *s, struct dc_burst_ctx *bc, struct dc_tset_ctx *tc,
-	   const struct dc_tset *ts)
-{
-	uint64_t *dh = xmalloc((s->ip_packets + 1) * sizeof(uint64_t));
-	uint64_t *fh = xmalloc((s->ip_packets + 1) * sizeof(uint64_t)), k = 0;
-
-	for (uint64_t i = 0; i < s->f.n; i += opt.burst) {
-		unsigned n = (unsigned)RTE_MIN((uint64_t)opt.burst, s->f.n - i), n4, n6, m;
-
-		dc_counters_parse(bc, s->frame + i, s->f.len + i, s->f.caplen + i, n);
-		m = dc_tset_keys(ts, tc, bc, s->frame + i, n, &n4, &n6);
-		for (unsigned j = 0; j < m; j++, k++) {
-			dh[k] = hash_bytes(&tc->dkey[j], sizeof(tc->dkey[j]), 1);
-			fh[k] = hash_bytes(&tc->fkey[j], sizeof(tc->fkey[j]), 2);
-		}
-	}
-	if (k != s->ip_packets)
-		die("internal: %" PRIu64 " IP packets keyed, %" PRIu64 " expected", k,
-		    s->ip_packets);
-	s->distinct_dst = count_distinct(dh, k);
-	s->distinct_flow = count_distinct(fh, k);
-	free(dh);
-	free(fh);
-}
-
-static void
-free_stream(struct stream *s)
-{
-	free(s->f.buf);
-	free(s->f.off);
-	free(s->f.len);
-	free(s->f.caplen);
-	free(s->frame);
-	memset(s, 0, sizeof(*s));
+	free(from);
 }
 
 /* ---- engine state, as worker.c sets it up -------------------------------- */
 
 static uint64_t hash_seed;
-static uint64_t page_sz_seen;
-
-static void
-note_page_size(const void *p)
-{
-	const struct rte_memseg_list *msl = rte_mem_virt2memseg_list(p);
-
-	if (msl && (page_sz_seen == 0 || msl->page_sz < page_sz_seen))
-		page_sz_seen = msl->page_sz;
-}
-
-/* worker.c table_create() */
-static struct dc_table *
-table_create(uint64_t max, uint64_t slots, uint32_t key_len, uint32_t slot, unsigned sock)
-{
-	size_t sz = dc_table_mem_size(slots, slot);
-	void *mem = rte_malloc_socket("dc_table", sz, RTE_CACHE_LINE_SIZE, (int)sock);
-
-	if (mem == NULL)
-		return NULL;
-	note_page_size(mem);
-	return dc_table_init_n(mem, max, slots, key_len, slot, hash_seed);
-}
-
-/* worker.c tset_create() and tset_bytes() */
-static size_t
-tset_size(const struct dc_config *cfg)
-{
-	return dc_tset_bytes(cfg->sources_max, cfg->destinations_max, cfg->flowtuples_max,
-			     cfg->geo_asn != NULL);
-}
-
-static struct dc_tset *
-tset_create(const struct dc_config *cfg, unsigned sock)
-{
-	struct dc_tset *ts = rte_zmalloc_socket("dc_tset", sizeof(*ts), RTE_CACHE_LINE_SIZE, (int)sock);
-
-	if (ts == NULL)
-		return NULL;
-	ts->src = table_create(cfg->sources_max,
-			       (uint64_t)cfg->sources_max * dc_src_slots_per_key(cfg->sources_max),
-			       DC_ADDR_KEY_LEN, DC_SRC_SLOT, sock);
-	ts->src_cold = rte_malloc_socket("dc_src_cold", cfg->sources_max * sizeof(struct dc_src_cold),
-					 RTE_CACHE_LINE_SIZE, (int)sock);
-	ts->dst = table_create(cfg->destinations_max, dc_table_slots_for(cfg->destinations_max),
-			       sizeof(struct dc_addr_key), DC_DST_SLOT, sock);
-	if (cfg->flowtuples_max)
-		ts->flow = table_create(cfg->flowtuples_max, dc_table_slots_for(cfg->flowtuples_max),
-					sizeof(struct dc_flow_key), DC_FLOW_SLOT, sock);
-	if (cfg->geo_asn)
-		ts->as = table_create(DC_AS_MAX, dc_table_slots_for(DC_AS_MAX), sizeof(uint64_t),
-				      DC_AS_SLOT, sock);
-	if (ts->src == NULL || ts->src_cold == NULL || ts->dst == NULL ||
-	    (cfg->flowtuples_max && ts->flow == NULL) || (cfg->geo_asn && ts->as == NULL))
-		return NULL;
-	return ts;
-}
-
-static void
-tset_free(struct dc_tset *ts)
-{
-	if (ts == NULL)
-		return;
-	rte_free(ts->src);
-	rte_free(ts->src_cold);
-	rte_free(ts->dst);
-	rte_free(ts->flow);
-	rte_free(ts->as);
-	rte_free(ts);
-}
-
-static uint64_t
-table_sum(const struct dc_table *t, uint64_t h)
-{
-	if (t == NULL)
-		return h;
-	h = hash_bytes(t->slots, dc_table_capacity(t) * t->slot_size, h);
-	h = hash_bytes(t->order, t->used * sizeof(t->order[0]), h);
-	return mix64(h ^ t->used ^ (uint64_t)t->zero_used << 40);
-}
 
 /* Checksum of everything the data path writes. */
 static uint64_t
 state_sum(const struct dc_tset *ts, const struct dc_counters *c)
 {
-	uint64_t h = hash_bytes(c, sizeof(*c), 3);
+	uint64_t h = dc_bench_tset_sum(ts, dc_bench_hash(c, sizeof(*c), 3));
 
-	h = table_sum(ts->src, h);
-	h = hash_bytes(ts->src_cold, ts->src_ncold * sizeof(ts->src_cold[0]), h ^ ts->src_ncold);
-	h = table_sum(ts->dst, h);
-	h = table_sum(ts->flow, h);
-	h = table_sum(ts->as, h);
-	return hash_bytes(ts->full, sizeof(ts->full), h);
+	return dc_bench_hash(ts->full, sizeof(ts->full), h);
 }
 
 /* ---- timed passes ----------------------------------------------------------- */
-
-struct meter {
-	uint64_t tsc0;
-	struct timespec cpu0;
-};
-
-static void
-meter_start(struct meter *m)
-{
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &m->cpu0);
-	m->tsc0 = rte_rdtsc_precise();
-}
-
-/* Share of the wall time this thread was on the CPU. */
-static double
-meter_stop(const struct meter *m)
-{
-	uint64_t tsc = rte_rdtsc_precise() - m->tsc0;
-	struct timespec cpu;
-	double cpu_s;
-
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cpu);
-	cpu_s = (double)(cpu.tv_sec - m->cpu0.tv_sec) + (double)(cpu.tv_nsec - m->cpu0.tv_nsec) * 1e-9;
-	return cpu_s * (double)rte_get_tsc_hz() / (double)tsc;
-}
 
 struct engine {
 	struct dc_counters *c;
@@ -1039,11 +477,6 @@ struct engine {
 	struct dc_tset *ts;
 	const struct dc_geo_view *geo;
 };
-
-/* The times of a burst's packets: the wall clock's current second, as a
- * worker on a NIC has it; advances once per 2^20 packets (about a second at
- * 1 Mpps). */
-#define T0 1648771200u /* 2022-04-01 */
 
 /* Whole path: returns the cycles of the bursts, summed. */
 #define PASS_WHOLE(name, counters_burst, tset_burst)                                       \
@@ -1055,15 +488,15 @@ struct engine {
                                                                                            \
 		for (uint64_t i = 0; i < s->f.n; i += opt.burst) {                         \
 			unsigned n = (unsigned)RTE_MIN((uint64_t)opt.burst, s->f.n - i);   \
-			uint32_t now = T0 + (uint32_t)(i >> 20);                           \
+			uint32_t now = DC_BENCH_T0 + (uint32_t)(i >> 20);                  \
 			uint64_t t0 = rte_rdtsc_precise();                                 \
                                                                                            \
 			e->tctx->geo = __atomic_load_n(geop, __ATOMIC_ACQUIRE);            \
 			for (unsigned k = 0; k < n; k++)                                   \
 				secs[k] = now;                                             \
-			counters_burst(e->c, e->ctx, s->frame + i, s->f.len + i,           \
+			counters_burst(e->c, e->ctx, s->f.frame + i, s->f.len + i,         \
 				       s->f.caplen + i, n);                                \
-			tset_burst(e->ts, e->tctx, e->ctx, s->frame + i, s->f.len + i,     \
+			tset_burst(e->ts, e->tctx, e->ctx, s->f.frame + i, s->f.len + i,   \
 				   secs, n, e->c);                                         \
 			sum += rte_rdtsc_precise() - t0;                                   \
 		}                                                                          \
@@ -1085,7 +518,7 @@ pass_stages(struct engine *e, const struct stream *s)
 
 	for (uint64_t i = 0; i < s->f.n; i += opt.burst) {
 		unsigned n = (unsigned)RTE_MIN((uint64_t)opt.burst, s->f.n - i);
-		uint32_t now = T0 + (uint32_t)(i >> 20);
+		uint32_t now = DC_BENCH_T0 + (uint32_t)(i >> 20);
 		uint64_t t0 = rte_rdtsc_precise();
 
 		mark_last = t0;
@@ -1093,10 +526,10 @@ pass_stages(struct engine *e, const struct stream *s)
 		for (unsigned k = 0; k < n; k++)
 			secs[k] = now;
 		stage_mark(ST_SETUP);
-		dc_counters_burst_stages(e->c, e->ctx, s->frame + i, s->f.len + i, s->f.caplen + i,
-					 n);
-		dc_tset_burst_stages(e->ts, e->tctx, e->ctx, s->frame + i, s->f.len + i, secs, n,
-				     e->c);
+		dc_counters_burst_stages(e->c, e->ctx, s->f.frame + i, s->f.len + i,
+					 s->f.caplen + i, n);
+		dc_tset_burst_stages(e->ts, e->tctx, e->ctx, s->f.frame + i, s->f.len + i,
+				     secs, n, e->c);
 		sum += mark_last - t0;
 	}
 	return sum;
@@ -1151,19 +584,19 @@ run_config(struct engine *e, const struct stream *s, struct result *r)
 			timer_lfence = v == VAR_LFENCE;
 			reset_state(e);
 			for (int p = 0; p < NB_PASS; p++) {
-				struct meter m;
+				struct dc_bench_meter m;
 				uint64_t cyc;
 
 				memset(mark_acc, 0, sizeof(mark_acc));
 				memset(mark_n, 0, sizeof(mark_n));
-				meter_start(&m);
+				dc_bench_meter_start(&m, 0);
 #ifdef DC_STAGES_REF
 				if (v == VAR_REF)
 					cyc = pass_ref(e, s);
 				else
 #endif
 					cyc = v == VAR_WHOLE ? pass_whole(e, s) : pass_stages(e, s);
-				r->oncpu[v][p][rep] = meter_stop(&m);
+				r->oncpu[v][p][rep] = dc_bench_meter_stop(&m, NULL);
 				if (v == VAR_WHOLE)
 					r->wpass[p][rep] = (double)(rte_rdtsc_precise() - m.tsc0) / pk;
 				ok &= r->oncpu[v][p][rep] >= opt.min_oncpu;
@@ -1192,19 +625,22 @@ run_config(struct engine *e, const struct stream *s, struct result *r)
 					r->ncold = e->ts->src_ncold;
 					memcpy(r->full, e->ts->full, sizeof(r->full));
 					if (e->c->c[DC_CNT_PACKETS] != NB_PASS * s->f.n)
-						die("check failed: %" PRIu64 " packets counted of %" PRIu64,
-						    e->c->c[DC_CNT_PACKETS], (uint64_t)(NB_PASS * s->f.n));
+						dc_bench_die("check failed: %" PRIu64
+							     " packets counted of %" PRIu64,
+							     e->c->c[DC_CNT_PACKETS],
+							     (uint64_t)(NB_PASS * s->f.n));
 				}
 			}
 		}
 		for (int v = 1; rep == 0 && tries == 0 && v < NB_VAR; v++)
 			if (var_runs(v) && sum[v] != sum[VAR_WHOLE])
-				die("check failed: %s left other tables or counters than "
-				    "dc_counters_burst() + dc_tset_burst() (checksums %016" PRIx64
-				    " / %016" PRIx64 ")",
-				    v != VAR_PRECISE && v != VAR_LFENCE ? "the reference revision"
-									: "the staged drivers",
-				    sum[v], sum[VAR_WHOLE]);
+				dc_bench_die("check failed: %s left other tables or counters than "
+					     "dc_counters_burst() + dc_tset_burst() (checksums %016"
+					     PRIx64 " / %016" PRIx64 ")",
+					     v != VAR_PRECISE && v != VAR_LFENCE
+						     ? "the reference revision"
+						     : "the staged drivers",
+					     sum[v], sum[VAR_WHOLE]);
 		if (opt.verbose) {
 			printf("#   rep %u%s: cycles/packet insert / steady: whole %.1f / %.1f (pass "
 			       "%.1f / %.1f)",
@@ -1224,56 +660,11 @@ run_config(struct engine *e, const struct stream *s, struct result *r)
 			printf("\n");
 			fflush(stdout);
 		}
-		if (ok || tries >= opt.retry) {
-			rep++;
-			tries = 0;
-		} else {
-			tries++;
-			r->retries++;
-		}
+		rep += (unsigned)dc_bench_retry(ok, &tries, opt.retry, &r->retries);
 	}
 }
 
 /* ---- output ----------------------------------------------------------------- */
-
-static int
-cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static double
-median(const double *v, unsigned n)
-{
-	double t[MAX_REP];
-
-	memcpy(t, v, n * sizeof(*t));
-	qsort(t, n, sizeof(*t), cmp_double);
-	return n % 2 ? t[n / 2] : (t[n / 2 - 1] + t[n / 2]) / 2;
-}
-
-static double
-min_of(const double *v, unsigned n)
-{
-	double m = v[0];
-
-	for (unsigned i = 1; i < n; i++)
-		m = v[i] < m ? v[i] : m;
-	return m;
-}
-
-static const char *
-dist_name(int d)
-{
-	static char b[32];
-
-	if (d == DIST_UNIFORM)
-		return "uniform";
-	snprintf(b, sizeof(b), "zipf s=%.2f", opt.zipf_s);
-	return b;
-}
 
 static const int col_order[] = {ST_SETUP, DC_STAGE_PARSE, DC_STAGE_FP, DC_STAGE_COUNT,
 				DC_STAGE_KEYS, DC_STAGE_GEO, DC_STAGE_GEO_COUNT, DC_STAGE_SRC,
@@ -1298,19 +689,22 @@ print_table(struct result res[][2], double tsc_hz, int tm)
 		for (unsigned di = 0; di < opt.nb_dist; di++)
 			for (int p = 0; p < NB_PASS; p++) {
 				const struct result *r = &res[ki][di];
-				double w = median(r->whole[p], opt.repeat), sum = 0, lo = 1;
+				double w = dc_bench_median(r->whole[p], opt.repeat), sum = 0, lo = 1;
 
 				printf("| %" PRIu64 " | %s | %s | %" PRIu64 " |", opt.keys[ki],
-				       dist_name(opt.dist[di]), pass_name[p], r->src_used);
+				       dc_bench_dist_name(opt.dist[di], opt.zipf_s), pass_name[p],
+				       r->src_used);
 				for (unsigned i = 0; i < DC_ARRAY_SIZE(col_order); i++) {
-					double v = median(r->stage[tm][p][col_order[i]], opt.repeat);
+					const double *st = r->stage[tm][p][col_order[i]];
+					double v = dc_bench_median(st, opt.repeat);
 
 					sum += v;
 					printf(" %.1f |", v);
 				}
 				for (int v = 0; v < NB_VAR; v++)
 					if (var_runs(v))
-						lo = RTE_MIN(lo, min_of(r->oncpu[v][p], opt.repeat));
+						lo = RTE_MIN(lo, dc_bench_min(r->oncpu[v][p],
+									      opt.repeat));
 				printf(" %.1f | %.1f | %.1f | %.1f%% |\n", sum, w, tsc_hz / w / 1e6,
 				       100 * lo);
 			}
@@ -1330,15 +724,14 @@ print_ref(struct result res[][2])
 		for (unsigned di = 0; di < opt.nb_dist; di++)
 			for (int p = 0; p < NB_PASS; p++) {
 				const struct result *r = &res[ki][di];
-				double w = median(r->whole[p], opt.repeat), f = median(r->ref[p], opt.repeat);
+				double w = dc_bench_median(r->whole[p], opt.repeat);
+				double f = dc_bench_median(r->ref[p], opt.repeat);
 
 				printf("| %" PRIu64 " | %s | %s | %.1f | %.1f | %.3f |", opt.keys[ki],
-				       dist_name(opt.dist[di]), pass_name[p], w, f, w / f);
-				for (int v = 0; v < 2; v++) {
-					for (unsigned i = 0; i < opt.repeat; i++)
-						printf("%s%.1f", i ? ", " : " ", v ? r->ref[p][i] : r->whole[p][i]);
-					printf(" |");
-				}
+				       dc_bench_dist_name(opt.dist[di], opt.zipf_s), pass_name[p], w, f,
+				       w / f);
+				dc_bench_md_values(r->whole[p], opt.repeat);
+				dc_bench_md_values(r->ref[p], opt.repeat);
 				printf("\n");
 			}
 }
@@ -1353,28 +746,6 @@ usage(const char *prog)
 	       "         [--gen-packets N] [--geo-country FILE] [--geo-asn FILE] [--no-geo]\n"
 	       "         [--timer precise|lfence|both] [--seed S] [--retry K] [--quick] [--verbose]\n",
 	       prog);
-}
-
-static uint64_t
-parse_u64(const char *s, const char *what)
-{
-	char *end;
-	double mult = 1;
-	unsigned long long v;
-
-	errno = 0;
-	v = strtoull(s, &end, 0);
-	if (*end == 'k' || *end == 'K')
-		mult = 1e3, end++;
-	else if (*end == 'M')
-		mult = 1 << 20, end++;
-	else if (*end == 'm')
-		mult = 1e6, end++;
-	if (errno || end == s || *end) {
-		fprintf(stderr, "bad %s: %s\n", what, s);
-		exit(2);
-	}
-	return (uint64_t)(v * mult);
 }
 
 static void
@@ -1404,56 +775,29 @@ parse_args(int argc, char **argv)
 	int c, keys_set = 0, packets_set = 0, gen_set = 0;
 
 	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
-		char *tok, *save, buf[256];
-
 		switch (c) {
 		case 'k':
-			snprintf(buf, sizeof(buf), "%s", optarg);
-			opt.nb_keys = 0;
-			for (tok = strtok_r(buf, ",", &save); tok && opt.nb_keys < MAX_CONF;
-			     tok = strtok_r(NULL, ",", &save))
-				opt.keys[opt.nb_keys++] = parse_u64(tok, "--keys");
+			opt.nb_keys = dc_bench_parse_counts(optarg, opt.keys, MAX_CONF, "--keys", 1,
+							    221ull << 24);
 			keys_set = 1;
 			break;
 		case 'p':
-			opt.packets = parse_u64(optarg, "--packets");
+			opt.packets = dc_bench_parse_count(optarg, "--packets");
 			packets_set = 1;
 			break;
 		case 'r':
-			opt.repeat = (unsigned)parse_u64(optarg, "--repeat");
-			if (opt.repeat < 1 || opt.repeat > MAX_REP) {
-				fprintf(stderr, "--repeat: 1..%d\n", MAX_REP);
-				exit(2);
-			}
+			opt.repeat = (unsigned)dc_bench_parse_count_in(optarg, "--repeat", 1,
+								       MAX_REP);
 			break;
 		case 'd':
-			snprintf(buf, sizeof(buf), "%s", optarg);
-			opt.nb_dist = 0;
-			for (tok = strtok_r(buf, ",", &save); tok && opt.nb_dist < 2;
-			     tok = strtok_r(NULL, ",", &save)) {
-				if (strcmp(tok, "uniform") == 0)
-					opt.dist[opt.nb_dist++] = DIST_UNIFORM;
-				else if (strcmp(tok, "zipf") == 0)
-					opt.dist[opt.nb_dist++] = DIST_ZIPF;
-				else {
-					fprintf(stderr, "--dist: uniform, zipf\n");
-					exit(2);
-				}
-			}
+			opt.nb_dist = dc_bench_parse_dist(optarg, opt.dist);
 			break;
 		case 'z':
-			opt.zipf_s = atof(optarg);
-			if (!(opt.zipf_s > 0) || opt.zipf_s == 1.0) {
-				fprintf(stderr, "--zipf-s: > 0 and not 1\n");
-				exit(2);
-			}
+			opt.zipf_s = dc_bench_parse_zipf_s(optarg);
 			break;
 		case 'b':
-			opt.burst = (unsigned)parse_u64(optarg, "--burst");
-			if (opt.burst < 1 || opt.burst > DC_FP_BURST_MAX) {
-				fprintf(stderr, "--burst: 1..%d\n", DC_FP_BURST_MAX);
-				exit(2);
-			}
+			opt.burst = (unsigned)dc_bench_parse_count_in(optarg, "--burst", 1,
+								      DC_FP_BURST_MAX);
 			break;
 		case 'P':
 			opt.pcap = optarg;
@@ -1462,7 +806,7 @@ parse_args(int argc, char **argv)
 			opt.gen = optarg;
 			break;
 		case 'g':
-			opt.gen_packets = parse_u64(optarg, "--gen-packets");
+			opt.gen_packets = dc_bench_parse_count(optarg, "--gen-packets");
 			gen_set = 1;
 			break;
 		case 'C':
@@ -1487,10 +831,10 @@ parse_args(int argc, char **argv)
 			}
 			break;
 		case 's':
-			opt.seed = parse_u64(optarg, "--seed");
+			opt.seed = dc_bench_parse_count(optarg, "--seed");
 			break;
 		case 'T':
-			opt.retry = (unsigned)parse_u64(optarg, "--retry");
+			opt.retry = (unsigned)dc_bench_parse_count(optarg, "--retry");
 			break;
 		case 'q':
 			opt.quick = 1;
@@ -1523,50 +867,6 @@ parse_args(int argc, char **argv)
 		usage(argv[0]);
 		exit(2);
 	}
-	for (unsigned i = 0; i < opt.nb_keys; i++)
-		if (opt.keys[i] == 0 || opt.keys[i] > (221ull << 24)) {
-			fprintf(stderr, "--keys: 1..%llu\n", 221ull << 24);
-			exit(2);
-		}
-}
-
-static void
-cpu_name(char *out, size_t len)
-{
-	FILE *f = fopen("/proc/cpuinfo", "r");
-	char line[512];
-
-	snprintf(out, len, "unknown");
-	if (f == NULL)
-		return;
-	while (fgets(line, sizeof(line), f)) {
-		char *c = strchr(line, ':');
-
-		if (strncmp(line, "model name", 10) == 0 && c) {
-			c += 2;
-			c[strcspn(c, "\n")] = '\0';
-			snprintf(out, len, "%s", c);
-			break;
-		}
-	}
-	fclose(f);
-}
-
-/* Without hugepages, DPDK's heap is faulted in on first touch: touch it. */
-static void
-prefault_heap(void)
-{
-	struct rte_malloc_socket_stats st;
-	void *p;
-	size_t sz;
-
-	if (rte_malloc_get_socket_stats((int)rte_socket_id(), &st) != 0)
-		return;
-	sz = st.greatest_free_size > (64u << 20) ? st.greatest_free_size - (32u << 20) : 0;
-	if (sz == 0 || (p = rte_malloc("prefault", sz, 64)) == NULL)
-		return;
-	memset(p, 0, sz);
-	rte_free(p);
 }
 
 int
@@ -1574,30 +874,25 @@ main(int argc, char **argv)
 {
 	static struct result res[MAX_CONF][2];
 	struct dc_config cfg;
-	struct frames gen;
+	struct dc_bench_frames gen;
 	struct gen_info gi;
 	struct engine e;
 	double tsc_hz, lo = 1;
 	unsigned sock;
-	char cpu[128];
+	char cpu[128], gpath[256];
 	const char *pcap;
 	int n;
 
-	n = rte_eal_init(argc, argv);
-	if (n < 0) {
-		fprintf(stderr, "rte_eal_init: %s\n", rte_strerror(rte_errno));
-		return 1;
-	}
+	n = dc_bench_eal_init("darkcap-stages-bench", argc, argv);
 	argc -= n;
 	argv += n;
-	argv[0] = "darkcap-stages-bench";
 	parse_args(argc, argv);
 	sock = rte_socket_id();
 	tsc_hz = (double)rte_get_tsc_hz();
-	cpu_name(cpu, sizeof(cpu));
-	hash_seed = mix64(opt.seed ^ 0x7ab1e);
+	dc_bench_cpu_name(cpu, sizeof(cpu));
+	hash_seed = dc_bench_mix64(opt.seed ^ 0x7ab1e);
 	if (dc_fp_select(DC_FP_AUTO) != 0)
-		die("fingerprint kernel: %s", dc_strerror());
+		dc_bench_die("fingerprint kernel: %s", dc_strerror());
 
 	/* frames */
 	if (opt.pcap) {
@@ -1607,32 +902,26 @@ main(int argc, char **argv)
 
 		for (unsigned i = 0; i < opt.nb_keys; i++)
 			most = RTE_MAX(most, opt.keys[i]);
-		pcap = generate_pcap(RTE_MIN(opt.gen_packets, most));
+		pcap = generate_pcap(RTE_MIN(opt.gen_packets, most), gpath, sizeof(gpath));
 	}
-	load_pcap(pcap, &gen);
+	dc_bench_pcap_load(pcap, &gen);
 	classify(&gen, &gi);
 
 	/* geo, as the engine loads it (dc_geo_view_load) */
 	dc_config_defaults(&cfg);
 	memset(&e, 0, sizeof(e));
 	if (!opt.no_geo) {
-		char *cpath = (char *)opt.geo_country, *apath = (char *)opt.geo_asn;
 		double t = (double)rte_rdtsc();
 		struct dc_geo_view *gv;
+		char cb[256], ab[256];
 
-		if (cpath == NULL) {
-			cpath = (char *)tmp_path("country.csv");
-			write_geo_csv(cpath, 0, opt.quick);
-		}
-		if (apath == NULL) {
-			apath = (char *)tmp_path("asn.csv");
-			write_geo_csv(apath, 1, opt.quick);
-		}
-		cfg.geo_country = cpath;
-		cfg.geo_asn = apath;
+		cfg.geo_country = dc_strdup(dc_bench_geo_csv(opt.geo_country, 0, opt.quick,
+							     opt.seed, opt.verbose, cb, sizeof(cb)));
+		cfg.geo_asn = dc_strdup(dc_bench_geo_csv(opt.geo_asn, 1, opt.quick, opt.seed,
+							 opt.verbose, ab, sizeof(ab)));
 		gv = dc_geo_view_load(&cfg);
 		if (gv == NULL)
-			die("geo: %s", dc_strerror());
+			dc_bench_die("geo: %s", dc_strerror());
 		e.geo = gv;
 		printf("geo: %u countries from %s%s, %u ASes from %s%s (loaded in %.1f s)\n",
 		       gv->nb_cc - 1u, opt.geo_country ? "" : "synthetic ",
@@ -1640,11 +929,7 @@ main(int argc, char **argv)
 		       opt.geo_asn ? "" : "synthetic ", opt.geo_asn ? opt.geo_asn : "CSV",
 		       ((double)rte_rdtsc() - t) / tsc_hz);
 	}
-	e.c = rte_zmalloc_socket("dc_block", sizeof(*e.c), RTE_CACHE_LINE_SIZE, (int)sock);
-	e.ctx = rte_zmalloc_socket("dc_burst", sizeof(*e.ctx), RTE_CACHE_LINE_SIZE, (int)sock);
-	e.tctx = rte_zmalloc_socket("dc_tctx", sizeof(*e.tctx), RTE_CACHE_LINE_SIZE, (int)sock);
-	if (e.c == NULL || e.ctx == NULL || e.tctx == NULL)
-		die("out of DPDK memory for the block and scratch");
+	dc_bench_scratch_new(&e.c, &e.ctx, &e.tctx, (int)sock);
 
 	mark_ovh[TM_PRECISE] = mark_overhead(0);
 	mark_ovh[TM_LFENCE] = mark_overhead(1);
@@ -1676,37 +961,41 @@ main(int argc, char **argv)
 			tc.sources_max = 1;
 			tc.destinations_max = 1;
 			tc.flowtuples_max = 1;
-			e.ts = tset_create(&tc, sock); /* a tiny one: the keys stage only */
+			/* a tiny one: the keys stage only */
+			e.ts = dc_bench_tset_create(&tc, hash_seed, (int)sock);
 			if (e.ts == NULL)
-				die("out of DPDK memory");
-			count_keys(&s, e.ctx, e.tctx, e.ts);
-			tset_free(e.ts);
+				dc_bench_die("out of DPDK memory");
+			dc_bench_count_keys(&s.f, opt.burst, e.ctx, e.tctx, e.ts, s.ip_packets,
+					    NULL, &s.distinct_dst, &s.distinct_flow);
+			dc_bench_tset_free(e.ts);
 			tc.sources_max = (uint32_t)nk;
 			tc.destinations_max = (uint32_t)RTE_MAX(s.distinct_dst, (uint64_t)1);
 			tc.flowtuples_max = (uint32_t)RTE_MAX(s.distinct_flow, (uint64_t)1);
 			if (opt.no_geo)
 				tc.geo_asn = NULL;
-			e.ts = tset_create(&tc, sock);
+			e.ts = dc_bench_tset_create(&tc, hash_seed, (int)sock);
 			if (e.ts == NULL)
-				die("cannot allocate the table set: %zu MiB (raise -m / hugepages)",
-				    tset_size(&tc) >> 20);
+				dc_bench_die("cannot allocate the table set: %zu MiB (raise -m / "
+					     "hugepages)",
+					     dc_bench_tset_size(&tc) >> 20);
 			if (!rte_eal_has_hugepages())
-				prefault_heap();
+				dc_bench_prefault_heap();
 			r->packets = s.f.n;
 			r->ip_packets = s.ip_packets;
 			r->distinct_src = s.distinct_src;
 			r->distinct_dst = s.distinct_dst;
 			r->distinct_flow = s.distinct_flow;
 			r->top_share = s.top_share;
-			r->tset_bytes = tset_size(&tc);
+			r->tset_bytes = dc_bench_tset_size(&tc);
 			r->frame_bytes = s.f.bytes;
 			printf("# %" PRIu64 " sources, %s: %" PRIu64 " packets per pass (%" PRIu64
 			       " IP, %.0f MiB of frames), %" PRIu64 " sources (most frequent %.2f%% of "
 			       "IP packets), %" PRIu64 " destinations, %" PRIu64
 			       " flowtuples; tables %zu MiB (sources_max %u, %" PRIu64
 			       " home slots per source, destinations_max %u, flowtuples_max %u)\n",
-			       nk, dist_name(opt.dist[di]), s.f.n, s.ip_packets,
-			       (double)s.f.bytes / 1048576.0, s.distinct_src, 100 * s.top_share,
+			       nk, dc_bench_dist_name(opt.dist[di], opt.zipf_s), s.f.n,
+			       s.ip_packets, (double)s.f.bytes / 1048576.0, s.distinct_src,
+			       100 * s.top_share,
 			       s.distinct_dst, s.distinct_flow, r->tset_bytes >> 20, tc.sources_max,
 			       dc_src_slots_per_key(tc.sources_max), tc.destinations_max,
 			       tc.flowtuples_max);
@@ -1715,23 +1004,23 @@ main(int argc, char **argv)
 			if (r->src_used != s.distinct_src || r->full[DC_TFULL_SRC] ||
 			    r->full[DC_TFULL_DST] || r->full[DC_TFULL_FLOW] || r->full[DC_TFULL_AS] ||
 			    r->dst_used != s.distinct_dst || r->flow_used != s.distinct_flow)
-				die("check failed: tables hold %" PRIu64 " sources (%" PRIu64
-				    " expected), %" PRIu64 " destinations (%" PRIu64 "), %" PRIu64
-				    " flowtuples (%" PRIu64 "); refused %" PRIu64 "/%" PRIu64 "/%" PRIu64
-				    "/%" PRIu64,
-				    r->src_used, s.distinct_src, r->dst_used, s.distinct_dst,
-				    r->flow_used, s.distinct_flow, r->full[0], r->full[1], r->full[2],
-				    r->full[3]);
+				dc_bench_die("check failed: tables hold %" PRIu64 " sources (%" PRIu64
+					     " expected), %" PRIu64 " destinations (%" PRIu64
+					     "), %" PRIu64 " flowtuples (%" PRIu64 "); refused %" PRIu64
+					     "/%" PRIu64 "/%" PRIu64 "/%" PRIu64,
+					     r->src_used, s.distinct_src, r->dst_used,
+					     s.distinct_dst, r->flow_used, s.distinct_flow, r->full[0],
+					     r->full[1], r->full[2], r->full[3]);
 			printf("#   checks passed: staged and whole path left identical state; %" PRIu64
 			       " sources, %" PRIu64 " ASes in the tables, nothing refused; "
 			       "repetitions rerun: %" PRIu64 "\n",
 			       r->src_used, r->as_used, r->retries);
 			for (int v = 0; v < NB_VAR; v++)
 				for (int p = 0; var_runs(v) && p < NB_PASS; p++)
-					lo = RTE_MIN(lo, min_of(r->oncpu[v][p], opt.repeat));
-			tset_free(e.ts);
+					lo = RTE_MIN(lo, dc_bench_min(r->oncpu[v][p], opt.repeat));
+			dc_bench_tset_free(e.ts);
 			e.ts = NULL;
-			free_stream(&s);
+			dc_bench_frames_free(&s.f);
 		}
 	}
 
@@ -1741,7 +1030,7 @@ main(int argc, char **argv)
 	print_ref(res);
 	printf("\nCPU %s, TSC %.0f Hz, hugepages %s (smallest page under the tables: %" PRIu64
 	       " kB)\n",
-	       cpu, tsc_hz, rte_eal_has_hugepages() ? "yes" : "no", page_sz_seen >> 10);
+	       cpu, tsc_hz, rte_eal_has_hugepages() ? "yes" : "no", dc_bench_page_min() >> 10);
 	printf("lowest on-CPU share of a kept timed pass: %.1f%%%s\n", 100 * lo,
 	       lo < opt.min_oncpu ? " WARNING: the core was shared with other processes, the "
 				    "TSC cycles include their time"
@@ -1749,17 +1038,13 @@ main(int argc, char **argv)
 	fflush(stdout);
 	if (e.geo)
 		dc_geo_view_free((struct dc_geo_view *)e.geo);
-	rte_free(e.c);
-	rte_free(e.ctx);
-	rte_free(e.tctx);
+	dc_bench_scratch_free(e.c, e.ctx, e.tctx);
 	free(gi.kind);
 	free(gi.l3off);
 	free(gi.list4);
 	free(gi.list6);
-	free(gen.buf);
-	free(gen.off);
-	free(gen.len);
-	free(gen.caplen);
+	dc_bench_frames_free(&gen);
+	dc_config_free(&cfg);
 	rte_eal_cleanup();
 	return 0;
 }

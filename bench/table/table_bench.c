@@ -47,12 +47,9 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
-#include <time.h>
 
 #include <rte_common.h>
 #include <rte_cycles.h>
@@ -62,9 +59,9 @@
 #include <rte_hash_crc.h>
 #include <rte_lcore.h>
 #include <rte_malloc.h>
-#include <rte_memory.h>
 #include <rte_prefetch.h>
 
+#include "dc_bench.h"
 #include "dc_table.h"
 #include "dc_tset.h" /* dc_src_slots_per_key(): the engine's source table */
 
@@ -108,7 +105,6 @@ enum {
 static const char *const impl_name[NB_IMPL] = {
 	"ours-src", "ours-64B", "floor", "rte-bulk", "rte-hash",
 };
-enum { DIST_UNIFORM, DIST_ZIPF };
 enum { PASS_INSERT, PASS_STEADY, NB_PASS };
 static const char *const pass_name[NB_PASS] = {"insert", "steady"};
 
@@ -132,7 +128,7 @@ static struct {
 	.repeat = 3,
 	.keys = {10000, 1000000, 16000000},
 	.nb_keys = 3,
-	.dist = {DIST_UNIFORM, DIST_ZIPF},
+	.dist = {DC_BENCH_UNIFORM, DC_BENCH_ZIPF},
 	.nb_dist = 2,
 	.zipf_s = 1.1,
 	.seed = 0x6461726b636170ull,
@@ -142,109 +138,7 @@ static struct {
 	.min_oncpu = 0.97,
 };
 
-/* ---- random numbers and key streams ------------------------------------ */
-
-static uint64_t
-rnd(uint64_t *s)
-{
-	uint64_t z = (*s += 0x9E3779B97F4A7C15ull);
-
-	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-	z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-	return z ^ (z >> 31);
-}
-
-static double
-rnd01(uint64_t *s)
-{
-	return (double)(rnd(s) >> 11) * (1.0 / 9007199254740992.0);
-}
-
-/* A bijection on 32 bits, so N indices give N distinct addresses. */
-static uint32_t
-perm32(uint32_t x, uint32_t k)
-{
-	x ^= k;
-	x *= 0x9E3779B1u;
-	x ^= x >> 15;
-	x *= 0x85EBCA77u;
-	x ^= x >> 13;
-	x += k;
-	x *= 0xC2B2AE3Du;
-	x ^= x >> 16;
-	return x;
-}
-
-/*
- * Zipf(s) on 1..n by rejection-inversion (Hoermann and Derflinger 1996):
- * O(1) per sample, no table.
- */
-struct zipf {
-	double s, n, hx1, hn, thr;
-};
-
-static double
-helper1(double x) /* log1p(x) / x */
-{
-	return fabs(x) > 1e-8 ? log1p(x) / x : 1 - x * (0.5 - x * (1.0 / 3 - 0.25 * x));
-}
-
-static double
-helper2(double x) /* expm1(x) / x */
-{
-	return fabs(x) > 1e-8 ? expm1(x) / x : 1 + x * 0.5 * (1 + x * (1.0 / 3) * (1 + 0.25 * x));
-}
-
-static double
-zipf_H(const struct zipf *z, double x) /* integral of t^-s from 1 to x */
-{
-	double lx = log(x);
-
-	return helper2((1 - z->s) * lx) * lx;
-}
-
-static double
-zipf_h(const struct zipf *z, double x)
-{
-	return exp(-z->s * log(x));
-}
-
-static double
-zipf_Hinv(const struct zipf *z, double y)
-{
-	double t = y * (1 - z->s);
-
-	if (t < -1)
-		t = -1;
-	return exp(helper1(t) * y);
-}
-
-static void
-zipf_init(struct zipf *z, double s, uint64_t n)
-{
-	z->s = s;
-	z->n = (double)n;
-	z->hx1 = zipf_H(z, 1.5) - 1;
-	z->hn = zipf_H(z, z->n + 0.5);
-	z->thr = 2 - zipf_Hinv(z, zipf_H(z, 2.5) - zipf_h(z, 2));
-}
-
-static uint64_t
-zipf_rank(const struct zipf *z, uint64_t *rs) /* 1..n */
-{
-	for (;;) {
-		double u = z->hn + rnd01(rs) * (z->hx1 - z->hn);
-		double x = zipf_Hinv(z, u);
-		double k = floor(x + 0.5);
-
-		if (k < 1)
-			k = 1;
-		else if (k > z->n)
-			k = z->n;
-		if (k - x <= z->thr || u >= zipf_H(z, k + 0.5) - zipf_h(z, k))
-			return (uint64_t)k;
-	}
-}
+/* ---- key streams -------------------------------------------------------- */
 
 static void
 gen_keys(struct key16 *keys, uint64_t n, uint64_t seed)
@@ -252,7 +146,7 @@ gen_keys(struct key16 *keys, uint64_t n, uint64_t seed)
 	uint32_t k = (uint32_t)(seed ^ (seed >> 32));
 
 	for (uint64_t i = 0; i < n; i++) {
-		uint32_t a = perm32((uint32_t)i, k);
+		uint32_t a = dc_bench_perm32((uint32_t)i, k);
 
 		keys[i].w[0] = 0;
 		/* bytes 8..15: 00 00 ff ff a b c d (network order) */
@@ -260,17 +154,21 @@ gen_keys(struct key16 *keys, uint64_t n, uint64_t seed)
 	}
 }
 
+/* Ranks drawn uniformly or Zipf(s) (rank 1 the most frequent). The random
+ * sequence starts a step before @p seed: its first number is
+ * dc_bench_mix64(seed). */
 static void
 gen_stream(struct key16 *st, uint64_t p, const struct key16 *keys, uint64_t n, int dist,
 	   uint64_t seed)
 {
-	uint64_t rs = seed;
-	struct zipf z;
+	uint64_t rs = seed - DC_BENCH_GOLDEN;
+	struct dc_bench_zipf z;
 
-	if (dist == DIST_ZIPF)
-		zipf_init(&z, opt.zipf_s, n);
+	if (dist == DC_BENCH_ZIPF)
+		dc_bench_zipf_init(&z, opt.zipf_s, n);
 	for (uint64_t i = 0; i < p; i++) {
-		uint64_t r = dist == DIST_ZIPF ? zipf_rank(&z, &rs) - 1 : rnd(&rs) % n;
+		uint64_t r = dist == DC_BENCH_ZIPF ? dc_bench_zipf_rank(&z, &rs) - 1
+						    : dc_bench_rnd(&rs) % n;
 
 		st[i] = keys[r];
 	}
@@ -342,65 +240,28 @@ struct result {
 	int ran;
 };
 
-static int
-cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static double
-median(const double *v, unsigned n)
-{
-	double t[16];
-
-	memcpy(t, v, n * sizeof(*t));
-	qsort(t, n, sizeof(*t), cmp_double);
-	return n % 2 ? t[n / 2] : (t[n / 2 - 1] + t[n / 2]) / 2;
-}
-
 /*
- * Around each timed pass: TSC (what is reported), this thread's CPU time
- * (TSC time minus CPU time = time the pass was not running: another process
- * had the core), page faults and involuntary context switches.
+ * After a timed pass (meter from dc_bench_meter_start(m, 1)): its TSC
+ * cycles per packet, the share of its wall time on the CPU, its CPU time as
+ * TSC cycles per packet, page faults and involuntary context switches.
  */
-struct meter {
-	uint64_t tsc0;
-	struct timespec cpu0;
-	struct rusage ru0;
-};
-
 static void
-meter_start(struct meter *m)
+pass_done(const struct dc_bench_meter *m, struct result *r, int pass, unsigned rep,
+	  uint64_t cycles)
 {
-	getrusage(RUSAGE_THREAD, &m->ru0);
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &m->cpu0);
-	m->tsc0 = rte_rdtsc_precise();
-}
+	struct dc_bench_usage u;
 
-static void
-meter_stop(const struct meter *m, struct result *r, int pass, unsigned rep, uint64_t cycles)
-{
-	uint64_t tsc = rte_rdtsc_precise() - m->tsc0;
-	struct timespec cpu;
-	struct rusage ru;
-	double cpu_s;
-
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cpu);
-	getrusage(RUSAGE_THREAD, &ru);
-	cpu_s = (double)(cpu.tv_sec - m->cpu0.tv_sec) + (double)(cpu.tv_nsec - m->cpu0.tv_nsec) * 1e-9;
+	r->oncpu[pass][rep] = dc_bench_meter_stop(m, &u);
 	r->cyc[pass][rep] = (double)cycles / (double)opt.packets;
-	r->oncpu[pass][rep] = cpu_s * (double)rte_get_tsc_hz() / (double)tsc;
-	r->cpucyc[pass][rep] = cpu_s * (double)rte_get_tsc_hz() / (double)opt.packets;
-	r->faults += (uint64_t)(ru.ru_minflt - m->ru0.ru_minflt + ru.ru_majflt - m->ru0.ru_majflt);
-	r->invcsw += (uint64_t)(ru.ru_nivcsw - m->ru0.ru_nivcsw);
+	r->cpucyc[pass][rep] = u.cpu_s * (double)rte_get_tsc_hz() / (double)opt.packets;
+	r->faults += u.faults;
+	r->invcsw += u.invcsw;
 }
 
 /*
  * A repetition is done when every pass ran at least opt.min_oncpu of its
- * wall time on the CPU, or after opt.retry tries (then flagged): returns 1 to
- * move on, 0 to run it again.
+ * wall time on the CPU, or after opt.retry reruns: returns 1 to move on, 0
+ * to run it again.
  */
 static int
 rep_done(struct result *r, unsigned rep, unsigned *tries)
@@ -409,23 +270,7 @@ rep_done(struct result *r, unsigned rep, unsigned *tries)
 
 	for (int p = 0; p < NB_PASS; p++)
 		ok &= r->oncpu[p][rep] >= opt.min_oncpu;
-	if (ok || ++*tries > opt.retry) {
-		*tries = 0;
-		return 1;
-	}
-	r->retries++;
-	return 0;
-}
-
-static uint64_t page_sz_seen;
-
-static void
-note_page_size(const void *p)
-{
-	const struct rte_memseg_list *msl = rte_mem_virt2memseg_list(p);
-
-	if (msl && (page_sz_seen == 0 || msl->page_sz < page_sz_seen))
-		page_sz_seen = msl->page_sz;
+	return dc_bench_retry(ok, tries, opt.retry, &r->retries);
 }
 
 #define TB_PREFIX dc_table
@@ -465,7 +310,7 @@ run_rte(uint64_t n, const struct key16 *const st[NB_PASS], struct result *rb, st
 			vsz);
 		exit(1);
 	}
-	note_page_size(vals);
+	dc_bench_note_page(vals);
 	for (int v = 0; v < 2; v++) {
 		struct result *r = v ? rh : rb;
 
@@ -475,12 +320,12 @@ run_rte(uint64_t n, const struct key16 *const st[NB_PASS], struct result *rb, st
 			rte_hash_reset(hs);
 			memset(vals, 0, vsz);
 			for (int p = 0; p < NB_PASS; p++) {
-				struct meter m0;
+				struct dc_bench_meter m0;
 				uint64_t refused, c;
 
-				meter_start(&m0);
+				dc_bench_meter_start(&m0, 1);
 				c = pass_rte(hs, vals, n, hseed, v, st[p], opt.packets, &refused);
-				meter_stop(&m0, r, p, rep, c);
+				pass_done(&m0, r, p, rep, c);
 				r->refused += refused;
 			}
 		}
@@ -503,28 +348,6 @@ usage(const char *prog)
 	       "         [--dist uniform,zipf] [--zipf-s S] [--seed S] [--rte bulk|hash|both]\n"
 	       "         [--rte-entries 2n|n] [--no-rte] [--no-floor] [--retry K] [--quick] [--verbose]\n",
 	       prog);
-}
-
-static uint64_t
-parse_u64(const char *s, const char *what)
-{
-	char *end;
-	double mult = 1;
-	unsigned long long v;
-
-	errno = 0;
-	v = strtoull(s, &end, 0);
-	if (*end == 'k' || *end == 'K')
-		mult = 1e3, end++;
-	else if (*end == 'M')
-		mult = 1 << 20, end++;
-	else if (*end == 'm')
-		mult = 1e6, end++;
-	if (errno || end == s || *end) {
-		fprintf(stderr, "bad %s: %s\n", what, s);
-		exit(2);
-	}
-	return (uint64_t)(v * mult);
 }
 
 static void
@@ -550,50 +373,25 @@ parse_args(int argc, char **argv)
 	int c;
 
 	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
-		char *tok, *save, buf[256];
-
 		switch (c) {
 		case 'p':
-			opt.packets = parse_u64(optarg, "--packets");
+			opt.packets = dc_bench_parse_count(optarg, "--packets");
 			break;
 		case 'r':
-			opt.repeat = (unsigned)parse_u64(optarg, "--repeat");
-			if (opt.repeat < 1 || opt.repeat > 15) {
-				fprintf(stderr, "--repeat: 1..15\n");
-				exit(2);
-			}
+			opt.repeat = (unsigned)dc_bench_parse_count_in(optarg, "--repeat", 1, 15);
 			break;
 		case 'k':
-			snprintf(buf, sizeof(buf), "%s", optarg);
-			opt.nb_keys = 0;
-			for (tok = strtok_r(buf, ",", &save); tok && opt.nb_keys < MAX_CONF;
-			     tok = strtok_r(NULL, ",", &save))
-				opt.keys[opt.nb_keys++] = parse_u64(tok, "--keys");
+			opt.nb_keys = dc_bench_parse_counts(optarg, opt.keys, MAX_CONF, "--keys", 1,
+							    UINT32_MAX / 2);
 			break;
 		case 'd':
-			snprintf(buf, sizeof(buf), "%s", optarg);
-			opt.nb_dist = 0;
-			for (tok = strtok_r(buf, ",", &save); tok && opt.nb_dist < 2;
-			     tok = strtok_r(NULL, ",", &save)) {
-				if (strcmp(tok, "uniform") == 0)
-					opt.dist[opt.nb_dist++] = DIST_UNIFORM;
-				else if (strcmp(tok, "zipf") == 0)
-					opt.dist[opt.nb_dist++] = DIST_ZIPF;
-				else {
-					fprintf(stderr, "--dist: uniform, zipf\n");
-					exit(2);
-				}
-			}
+			opt.nb_dist = dc_bench_parse_dist(optarg, opt.dist);
 			break;
 		case 'z':
-			opt.zipf_s = atof(optarg);
-			if (!(opt.zipf_s > 0) || opt.zipf_s == 1.0) {
-				fprintf(stderr, "--zipf-s: > 0 and not 1\n");
-				exit(2);
-			}
+			opt.zipf_s = dc_bench_parse_zipf_s(optarg);
 			break;
 		case 's':
-			opt.seed = parse_u64(optarg, "--seed");
+			opt.seed = dc_bench_parse_count(optarg, "--seed");
 			break;
 		case 'R':
 			opt.rte_bulk = strcmp(optarg, "hash") != 0;
@@ -617,7 +415,7 @@ parse_args(int argc, char **argv)
 			opt.verbose = 1;
 			break;
 		case 'T':
-			opt.retry = (unsigned)parse_u64(optarg, "--retry");
+			opt.retry = (unsigned)dc_bench_parse_count(optarg, "--retry");
 			break;
 		case 'h':
 			usage(argv[0]);
@@ -631,64 +429,6 @@ parse_args(int argc, char **argv)
 		usage(argv[0]);
 		exit(2);
 	}
-	for (unsigned i = 0; i < opt.nb_keys; i++)
-		if (opt.keys[i] == 0 || opt.keys[i] > UINT32_MAX / 2) {
-			fprintf(stderr, "--keys: 1..%u\n", UINT32_MAX / 2);
-			exit(2);
-		}
-}
-
-static void
-cpu_name(char *out, size_t len)
-{
-	FILE *f = fopen("/proc/cpuinfo", "r");
-	char line[512];
-
-	snprintf(out, len, "unknown");
-	if (f == NULL)
-		return;
-	while (fgets(line, sizeof(line), f)) {
-		char *c = strchr(line, ':');
-
-		if (strncmp(line, "model name", 10) == 0 && c) {
-			c += 2;
-			c[strcspn(c, "\n")] = '\0';
-			snprintf(out, len, "%s", c);
-			break;
-		}
-	}
-	fclose(f);
-}
-
-/*
- * Without hugepages, DPDK's heap is one anonymous mapping faulted in on
- * first touch: touch all of it once so no timed pass takes page faults.
- */
-static void
-prefault_heap(void)
-{
-	struct rte_malloc_socket_stats st;
-	void *p;
-	size_t sz;
-
-	if (rte_malloc_get_socket_stats((int)rte_socket_id(), &st) != 0)
-		return;
-	sz = st.greatest_free_size > (64u << 20) ? st.greatest_free_size - (32u << 20) : 0;
-	if (sz == 0 || (p = rte_malloc("prefault", sz, 64)) == NULL)
-		return;
-	memset(p, 0, sz);
-	rte_free(p);
-}
-
-static const char *
-dist_name(int d)
-{
-	static char b[32];
-
-	if (d == DIST_UNIFORM)
-		return "uniform";
-	snprintf(b, sizeof(b), "zipf s=%.2f", opt.zipf_s);
-	return b;
 }
 
 static void
@@ -697,7 +437,8 @@ print_verbose(uint64_t nk, int dist, const struct result *r)
 	for (int i = 0; i < NB_IMPL; i++) {
 		if (!r[i].ran || i == IMPL_FLOOR)
 			continue;
-		printf("# %" PRIu64 " %s %-16s", nk, dist_name(dist), impl_name[i]);
+		printf("# %" PRIu64 " %s %-16s", nk, dc_bench_dist_name(dist, opt.zipf_s),
+		       impl_name[i]);
 		for (int p = 0; p < NB_PASS; p++) {
 			printf(" %s:", pass_name[p]);
 			for (unsigned rep = 0; rep < opt.repeat; rep++)
@@ -740,7 +481,8 @@ med(const struct result *r, int impl, int pass)
 {
 	if (!r[impl].ran)
 		return 0;
-	return median(use_cpu_time ? r[impl].cpucyc[pass] : r[impl].cyc[pass], opt.repeat);
+	return dc_bench_median(use_cpu_time ? r[impl].cpucyc[pass] : r[impl].cyc[pass],
+			       opt.repeat);
 }
 
 static void
@@ -773,8 +515,8 @@ print_table(struct result res[][2][NB_IMPL], double tsc_hz, int cpu_time)
 				}
 				printf("| %" PRIu64 " | %s | %s | %" PRIu64
 				       " | %.1f | %.1f | %s | %s | %.1f |",
-				       opt.keys[ki], dist_name(opt.dist[di]), pass_name[p],
-				       r[IMPL_OURS_SRC].distinct, o128, o64, rts, ratio,
+				       opt.keys[ki], dc_bench_dist_name(opt.dist[di], opt.zipf_s),
+				       pass_name[p], r[IMPL_OURS_SRC].distinct, o128, o64, rts, ratio,
 				       tsc_hz / o128 / 1e6);
 				if (r[IMPL_FLOOR].ran) {
 					double fl = med(r, IMPL_FLOOR, p);
@@ -796,20 +538,15 @@ main(int argc, char **argv)
 	char cpu[128];
 	int n;
 
-	n = rte_eal_init(argc, argv);
-	if (n < 0) {
-		fprintf(stderr, "rte_eal_init: %s\n", rte_strerror(rte_errno));
-		return 1;
-	}
+	n = dc_bench_eal_init("darkcap-table-bench", argc, argv);
 	argc -= n;
 	argv += n;
-	argv[0] = "darkcap-table-bench";
 	parse_args(argc, argv);
 	if (!rte_eal_has_hugepages())
-		prefault_heap();
+		dc_bench_prefault_heap();
 
 	tsc_hz = (double)rte_get_tsc_hz();
-	cpu_name(cpu, sizeof(cpu));
+	dc_bench_cpu_name(cpu, sizeof(cpu));
 	printf("darkcap-table-bench: %s, TSC %.0f Hz, lcore %u, hugepages %s\n", cpu, tsc_hz,
 	       rte_lcore_id(), rte_eal_has_hugepages() ? "yes" : "no (--no-huge)");
 	printf("packets per pass %" PRIu64 ", repetitions %u (median shown), burst %d, key 16 B, "
@@ -843,7 +580,8 @@ main(int argc, char **argv)
 				for (uint64_t i = 0; i < opt.packets; i++)
 					top += memcmp(&st[0][i], &keys[0], sizeof(keys[0])) == 0;
 				printf("# %" PRIu64 " keys %s: most frequent key %.3f%% of packets\n", nk,
-				       dist_name(opt.dist[di]), 100.0 * (double)top / (double)opt.packets);
+				       dc_bench_dist_name(opt.dist[di], opt.zipf_s),
+				       100.0 * (double)top / (double)opt.packets);
 			}
 			dc_table_bench_run(64, 1, nk, cst, &r[IMPL_OURS_SRC]);
 			dc_table_bench_run(64, 0, nk, cst, &r[IMPL_OURS64]);
@@ -873,7 +611,7 @@ main(int argc, char **argv)
 		print_table(res, tsc_hz, 1);
 	printf("\nCPU %s, TSC %.0f Hz, hugepages %s (smallest page under the tables: %" PRIu64
 	       " kB)\n",
-	       cpu, tsc_hz, rte_eal_has_hugepages() ? "yes" : "no", page_sz_seen >> 10);
+	       cpu, tsc_hz, rte_eal_has_hugepages() ? "yes" : "no", dc_bench_page_min() >> 10);
 	printf("lowest on-CPU share of a kept timed pass: %.1f%%%s (repetitions rerun when a pass "
 	       "was below %.0f%%: %" PRIu64 ")\n",
 	       100 * min_oncpu,
@@ -888,7 +626,8 @@ main(int argc, char **argv)
 			for (unsigned di = 0; di < opt.nb_dist; di++)
 				for (int p = 0; p < NB_PASS; p++)
 					printf("%s %" PRIu64 "/%s/%s %.1f / %.1f", ki + di + p ? ";" : "",
-					       opt.keys[ki], opt.dist[di] == DIST_ZIPF ? "zipf" : "uniform",
+					       opt.keys[ki],
+					       opt.dist[di] == DC_BENCH_ZIPF ? "zipf" : "uniform",
 					       pass_name[p], med(res[ki][di], IMPL_RTE_BULK, p),
 					       med(res[ki][di], IMPL_RTE_HASH, p));
 		printf("\n");

@@ -142,10 +142,10 @@ TB(floor_run)(uint64_t n, const struct key16 *const st[NB_PASS], struct result *
 	for (unsigned rep = 0, tries = 0; rep < opt.repeat; rep += rep_done(r, rep, &tries)) {
 		t = TB(init_n)(mem, n, g, sizeof(struct key16), 64, opt.seed + rep);
 		for (int p = 0; p < NB_PASS; p++) {
-			struct meter m0;
+			struct dc_bench_meter m0;
 
-			meter_start(&m0);
-			meter_stop(&m0, r, p, rep, TB(floor_pass)(t, st[p], opt.packets));
+			dc_bench_meter_start(&m0, 1);
+			pass_done(&m0, r, p, rep, TB(floor_pass)(t, st[p], opt.packets));
 		}
 	}
 	r->ran = 1;
@@ -167,7 +167,7 @@ TB(bench_run)(uint32_t slot_size, int with_cold, uint64_t n,
 		fprintf(stderr, "rte_zmalloc_socket(%zu) failed: not enough DPDK memory (-m)?\n", sz);
 		exit(1);
 	}
-	note_page_size(mem);
+	dc_bench_note_page(mem);
 	memset(mem, 0, sz); /* fault every page in before timing */
 	if (with_cold)
 		cold = (struct rec64 *)(((uintptr_t)mem + TB(mem_size)(g, slot_size) + 63) & ~(uintptr_t)63);
@@ -180,12 +180,12 @@ TB(bench_run)(uint32_t slot_size, int with_cold, uint64_t n,
 			exit(1);
 		}
 		for (int p = 0; p < NB_PASS; p++) {
-			struct meter m0;
+			struct dc_bench_meter m0;
 			uint64_t refused, c;
 
-			meter_start(&m0);
+			dc_bench_meter_start(&m0, 1);
 			c = TB(bench_pass)(t, cold, &ncold, st[p], opt.packets, &refused);
-			meter_stop(&m0, r, p, rep, c);
+			pass_done(&m0, r, p, rep, c);
 			r->refused += refused;
 		}
 	}
