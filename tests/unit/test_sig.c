@@ -1920,6 +1920,102 @@ ONE_DB(ports_flags)
 ONE_DB(match_cap)
 ONE_DB(memory)
 
+/*
+ * Mutated rules files: random byte edits (replace, insert, delete, with a
+ * bias to the characters the format gives meaning to) of small rules files
+ * taken from the default set. Each load either succeeds (then scanning
+ * works) or fails with one line naming the file, never crashes, and leaves
+ * dc_mem where it was. The sanitizer build runs it too.
+ */
+static void
+test_mutated_rules(void)
+{
+	static const char special[] = " \t/\\,-#{}()[]^$*+?.|:0123456789aisxm\n";
+	size_t dlen, base_mem = dc_mem_used();
+	char *def = read_all(g_default, &dlen);
+	const char *path = tpath("mut.rules");
+	const char *lines[64];
+	unsigned nl = 0, ok = 0, bad = 0;
+	uint64_t seed = 8;
+
+	CHECK(def != NULL);
+	if (def == NULL)
+		return;
+	/* the rule lines of the default set */
+	for (char *l = strtok(def, "\n"); l && nl < 64; l = strtok(NULL, "\n"))
+		if (l[0] >= '0' && l[0] <= '9')
+			lines[nl++] = l;
+	CHECK(nl >= 18);
+	for (unsigned it = 0; it < 600; it++) {
+		char buf[1024];
+		size_t len = 0;
+		unsigned k = 1 + (unsigned)(dc_test_rnd(&seed) % 3);
+		struct dc_sig_db *db;
+
+		for (unsigned r = 0; r < k; r++)
+			len += (size_t)snprintf(buf + len, sizeof(buf) - len - 64, "%s\n",
+						lines[dc_test_rnd(&seed) % nl]);
+		for (unsigned m = 1 + (unsigned)(dc_test_rnd(&seed) % 4); m && len > 1; m--) {
+			size_t at = dc_test_rnd(&seed) % len;
+			uint64_t r = dc_test_rnd(&seed);
+			char c = (r >> 8) % 3 ? special[(r >> 16) % (sizeof(special) - 1)] : (char)(r >> 24);
+
+			switch (r % 3) {
+			case 0: /* replace */
+				buf[at] = c;
+				break;
+			case 1: /* insert */
+				if (len + 1 < sizeof(buf) - 1) {
+					memmove(buf + at + 1, buf + at, len - at);
+					buf[at] = c;
+					len++;
+				}
+				break;
+			default: /* delete */
+				memmove(buf + at, buf + at + 1, len - at - 1);
+				len--;
+				break;
+			}
+		}
+		write_file(path, buf, len);
+		db = load1(path, NULL);
+		if (db == NULL) {
+			const char *msg = dc_strerror();
+
+			bad++;
+			CHECK(msg != NULL && strstr(msg, "mut.rules") != NULL && strchr(msg, '\n') == NULL);
+			continue;
+		}
+		ok++;
+		{
+			struct dc_sig_scratch *sc = dc_sig_scratch_new(db);
+			uint16_t out[DC_SIG_PKT_MATCHES];
+
+			CHECK(sc != NULL);
+			if (sc != NULL) {
+				CHECK(dc_sig_scan(db, sc, 17, 53, (const uint8_t *)buf, (uint32_t)len, out) <=
+				      DC_SIG_PKT_MATCHES);
+				CHECK(dc_sig_scan(db, sc, 6, 80, (const uint8_t *)buf, (uint32_t)len, out) <=
+				      DC_SIG_PKT_MATCHES);
+			}
+			dc_sig_scratch_free(sc);
+		}
+		dc_sig_free(db);
+	}
+	free(def);
+	printf("  mutated rules files: %u loaded, %u refused with one line\n", ok, bad);
+	CHECK(ok > 20 && bad > 20);
+	CHECK_EQ(dc_mem_used(), base_mem);
+}
+
+static void
+one_mutated_rules(void)
+{
+	g_flags = DC_SIG_ONE_DB;
+	test_mutated_rules();
+	g_flags = 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1948,6 +2044,8 @@ main(int argc, char **argv)
 		{"cache (one database)", test_cache_one},
 		{"memory", test_memory},
 		{"memory (one database)", one_memory},
+		{"mutated rules files", test_mutated_rules},
+		{"mutated rules files (one database)", one_mutated_rules},
 	};
 	int ret;
 
