@@ -438,7 +438,7 @@ worker_create(struct dc_engine *eng, unsigned id, unsigned lcore)
 		struct dc_tset *ts = tset_create(eng, sock);
 
 		if (ts == NULL)
-			return dc_err_ptr(ENOMEM, "worker %u: cannot allocate table set %u: %zu MiB (lower sources_max, destinations_max, flowtuples_max, table_sets; or raise memory -m / hugepages)",
+			return dc_err_ptr(ENOMEM, "worker %u: cannot allocate table set %u: %zu MiB (lower sources_max, destinations_max, flowtuples_max, sig_table_max, table_sets; or raise memory -m / hugepages)",
 					  id, b, tset_bytes(&eng->cfg) >> 20);
 		if (b == 0)
 			w->tcur = ts;
