@@ -1410,12 +1410,12 @@ def case_report_e2e(a):
         outs[tag] = out
         if len(dbl) == 1:
             E = gen_store.World.expected(w, *Q2, prev=Q1, top=5, country="JP")
-            before = tr.failed
+            before = tr.tally.failed
             tr.check_report(out, E, lang, False, "JP", "report_e2e " + tag, w)
             tr.check_html(os.path.join(out, "report.html"), "report_e2e %s html" % tag, 18,
                           os.path.join(a.workdir, "e2e_%s.png" % lang) if lang == "en" else None)
-            if tr.failed != before:
-                fail("report_e2e: %s: %d report values differ from the truth (FAIL lines above)" % (tag, tr.failed - before))
+            if tr.tally.failed != before:
+                fail("report_e2e: %s: %d report values differ from the truth (FAIL lines above)" % (tag, tr.tally.failed - before))
     # two sensors merged == one store fed both captures: every CSV the same
     one, two = outs["one store, en"], outs["two stores merged, en"]
     names = sorted(f for f in os.listdir(one) if f.endswith(".csv"))
@@ -1458,7 +1458,7 @@ def case_report_e2e(a):
     if both == 0:
         fail("report_e2e: no fingerprint source is in both sensors' stores: the merge is not exercised")
     print("report_e2e: %d report checks passed; %d CSV files equal for one store and two merged; "
-          "%d fingerprint sources seen by both sensors" % (tr.passed, same, both))
+          "%d fingerprint sources seen by both sensors" % (tr.tally.passed, same, both))
 
 
 def case_store(a):

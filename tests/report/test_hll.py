@@ -22,17 +22,12 @@ import struct
 import subprocess
 import sys
 
-passed = 0
-failed = 0
+sys.dont_write_bytecode = True   # no __pycache__ in the source tree
+import tally  # noqa: E402
+from tally import check  # noqa: E402
 
 
-def check(ok, what):
-    global passed, failed
-    if ok:
-        passed += 1
-    else:
-        failed += 1
-        print("FAIL: %s" % what)
+
 
 
 def load_report(path):
@@ -149,8 +144,7 @@ def main():
     check(R.parse_sketch(b"\x00" * (2048 * 8 - 8))[0] == "sparse", "2047 hashes not sparse")
     check(R.parse_sketch(bytes([52]) * M) is None, "register value 52 accepted")
 
-    print("%d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
+    return tally.summary()
 
 
 if __name__ == "__main__":

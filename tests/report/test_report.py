@@ -49,25 +49,14 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.dont_write_bytecode = True   # no __pycache__ in the source tree
 import gen_store  # noqa: E402
+import tally  # noqa: E402
+from tally import check, note  # noqa: E402
 import pngcheck   # noqa: E402
 
-passed = 0
-failed = 0
 NAMES_JA = {"US": "米国", "GB": "英国", "CN": "中国", "RU": "ロシア", "KR": "韓国", "JP": "日本"}
 
 
-def check(ok, what):
-    global passed, failed
-    if ok:
-        passed += 1
-    else:
-        failed += 1
-        print("FAIL: %s" % what)
-    return ok
 
-
-def note(s):
-    print("  " + s)
 
 
 class Runner:
@@ -736,8 +725,7 @@ def main():
         part_main(run, a.workdir)
     else:
         part_scale(run, a.workdir)
-    print("%d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
+    return tally.summary()
 
 
 if __name__ == "__main__":

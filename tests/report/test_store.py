@@ -31,8 +31,10 @@ import struct
 import subprocess
 import sys
 
-passed = 0
-failed = 0
+sys.dont_write_bytecode = True   # no __pycache__ in the source tree
+import tally  # noqa: E402
+from tally import check, note  # noqa: E402
+
 
 SIGS = [(1001, "sip-options", "sip-scan", "udp", [5060, 5061]),
         (1002, "dns-any", "dns-amp", "udp", [53]),
@@ -43,18 +45,7 @@ CCS = ["JP", "US", "CN", "??"]
 DAY0 = 1652140800          # 2022-05-10T00:00:00Z
 
 
-def check(ok, what):
-    global passed, failed
-    if ok:
-        passed += 1
-    else:
-        failed += 1
-        print("FAIL: %s" % what)
-    return ok
 
-
-def note(s):
-    print("  " + s)
 
 
 class Truth:
@@ -327,8 +318,7 @@ def main():
     estimated_case(a.driver, a.workdir)
     restart_case(a.driver, a.workdir)
     migration_case(a.driver, a.workdir, db)
-    print("%d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
+    return tally.summary()
 
 
 if __name__ == "__main__":
