@@ -15,6 +15,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/stat.h>
 
 #include <rte_common.h>
 #include <rte_ring.h>
@@ -155,6 +156,19 @@ int dc_worker_main(void *arg);
 int dc_workers_assign(struct dc_engine *eng);
 uint64_t dc_wall_ns(const struct dc_engine *eng, uint64_t tsc);
 size_t tset_bytes(const struct dc_config *cfg);
+
+/** A file or directory shipped with darkcap: @p installed when it exists
+ * (or neither does: the error then names the installed path), else
+ * @p in_source (a build run from the source tree). */
+static inline const char *
+dc_shipped_path(const char *installed, const char *in_source)
+{
+	struct stat st;
+
+	if (stat(installed, &st) == 0 || stat(in_source, &st) != 0)
+		return installed;
+	return in_source;
+}
 
 /* sig.c: payload signatures (docs/SIGNATURES.md) */
 /** Signatures are on in @p cfg (not "off"). */

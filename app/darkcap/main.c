@@ -12,7 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -83,17 +82,9 @@ on_signal(int sig)
 static void
 default_drivers_cfg_dir(struct dc_config *cfg)
 {
-	static const char *const dirs[] = {DC_DATADIR "/drivers-cfg", DC_SRCDIR "/drivers-cfg"};
-	struct stat st;
-
-	if (cfg->drivers_cfg_dir)
-		return;
-	for (size_t i = 0; i < DC_ARRAY_SIZE(dirs); i++)
-		if (stat(dirs[i], &st) == 0 && S_ISDIR(st.st_mode)) {
-			cfg->drivers_cfg_dir = dc_strdup(dirs[i]);
-			return;
-		}
-	cfg->drivers_cfg_dir = dc_strdup(dirs[0]);
+	if (cfg->drivers_cfg_dir == NULL)
+		cfg->drivers_cfg_dir = dc_strdup(dc_shipped_path(DC_DATADIR "/drivers-cfg",
+								 DC_SRCDIR "/drivers-cfg"));
 }
 
 /* Option name for a short flag, or NULL. */

@@ -9,7 +9,6 @@
  */
 #include <errno.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include <rte_lcore.h>
 
@@ -31,20 +30,6 @@ dc_sig_on(const struct dc_config *cfg)
 	return cfg->signatures == NULL || strcmp(cfg->signatures, "off") != 0;
 }
 
-/* The shipped rules: installed, else the source tree's. */
-static const char *
-default_rules(void)
-{
-	static const char *const paths[] = {DC_DATADIR "/rules/default.rules",
-					    DC_SRCDIR "/lib/sig/rules/default.rules"};
-	struct stat st;
-
-	for (size_t i = 0; i < DC_ARRAY_SIZE(paths); i++)
-		if (stat(paths[i], &st) == 0)
-			return paths[i];
-	return paths[0];
-}
-
 /* Slot of signature @p id, taken when new; -1 when every slot is taken. */
 static int
 slot_of(uint32_t id)
@@ -61,7 +46,9 @@ slot_of(uint32_t id)
 struct dc_sig_view *
 dc_sig_view_load(const struct dc_config *cfg, unsigned nb_workers)
 {
-	char *list = dc_strdup(cfg->signatures ? cfg->signatures : default_rules());
+	char *list = dc_strdup(cfg->signatures ? cfg->signatures
+					       : dc_shipped_path(DC_DATADIR "/rules/default.rules",
+								 DC_SRCDIR "/lib/sig/rules/default.rules"));
 	const char *files[64];
 	unsigned nfiles = 0, i;
 	struct dc_sig_view *v;
