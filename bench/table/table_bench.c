@@ -259,6 +259,14 @@ pass_done(const struct dc_bench_meter *m, struct result *r, int pass, unsigned r
 }
 
 /*
+ * The repetitions a run function does: [round_lo, round_hi). main() runs
+ * them a round at a time, every implementation once per round in a rotated
+ * order, so that each round's implementations are measured back to back
+ * (see paired()).
+ */
+static unsigned round_lo, round_hi;
+
+/*
  * A repetition is done when every pass ran at least opt.min_oncpu of its
  * wall time on the CPU, or after opt.retry reruns: returns 1 to move on, 0
  * to run it again.
@@ -316,7 +324,7 @@ run_rte(uint64_t n, const struct key16 *const st[NB_PASS], struct result *rb, st
 
 		if (!(v ? opt.rte_hash : opt.rte_bulk))
 			continue;
-		for (unsigned rep = 0, tries = 0; rep < opt.repeat; rep += rep_done(r, rep, &tries)) {
+		for (unsigned rep = round_lo, tries = 0; rep < round_hi; rep += rep_done(r, rep, &tries)) {
 			rte_hash_reset(hs);
 			memset(vals, 0, vsz);
 			for (int p = 0; p < NB_PASS; p++) {
@@ -485,6 +493,38 @@ med(const struct result *r, int impl, int pass)
 			       opt.repeat);
 }
 
+/* Cycles per packet of implementation @p impl in repetition @p rep; for
+ * IMPL_RTE_BULK, the better of rte_hash's two variants in that repetition. */
+static double
+rep_cyc(const struct result *r, int impl, int pass, unsigned rep)
+{
+	double a, b;
+
+	a = r[impl].ran ? (use_cpu_time ? r[impl].cpucyc : r[impl].cyc)[pass][rep] : 0;
+	if (impl != IMPL_RTE_BULK)
+		return a;
+	b = r[IMPL_RTE_HASH].ran ? (use_cpu_time ? r[IMPL_RTE_HASH].cpucyc
+						  : r[IMPL_RTE_HASH].cyc)[pass][rep]
+				 : 0;
+	return a && (!b || a <= b) ? a : b;
+}
+
+/* Median over the rounds of @p a's cycles over @p b's in the same round (the
+ * implementations of a round run back to back: steadier on a shared machine
+ * than the ratio of the medians). */
+static double
+paired(const struct result *r, int a, int b, int pass)
+{
+	double q[16];
+
+	for (unsigned rep = 0; rep < opt.repeat; rep++) {
+		double y = rep_cyc(r, b, pass, rep);
+
+		q[rep] = y > 0 ? rep_cyc(r, a, pass, rep) / y : 0;
+	}
+	return dc_bench_median(q, opt.repeat);
+}
+
 static void
 print_table(struct result res[][2][NB_IMPL], double tsc_hz, int cpu_time)
 {
@@ -493,8 +533,11 @@ print_table(struct result res[][2][NB_IMPL], double tsc_hz, int cpu_time)
 		printf("\nThe same from this thread's CPU time (x TSC Hz), which leaves out the time "
 		       "other processes had the core:\n");
 	else
-		printf("\nTSC cycles per packet, median of %u. rte_hash: the better of lookup_bulk (b) "
-		       "and rte_hash_crc + lookup_with_hash_bulk (h).\n",
+		printf("\nTSC cycles per packet, median of %u rounds (a round runs every "
+		       "implementation once, back to back, the order rotated). rte_hash: the better of "
+		       "lookup_bulk (b) and rte_hash_crc + lookup_with_hash_bulk (h). Ratios are "
+		       "paired: the median over the rounds of each round's own ratio (rte_hash: the "
+		       "better variant of that round).\n",
 		       opt.repeat);
 	printf("| distinct keys | distribution | pass | keys seen | ours, source layout | ours, 64 B slot "
 	       "| rte_hash | ours(src)/rte_hash | Mpps at ours(src) | memory floor | ours(src)/floor |%s\n",
@@ -511,7 +554,8 @@ print_table(struct result res[][2][NB_IMPL], double tsc_hz, int cpu_time)
 
 				if (rt > 0) {
 					snprintf(rts, sizeof(rts), "%.1f (%c)", rt, rt == rb ? 'b' : 'h');
-					snprintf(ratio, sizeof(ratio), "%.2f", o128 / rt);
+					snprintf(ratio, sizeof(ratio), "%.2f",
+						 paired(r, IMPL_OURS_SRC, IMPL_RTE_BULK, p));
 				}
 				printf("| %" PRIu64 " | %s | %s | %" PRIu64
 				       " | %.1f | %.1f | %s | %s | %.1f |",
@@ -521,7 +565,8 @@ print_table(struct result res[][2][NB_IMPL], double tsc_hz, int cpu_time)
 				if (r[IMPL_FLOOR].ran) {
 					double fl = med(r, IMPL_FLOOR, p);
 
-					printf(" %.1f | %.2f |", fl, o128 / fl);
+					printf(" %.1f | %.2f |", fl,
+					       paired(r, IMPL_OURS_SRC, IMPL_FLOOR, p));
 				} else {
 					printf(" - | - |");
 				}
@@ -583,12 +628,31 @@ main(int argc, char **argv)
 				       dc_bench_dist_name(opt.dist[di], opt.zipf_s),
 				       100.0 * (double)top / (double)opt.packets);
 			}
-			dc_table_bench_run(64, 1, nk, cst, &r[IMPL_OURS_SRC]);
-			dc_table_bench_run(64, 0, nk, cst, &r[IMPL_OURS64]);
-			if (!opt.no_floor)
-				dc_table_floor_run(nk, cst, &r[IMPL_FLOOR]);
-			if (opt.rte_bulk || opt.rte_hash)
-				run_rte(nk, cst, &r[IMPL_RTE_BULK], &r[IMPL_RTE_HASH]);
+			/* A round at a time, each implementation once, the order rotated:
+			 * the paired ratios compare measurements taken back to back. */
+			for (unsigned round = 0; round < opt.repeat; round++) {
+				round_lo = round;
+				round_hi = round + 1;
+				for (unsigned k = 0; k < 4; k++) {
+					switch ((k + round) % 4) {
+					case 0:
+						dc_table_bench_run(64, 1, nk, cst, &r[IMPL_OURS_SRC]);
+						break;
+					case 1:
+						dc_table_bench_run(64, 0, nk, cst, &r[IMPL_OURS64]);
+						break;
+					case 2:
+						if (!opt.no_floor)
+							dc_table_floor_run(nk, cst, &r[IMPL_FLOOR]);
+						break;
+					default:
+						if (opt.rte_bulk || opt.rte_hash)
+							run_rte(nk, cst, &r[IMPL_RTE_BULK],
+								&r[IMPL_RTE_HASH]);
+						break;
+					}
+				}
+			}
 			if (check_same_work(r) != 0)
 				return 1;
 			for (int i = 0; i < NB_IMPL; i++)

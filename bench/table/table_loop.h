@@ -139,7 +139,7 @@ TB(floor_run)(uint64_t n, const struct key16 *const st[NB_PASS], struct result *
 		exit(1);
 	}
 	memset(mem, 0, sz);
-	for (unsigned rep = 0, tries = 0; rep < opt.repeat; rep += rep_done(r, rep, &tries)) {
+	for (unsigned rep = round_lo, tries = 0; rep < round_hi; rep += rep_done(r, rep, &tries)) {
 		t = TB(init_n)(mem, n, g, sizeof(struct key16), 64, opt.seed + rep);
 		for (int p = 0; p < NB_PASS; p++) {
 			struct dc_bench_meter m0;
@@ -171,7 +171,7 @@ TB(bench_run)(uint32_t slot_size, int with_cold, uint64_t n,
 	memset(mem, 0, sz); /* fault every page in before timing */
 	if (with_cold)
 		cold = (struct rec64 *)(((uintptr_t)mem + TB(mem_size)(g, slot_size) + 63) & ~(uintptr_t)63);
-	for (unsigned rep = 0, tries = 0; rep < opt.repeat; rep += rep_done(r, rep, &tries)) {
+	for (unsigned rep = round_lo, tries = 0; rep < round_hi; rep += rep_done(r, rep, &tries)) {
 		uint64_t ncold = 0;
 
 		t = TB(init_n)(mem, n, g, sizeof(struct key16), slot_size, opt.seed + rep);
