@@ -296,6 +296,8 @@ struct dc_tset_ctx {
 	uint16_t cc[DC_FP_BURST_MAX];        /**< country of each IP packet */
 	uint32_t as4[DC_FP_BURST_MAX], as6[DC_FP_BURST_MAX];
 	uint32_t as[DC_FP_BURST_MAX];        /**< AS index of each IP packet */
+	uint64_t askey[DC_FP_BURST_MAX];     /**< its key in the per-AS table */
+	uint64_t ah[DC_FP_BURST_MAX];        /**< and the key's hash */
 	const struct dc_geo_view *geo;       /**< databases in use this burst, or NULL */
 	const struct dc_sig_view *sig;       /**< signatures in use this burst, or NULL */
 	struct dc_sig_scratch *sig_scratch;  /**< this worker's scratch of sig */
@@ -407,13 +409,24 @@ dc_tset_geo_lookup(struct dc_tset_ctx *tc, unsigned n4, unsigned n6)
 /** Geo counts stage (tc->geo set): the per-country counters of block @p c
  * and the per-AS table (with an AS database). */
 static DC_ALWAYS_INLINE void
-dc_tset_geo_count(struct dc_tset *ts, const struct dc_tset_ctx *tc,
+dc_tset_geo_count(struct dc_tset *ts, struct dc_tset_ctx *tc,
 		  const struct dc_burst_ctx *bc, const uint32_t *lens, unsigned m,
 		  struct dc_counters *c)
 {
 	unsigned k;
 	int is_new;
 
+	if (ts->as) {
+		/* Hash the burst's AS keys together and prefetch their slots: the
+		 * table (up to DC_AS_MAX ASes) is larger than the L2 cache, and
+		 * the misses then overlap instead of queueing one per packet. */
+		for (k = 0; k < m; k++)
+			tc->askey[k] = tc->as[k];
+		dc_hash_nh_burst(tc->askey, sizeof(tc->askey[0]), sizeof(tc->askey[0]), ts->as->nh,
+				 m, tc->ah);
+		for (k = 0; k < m; k++)
+			dc_table_prefetch(ts->as, tc->ah[k]);
+	}
 	for (k = 0; k < m; k++) {
 		unsigned j = tc->idx[k];
 		uint64_t *cc = c->cc[tc->cc[k]];
@@ -425,11 +438,9 @@ dc_tset_geo_count(struct dc_tset *ts, const struct dc_tset_ctx *tc,
 		cc[DC_CC_ZMAP] += (fp >> 1) & 1;
 		cc[DC_CC_MASSCAN] += (fp >> 2) & 1;
 		if (ts->as) {
-			/* Few ASes per interval: the table stays in cache. */
-			uint64_t key = tc->as[k];
 			struct dc_as_slot *a = (struct dc_as_slot *)dc_table_find(
-				ts->as, &key, dc_hash_nh(&key, sizeof(key), ts->as->nh), 1,
-				&is_new, sizeof(key));
+				ts->as, &tc->askey[k], tc->ah[k], 1, &is_new,
+				sizeof(tc->askey[0]));
 
 			if (likely(a != NULL)) {
 				a->packets++;
@@ -656,10 +667,10 @@ dc_tset_flow_count(struct dc_tset *ts, uint8_t *slot)
 static DC_ALWAYS_INLINE void
 dc_tset_src_prefetch(const struct dc_tset *ts, struct dc_tset_ctx *tc, unsigned from, unsigned to)
 {
-	for (unsigned k = from; k < to; k++) {
-		tc->sh[k] = dc_hash_nh(&tc->skey[k], DC_ADDR_KEY_LEN, ts->src->nh);
+	dc_hash_nh_burst(&tc->skey[from], sizeof(tc->skey[0]), DC_ADDR_KEY_LEN, ts->src->nh, to - from,
+			 &tc->sh[from]);
+	for (unsigned k = from; k < to; k++)
 		dc_table_prefetch(ts->src, tc->sh[k]);
-	}
 }
 
 /** Source table, piece 2: look up the chunk [@p c0, @p c0 + @p cn) (round
@@ -700,10 +711,10 @@ dc_tset_src_rest(struct dc_tset *ts, struct dc_tset_ctx *tc, const struct dc_bur
 static DC_ALWAYS_INLINE void
 dc_tset_dst_prefetch(const struct dc_tset *ts, struct dc_tset_ctx *tc, unsigned from, unsigned to)
 {
-	for (unsigned k = from; k < to; k++) {
-		tc->dh[k] = dc_hash_nh(&tc->dkey[k], sizeof(struct dc_addr_key), ts->dst->nh);
+	dc_hash_nh_burst(&tc->dkey[from], sizeof(tc->dkey[0]), sizeof(struct dc_addr_key), ts->dst->nh, to - from,
+			 &tc->dh[from]);
+	for (unsigned k = from; k < to; k++)
 		dc_table_prefetch(ts->dst, tc->dh[k]);
-	}
 }
 
 static DC_ALWAYS_INLINE uint64_t
@@ -734,10 +745,10 @@ dc_tset_dst_rest(struct dc_tset *ts, struct dc_tset_ctx *tc, unsigned c0, uint64
 static DC_ALWAYS_INLINE void
 dc_tset_flow_prefetch(const struct dc_tset *ts, struct dc_tset_ctx *tc, unsigned from, unsigned to)
 {
-	for (unsigned k = from; k < to; k++) {
-		tc->fh[k] = dc_hash_nh(&tc->fkey[k], sizeof(struct dc_flow_key), ts->flow->nh);
+	dc_hash_nh_burst(&tc->fkey[from], sizeof(tc->fkey[0]), sizeof(struct dc_flow_key), ts->flow->nh, to - from,
+			 &tc->fh[from]);
+	for (unsigned k = from; k < to; k++)
 		dc_table_prefetch(ts->flow, tc->fh[k]);
-	}
 }
 
 static DC_ALWAYS_INLINE uint64_t

@@ -9,6 +9,46 @@ const uint32_t dc_hash_fixed_nh[DC_TABLE_MAX_KEY / 4] = {
 	0x082EFA98u, 0xEC4E6C89u, 0x452821E6u, 0x38D01377u, 0xBE5466CFu, 0x34E90C6Cu,
 };
 
+void dc_hash_nh_burst_avx2(const void *keys, size_t stride, uint32_t len, const uint32_t *nh,
+			   unsigned n, uint64_t *out);
+
+static void
+hash_nh_burst_scalar(const void *keys, size_t stride, uint32_t len, const uint32_t *nh,
+		     unsigned n, uint64_t *out)
+{
+	for (unsigned i = 0; i < n; i++)
+		out[i] = dc_hash_nh((const uint8_t *)keys + i * stride, len, nh);
+}
+
+typedef void (*hash_burst_fn)(const void *, size_t, uint32_t, const uint32_t *, unsigned,
+			      uint64_t *);
+
+static hash_burst_fn
+hash_burst_pick(void)
+{
+	static hash_burst_fn fn;
+	hash_burst_fn f = __atomic_load_n(&fn, __ATOMIC_RELAXED);
+
+	if (f == NULL) { /* every thread that gets here stores the same value */
+		f = __builtin_cpu_supports("avx2") ? dc_hash_nh_burst_avx2 : hash_nh_burst_scalar;
+		__atomic_store_n(&fn, f, __ATOMIC_RELAXED);
+	}
+	return f;
+}
+
+void
+dc_hash_nh_burst(const void *keys, size_t stride, uint32_t len, const uint32_t *nh, unsigned n,
+		 uint64_t *out)
+{
+	hash_burst_pick()(keys, stride, len, nh, n, out);
+}
+
+const char *
+dc_hash_nh_kernel(void)
+{
+	return hash_burst_pick() == dc_hash_nh_burst_avx2 ? "avx2" : "scalar";
+}
+
 uint64_t
 dc_table_slots_for(uint64_t max_entries)
 {

@@ -174,6 +174,18 @@ dc_hash_nh(const void *key, uint32_t len, const uint32_t *nh)
 	return dc_hash_fmix64(acc);
 }
 
+/**
+ * dc_hash_nh() of @p n keys: key i at @p keys + i * @p stride (each readable
+ * up to @p len rounded up to 8), its hash into @p out[i]. The same values
+ * as dc_hash_nh(), computed four keys at a time with AVX2 when the CPU has
+ * it (checked once), one at a time otherwise.
+ */
+void dc_hash_nh_burst(const void *keys, size_t stride, uint32_t len, const uint32_t *nh,
+		      unsigned n, uint64_t *out);
+
+/** Which dc_hash_nh_burst() runs here: "avx2" or "scalar". */
+const char *dc_hash_nh_kernel(void);
+
 /** Fixed NH words, for hashes that must agree across runs (sketches). */
 extern const uint32_t dc_hash_fixed_nh[DC_TABLE_MAX_KEY / 4];
 

@@ -1486,6 +1486,54 @@ t_hash(void)
 	}
 }
 
+/* dc_hash_nh_burst() (AVX2 four keys at a time when the CPU has it, then
+ * the tail one by one) gives the reference NH of every key: every key length,
+ * strides from packed to padded, burst lengths around multiples of 4, the
+ * bytes between keys random (only the key's own are hashed). */
+static void
+t_hash_burst(void)
+{
+	static const unsigned ns[] = {0, 1, 3, 4, 5, 7, 8, 31, 32, 33, 64, 67};
+	uint64_t s = 11, out[68], ref;
+	uint32_t w[MAX_KEY / 4];
+
+	printf("  (hash burst kernel: %s)\n", dc_hash_nh_kernel());
+	nh_words_ref(seeds[0], w);
+	for (uint32_t len = 1; len <= MAX_KEY; len++) {
+		const size_t strides[] = {round8(len), round8(len) + 8, 24, 48, 64, 72};
+
+		for (unsigned si = 0; si < DC_ARRAY_SIZE(strides); si++) {
+			size_t stride = strides[si];
+			uint8_t *buf;
+
+			if (stride < round8(len))
+				continue;
+			buf = malloc(stride * 68 + 16);
+			if (buf == NULL) {
+				CHECK(buf != NULL);
+				return;
+			}
+			for (unsigned ni = 0; ni < DC_ARRAY_SIZE(ns); ni++) {
+				unsigned n = ns[ni], bad = 0;
+
+				fill_garbage(buf, stride * 68 + 16, &s);
+				for (unsigned i = 0; i < 68; i++)
+					out[i] = 0x5A5A5A5A5A5A5A5Aull;
+				dc_hash_nh_burst(buf, stride, len, w, n, out);
+				for (unsigned i = 0; i < n; i++) {
+					ref = nh_ref(w, buf + i * stride, len);
+					bad += out[i] != ref;
+				}
+				CHECK_EQ(bad, 0);
+				CHECK_EQ(out[n], 0x5A5A5A5A5A5A5A5Aull); /* nothing past n */
+				if (bad)
+					printf("  len %u stride %zu n %u: %u wrong\n", len, stride, n, bad);
+			}
+			free(buf);
+		}
+	}
+}
+
 /* Different seeds: different homes for most keys, and keys that share a
  * home under one seed are scattered under another (NH is keyed). */
 static void
@@ -1538,6 +1586,7 @@ main(void)
 		{"init rejects bad sizes (EINVAL)", t_init_einval},
 		{"sizes: slots per key, memory bounds", t_sizes},
 		{"hash is keyed NH from the seed", t_hash},
+		{"hash of a burst (AVX2 or scalar) equals NH", t_hash_burst},
 		{"the seed decides which keys collide", t_hash_keyed},
 		{"17-byte keys: bytes after the key ignored", t_key_tail},
 		{"values zeroed on insert and clear", t_values},
