@@ -193,9 +193,10 @@ run_tests() {
 	return $rc
 }
 
-# The peers of the offline benchmark. Their packages start daemons: stop
-# and disable them (the benchmark runs its own instances).
-BENCH_PKGS=(libtrace-tools nfdump softflowd pmacct)
+# The peers of the offline benchmark (their packages start daemons: stop
+# and disable them, the benchmark runs its own instances), and valgrind for
+# the instruction counts.
+BENCH_PKGS=(libtrace-tools nfdump softflowd pmacct valgrind)
 
 bench() {
 	install_deps

@@ -13,11 +13,14 @@
 #      nfpcapd, softflowd and pmacctd (bench/peers/peers.sh);
 #   5. payload signatures: dc_sig_scan() per payload-bearing packet, and the
 #      data path on the realistic mix with signatures off and on (bench/sig);
-#   6. scaling on paper from the numbers just measured.
+#   6. exact instructions per packet of the in-process data path, per
+#      source file and line (valgrind's callgrind, bench/profile/callgrind.sh):
+#      the one figure here that other tenants of the machine do not move.
+# (Scaling on paper, docs/PERFORMANCE.md, is worked out from 1 and 2.)
 # Builds build-release (meson --buildtype=release) first. As root it
 # reserves 2 MiB hugepages for the runs and gives them back at the end.
 #
-# Usage: bench/run_all.sh [--quick] [--only e2e,stages,table,peers,signatures] [--out FILE]
+# Usage: bench/run_all.sh [--quick] [--only e2e,stages,table,peers,signatures,profile] [--out FILE]
 #   --quick  small sizes and 1-3 repetitions (minutes, not the quoted figures)
 #   --out    also write everything printed to FILE (default bench-results.md
 #            in the build directory)
@@ -26,19 +29,19 @@ set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/.." && pwd)
 quick=0
-only=e2e,stages,table,peers,signatures
+only=e2e,stages,table,peers,signatures,profile
 out=$root/build-release/bench-results.md
 while [ $# -gt 0 ]; do
 	case $1 in
 	--quick) quick=1; shift ;;
 	--only) only=$2; shift 2 ;;
 	--out) out=$2; shift 2 ;;
-	-h|--help) sed -n '3,23p' "$0"; exit 0 ;;
+	-h|--help) sed -n '3,26p' "$0"; exit 0 ;;
 	*) echo "run_all.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
 	esac
 done
 for part in ${only//,/ }; do
-	case $part in e2e|stages|table|peers|signatures) ;; *) echo "run_all.sh: --only: unknown part '$part'" >&2; exit 2 ;; esac
+	case $part in e2e|stages|table|peers|signatures|profile) ;; *) echo "run_all.sh: --only: unknown part '$part'" >&2; exit 2 ;; esac
 done
 want() { [[ ",$only," == *",$1,"* ]]; }
 rc=0
@@ -154,6 +157,17 @@ if want signatures; then
 		"$bin/bench/sig/darkcap-sig-bench" "${mem[@]}" -m 1024 --no-pci -l 1 --log-level lib.eal:warning \
 			-- --repeat 5 || part_failed
 		hugepages 0
+	fi
+	echo
+fi
+
+if want profile; then
+	echo "## 6. Instructions per packet (callgrind)"
+	echo
+	if [ $quick = 1 ]; then
+		"$here/profile/callgrind.sh" --packets 50000 --keys 20000 --lines 10 || part_failed
+	else
+		"$here/profile/callgrind.sh" || part_failed
 	fi
 	echo
 fi

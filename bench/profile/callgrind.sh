@@ -1,0 +1,141 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# Exact instruction counts of the worker's in-process data path, per packet:
+# valgrind's callgrind over darkcap-stages-bench (generated frames, every
+# feature on: fingerprints, the three tables, country and AS databases),
+# collecting only inside dc_counters_burst() and dc_tset_burst(), the two
+# library functions a worker calls per burst. Unlike TSC cycles, these
+# counts do not move with the other tenants of a shared machine: a change to
+# the data path is measured exactly by running this before and after it.
+#
+# Usage: bench/profile/callgrind.sh [--keys N] [--packets N] [--dist uniform|zipf]
+#            [--build DIR] [--out FILE] [--lines N]
+#   --keys     distinct sources (default 100000)
+#   --packets  packets per pass (default 200000; two passes are counted:
+#              "insert" from empty tables, then "steady")
+#   --build    build directory (default build-prof: release + debug info, made
+#              here when missing, so that the counts map to source lines)
+#   --out      keep callgrind's output file (default: a temporary file)
+#   --lines    source lines listed (default 25)
+# Needs valgrind (./run.sh bench installs it). About a minute and a half at
+# the defaults; the counts scale with --packets, the cost per packet hardly.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+root=$(cd "$here/../.." && pwd)
+keys=100000
+packets=200000
+dist=uniform
+build=$root/build-prof
+out=
+lines=25
+while [ $# -gt 0 ]; do
+	case $1 in
+	--keys) keys=$2; shift 2 ;;
+	--packets) packets=$2; shift 2 ;;
+	--dist) dist=$2; shift 2 ;;
+	--build) build=$2; shift 2 ;;
+	--out) out=$2; shift 2 ;;
+	--lines) lines=$2; shift 2 ;;
+	-h|--help) sed -n '3,22p' "$0"; exit 0 ;;
+	*) echo "callgrind.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
+	esac
+done
+case $dist in uniform|zipf) ;; *) echo "callgrind.sh: --dist: uniform or zipf, not '$dist'" >&2; exit 2 ;; esac
+for v in "$keys" "$packets" "$lines"; do
+	[[ $v =~ ^[1-9][0-9]*$ ]] || { echo "callgrind.sh: '$v' is not a positive count" >&2; exit 2; }
+done
+for t in valgrind callgrind_annotate; do
+	command -v "$t" >/dev/null || { echo "callgrind.sh: $t not found (apt-get install valgrind, or ./run.sh bench)" >&2; exit 2; }
+done
+
+if [ ! -f "$build/build.ninja" ]; then
+	echo "==> configuring $build (release, with debug info)" >&2
+	meson setup "$build" "$root" --buildtype=release -Ddebug=true >/dev/null
+fi
+ninja -C "$build" bench/stages/darkcap-stages-bench bench/gen/darkcap-gen >/dev/null
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+cg=${out:-$tmp/callgrind.out}
+log=$tmp/bench.txt
+echo "==> callgrind over darkcap-stages-bench: $keys sources ($dist), $packets packets per pass, 2 passes" >&2
+valgrind --tool=callgrind --callgrind-out-file="$cg" \
+	--toggle-collect=dc_counters_burst --toggle-collect=dc_tset_burst \
+	"$build/bench/stages/darkcap-stages-bench" --no-huge -m 2048 --no-pci --no-shconf -l 0 \
+	--file-prefix "dc_cg_$$" --log-level lib.eal:warning -- --gen "$build/bench/gen/darkcap-gen" \
+	--quick --repeat 1 --keys "$keys" --packets "$packets" --dist "$dist" --timer lfence \
+	>"$log" 2>"$tmp/valgrind.txt" || { cat "$log" "$tmp/valgrind.txt" >&2; echo "callgrind.sh: the run failed" >&2; exit 1; }
+grep -q 'checks passed' "$log" || { cat "$log" >&2; echo "callgrind.sh: the bench's checks did not pass" >&2; exit 1; }
+
+# Packets through the collected functions: every frame goes through
+# dc_parse() exactly once per pass (what callgrind counts as its calls).
+callgrind_annotate --inclusive=yes "$cg" >"$tmp/incl.txt" 2>/dev/null
+callgrind_annotate --inclusive=no --auto=yes --show-percs=no "$cg" >"$tmp/self.txt" 2>/dev/null
+npkt=$(grep -m1 -E '=> .*:dc_parse \(' "$tmp/self.txt" | sed -E 's/.*\(([0-9,]+)x\).*/\1/' | tr -d ,)
+[ -n "$npkt" ] && [ "$npkt" -gt 0 ] || { echo "callgrind.sh: could not find the packet count (calls of dc_parse)" >&2; exit 1; }
+total=$(grep -m1 'PROGRAM TOTALS' "$tmp/incl.txt" | awk '{gsub(",","",$1); print $1}')
+
+python3 - "$tmp/self.txt" "$npkt" "$total" "$lines" "$keys" "$dist" "$packets" <<'PY'
+import re, sys
+path, npkt, total, nlines = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+keys, dist, packets = sys.argv[5], sys.argv[6], sys.argv[7]
+txt = open(path).read()
+
+
+def short(f):
+    """A source path as the tables show it: repository-relative, or the
+    compiler's or DPDK's header by name."""
+    f = f.strip()
+    if "/gcc/" in f or f.startswith("/usr/"):
+        return f.rsplit("/", 1)[-1] + " (system header)"
+    return re.sub(r".*/(lib|app|bench|tests)/", r"\1/", f)
+
+
+print(f"### Instructions per packet of the in-process data path (callgrind)\n")
+print(f"{keys} distinct sources ({dist}), {packets} packets per pass, 2 passes: "
+      f"{npkt} packets through dc_counters_burst() + dc_tset_burst(), "
+      f"{total:,} instructions: **{total / npkt:.1f} per packet**.\n")
+# Per function and source file (self cost, inlined code charged to the file it came from).
+sec = txt.split("file:function", 1)[1].split("-- Auto-annotated", 1)[0]
+rows = []
+for line in sec.splitlines():
+    m = re.match(r"\s*([\d,]+)\s+(\S+):(\S+)", line)
+    if m:
+        rows.append((int(m.group(1).replace(",", "")), m.group(2), m.group(3)))
+byfn = {}
+for ir, f, fn in rows:
+    byfn[fn] = byfn.get(fn, 0) + ir
+print("| instructions / packet | share | function (with the code inlined into it) |")
+print("|---|---|---|")
+for fn, ir in sorted(byfn.items(), key=lambda x: -x[1]):
+    if ir * 1000 >= total:
+        print(f"| {ir / npkt:.1f} | {100 * ir / total:.1f} % | {fn} |")
+print()
+print("| instructions / packet | share | source file | in function |")
+print("|---|---|---|---|")
+for ir, f, fn in rows:
+    if ir * 1000 < total:
+        continue
+    f = short(f)
+    print(f"| {ir / npkt:.1f} | {100 * ir / total:.1f} % | {f} | {fn} |")
+# The heaviest source lines.
+cur, lines = None, []
+for line in txt.splitlines():
+    m = re.match(r"-- Auto-annotated source: (.*)", line)
+    if m:
+        cur = short(m.group(1))
+        continue
+    m = re.match(r"\s*([\d,]+)\s+(.*)", line)
+    if cur and m and not m.group(2).lstrip().startswith("=>") and \
+            m.group(2).strip() != "events annotated":
+        lines.append((int(m.group(1).replace(",", "")), cur, m.group(2).strip()[:90]))
+lines.sort(reverse=True)
+print(f"\nHeaviest source lines (self, per packet):\n")
+print("| instructions / packet | file | line |")
+print("|---|---|---|")
+for ir, f, src in lines[:nlines]:
+    src = src.replace("|", "\\|")
+    print(f"| {ir / npkt:.1f} | {f} | `{src}` |")
+PY
