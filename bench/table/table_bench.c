@@ -20,7 +20,7 @@
  * passes (a Zipf stream does not reach every one of the N keys).
  *
  * ours: dc_table, max_entries N, as the worker runs it: bursts of 32,
- *   software-pipelined (the next burst's keys hashed and home slots
+ *   software-pipelined (the next burst's keys hashed together and home slots
  *   prefetched before this burst's lookup), dc_table_find_burst() round one,
  *   the settled keys counted, round two, the rest counted. Two layouts:
  *   "source layout", the worker's source table (3 home slots per key, 64 B

@@ -11,6 +11,17 @@
 #define TB_AHEAD 1
 #endif
 
+/* Hash the next burst's keys (at most BURST of the @p left from @p k) as the
+ * worker does, together (dc_hash_nh_burst()), and prefetch their home slots. */
+#define TB_HASH_PF(t, k, left, out)                                           \
+	do {                                                                  \
+		unsigned nb_ = (left) < BURST ? (unsigned)(left) : BURST;     \
+		dc_hash_nh_burst((k), sizeof(struct key16), sizeof(struct key16), \
+				 (t)->nh, nb_, (out));                        \
+		for (unsigned x_ = 0; x_ < nb_; x_++)                         \
+			TB(prefetch)((t), (out)[x_]);                         \
+	} while (0)
+
 /* Count packet @p i in slot @p s (NULL: refused). */
 #define TB_COUNT(s, i)                                                        \
 	do {                                                                  \
@@ -54,10 +65,7 @@ TB(bench_pass)(struct TB_PREFIX *t, struct rec64 *cold, uint64_t *ncold, const s
 
 	t0 = rte_rdtsc_precise();
 	for (uint64_t b = 0; b < TB_AHEAD; b++)
-		for (j = 0; j < BURST && b * BURST + j < n; j++) {
-			hh[b][j] = dc_hash_nh(&st[b * BURST + j], sizeof(struct key16), t->nh);
-			TB(prefetch)(t, hh[b][j]);
-		}
+		TB_HASH_PF(t, st + b * BURST, n > b * BURST ? n - b * BURST : 0, hh[b]);
 	for (uint64_t i = 0; i < n; i += BURST, c = c == TB_AHEAD ? 0 : c + 1) {
 		const struct key16 *k = st + i;
 		unsigned m = n - i < BURST ? (unsigned)(n - i) : BURST;
@@ -66,10 +74,7 @@ TB(bench_pass)(struct TB_PREFIX *t, struct rec64 *cold, uint64_t *ncold, const s
 		uint8_t *sl[BURST];
 		const struct key16 *kn = k + TB_AHEAD * BURST;
 
-		for (j = 0; i + TB_AHEAD * BURST + j < n && j < BURST; j++) {
-			hn[j] = dc_hash_nh(&kn[j], sizeof(struct key16), t->nh);
-			TB(prefetch)(t, hn[j]);
-		}
+		TB_HASH_PF(t, kn, n > i + TB_AHEAD * BURST ? n - i - TB_AHEAD * BURST : 0, hn);
 		later = TB(find_burst)(t, k, sizeof(*k), h, m, sl, &fresh, sizeof(struct key16));
 		if (cold)
 			TB_COLD(fresh);
@@ -102,19 +107,13 @@ TB(floor_pass)(struct TB_PREFIX *t, const struct key16 *st, uint64_t n)
 	unsigned c = 0, j;
 
 	t0 = rte_rdtsc_precise();
-	for (j = 0; j < BURST && j < n; j++) {
-		hh[0][j] = dc_hash_nh(&st[j], sizeof(struct key16), t->nh);
-		TB(prefetch)(t, hh[0][j]);
-	}
+	TB_HASH_PF(t, st, n, hh[0]);
 	for (uint64_t i = 0; i < n; i += BURST, c ^= 1) {
 		const struct key16 *k = st + i;
 		unsigned m = n - i < BURST ? (unsigned)(n - i) : BURST;
 		uint64_t *h = hh[c], *hn = hh[c ^ 1];
 
-		for (j = 0; i + BURST + j < n && j < BURST; j++) {
-			hn[j] = dc_hash_nh(&k[BURST + j], sizeof(struct key16), t->nh);
-			TB(prefetch)(t, hn[j]);
-		}
+		TB_HASH_PF(t, k + BURST, n > i + BURST ? n - i - BURST : 0, hn);
 		for (j = 0; j < m; j++) {
 			struct ctr *v = (struct ctr *)(TB(slot)(t, TB(home)(t, h[j])) +
 						      sizeof(struct key16));
@@ -200,6 +199,7 @@ TB(bench_run)(uint32_t slot_size, int with_cold, uint64_t n,
 }
 
 #undef TB_COUNT
+#undef TB_HASH_PF
 #undef TB
 #undef TB_CAT
 #undef TB_CAT2
