@@ -999,8 +999,11 @@ def memif_peer_leaves(a, pcap, vargs, n):
         if os.path.exists(path):
             os.unlink(path)
     tx_eal = eal("memif_lsnd", ["net_memif0,role=server," + vargs], "0@0,1@1")
+    # A long linger: darkcap reads the backlog before the sender leaves (DPDK
+    # 22.11's memif unmaps the rings under a receive in progress when the
+    # peer leaves; docs/HARDWARE.md).
     tx = subprocess.Popen([a.sender] + tx_eal + ["--", "--pcap", pcap, "--loops", "2", "--wait-link", "60",
-                                                 "--linger", "1"],
+                                                 "--linger", "3"],
                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     rx_eal = eal("memif_lrcv", ["net_memif0,role=client," + vargs], "0@0,1@1")
     rx = None
