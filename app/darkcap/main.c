@@ -30,6 +30,7 @@
 #include "dc_fp.h"
 #include "dc_log.h"
 #include "dc_mem.h"
+#include "dc_table.h"
 
 volatile int dc_quit;
 volatile int dc_reload;
@@ -211,9 +212,9 @@ engine_run(struct dc_engine *eng)
 		return -1;
 	if (dc_control_open(eng) != 0)
 		return -1;
-	DC_LOG(INFO, main, "%u workers, %u ports, interval %u s, fingerprints %s, output %s",
+	DC_LOG(INFO, main, "%u workers, %u ports, interval %u s, fingerprints %s, table hashing %s, output %s",
 	       eng->nb_workers, eng->nb_ports, eng->cfg.interval, dc_fp_impl_name(),
-	       eng->cfg.output);
+	       dc_hash_nh_kernel(), eng->cfg.output);
 	for (unsigned i = 0; i < eng->nb_workers; i++) {
 		ret = rte_eal_remote_launch(dc_worker_main, eng->workers[i], eng->workers[i]->lcore);
 		if (ret != 0) {
