@@ -11,6 +11,7 @@
 #
 # Usage: bench/profile/callgrind.sh [--keys N] [--packets N] [--dist uniform|zipf]
 #            [--build DIR] [--out FILE] [--lines N]
+#        bench/profile/callgrind.sh --sig [--rules FILE]... [--build DIR]
 #   --keys     distinct sources (default 100000)
 #   --packets  packets per pass (default 200000; two passes are counted:
 #              "insert" from empty tables, then "steady")
@@ -18,6 +19,12 @@
 #              here when missing, so that the counts map to source lines)
 #   --out      keep callgrind's output file (default: a temporary file)
 #   --lines    source lines listed (default 25)
+#   --sig      instead: Hyperscan's instructions per payload-bearing packet of
+#              darkcap-gen's default mix (100,000 frames, seed 1), every payload
+#              found and capped as the engine does and scanned once by
+#              dc_sig_scan() with the rules (darkcap-sig-count), in all and per
+#              port of the default rules; each --rules FILE adds a rule set (one
+#              or more files joined with commas) to compare with the default
 # Needs valgrind (./run.sh bench installs it). About a minute and a half at
 # the defaults; the counts scale with --packets, the cost per packet hardly.
 set -euo pipefail
@@ -30,15 +37,19 @@ dist=uniform
 build=$root/build-prof
 out=
 lines=25
+sig=0
+rulesets=()
 while [ $# -gt 0 ]; do
 	case $1 in
+	--sig) sig=1; shift ;;
+	--rules) rulesets+=("$2"); shift 2 ;;
 	--keys) keys=$2; shift 2 ;;
 	--packets) packets=$2; shift 2 ;;
 	--dist) dist=$2; shift 2 ;;
 	--build) build=$2; shift 2 ;;
 	--out) out=$2; shift 2 ;;
 	--lines) lines=$2; shift 2 ;;
-	-h|--help) sed -n '3,22p' "$0"; exit 0 ;;
+	-h|--help) sed -n '3,29p' "$0"; exit 0 ;;
 	*) echo "callgrind.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
 	esac
 done
@@ -54,10 +65,50 @@ if [ ! -f "$build/build.ninja" ]; then
 	echo "==> configuring $build (release, with debug info)" >&2
 	meson setup "$build" "$root" --buildtype=release -Ddebug=true >/dev/null
 fi
-ninja -C "$build" bench/stages/darkcap-stages-bench bench/gen/darkcap-gen >/dev/null
+ninja -C "$build" bench/stages/darkcap-stages-bench bench/gen/darkcap-gen \
+	bench/profile/darkcap-sig-count >/dev/null
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+
+if [ $sig = 1 ]; then
+	# Instructions inside dc_sig_scan() (Hyperscan included) over the mix's payloads.
+	"$build/bench/gen/darkcap-gen" --out "$tmp/mix.pcap" --truth "$tmp/mix.truth" >/dev/null
+	rulesets=("$root/lib/sig/rules/default.rules" "${rulesets[@]}")
+	ports=(all udp/53 udp/123 udp/3702 udp/1900 udp/5060 udp/161 udp/389 udp/11211 udp/137
+	       tcp/80 tcp/8080 tcp/37215 tcp/52869)
+	count() { # RULESET PORT -> "payloads matches instructions"
+		local rs=$1 port=$2 files=() f o ir
+		IFS=, read -r -a files <<<"$rs"
+		for f in "${files[@]}"; do [ -f "$f" ] || { echo "callgrind.sh: --rules: no file '$f'" >&2; exit 2; }; done
+		local sel=()
+		[ "$port" != all ] && sel=(--port "$port")
+		o=$(valgrind --tool=callgrind --callgrind-out-file="$tmp/sig.out" --toggle-collect=dc_sig_scan \
+			"$build/bench/profile/darkcap-sig-count" "${sel[@]}" "${files[@]}" -- "$tmp/mix.pcap" 2>"$tmp/vg.txt") ||
+			{ cat "$tmp/vg.txt" >&2; echo "callgrind.sh: darkcap-sig-count failed" >&2; exit 1; }
+		ir=$(grep -o 'Collected : [0-9]*' "$tmp/vg.txt" | awk '{print $3}')
+		echo "$o" | sed -E 's/.* ([0-9]+) payloads scanned .* ([0-9]+) matched, ([0-9]+) matches/\1 \3/' | tr '\n' ' '
+		echo "$ir"
+	}
+	echo "### Instructions per payload in dc_sig_scan() (callgrind), darkcap-gen's default mix"
+	echo
+	hdr="| port |"; sep="|---|"
+	for rs in "${rulesets[@]}"; do hdr+=" payloads | matches | instructions / payload ($(basename "${rs%%,*}")) |"; sep+="---|---|---|"; done
+	echo "$hdr"; echo "$sep"
+	for port in "${ports[@]}"; do
+		row="| $port |"
+		for rs in "${rulesets[@]}"; do
+			read -r np nm ir <<<"$(count "$rs" "$port")"
+			if [ "${np:-0}" -gt 0 ]; then
+				row+=" $np | $nm | $(awk -v a="$ir" -v b="$np" 'BEGIN{printf "%.1f", a / b}') |"
+			else
+				row+=" 0 | 0 | - |"
+			fi
+		done
+		echo "$row"
+	done
+	exit 0
+fi
 cg=${out:-$tmp/callgrind.out}
 log=$tmp/bench.txt
 echo "==> callgrind over darkcap-stages-bench: $keys sources ($dist), $packets packets per pass, 2 passes" >&2

@@ -362,7 +362,9 @@ parse_pattern(const struct parse *p, const char *s, const char *end, struct dc_s
 	if (close == s + 1)
 		return perr(p, "empty pattern%s", NULL, 0);
 	r->flags = 0;
-	for (const char *c = close + 1; c < end; c++) {
+	r->depth = 0;
+	const char *c = close + 1;
+	for (; c < end && !is_space(*c); c++) {
 		switch (*c) {
 		case 'i': r->flags |= DC_SIG_F_CASELESS; break;
 		case 's': r->flags |= DC_SIG_F_DOTALL; break;
@@ -370,6 +372,25 @@ parse_pattern(const struct parse *p, const char *s, const char *end, struct dc_s
 		case 'a': r->flags |= DC_SIG_F_ANCHORED; break;
 		default:
 			return perr(p, "unknown flag '%s' (expected i, s, m or a)", c, 1);
+		}
+	}
+	/* Options after the flags: depth=N. */
+	for (;;) {
+		const char *o;
+		size_t olen;
+		uint64_t v;
+
+		if (next_field(&c, end, &o, &olen) < 0)
+			break;
+		if (olen > 6 && memcmp(o, "depth=", 6) == 0) {
+			if (r->depth != 0)
+				return perr(p, "depth given twice ('%s')", o, olen);
+			if (parse_u32(o + 6, olen - 6, 65535, &v) < 0 || v == 0)
+				return perr(p, "bad depth '%s' (expected depth=1 .. depth=65535)", o, olen);
+			r->depth = (uint32_t)v;
+		} else {
+			return perr(p, "unknown option '%s' after the pattern (expected depth=N)", o,
+				    olen);
 		}
 	}
 	r->expr = dc_malloc((size_t)(close - s));
@@ -777,6 +798,7 @@ bind_classes(struct dc_sig_db *db)
 struct compile_in {
 	char **exprs;
 	unsigned *flags;
+	hs_expr_ext_t *ext;           /* depth=N as max_offset; flags 0 = none */
 };
 
 static void
@@ -788,6 +810,7 @@ compile_in_free(struct compile_in *in, unsigned n)
 	}
 	dc_free(in->exprs);
 	dc_free(in->flags);
+	dc_free(in->ext);
 }
 
 static void
@@ -795,6 +818,7 @@ compile_in_build(struct compile_in *in, const struct dc_sig_rule *rules, unsigne
 {
 	in->exprs = dc_calloc(n, sizeof(*in->exprs));
 	in->flags = dc_calloc(n, sizeof(*in->flags));
+	in->ext = dc_calloc(n, sizeof(*in->ext));
 	for (unsigned i = 0; i < n; i++) {
 		const struct dc_sig_rule *r = &rules[i];
 		unsigned f = HS_FLAG_SINGLEMATCH;
@@ -815,6 +839,10 @@ compile_in_build(struct compile_in *in, const struct dc_sig_rule *rules, unsigne
 		if (r->flags & DC_SIG_F_MULTILINE)
 			f |= HS_FLAG_MULTILINE;
 		in->flags[i] = f;
+		if (r->depth != 0) {
+			in->ext[i].flags = HS_EXT_FLAG_MAX_OFFSET;
+			in->ext[i].max_offset = r->depth;
+		}
 	}
 }
 
@@ -827,7 +855,7 @@ compile_in_build(struct compile_in *in, const struct dc_sig_rule *rules, unsigne
 static uint64_t
 cache_key(const struct dc_sig_db *db, const struct compile_in *in, const hs_platform_info_t *plat)
 {
-	static const char tag[] = "darkcap-sig-cache-2";
+	static const char tag[] = "darkcap-sig-cache-3";
 	const char *ver = hs_version();
 	int grouped = !(db->flags & DC_SIG_ONE_DB);
 	uint64_t h = FNV64_OFFSET;
@@ -846,6 +874,8 @@ cache_key(const struct dc_sig_db *db, const struct compile_in *in, const hs_plat
 
 		h = fnv64_u64(h, i);
 		h = fnv64_u64(h, in->flags[i]);
+		h = fnv64_u64(h, in->ext[i].flags);
+		h = fnv64_u64(h, in->ext[i].max_offset);
 		h = fnv64_u64(h, len);
 		h = fnv64(h, in->exprs[i], len);
 		if (!grouped)
@@ -1168,6 +1198,7 @@ compile(struct dc_sig_db *db, const struct compile_in *in, const hs_platform_inf
 {
 	const char **exprs = dc_malloc(db->n * sizeof(*exprs));
 	unsigned *flags = dc_malloc(db->n * sizeof(*flags));
+	const hs_expr_ext_t **ext = dc_malloc(db->n * sizeof(*ext));
 	hs_compile_error_t *cerr = NULL;
 	const struct sig_group *sg = NULL;
 	hs_error_t e = HS_SUCCESS;
@@ -1177,9 +1208,10 @@ compile(struct dc_sig_db *db, const struct compile_in *in, const hs_platform_inf
 		for (unsigned k = 0; k < sg->n; k++) {
 			exprs[k] = in->exprs[sg->idx[k]];
 			flags[k] = in->flags[sg->idx[k]];
+			ext[k] = in->ext[sg->idx[k]].flags ? &in->ext[sg->idx[k]] : NULL;
 		}
-		e = hs_compile_multi(exprs, flags, sg->idx, sg->n, HS_MODE_BLOCK, plat,
-				     &db->hsv[sg->slot], &cerr);
+		e = hs_compile_ext_multi(exprs, flags, sg->idx, ext, sg->n, HS_MODE_BLOCK, plat,
+					 &db->hsv[sg->slot], &cerr);
 		if (e != HS_SUCCESS) {
 			db->hsv[sg->slot] = NULL;
 			break;
@@ -1187,17 +1219,18 @@ compile(struct dc_sig_db *db, const struct compile_in *in, const hs_platform_inf
 	}
 	dc_free(exprs);
 	dc_free(flags);
+	dc_free(ext);
 	if (e == HS_SUCCESS)
 		return 0;
 	free_dbs(db);
 	if (cerr == NULL)
-		return dc_err(EINVAL, "hs_compile_multi: %s", hs_errname(e));
+		return dc_err(EINVAL, "hs_compile_ext_multi: %s", hs_errname(e));
 	if (cerr->expression >= 0 && (unsigned)cerr->expression < sg->n) {
 		const struct dc_sig_rule *r = &db->rules[sg->idx[cerr->expression]];
 
 		dc_err(EINVAL, "%s:%u: rule %u: %s", r->file, r->line, r->id, cerr->message);
 	} else {
-		dc_err(EINVAL, "hs_compile_multi: %s", cerr->message);
+		dc_err(EINVAL, "hs_compile_ext_multi: %s", cerr->message);
 	}
 	hs_free_compile_error(cerr);
 	return -1;

@@ -22,6 +22,9 @@
  *   regex   Hyperscan (PCRE subset) between slashes; after the closing slash
  *           zero or more flags: i (caseless), s (dot matches newline),
  *           m (multi-line ^ and $), a (anchored at the payload's first byte)
+ *   options after the flags, whitespace-separated, at most once each:
+ *           depth=N  a match counts only when it ends within the payload's
+ *                    first N bytes (1 .. 65535; Hyperscan's max_offset)
  *
  * docs/SIGNATURES.md documents the format and the default rule set.
  *
@@ -66,6 +69,7 @@ struct dc_sig_rule {
 	char name[DC_SIG_NAME_MAX];
 	char family[DC_SIG_FAMILY_MAX];
 	char *expr;             /**< the regular expression as written (no slashes) */
+	uint32_t depth;         /**< depth=N: a match must end within N bytes; 0 = anywhere */
 	char *file;             /**< where the rule was read */
 	unsigned line;
 };

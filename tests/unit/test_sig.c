@@ -1416,7 +1416,14 @@ test_bad_rules(void)
 		{"1 a f udp 1 abc/\n", 1, "pattern must be written /regex/flags, got 'abc/'"},
 		{"1 a f udp 1 //i\n", 1, "empty pattern"},
 		{"1 a f udp 1 /abc/ix\n", 1, "unknown flag 'x' (expected i, s, m or a)"},
-		{"1 a f udp 1 /abc/ i\n", 1, "unknown flag ' ' (expected i, s, m or a)"},
+		{"1 a f udp 1 /abc/ i\n", 1, "unknown option 'i' after the pattern (expected depth=N)"},
+		{"1 a f udp 1 /abc/i deep=4\n", 1, "unknown option 'deep=4' after the pattern (expected depth=N)"},
+		{"1 a f udp 1 /abc/ depth=\n", 1, "unknown option 'depth=' after the pattern (expected depth=N)"},
+		{"1 a f udp 1 /abc/ depth=0\n", 1, "bad depth 'depth=0' (expected depth=1 .. depth=65535)"},
+		{"1 a f udp 1 /abc/ depth=65536\n", 1, "bad depth 'depth=65536' (expected depth=1 .. depth=65535)"},
+		{"1 a f udp 1 /abc/ depth=1x\n", 1, "bad depth 'depth=1x' (expected depth=1 .. depth=65535)"},
+		{"1 a f udp 1 /abc/ depth=9 depth=9\n", 1, "depth given twice ('depth=9')"},
+		{"1 a f udp 1 /abc/idepth=5\n", 1, "unknown flag 'd' (expected i, s, m or a)"},
 		{"1 aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa f udp 1 /x/\n", 1,
 		 "name too long: 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa' (at most 47 characters)"},
 		{"1 a ffffffffffffffffffffffffffffffff udp 1 /x/\n", 1,
@@ -1903,6 +1910,108 @@ test_memory(void)
 	dc_sig_scratch_free(NULL);
 }
 
+/*
+ * depth=N: a match counts only when it ends within the payload's first N
+ * bytes; checked on a literal at every end offset around the bound, and on
+ * an anchored rule whose match length varies.
+ */
+static void
+test_depth(void)
+{
+	const char *f = tpath("depth.rules");
+	struct dc_sig_db *db;
+	struct dc_sig_scratch *s;
+	uint32_t ids[DC_SIG_PKT_MATCHES];
+
+	write_str(f, "7 lit f udp any /abc/ depth=10\n"
+		     "8 run f udp any /^x[y]*z/ depth=6\n"
+		     "9 free f udp any /abc/\n");
+	db = load1(f, NULL);
+	s = db ? dc_sig_scratch_new(db) : NULL;
+	CHECK(s != NULL);
+	if (s == NULL) {
+		dc_sig_free(db);
+		return;
+	}
+	CHECK_EQ(dc_sig_rule(db, (unsigned)find_idx(db, 7))->depth, 10);
+	CHECK_EQ(dc_sig_rule(db, (unsigned)find_idx(db, 9))->depth, 0);
+	for (unsigned pre = 0; pre < 12; pre++) { /* "abc" ends at pre + 3 */
+		uint8_t p[32];
+		unsigned n, want7 = pre + 3 <= 10;
+
+		memset(p, '-', sizeof(p));
+		memcpy(p + pre, "abc", 3);
+		n = scan_ids(db, s, 17, 1, p, sizeof(p), ids);
+		CHECK_EQ(n, 1 + want7);
+		CHECK_EQ(ids[0], want7 ? 7u : 9u);
+	}
+	for (unsigned ys = 0; ys < 8; ys++) { /* x y^ys z ends at ys + 2 */
+		uint8_t p[16];
+		unsigned n;
+
+		memset(p, 'y', sizeof(p));
+		p[0] = 'x';
+		p[ys + 1] = 'z';
+		n = scan_ids(db, s, 17, 1, p, sizeof(p), ids);
+		CHECK_EQ(n, ys + 2 <= 6 ? 1u : 0u);
+	}
+	dc_sig_scratch_free(s);
+	dc_sig_free(db);
+}
+
+/*
+ * Rule 1002's name part: a run of non-zero bytes, the first at most 0x3f,
+ * 0 to 254 bytes long, then the root 0 and QTYPE ANY, class IN (depth=271
+ * bounds it). Every length up to 300, with the first byte a label length
+ * or not, against that definition written here.
+ */
+static void
+test_dns_name_bound(void)
+{
+	struct dc_sig_db *db = load1(g_default, NULL);
+	struct dc_sig_scratch *s = db ? dc_sig_scratch_new(db) : NULL;
+	uint64_t seed = 0xd15ull;
+	unsigned hits = 0;
+
+	CHECK(s != NULL);
+	if (s == NULL) {
+		dc_sig_free(db);
+		return;
+	}
+	for (unsigned len = 0; len <= 300; len++) {
+		for (unsigned first = 0; first < 3; first++) {
+			static const uint8_t hdr[12] = {0x12, 0x34, 0x01, 0x00, 0x00, 0x01,
+							0, 0, 0, 0, 0, 0x01};
+			static const uint8_t tail[5] = {0x00, 0x00, 0xff, 0x00, 0x01};
+			uint8_t p[12 + 300 + 5 + 11];
+			uint32_t ids[DC_SIG_PKT_MATCHES];
+			size_t plen = 0;
+			unsigned n, want;
+
+			memcpy(p, hdr, 12);
+			plen = 12;
+			for (unsigned k = 0; k < len; k++)
+				p[plen++] = (uint8_t)(1 + dc_test_rnd(&seed) % 255);
+			if (len > 0) /* a label length, the longest one, or a byte above 63 */
+				p[12] = first == 0 ? (uint8_t)(1 + dc_test_rnd(&seed) % 63)
+					: first == 1 ? 0x3f : (uint8_t)(0x40 + dc_test_rnd(&seed) % 0xc0);
+			memcpy(p + plen, tail, 5);
+			plen += 5;
+			memset(p + plen, 0, 11); /* EDNS OPT record's place */
+			plen += 11;
+			want = len == 0 || (p[12] <= 0x3f && len <= 254);
+			n = scan_ids(db, s, 17, 53, p, plen, ids);
+			CHECK_EQ(n, want);
+			if (n == 1)
+				CHECK_EQ(ids[0], 1002);
+			hits += n;
+		}
+	}
+	printf("  dns name bound: %u of 903 names matched rule 1002\n", hits);
+	dc_sig_scratch_free(s);
+	dc_sig_free(db);
+}
+
 /* The scan suites again with one database of every rule (DC_SIG_ONE_DB). */
 #define ONE_DB(fn)                       \
 	static void one_##fn(void)       \
@@ -1919,6 +2028,8 @@ ONE_DB(overlap)
 ONE_DB(ports_flags)
 ONE_DB(match_cap)
 ONE_DB(memory)
+ONE_DB(depth)
+ONE_DB(dns_name_bound)
 
 /*
  * Mutated rules files: random byte edits (replace, insert, delete, with a
@@ -2032,6 +2143,10 @@ main(int argc, char **argv)
 		{"near misses (one database)", one_default_decoys},
 		{"NTP first byte (one database)", one_ntp_first_byte},
 		{"random payloads (one database)", one_random},
+		{"depth=N bounds where a match may end", test_depth},
+		{"depth=N bounds where a match may end (one database)", one_depth},
+		{"rule 1002: DNS names of 0 .. 254 bytes, not longer", test_dns_name_bound},
+		{"rule 1002: DNS names (one database)", one_dns_name_bound},
 		{"overlapping rules (one database)", one_overlap},
 		{"ports and flags (one database)", one_ports_flags},
 		{"match cap (one database)", one_match_cap},
