@@ -14,7 +14,8 @@
 #   5. payload signatures: dc_sig_scan() per payload-bearing packet, and the
 #      data path on the realistic mix with signatures off and on (bench/sig);
 #   6. exact instructions per packet of the in-process data path, per
-#      source file and line (valgrind's callgrind, bench/profile/callgrind.sh):
+#      source file and line, and of the signature scan per payload
+#      (valgrind's callgrind, bench/profile/callgrind.sh [--sig]):
 #      the one figure here that other tenants of the machine do not move.
 # (Scaling on paper, docs/PERFORMANCE.md, is worked out from 1 and 2.)
 # Builds build-release (meson --buildtype=release) first. As root it
@@ -36,7 +37,7 @@ while [ $# -gt 0 ]; do
 	--quick) quick=1; shift ;;
 	--only) only=$2; shift 2 ;;
 	--out) out=$2; shift 2 ;;
-	-h|--help) sed -n '3,26p' "$0"; exit 0 ;;
+	-h|--help) sed -n '3,27p' "$0"; exit 0 ;;
 	*) echo "run_all.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
 	esac
 done
@@ -169,6 +170,8 @@ if want profile; then
 	else
 		"$here/profile/callgrind.sh" || part_failed
 	fi
+	echo
+	"$here/profile/callgrind.sh" --sig || part_failed
 	echo
 fi
 
