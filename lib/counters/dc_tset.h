@@ -295,8 +295,7 @@ struct dc_tset_ctx {
 	uint16_t cc4[DC_FP_BURST_MAX], cc6[DC_FP_BURST_MAX];
 	uint16_t cc[DC_FP_BURST_MAX];        /**< country of each IP packet */
 	uint32_t as4[DC_FP_BURST_MAX], as6[DC_FP_BURST_MAX];
-	uint32_t as[DC_FP_BURST_MAX];        /**< AS index of each IP packet */
-	uint64_t askey[DC_FP_BURST_MAX];     /**< its key in the per-AS table */
+	uint64_t as[DC_FP_BURST_MAX];        /**< AS number of each IP packet: its per-AS table key */
 	uint64_t ah[DC_FP_BURST_MAX];        /**< and the key's hash */
 	const struct dc_geo_view *geo;       /**< databases in use this burst, or NULL */
 	const struct dc_sig_view *sig;       /**< signatures in use this burst, or NULL */
@@ -420,10 +419,7 @@ dc_tset_geo_count(struct dc_tset *ts, struct dc_tset_ctx *tc,
 		/* Hash the burst's AS keys together and prefetch their slots: the
 		 * table (up to DC_AS_MAX ASes) is larger than the L2 cache, and
 		 * the misses then overlap instead of queueing one per packet. */
-		for (k = 0; k < m; k++)
-			tc->askey[k] = tc->as[k];
-		dc_hash_nh_burst(tc->askey, sizeof(tc->askey[0]), sizeof(tc->askey[0]), ts->as->nh,
-				 m, tc->ah);
+		dc_hash_nh_burst(tc->as, sizeof(tc->as[0]), sizeof(tc->as[0]), ts->as->nh, m, tc->ah);
 		for (k = 0; k < m; k++)
 			dc_table_prefetch(ts->as, tc->ah[k]);
 	}
@@ -439,8 +435,7 @@ dc_tset_geo_count(struct dc_tset *ts, struct dc_tset_ctx *tc,
 		cc[DC_CC_MASSCAN] += (fp >> 2) & 1;
 		if (ts->as) {
 			struct dc_as_slot *a = (struct dc_as_slot *)dc_table_find(
-				ts->as, &tc->askey[k], tc->ah[k], 1, &is_new,
-				sizeof(tc->askey[0]));
+				ts->as, &tc->as[k], tc->ah[k], 1, &is_new, sizeof(tc->as[0]));
 
 			if (likely(a != NULL)) {
 				a->packets++;
@@ -614,7 +609,7 @@ dc_tset_src_count(struct dc_tset *ts, const struct dc_tset_ctx *tc,
 		ts->src_cold[ci] = (struct dc_src_cold){
 			.first = secs[j],
 			.country = tc->geo ? tc->cc[k] : 0,
-			.asn = tc->geo ? tc->as[k] : 0,
+			.asn = tc->geo ? (uint32_t)tc->as[k] : 0,
 		};
 	}
 	if (secs[j] > s->last)
