@@ -92,20 +92,25 @@ dc_sig_view_load(const struct dc_config *cfg, unsigned nb_workers)
 	return v;
 }
 
-/* Give every rule of @p v its slot and the registry its names (control core). */
+/* Give every rule of @p v its slot and the registry its names (control core).
+ * All or nothing: a refused set takes no slot (the ids it registered before
+ * the one that did not fit are given back). */
 int
 dc_sig_view_bind(struct dc_sig_view *v)
 {
+	const unsigned used0 = reg_used;
 	unsigned i;
 
 	for (i = 0; i < v->nrules; i++) {
 		const struct dc_sig_rule *r = dc_sig_rule(v->db, i);
 		int s = slot_of(r->id);
 
-		if (s < 0)
+		if (s < 0) {
+			reg_used = used0;
 			return dc_err(ENOSPC, "signatures: rule %u (%s:%u) would be the %u-th distinct "
 				      "signature id of this run; at most %u (restart darkcap to reset)",
 				      r->id, r->file, r->line, DC_SIG_SLOTS + 1, DC_SIG_SLOTS);
+		}
 		v->slot[i] = (uint16_t)s;
 	}
 	for (i = 0; i < v->nrules; i++) {

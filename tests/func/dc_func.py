@@ -1793,6 +1793,14 @@ def case_sig_reload(a):
         f.write(base + "\n9999 broken fam tcp 80 /a(b/\n")
     os.replace(rules + ".tmp", rules)
     p.send_signal(signal.SIGHUP)
+    time.sleep(1.5)
+    # 1024 rules (the most one load takes), 1006 of them new ids: one more
+    # than the run's 1024 signature slots can still take (19 in use). Refused
+    # whole, taking no slot (the segment below lists the 19).
+    with open(rules + ".tmp", "w") as f:
+        f.write(base + "".join("%d many%d fam tcp 1 /many%d/\n" % (50000 + i, i, i) for i in range(1006)))
+    os.replace(rules + ".tmp", rules)
+    p.send_signal(signal.SIGHUP)
     try:
         so, err = p.communicate(timeout=300)
     except subprocess.TimeoutExpired:
@@ -1804,10 +1812,11 @@ def case_sig_reload(a):
         fail("sig_reload: exit %d: %s" % (p.returncode, err[-800:]))
         return
     check_exact_log(err, "sig_reload")
-    if err.count("signatures reloaded") != 1 or \
-            err.count("signature reload failed, keeping the rules in use") != 1 or \
-            "reload.rules:" not in err.split("signature reload failed")[1].splitlines()[0]:
-        fail("sig_reload: expected one reload and one refused reload (naming file and line): %s" % err[-1500:])
+    refused = [x.splitlines()[0] for x in err.split("signature reload failed")[1:]]
+    if err.count("signatures reloaded") != 1 or len(refused) != 2 or \
+            "reload.rules:" not in refused[0] or \
+            "would be the 1025-th distinct signature id of this run; at most 1024" not in refused[1]:
+        fail("sig_reload: expected one reload and two refused reloads (a bad line, too many ids): %s" % err[-1500:])
     recs = load_out(out)
     got = {}
     names = {}
@@ -1840,8 +1849,13 @@ def case_sig_reload(a):
         seg = {k: v for k, v in stat_values(d, "total/signature_packets").items() if v}
         if seg != got:
             fail("sig_reload: segment total/signature_packets %s, records %s" % (seg, got))
-        if stat_values(d, "now/signature_name").get("1001") != "sip-options-v2":
-            fail("sig_reload: segment name of 1001 is %s" % stat_values(d, "now/signature_name").get("1001"))
+        seg_names = stat_values(d, "now/signature_name")
+        if seg_names.get("1001") != "sip-options-v2":
+            fail("sig_reload: segment name of 1001 is %s" % seg_names.get("1001"))
+        loaded = [x.split()[0] for x in base.splitlines() if x.strip() and not x.lstrip().startswith("#")]
+        if sorted(seg_names) != sorted(loaded + ["3001"]) or not all(seg_names.values()):
+            fail("sig_reload: the segment's signatures are not the 19 loaded ones, all named: %d ids, %d unnamed" % (
+                len(seg_names), sum(1 for v in seg_names.values() if not v)))
         for k, key in (("payload_packets", "payload_packets"), ("scanned_bytes", "scanned_bytes"),
                        ("matched_packets", "matched_packets")):
             want_k = sum(r["signature_scan"][key] for r in recs)
