@@ -343,6 +343,15 @@ out_bad_port:
 	return 0;
 }
 
+/* Hyperscan's flags for a rule's i, s and m. */
+static unsigned
+hs_flags_of(const struct dc_sig_rule *r)
+{
+	return ((r->flags & DC_SIG_F_CASELESS) ? HS_FLAG_CASELESS : 0) |
+	       ((r->flags & DC_SIG_F_DOTALL) ? HS_FLAG_DOTALL : 0) |
+	       ((r->flags & DC_SIG_F_MULTILINE) ? HS_FLAG_MULTILINE : 0);
+}
+
 static int
 parse_pattern(const struct parse *p, const char *s, const char *end, struct dc_sig_rule *r)
 {
@@ -396,6 +405,21 @@ parse_pattern(const struct parse *p, const char *s, const char *end, struct dc_s
 	r->expr = dc_malloc((size_t)(close - s));
 	memcpy(r->expr, s + 1, (size_t)(close - s - 1));
 	r->expr[close - s - 1] = '\0';
+	if (r->flags & DC_SIG_F_ANCHORED) {
+		/* Flag a is compiled as \A(?:regex): check the regex alone first,
+		 * or an unbalanced one could close the wrapper's group and mean
+		 * something else ("a)|(b" would become "\A(?:a)|(b)"). */
+		hs_expr_info_t *info = NULL;
+		hs_compile_error_t *cerr = NULL;
+
+		if (hs_expression_info(r->expr, hs_flags_of(r), &info, &cerr) != HS_SUCCESS) {
+			dc_err(EINVAL, "%s:%u: rule %u: %s", p->file, p->line, r->id,
+			       cerr ? cerr->message : "refused by Hyperscan");
+			hs_free_compile_error(cerr);
+			return -1;
+		}
+		dc_free(info);
+	}
 	return 0;
 }
 
@@ -821,7 +845,7 @@ compile_in_build(struct compile_in *in, const struct dc_sig_rule *rules, unsigne
 	in->ext = dc_calloc(n, sizeof(*in->ext));
 	for (unsigned i = 0; i < n; i++) {
 		const struct dc_sig_rule *r = &rules[i];
-		unsigned f = HS_FLAG_SINGLEMATCH;
+		const unsigned f = HS_FLAG_SINGLEMATCH;
 
 		if (r->flags & DC_SIG_F_ANCHORED) {
 			/* \A rather than ^: 'm' must not let the anchor move to a line start. */
@@ -832,13 +856,7 @@ compile_in_build(struct compile_in *in, const struct dc_sig_rule *rules, unsigne
 		} else {
 			in->exprs[i] = dc_strdup(r->expr);
 		}
-		if (r->flags & DC_SIG_F_CASELESS)
-			f |= HS_FLAG_CASELESS;
-		if (r->flags & DC_SIG_F_DOTALL)
-			f |= HS_FLAG_DOTALL;
-		if (r->flags & DC_SIG_F_MULTILINE)
-			f |= HS_FLAG_MULTILINE;
-		in->flags[i] = f;
+		in->flags[i] = f | hs_flags_of(r);
 		if (r->depth != 0) {
 			in->ext[i].flags = HS_EXT_FLAG_MAX_OFFSET;
 			in->ext[i].max_offset = r->depth;

@@ -1440,6 +1440,8 @@ test_bad_rules(void)
 		{"1 a f udp 1 /abc/ depth=1x\n", 1, "bad depth 'depth=1x' (expected depth=1 .. depth=65535)"},
 		{"1 a f udp 1 /abc/ depth=9 depth=9\n", 1, "depth given twice ('depth=9')"},
 		{"1 a f udp 1 /abc/idepth=5\n", 1, "unknown flag 'd' (expected i, s, m or a)"},
+		/* Hyperscan refuses "a)|(b"; wrapped for flag a it would compile */
+		{"#\n1 a f udp 1 /a)|(b/a\n", 2, "rule 1: Unmatched parentheses at index 1."},
 		{"1 aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa f udp 1 /x/\n", 1,
 		 "name too long: 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa' (at most 47 characters)"},
 		{"1 a ffffffffffffffffffffffffffffffff udp 1 /x/\n", 1,
