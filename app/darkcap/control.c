@@ -950,8 +950,11 @@ ctl_store(struct ctl *c, const struct dc_counters *a, const struct pend *p)
 	iv->c[DC_ST_OTHER] = ip - iv->c[DC_ST_TCP] - iv->c[DC_ST_UDP] - iv->c[DC_ST_ICMP];
 	iv->c[DC_ST_UNIQUE_SOURCES] = dc_cmap_count(&p->src);
 	iv->c[DC_ST_UNIQUE_DESTINATIONS] = dc_cmap_count(&p->dst);
+	/* Packets refused by a full table; not the signature table's refusals,
+	 * which count matches (JSON table_full.signatures), not packets. */
 	for (k = 0; k < DC_TFULL__MAX; k++)
-		iv->c[DC_ST_TABLE_FULL] += p->full[k];
+		if (k != DC_TFULL_SIG)
+			iv->c[DC_ST_TABLE_FULL] += p->full[k];
 	_Static_assert(DC_STORE_CC == DC_CC_MAX && (int)DC_STC__MAX == (int)DC_CC__MAX, "same country counters");
 	memcpy(iv->cc, a->cc, sizeof(iv->cc));
 	memcpy(iv->icmp_type[0], a->icmp_type, sizeof(iv->icmp_type[0]));
