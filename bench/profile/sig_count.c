@@ -116,7 +116,11 @@ main(int argc, char **argv)
 		return 1;
 	}
 	buf = malloc(262144);
-	while (buf != NULL && fread(rec, 1, 16, f) == 16) {
+	if (buf == NULL) {
+		fprintf(stderr, "darkcap-sig-count: out of memory\n");
+		return 1;
+	}
+	while (fread(rec, 1, 16, f) == 16) {
 		uint32_t incl = rd32(rec + 8, swap), off, len;
 		uint16_t out[DC_SIG_PKT_MATCHES];
 		struct dc_pkt p;

