@@ -770,27 +770,34 @@ json_signatures(struct ctl *c, const struct dc_counters *a)
 		       ",\"scanned_bytes\":%" PRIu64 ",\"matched_packets\":%" PRIu64 "}",
 		       c->eng->sig ? c->eng->sig->nrules : 0, a->sig_payload, a->sig_bytes,
 		       a->sig_matched);
-	if (c->eng->stats) {
-		/* Every signature the run knows, with 0 when it has no packets:
-		 * the segment shows a rename at once and every series from 0. */
-		struct dc_statpub_sig v[DC_SIG_SLOTS];
-		unsigned nv = dc_sig_slots_used(), k = 0;
-
-		for (unsigned slot = 0; slot < nv; slot++) {
-			v[slot].name = dc_sig_slot_name(slot, &v[slot].id, &v[slot].family);
-			v[slot].packets = v[slot].sources = 0;
-			if (k < S->n && S->one[k].slot == slot) {
-				v[slot].packets = S->one[k].packets;
-				v[slot].sources = S->one[k].sources;
-				k++;
-			}
-		}
-		dc_statpub_signatures(c->eng->stats, v, nv, a->sig_payload, a->sig_bytes,
-				      a->sig_matched, c->eng->sig ? c->eng->sig->nrules : 0);
-	}
 }
 
-/* The interval's signature rows for the store (full lists). */
+/* The interval's signatures for the statistics segment: every signature the
+ * run knows, with 0 when it has no packets, so that the segment shows a
+ * rename at once and every series from 0. From the summary ctl_write() made
+ * of the same interval. */
+static void
+stats_signatures(struct ctl *c, const struct dc_counters *a)
+{
+	const struct sigsum *S = &c->sig;
+	struct dc_statpub_sig v[DC_SIG_SLOTS];
+	unsigned nv = dc_sig_slots_used(), k = 0;
+
+	for (unsigned slot = 0; slot < nv; slot++) {
+		v[slot].name = dc_sig_slot_name(slot, &v[slot].id, &v[slot].family);
+		v[slot].packets = v[slot].sources = 0;
+		if (k < S->n && S->one[k].slot == slot) {
+			v[slot].packets = S->one[k].packets;
+			v[slot].sources = S->one[k].sources;
+			k++;
+		}
+	}
+	dc_statpub_signatures(c->eng->stats, v, nv, a->sig_payload, a->sig_bytes, a->sig_matched,
+			      c->eng->sig ? c->eng->sig->nrules : 0);
+}
+
+/* The interval's signature rows for the store (full lists), from the summary
+ * ctl_write() made of the same interval. */
 static void
 store_signatures(struct ctl *c, struct dc_store_iv *iv)
 {
@@ -1047,10 +1054,14 @@ ctl_emit(struct ctl *c, struct pend *p, bool last)
 	if (ctl_write(c, a, p, last) != 0)
 		return -1;
 	dc_counters_merge(c->total, a);
+	/* ctl_write() summarised this interval's signatures (c->sig): the
+	 * segment and the store take them from there. */
 	if (c->eng->stats) {
 		const uint64_t uniq[3] = {dc_cmap_count(&p->src), dc_cmap_count(&p->dst),
 					  dc_cmap_count(&p->flow)};
 
+		if (c->eng->sig)
+			stats_signatures(c, a);
 		dc_statpub_publish(c->eng, a, c->total, uniq, p->full, last);
 	}
 	if (c->eng->store)
