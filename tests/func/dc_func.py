@@ -1205,22 +1205,23 @@ def report_hll_estimate(reg):
     return darkcap_report.hll_estimate(reg)
 
 
+def gen_store_mod():
+    # tests/report/gen_store.py (store fixtures shared with the report tests)
+    here = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "report")
+    if here not in sys.path:
+        sys.path.insert(0, here)
+    sys.dont_write_bytecode = True
+    import gen_store
+    return gen_store
+
+
 def store_migration(a, db):
-    # A version-1 store (this one with day_icmp_types dropped and the
-    # version set back) opened by darkcap is migrated to version 2 in place:
-    # the new table appears, meta records the step, every other row stays.
+    # A version-1 store (this one taken back to schema 1: no signature
+    # tables, no day_icmp_types) opened by darkcap is migrated in place: the
+    # new tables appear, meta records the step, every other row stays.
     import sqlite3
-    v1 = os.path.join(a.workdir, "store.v1.db")
-    for f in (v1, v1 + "-wal", v1 + "-shm"):
-        if os.path.exists(f):
-            os.unlink(f)
-    src = sqlite3.connect(db)
+    v1 = gen_store_mod().downgrade(db, os.path.join(a.workdir, "store.v1.db"), 1)
     dst = sqlite3.connect(v1)
-    src.backup(dst)
-    src.close()
-    dst.execute("DROP TABLE day_icmp_types")
-    dst.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
-    dst.commit()
     tables = ("intervals", "day_ports", "day_countries", "day_totals", "day_fp_sources", "day_sketches", "day_asns")
     before = {t: dst.execute("SELECT count(*) FROM %s" % t).fetchone()[0] for t in tables}
     dst.close()
@@ -1659,22 +1660,13 @@ def case_store_migrate3(a):
     empty = os.path.join(a.workdir, "stmig3.empty.pcap")
     with open(empty, "wb") as f:
         f.write(bytes.fromhex("d4c3b2a1020004000000000000000000ffff000001000000"))
-    sig_tables = ("interval_signatures", "day_signatures", "day_sig_ports", "day_sig_countries")
+    gen_store = gen_store_mod()
+    sig_tables = gen_store.SIG_TABLES
     tables = ("intervals", "day_ports", "day_countries", "day_totals", "day_fp_sources", "day_sketches", "day_asns")
     checked = 0
     for version in (2, 1):
-        old = os.path.join(a.workdir, "stmig3.v%d.db" % version)
-        for f in (old, old + "-wal", old + "-shm"):
-            if os.path.exists(f):
-                os.unlink(f)
-        src = sqlite3.connect(db)
+        old = gen_store.downgrade(db, os.path.join(a.workdir, "stmig3.v%d.db" % version), version)
         dst = sqlite3.connect(old)
-        src.backup(dst)
-        src.close()
-        for t in sig_tables + (("day_icmp_types",) if version == 1 else ()):
-            dst.execute("DROP TABLE %s" % t)
-        dst.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(version),))
-        dst.commit()
         before = {t: dst.execute("SELECT count(*) FROM %s" % t).fetchone()[0] for t in tables}
         dst.close()
         if before["intervals"] == 0 or before["day_sketches"] == 0:

@@ -608,21 +608,20 @@ def part_main(run, work):
     note("main part: %.1f s" % (time.time() - t0))
 
 
-def copy_store(src, dst, version=None, drop_rows=False):
+def copy_store(src, dst, version=None):
     """A copy of a store: taken back to schema version 2 (the signature
     tables dropped), or with its signature rows deleted."""
+    if version:
+        return gen_store.downgrade(src, dst, version)
     for f in (dst, dst + "-wal", dst + "-shm"):
         if os.path.exists(f):
             os.unlink(f)
     a, b = sqlite3.connect(src), sqlite3.connect(dst)
     a.backup(b)
     a.close()
-    sig = ("interval_signatures", "day_signatures", "day_sig_ports", "day_sig_countries")
-    for t in sig:
-        b.execute(("DROP TABLE %s" if version == 2 else "DELETE FROM %s") % t)
+    for t in gen_store.SIG_TABLES:
+        b.execute("DELETE FROM %s" % t)
     b.execute("DELETE FROM day_sketches WHERE kind LIKE 'sig:%'")
-    if version:
-        b.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(version),))
     b.commit()
     b.close()
     return dst

@@ -32,6 +32,7 @@ import subprocess
 import sys
 
 sys.dont_write_bytecode = True   # no __pycache__ in the source tree
+import gen_store  # noqa: E402
 import tally  # noqa: E402
 from tally import check, note  # noqa: E402
 
@@ -266,18 +267,10 @@ def restart_case(driver, work):
 
 def migration_case(driver, work, src):
     tables = ("intervals", "day_ports", "day_countries", "day_totals", "day_fp_sources", "day_sketches", "day_asns")
-    sig_tables = ("interval_signatures", "day_signatures", "day_sig_ports", "day_sig_countries")
+    sig_tables = gen_store.SIG_TABLES
     for version in (2, 1):
-        db = os.path.join(work, "v%d.db" % version)
-        rm(db)
-        a = sqlite3.connect(src)
+        db = gen_store.downgrade(src, os.path.join(work, "v%d.db" % version), version)
         b = sqlite3.connect(db)
-        a.backup(b)
-        a.close()
-        for tb in sig_tables + (("day_icmp_types",) if version == 1 else ()):
-            b.execute("DROP TABLE %s" % tb)
-        b.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(version),))
-        b.commit()
         before = {tb: b.execute("SELECT count(*) FROM %s" % tb).fetchone()[0] for tb in tables}
         b.close()
         check(before["intervals"] > 0 and before["day_sketches"] > 0, "migration: the v%d store has rows %s" % (version, before))
