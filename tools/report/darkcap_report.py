@@ -659,9 +659,10 @@ class Store:
         return out
 
     def day_sketches(self, day):
-        """{(country, kind): blob} of one day's 'all' and 'mirai' sketches."""
-        rows = self.q("SELECT country, kind, registers FROM day_sketches WHERE day = ? AND kind IN ('all', 'mirai')",
-                      (day,))
+        """{(country, kind): blob} of one day's 'all' and 'mirai' sketches, and
+        of its signatures' ('*', 'sig:ID')."""
+        rows = self.q("SELECT country, kind, registers FROM day_sketches WHERE day = ? AND "
+                      "(kind IN ('all', 'mirai') OR (country = '*' AND kind LIKE 'sig:%'))", (day,))
         return {(r[0], r[1]): r[2] for r in rows}
 
     def sig_days(self, a, b):
@@ -681,18 +682,6 @@ class Store:
                       "JOIN day_signatures s ON s.day = p.day AND s.sig_id = p.sig_id "
                       "WHERE p.day BETWEEN ? AND ? GROUP BY s.family, p.proto, p.port", (a, b))
         return {(r[0], r[1], r[2]): r[3] for r in rows}
-
-    def sig_sketches(self, day):
-        """{sig_id: blob} of one day's signature sketches (all countries)."""
-        rows = self.q("SELECT kind, registers FROM day_sketches WHERE day = ? AND country = '*' "
-                      "AND kind LIKE 'sig:%'", (day,))
-        out = {}
-        for kind, blob in rows:
-            try:
-                out[int(kind[4:])] = blob
-            except ValueError:
-                continue
-        return out
 
     def fp_sources(self, a, b, cc):
         """Per address of country cc over days a..b: (addr, 'last asn' of the
@@ -782,34 +771,36 @@ class Model:
         self._signatures()
 
     # -- distinct sources, merged across sensors --------------------------
-    def _distinct(self, day, cc, kind, per_store):
-        """per_store: [(store index, count, estimated)] of the stores with a
-        positive count. Returns (count, estimated)."""
+    def _distinct(self, day, per_store):
+        """Distinct sources of a day over several sets: per_store =
+        [(store index, sketch key (country, kind), count, estimated)] with a
+        positive count (a store may bring several keys: a family's
+        signatures). Returns (count, estimated)."""
         if not per_store:
             return 0, False
         if len(per_store) == 1:
-            return per_store[0][1], bool(per_store[0][2])
+            return per_store[0][2], bool(per_store[0][3])
         if day != self._sk_day:
             self._sk_day = day
             self._sk = {}
         blobs = []
         lacking = 0
-        for i, _n, _e in per_store:
+        for i, key, _n, _e in per_store:
             day_sk = self._sk.get(i)
             if day_sk is None:
                 day_sk = self._sk[i] = self.stores[i].day_sketches(day)
-            raw = day_sk.get((cc, kind))
+            raw = day_sk.get(key)
             if raw is None:
                 lacking += 1
                 continue
             sk = parse_sketch(raw)
             if sk is None:
                 raise ReportError("%s: corrupt sketch for %s %s %s (%d bytes)"
-                                  % (self.stores[i].path, day, cc, kind, len(raw)))
+                                  % (self.stores[i].path, day, key[0], key[1], len(raw)))
             blobs.append(sk)
         if lacking:
             self.missing_sketches += 1
-            n = max(x[1] for x in per_store)
+            n = max(x[2] for x in per_store)
             if blobs:
                 n = max(n, merge_sketches(blobs)[0])
             return n, True
@@ -834,11 +825,11 @@ class Model:
         self.day_mirai_sources = {}
         for d in self.days:
             for kind, col, dst in (("all", 1, self.day_sources), ("mirai", 3, self.day_mirai_sources)):
-                per = [(i, t[d][col], t[d][6]) for i, t in enumerate(self.st_totals)
+                per = [(i, ("*", kind), t[d][col], t[d][6]) for i, t in enumerate(self.st_totals)
                        if d in t and t[d][col] > 0]
                 if not any(d in t for t in self.st_totals):
                     continue
-                n, e = self._distinct(d, "*", kind, per)
+                n, e = self._distinct(d, per)
                 dst[d] = (n, e)
                 self.any_estimate |= e
         self.mirai_daily = {d: tot[d][1] for d in tot}
@@ -872,8 +863,8 @@ class Model:
         self.c_cum_mirai = {}
         self.c_cum_est = {}
         for (d, cc), lst in sorted(presence.items()):
-            n, e = self._distinct(d, cc, "all", [(i, s, est) for i, s, _m, est in lst if s > 0])
-            m, em = self._distinct(d, cc, "mirai", [(i, mm, est) for i, _s, mm, est in lst if mm > 0])
+            n, e = self._distinct(d, [(i, (cc, "all"), s, est) for i, s, _m, est in lst if s > 0])
+            m, em = self._distinct(d, [(i, (cc, "mirai"), mm, est) for i, _s, mm, est in lst if mm > 0])
             self.c_cum_sources[cc] = self.c_cum_sources.get(cc, 0) + n
             self.c_cum_mirai[cc] = self.c_cum_mirai.get(cc, 0) + m
             if e or em:
@@ -934,40 +925,6 @@ class Model:
         rows.sort(key=lambda x: (-x["mirai"], -x["packets"], x["addr"]))
         self.fp_rows = rows
 
-    def _sig_distinct(self, day, per):
-        """Distinct sources of a day over several (store, signature) sets:
-        per = [(store index, sig_id, count, estimated)] with count > 0.
-        Returns (count, estimated)."""
-        if not per:
-            return 0, False
-        if len(per) == 1:
-            return per[0][2], bool(per[0][3])
-        if day != self._sig_sk_day:
-            self._sig_sk_day = day
-            self._sig_sk = {}
-        blobs = []
-        lacking = 0
-        for i, sid, _n, _e in per:
-            day_sk = self._sig_sk.get(i)
-            if day_sk is None:
-                day_sk = self._sig_sk[i] = self.stores[i].sig_sketches(day)
-            raw = day_sk.get(sid)
-            if raw is None:
-                lacking += 1
-                continue
-            sk = parse_sketch(raw)
-            if sk is None:
-                raise ReportError("%s: corrupt sketch for %s sig:%d (%d bytes)"
-                                  % (self.stores[i].path, day, sid, len(raw)))
-            blobs.append(sk)
-        if lacking:
-            self.missing_sketches += 1
-            n = max(x[2] for x in per)
-            if blobs:
-                n = max(n, merge_sketches(blobs)[0])
-            return n, True
-        return merge_sketches(blobs)
-
     def _signatures(self):
         """Section 6: families over the period (packets, cumulative distinct
         sources, previous rank) and the families per (proto, port)."""
@@ -976,8 +933,6 @@ class Model:
         prev = set(self.prev_days)
         lo = min(a, self.prev[0].isoformat()) if self.prev else a
         self.sig_lacking = [(s.sensor, s.schema_version) for s in self.stores if not s.has_sigs]
-        self._sig_sk_day = None
-        self._sig_sk = {}
         fam_pk, fam_prev, names, per = {}, {}, {}, {}
         self.sig_prev_has_data = False
         for i, s in enumerate(self.stores):
@@ -998,7 +953,7 @@ class Model:
         self.sig_sources = {f: 0 for f in fam_pk}
         self.sig_est = {}
         for (day, fam), lst in sorted(per.items()):
-            n, e = self._sig_distinct(day, lst)
+            n, e = self._distinct(day, [(i, ("*", "sig:%d" % sid), n, est) for i, sid, n, est in lst])
             self.sig_sources[fam] = self.sig_sources.get(fam, 0) + n
             if e:
                 self.sig_est[fam] = True
