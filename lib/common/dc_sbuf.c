@@ -20,21 +20,29 @@ dc_sbuf_reserve(struct dc_sbuf *sb, size_t extra)
 }
 
 void
-dc_sbuf_printf(struct dc_sbuf *sb, const char *fmt, ...)
+dc_sbuf_vprintf(struct dc_sbuf *sb, const char *fmt, va_list ap)
 {
-	va_list ap;
+	va_list aq;
 	int n;
 
-	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
+	va_copy(aq, ap);
+	n = vsnprintf(NULL, 0, fmt, aq);
+	va_end(aq);
 	if (n <= 0)
 		return;
 	dc_sbuf_reserve(sb, (size_t)n);
-	va_start(ap, fmt);
 	vsnprintf(sb->buf + sb->len, (size_t)n + 1, fmt, ap);
-	va_end(ap);
 	sb->len += (size_t)n;
+}
+
+void
+dc_sbuf_printf(struct dc_sbuf *sb, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	dc_sbuf_vprintf(sb, fmt, ap);
+	va_end(ap);
 }
 
 void

@@ -7,6 +7,7 @@
 #ifndef DC_SBUF_H
 #define DC_SBUF_H
 
+#include <stdarg.h>
 #include <stddef.h>
 
 #ifdef __cplusplus
@@ -21,6 +22,9 @@ struct dc_sbuf {
 
 /** Append printf-formatted text (grows as needed; OOM is fatal). */
 void dc_sbuf_printf(struct dc_sbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/** dc_sbuf_printf() with a va_list. */
+void dc_sbuf_vprintf(struct dc_sbuf *sb, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
 /** Append @p n bytes of @p s. */
 void dc_sbuf_add(struct dc_sbuf *sb, const char *s, size_t n);
 /** Append @p s as a JSON string literal, quotes included, escaped. */

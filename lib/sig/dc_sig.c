@@ -19,6 +19,7 @@
 #include "dc_common.h"
 #include "dc_err.h"
 #include "dc_mem.h"
+#include "dc_sbuf.h"
 #include "dc_sig.h"
 
 /* A rules file larger than this is refused (a mistake, not a rule set). */
@@ -68,7 +69,7 @@ struct dc_sig_db {
 	int from_cache;
 	uint64_t key;
 	char hash[17];
-	char note[768];               /* "" = nothing to report */
+	struct dc_sbuf note;          /* what to report, notes joined by "; " (len 0: nothing) */
 };
 
 struct dc_sig_scratch {
@@ -578,15 +579,12 @@ note_add(struct dc_sig_db *db, const char *fmt, ...) __attribute__((format(print
 static void
 note_add(struct dc_sig_db *db, const char *fmt, ...)
 {
-	size_t o = strlen(db->note);
 	va_list ap;
 
-	if (o != 0 && o + 2 < sizeof(db->note)) {
-		memcpy(db->note + o, "; ", 3);
-		o += 2;
-	}
+	if (db->note.len != 0)
+		dc_sbuf_add(&db->note, "; ", 2);
 	va_start(ap, fmt);
-	vsnprintf(db->note + o, sizeof(db->note) - o, fmt, ap);
+	dc_sbuf_vprintf(&db->note, fmt, ap);
 	va_end(ap);
 }
 
@@ -1386,6 +1384,7 @@ dc_sig_free(struct dc_sig_db *db)
 	for (unsigned i = 0; i < db->n; i++)
 		rule_clear(&db->rules[i]);
 	dc_free(db->rules);
+	dc_sbuf_free(&db->note);
 	dc_free(db);
 }
 
@@ -1422,7 +1421,7 @@ dc_sig_hash(const struct dc_sig_db *db)
 const char *
 dc_sig_cache_note(const struct dc_sig_db *db)
 {
-	return db->note[0] != '\0' ? db->note : NULL;
+	return db->note.len != 0 ? db->note.buf : NULL;
 }
 
 struct dc_sig_scratch *
