@@ -156,13 +156,6 @@ static const char *const pv_name[NB_PV] = {"off", "on (grouped)", "on (one datab
 	(PV_IS_TIMED(v) ? (v) - PV_TIMED : PV_IS_STAGED(v) ? (v) - PV_STAGED : (v) - PV_ON)
 enum { PASS_FIRST, PASS_REPEAT, NB_PASS };
 
-/* Rules darkcap-gen's mix exercises when its truth file does not say
- * (a generator without signature truth): its UDP probes (udp_payload() in
- * bench/gen/darkcap_gen.c) to 5060, 53 (ANY and version.bind), 123
- * (monlist and client), 1900, 11211, 389, 3702, 161, 137. */
-static const uint32_t gen_rules[] = {1001, 1002, 1003, 1004, 1005, 1006,
-				     1007, 1008, 1009, 1010, 1011};
-
 static struct {
 	unsigned repeat;
 	unsigned passes;
@@ -328,30 +321,6 @@ struct stream {
 	size_t tset_bytes, sig_bytes;
 };
 
-/* The generator's usage text names option @p name. */
-static int
-gen_has_option(const char *name)
-{
-	static char usage[16384];
-	static int have;
-	const char *args[] = {"--help", NULL};
-	const char *p;
-	size_t n = strlen(name);
-
-	if (!have) {
-		if (dc_bench_gen_run(opt.gen, args, usage, sizeof(usage)) != 0)
-			usage[0] = '\0';
-		have = 1;
-	}
-	for (p = usage; (p = strstr(p, name)) != NULL; p += n) {
-		char c = p[n];
-
-		if (!(c == '-' || c == '_' || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')))
-			return 1;
-	}
-	return 0;
-}
-
 /* A pcap from the generator, with its defaults plus @p extra
  * (NULL-terminated); its truth file as @p name with ".jsonl". */
 static const char *
@@ -413,7 +382,8 @@ json_u64_after(const char *from, const char *key)
 }
 
 /* The total line of a darkcap-gen truth file: its "signatures" (packets
- * per rule id) and "signature_scan". t->have stays 0 when it has none. */
+ * per rule id) and "signature_scan" (the in-tree generator always writes
+ * them). */
 static void
 read_truth(const char *path, struct truth *t)
 {
@@ -437,10 +407,9 @@ read_truth(const char *path, struct truth *t)
 	if (total == NULL)
 		dc_bench_die("%s: no total line", path);
 	p = strstr(total, "\"signatures\":{");
-	if (p == NULL || strstr(total, "\"signature_scan\":{") == NULL) {
-		free(total);
-		return;
-	}
+	if (p == NULL || strstr(total, "\"signature_scan\":{") == NULL)
+		dc_bench_die("%s: total line: no \"signatures\" or \"signature_scan\" (a darkcap-gen "
+			     "without signature truth)", path);
 	p += strlen("\"signatures\":{");
 	while (*p == '"' && t->n < DC_SIG_MAX) {
 		char *e;
@@ -858,19 +827,16 @@ check_truth(const struct engine *e, const struct stream *s, int sid)
 }
 
 /* With the default rules on a generated stream: every rule the stream
- * exercises (by the generator's truth, else those of its base mix's UDP
- * probes) has packets in the engine's counts. */
+ * exercises (by the generator's truth) has packets in the engine's counts. */
 static void
 check_exercised(const struct engine *e, const struct stream *s, int sid)
 {
 	const struct dc_sig_view *sv = e->sig;
-	unsigned n = s->tr.have ? s->tr.n : DC_ARRAY_SIZE(gen_rules);
-
-	for (unsigned g = 0; g < n; g++) {
-		uint32_t id = s->tr.have ? s->tr.id[g] : gen_rules[g];
+	for (unsigned g = 0; g < s->tr.n; g++) {
+		uint32_t id = s->tr.id[g];
 		int i = rule_index(sv, id);
 
-		if (s->tr.have && s->tr.packets[g] == 0)
+		if (s->tr.packets[g] == 0)
 			continue;
 		if (i < 0)
 			check_fail("rule %u, which the generator's mix exercises, is not loaded", id);
@@ -1526,7 +1492,6 @@ print_stream(const struct stream *s, int sid, const struct dc_config *tc)
 	       tc->sources_max, tc->destinations_max, tc->flowtuples_max, s->sig_bytes >> 20,
 	       tc->sig_table_max,
 	       !s->generated   ? ""
-	       : !s->tr.have   ? "; the generator wrote no signature truth"
 	       : default_rules ? "; payloads, bytes, matches and packets per signature checked "
 				 "against the generator's truth"
 			       : "; other rules: the generator's truth not compared");
@@ -1629,9 +1594,6 @@ main(int argc, char **argv)
 		snprintf(ss[S_HEAVY].what, sizeof(ss[S_HEAVY].what), "%s", opt.heavy_pcap);
 	} else if (opt.no_heavy) {
 		heavy_note = "not asked for (--no-heavy)";
-	} else if (!gen_has_option("--payload-share")) {
-		heavy_note = "skipped: this darkcap-gen has no --payload-share option (its --help "
-			     "names none)";
 	} else {
 		const char *extra[] = {"--payload-share", share, NULL};
 
