@@ -652,6 +652,15 @@ sig_cc_rank(const void *pa, const void *pb)
 		}                                                                   \
 	} while (0)
 
+/* Entry @p k of a signature's sorted entries (from @p k0) starts a source's
+ * run: the first, or another address than the entry before. */
+static inline bool
+sig_new_source(const struct sigsum *S, uint64_t k, uint64_t k0)
+{
+	return k == k0 || S->ent[k]->key.family != S->ent[k - 1]->key.family ||
+	       memcmp(S->ent[k]->key.addr, S->ent[k - 1]->key.addr, 16) != 0;
+}
+
 static void
 sig_summarize(struct ctl *c, const struct dc_counters *a, const struct pend *p)
 {
@@ -704,8 +713,7 @@ sig_summarize(struct ctl *c, const struct dc_counters *a, const struct pend *p)
 		 * first entry (they differ only across a geo reload). */
 		for (k = e0; k < e; k++) {
 			const struct dc_sig_slot *x = S->ent[k];
-			bool first = k == e0 || x->key.family != S->ent[k - 1]->key.family ||
-				     memcmp(x->key.addr, S->ent[k - 1]->key.addr, 16) != 0;
+			bool first = sig_new_source(S, k, e0);
 
 			if (first)
 				cc = x->country < DC_CC_MAX ? x->country : 0;
@@ -807,10 +815,11 @@ store_signatures(struct ctl *c, struct dc_store_iv *iv)
 	for (i = 0; i < S->n; i++) {
 		np += S->one[i].nport;
 		ncc += S->one[i].ncc;
-		nsrc += S->one[i].nent; /* an upper bound: entries per (source, port) */
+		nsrc += S->one[i].sources;
 	}
-	if (S->n == 0 || dc_store_iv_sigs(iv, S->n, (uint32_t)np, (uint32_t)ncc, nsrc) != 0)
+	if (S->n == 0)
 		return;
+	dc_store_iv_sigs(iv, S->n, (uint32_t)np, (uint32_t)ncc, nsrc);
 	np = ncc = nsrc = 0;
 	for (i = 0; i < S->n; i++) {
 		const struct sig_one *o = &S->one[i];
@@ -835,8 +844,7 @@ store_signatures(struct ctl *c, struct dc_store_iv *iv)
 			const struct dc_sig_slot *e = S->ent[k];
 			struct dc_store_sig_src *d;
 
-			if (k > o->ent0 && e->key.family == S->ent[k - 1]->key.family &&
-			    memcmp(e->key.addr, S->ent[k - 1]->key.addr, 16) == 0) {
+			if (!sig_new_source(S, k, o->ent0)) {
 				iv->sig_src[nsrc - 1].packets += e->packets;
 				continue;
 			}

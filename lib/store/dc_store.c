@@ -152,11 +152,11 @@ dc_store_iv_new(uint32_t n_tcp, uint32_t n_udp, uint64_t n_src, uint32_t n_as)
 	return iv;
 }
 
-int
+void
 dc_store_iv_sigs(struct dc_store_iv *iv, uint32_t n_sig, uint32_t n_sig_port, uint32_t n_sig_cc,
 		 uint64_t n_sig_src)
 {
-	/* dc_calloc() never fails (out of memory is fatal, dc_mem.h) */
+	/* a second call replaces the first one's arrays */
 	dc_free(iv->sig);
 	dc_free(iv->sig_port);
 	dc_free(iv->sig_cc);
@@ -169,7 +169,6 @@ dc_store_iv_sigs(struct dc_store_iv *iv, uint32_t n_sig, uint32_t n_sig_port, ui
 	iv->n_sig_port = n_sig_port;
 	iv->n_sig_cc = n_sig_cc;
 	iv->n_sig_src = n_sig_src;
-	return 0;
 }
 
 void

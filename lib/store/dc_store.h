@@ -134,9 +134,9 @@ struct dc_store_sig_src {
 	uint64_t packets;
 };
 
-/** Give @p iv room for the given numbers of signature entries (zeroed);
- * -1 when out of memory. Freed with the interval. */
-int dc_store_iv_sigs(struct dc_store_iv *iv, uint32_t n_sig, uint32_t n_sig_port,
+/** Give @p iv room for the given numbers of signature entries (zeroed;
+ * out of memory is fatal, dc_mem.h). Freed with the interval. */
+void dc_store_iv_sigs(struct dc_store_iv *iv, uint32_t n_sig, uint32_t n_sig_port,
 		     uint32_t n_sig_cc, uint64_t n_sig_src);
 
 /** Allocate an interval with room for the given numbers of entries
