@@ -83,7 +83,8 @@ static const char *const as_fields[] = {"asn", "packets", "bytes", "mirai", "zma
 					"sources", "mirai_sources"};
 static const char *const worker_fields[] = {"packets", "interval_stalls", "table_stalls"};
 static const char *const port_fields[] = {"received", "missed", "errors", "no_mbuf"};
-static const char *const fill_tables[] = {"sources", "destinations", "flowtuples", "asns"};
+static const char *const fill_tables[] = {"sources", "destinations", "flowtuples", "asns",
+					   "signatures"};
 static const char *const store_fields[] = {"written", "delayed", "dropped"};
 
 _Static_assert(DC_ARRAY_SIZE(cc_fields) == DC_CC__MAX, "one name per country counter");
@@ -310,7 +311,7 @@ declare(struct dc_statpub *sp, const struct dc_engine *eng, const char **pnames)
 			.dim_size = {eng->nb_workers ? eng->nb_workers : 1, DC_ARRAY_SIZE(fill_tables)},
 			.dim_kind = {DC_STATS_DIM_INDEX, DC_STATS_DIM_DICT}, .dict = {NULL, fill_tables}})) < 0 ||
 	    (sp->cap = add(sp, &(struct dc_stats_def){
-			.name = "table_capacity", .help = "keys a worker's table holds (sources_max, destinations_max, flowtuples_max, ASes)",
+			.name = "table_capacity", .help = "keys a worker's table holds (sources_max, destinations_max, flowtuples_max, ASes, sig_table_max)",
 			.unit = "entries", .type = DC_STATS_GAUGE, .scope = DC_STATS_NOW,
 			.kind = DC_STATS_U64, .n_dims = 1, .dim_name = {"table"},
 			.dim_size = {DC_ARRAY_SIZE(fill_tables)},
@@ -386,6 +387,7 @@ dc_statpub_open(struct dc_engine *eng)
 		c[1] = eng->cfg.destinations_max;
 		c[2] = eng->cfg.flowtuples_max;
 		c[3] = eng->cfg.geo_asn ? DC_AS_MAX : 0;
+		c[4] = eng->sig ? eng->cfg.sig_table_max : 0;
 	}
 	eng->stats = sp;
 	DC_LOG(INFO, ctrl, "statistics segment %s: %" PRIu64 " bytes", eng->cfg.stats_path,
@@ -704,6 +706,7 @@ dc_statpub_table_fill(struct dc_statpub *sp, unsigned worker, const struct dc_ts
 	v[1] = ts->dst->used;
 	v[2] = ts->flow ? ts->flow->used : 0;
 	v[3] = ts->as ? ts->as->used : 0;
+	v[4] = ts->sig ? ts->sig->used : 0;
 }
 
 void

@@ -1841,6 +1841,9 @@ def case_sig_reload(a):
         seg = {k: v for k, v in stat_values(d, "total/signature_packets").items() if v}
         if seg != got:
             fail("sig_reload: segment total/signature_packets %s, records %s" % (seg, got))
+        cap = stat_values(d, "now/table_capacity")
+        if cap.get("signatures") != 65536:
+            fail("sig_reload: segment table_capacity of signatures %s, sig_table_max 65536" % cap.get("signatures"))
         seg_names = stat_values(d, "now/signature_name")
         if seg_names.get("1001") != "sip-options-v2":
             fail("sig_reload: segment name of 1001 is %s" % seg_names.get("1001"))
