@@ -98,16 +98,22 @@ def create_store(path, schema, sensor, tz):
 SIG_TABLES = ("interval_signatures", "day_signatures", "day_sig_ports", "day_sig_countries")
 
 
-def downgrade(src, dst, version):
-    """A copy of store @src at @dst as schema @version had it: version 2
-    without the signature tables and sketches (schema 3), version 1 also
-    without day_icmp_types (schema 2). For the migration tests."""
+def copy_db(src, dst):
+    """An open connection to a fresh copy of store @src at @dst."""
     for f in (dst, dst + "-wal", dst + "-shm"):
         if os.path.exists(f):
             os.unlink(f)
     a, b = sqlite3.connect(src), sqlite3.connect(dst)
     a.backup(b)
     a.close()
+    return b
+
+
+def downgrade(src, dst, version):
+    """A copy of store @src at @dst as schema @version had it: version 2
+    without the signature tables and sketches (schema 3), version 1 also
+    without day_icmp_types (schema 2). For the migration tests."""
+    b = copy_db(src, dst)
     for t in SIG_TABLES + (("day_icmp_types",) if version == 1 else ()):
         b.execute("DROP TABLE %s" % t)
     b.execute("DELETE FROM day_sketches WHERE kind LIKE 'sig:%'")

@@ -613,12 +613,7 @@ def copy_store(src, dst, version=None):
     tables dropped), or with its signature rows deleted."""
     if version:
         return gen_store.downgrade(src, dst, version)
-    for f in (dst, dst + "-wal", dst + "-shm"):
-        if os.path.exists(f):
-            os.unlink(f)
-    a, b = sqlite3.connect(src), sqlite3.connect(dst)
-    a.backup(b)
-    a.close()
+    b = gen_store.copy_db(src, dst)
     for t in gen_store.SIG_TABLES:
         b.execute("DELETE FROM %s" % t)
     b.execute("DELETE FROM day_sketches WHERE kind LIKE 'sig:%'")
