@@ -21,6 +21,7 @@
 #include "dc_mem.h"
 #include "dc_sbuf.h"
 #include "dc_sig.h"
+#include "sig_fast.h"
 
 /* A rules file larger than this is refused (a mistake, not a rule set). */
 #define RULES_FILE_MAX (16u << 20)
@@ -42,6 +43,15 @@ struct sig_class {
 	const uint8_t *stop;         /* [g] matches after which group g's scan can stop:
 					every rule of it found (or out full) */
 	int filter;                  /* fallen back: ports checked per match */
+	const struct sig_fastg *const *fast; /* [g] group g's anchored programs, or NULL:
+						Hyperscan scans it */
+};
+
+/* A group whose every rule the anchored matcher takes (sig_fast.h). */
+struct sig_fastg {
+	unsigned n;
+	const struct sig_prog *prog[DC_SIG_PKT_MATCHES];
+	uint16_t idx[DC_SIG_PKT_MATCHES]; /* rule indexes, ascending */
 };
 
 /* One compiled database: which rules it holds. */
@@ -65,6 +75,10 @@ struct dc_sig_db {
 	hs_database_t **hsv;          /* [ndb + NB_CL]: per class a NULL, then its groups' */
 	uint8_t *map[NB_CL];
 	uint8_t *stop[NB_CL];         /* per class: [g] (see sig_class.stop) */
+	struct sig_prog **prog;       /* [n] each rule's anchored program, or NULL */
+	struct sig_fastg **fastg[NB_CL]; /* per class: [g] (see sig_class.fast) */
+	unsigned nfast;               /* rules with a program */
+	unsigned nfastg;              /* groups scanned without Hyperscan */
 	hs_scratch_t *proto_scratch;  /* cloned by dc_sig_scratch_new() */
 	int from_cache;
 	uint64_t key;
@@ -779,6 +793,63 @@ group_rules(struct dc_sig_db *db)
 	db->hsv = dc_calloc(db->ndb + NB_CL, sizeof(*db->hsv));
 }
 
+/*
+ * The anchored matcher (sig_fast.h): a program for every rule it takes, and
+ * per class the groups whose every rule has one (and that fit one scan's
+ * output whole, so that the same rules are reported as Hyperscan would):
+ * those are scanned without Hyperscan. Not in DC_SIG_ONE_DB, DC_SIG_NO_FAST
+ * or a fallen-back class.
+ */
+static void
+bind_fast(struct dc_sig_db *db)
+{
+	if (db->flags & (DC_SIG_ONE_DB | DC_SIG_NO_FAST))
+		return;
+	db->prog = dc_calloc(db->n, sizeof(*db->prog));
+	for (unsigned i = 0; i < db->n; i++) {
+		const struct dc_sig_rule *r = &db->rules[i];
+		const char *why;
+
+		db->prog[i] = sig_prog_build(r->expr, r->flags, r->depth, &why);
+		db->nfast += db->prog[i] != NULL;
+	}
+	for (unsigned cl = 0; cl < NB_CL; cl++) {
+		unsigned ng = 0;
+
+		if (db->cls[cl].filter)
+			continue;
+		for (unsigned i = 0; i < db->ndb; i++)
+			ng += db->grp[i].cls == cl;
+		if (ng == 0)
+			continue;
+		db->fastg[cl] = dc_calloc(db->ndb + 1, sizeof(*db->fastg[cl]));
+		for (unsigned i = 0, g = 1; i < db->ndb; i++) {
+			const struct sig_group *sg = &db->grp[i];
+			struct sig_fastg *f;
+			unsigned k;
+
+			if (sg->cls != cl)
+				continue;
+			g++;
+			if (sg->n > DC_SIG_PKT_MATCHES)
+				continue;
+			for (k = 0; k < sg->n && db->prog[sg->idx[k]] != NULL; k++)
+				;
+			if (k < sg->n)
+				continue;
+			f = dc_calloc(1, sizeof(*f));
+			f->n = sg->n;
+			for (k = 0; k < sg->n; k++) {
+				f->prog[k] = db->prog[sg->idx[k]];
+				f->idx[k] = (uint16_t)sg->idx[k];
+			}
+			db->fastg[cl][g - 1] = f;
+			db->nfastg++;
+		}
+		db->cls[cl].fast = (const struct sig_fastg *const *)db->fastg[cl];
+	}
+}
+
 /* Point each class's view at its databases, once they are compiled or loaded. */
 static void
 bind_classes(struct dc_sig_db *db)
@@ -812,6 +883,7 @@ bind_classes(struct dc_sig_db *db)
 		db->cls[cl].stop = db->stop[cl];
 		db->cls[cl].map = db->map[cl];
 	}
+	bind_fast(db);
 }
 
 /* ---- compile and cache ------------------------------------------------- */
@@ -1288,7 +1360,7 @@ dc_sig_load_opts(const char *const *files, unsigned nfiles, const char *cache_di
 
 	if (files == NULL || nfiles == 0)
 		return dc_err_ptr(EINVAL, "dc_sig_load: no rules file given");
-	if (flags & ~(unsigned)DC_SIG_ONE_DB)
+	if (flags & ~(unsigned)(DC_SIG_ONE_DB | DC_SIG_NO_FAST))
 		return dc_err_ptr(EINVAL, "dc_sig_load_opts: unknown flags 0x%x", flags);
 	pthread_once(&hs_alloc_once, hs_alloc_init);
 	if (hs_alloc_err != HS_SUCCESS)
@@ -1380,6 +1452,16 @@ dc_sig_free(struct dc_sig_db *db)
 	for (unsigned cl = 0; cl < NB_CL; cl++) {
 		dc_free(db->map[cl]);
 		dc_free(db->stop[cl]);
+		if (db->fastg[cl] != NULL) {
+			for (unsigned g = 0; g <= db->ndb; g++)
+				dc_free(db->fastg[cl][g]);
+			dc_free(db->fastg[cl]);
+		}
+	}
+	if (db->prog != NULL) {
+		for (unsigned i = 0; i < db->n; i++)
+			sig_prog_free(db->prog[i]);
+		dc_free(db->prog);
 	}
 	for (unsigned i = 0; i < db->n; i++)
 		rule_clear(&db->rules[i]);
@@ -1398,6 +1480,14 @@ unsigned
 dc_sig_db_count(const struct dc_sig_db *db)
 {
 	return db->ndb;
+}
+
+unsigned
+dc_sig_fast_count(const struct dc_sig_db *db, unsigned *groups)
+{
+	if (groups != NULL)
+		*groups = db->nfastg;
+	return db->nfast;
 }
 
 const struct dc_sig_rule *
@@ -1529,6 +1619,21 @@ dc_sig_scan(const struct dc_sig_db *db, struct dc_sig_scratch *s, uint8_t proto,
 		g = k->map[dport];
 		if (g == 0)
 			return 0; /* no rule of this protocol names this port */
+		if (k->fast != NULL && k->fast[g] != NULL) {
+			const struct sig_fastg *f = k->fast[g];
+			unsigned n = 0, i;
+
+			for (i = 0; i < f->n; i++) {
+				int r = sig_prog_run(f->prog[i], payload, len);
+
+				if (unlikely(r < 0))
+					break; /* gave up: Hyperscan answers */
+				if (r)
+					out[n++] = f->idx[i];
+			}
+			if (likely(i == f->n))
+				return n;
+		}
 		hs = k->hs[g];
 		c.stop = k->stop[g];
 		if (k->filter)

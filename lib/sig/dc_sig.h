@@ -85,6 +85,16 @@ struct dc_sig_rule {
  */
 #define DC_SIG_ONE_DB 0x1
 
+/**
+ * dc_sig_load_opts() flag: every group is scanned by Hyperscan, none by the
+ * anchored matcher (for comparison and tests). Without it, a port group
+ * whose every rule is anchored at the payload's first byte and written in
+ * the matcher's subset (docs/SIGNATURES.md, "Anchored rules") is decided by
+ * darkcap's own matcher, with the same answers, and Hyperscan only scans it
+ * when that matcher gives up.
+ */
+#define DC_SIG_NO_FAST 0x2
+
 /** Port groups one protocol may have (a port -> group map of bytes); with
  * more, that protocol falls back to one database with the port filter in
  * the callback, and dc_sig_cache_note() says so. */
@@ -124,7 +134,7 @@ struct dc_sig_db *dc_sig_load(const char *const *files, unsigned nfiles, const c
  * @param cache_dir
  *   As for dc_sig_load(); the layouts have distinct cache keys.
  * @param flags
- *   0 (port groups) or DC_SIG_ONE_DB.
+ *   0 (port groups), DC_SIG_ONE_DB, DC_SIG_NO_FAST.
  * @return
  *   The database, or NULL (dc_strerror()). dc_sig_scan() gives the same
  *   matches in either layout.
@@ -147,6 +157,14 @@ const struct dc_sig_rule *dc_sig_rule(const struct dc_sig_db *db, unsigned idx);
  * counting 1 (for the caller's log line).
  */
 unsigned dc_sig_db_count(const struct dc_sig_db *db);
+
+/**
+ * Rules the anchored matcher takes (a program each), and in @p groups (if
+ * not NULL) the port groups it scans without Hyperscan (every rule of the
+ * group taken): for the caller's log line. 0 with DC_SIG_ONE_DB or
+ * DC_SIG_NO_FAST.
+ */
+unsigned dc_sig_fast_count(const struct dc_sig_db *db, unsigned *groups);
 
 /** 1 when the compiled databases came from the cache file, 0 when compiled. */
 int dc_sig_from_cache(const struct dc_sig_db *db);
@@ -198,7 +216,8 @@ void dc_sig_scratch_free(struct dc_sig_scratch *s);
  * @param out
  *   Indexes (dc_sig_rule()) of the rules that matched, each once, at most
  *   DC_SIG_PKT_MATCHES (the first found, in Hyperscan's report order: by
- *   match end).
+ *   match end; in rule order for a group the anchored matcher decides,
+ *   which has at most DC_SIG_PKT_MATCHES rules, so the same set).
  * @return
  *   Number of entries written to @p out. 0 without calling Hyperscan when
  *   no rule applies to (@p proto, @p dport) (grouped layout).

@@ -1077,8 +1077,8 @@ test_groups(void)
 	{
 		const char *files[] = {g_default};
 
-		CHECK(dc_sig_load_opts(files, 1, NULL, 0x2) == NULL);
-		CHECK(msg_is("dc_sig_load_opts: unknown flags 0x2"));
+		CHECK(dc_sig_load_opts(files, 1, NULL, 0x4) == NULL);
+		CHECK(msg_is("dc_sig_load_opts: unknown flags 0x4"));
 	}
 }
 
