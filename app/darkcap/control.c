@@ -1245,9 +1245,14 @@ reload_poll(struct dc_engine *eng, struct reload *r)
 			DC_LOG(WARNING, sig, "%s", dc_sig_cache_note(r->sbuilt->db));
 		r->sretired = eng->sig;
 		__atomic_store_n(&eng->sig, r->sbuilt, __ATOMIC_RELEASE);
-		DC_LOG(NOTICE, sig, "signatures reloaded: %u rules in %u databases (hash %s, %s)",
-		       r->sbuilt->nrules, dc_sig_db_count(r->sbuilt->db), dc_sig_hash(r->sbuilt->db),
-		       dc_sig_from_cache(r->sbuilt->db) ? "from the cache" : "compiled");
+		{
+			unsigned fg = 0, fr = dc_sig_fast_count(r->sbuilt->db, &fg);
+
+			DC_LOG(NOTICE, sig,
+			       "signatures reloaded: %u rules in %u databases (hash %s, %s); %u anchored rules, %u port groups decided without Hyperscan",
+			       r->sbuilt->nrules, dc_sig_db_count(r->sbuilt->db), dc_sig_hash(r->sbuilt->db),
+			       dc_sig_from_cache(r->sbuilt->db) ? "from the cache" : "compiled", fr, fg);
+		}
 		r->sbuilt = NULL;
 		swapped = true;
 	}

@@ -192,10 +192,15 @@ engine_run(struct dc_engine *eng)
 		note = dc_sig_cache_note(eng->sig->db);
 		if (note)
 			DC_LOG(WARNING, sig, "%s", note);
-		DC_LOG(INFO, sig, "signatures: %u rules in %u databases (hash %s), %s in %.0f ms",
-		       eng->sig->nrules, dc_sig_db_count(eng->sig->db), dc_sig_hash(eng->sig->db),
-		       dc_sig_from_cache(eng->sig->db) ? "from the cache" : "compiled",
-		       (double)(rte_rdtsc() - t0) * 1000.0 / (double)eng->tsc_hz);
+		{
+			unsigned fg = 0, fr = dc_sig_fast_count(eng->sig->db, &fg);
+
+			DC_LOG(INFO, sig,
+			       "signatures: %u rules in %u databases (hash %s), %s in %.0f ms; %u anchored rules, %u port groups decided without Hyperscan",
+			       eng->sig->nrules, dc_sig_db_count(eng->sig->db), dc_sig_hash(eng->sig->db),
+			       dc_sig_from_cache(eng->sig->db) ? "from the cache" : "compiled",
+			       (double)(rte_rdtsc() - t0) * 1000.0 / (double)eng->tsc_hz, fr, fg);
+		}
 	}
 	if (eng->geo || eng->sig) {
 		size_t sz = rte_rcu_qsbr_get_memsize(RTE_MAX_LCORE);

@@ -11,7 +11,7 @@
 #
 # Usage: bench/profile/callgrind.sh [--keys N] [--packets N] [--dist uniform|zipf]
 #            [--build DIR] [--out FILE] [--lines N]
-#        bench/profile/callgrind.sh --sig [--rules FILE]... [--build DIR]
+#        bench/profile/callgrind.sh --sig [--no-fast] [--rules FILE]... [--build DIR]
 #   --keys     distinct sources (default 100000)
 #   --packets  packets per pass (default 200000; two passes are counted:
 #              "insert" from empty tables, then "steady")
@@ -24,7 +24,9 @@
 #              found and capped as the engine does and scanned once by
 #              dc_sig_scan() with the rules (darkcap-sig-count), in all and per
 #              port of the default rules; each --rules FILE adds a rule set (one
-#              or more files joined with commas) to compare with the default
+#              or more files joined with commas) to compare with the default;
+#              --no-fast adds the default rules scanned by Hyperscan alone
+#              (DC_SIG_NO_FAST: no group decided by the anchored matcher)
 # Needs valgrind (./run.sh bench installs it). About a minute and a half at
 # the defaults; the counts scale with --packets, the cost per packet hardly.
 set -euo pipefail
@@ -38,10 +40,12 @@ build=$root/build-prof
 out=
 lines=25
 sig=0
+nofast=0
 rulesets=()
 while [ $# -gt 0 ]; do
 	case $1 in
 	--sig) sig=1; shift ;;
+	--no-fast) nofast=1; shift ;;
 	--rules) rulesets+=("$2"); shift 2 ;;
 	--keys) keys=$2; shift 2 ;;
 	--packets) packets=$2; shift 2 ;;
@@ -75,16 +79,18 @@ if [ $sig = 1 ]; then
 	# Instructions inside dc_sig_scan() (Hyperscan included) over the mix's payloads.
 	"$build/bench/gen/darkcap-gen" --out "$tmp/mix.pcap" --truth "$tmp/mix.truth" >/dev/null
 	rulesets=("$root/lib/sig/rules/default.rules" "${rulesets[@]}")
+	[ $nofast = 1 ] && rulesets+=("no-fast:$root/lib/sig/rules/default.rules")
 	ports=(all udp/53 udp/123 udp/3702 udp/1900 udp/5060 udp/161 udp/389 udp/11211 udp/137
 	       tcp/80 tcp/8080 tcp/37215 tcp/52869)
 	count() { # RULESET PORT -> "payloads matches instructions"
-		local rs=$1 port=$2 files=() f o ir
+		local rs=$1 port=$2 files=() f o ir fl=()
+		case $rs in no-fast:*) rs=${rs#no-fast:}; fl=(--no-fast) ;; esac
 		IFS=, read -r -a files <<<"$rs"
 		for f in "${files[@]}"; do [ -f "$f" ] || { echo "callgrind.sh: --rules: no file '$f'" >&2; exit 2; }; done
 		local sel=()
 		[ "$port" != all ] && sel=(--port "$port")
 		o=$(valgrind --tool=callgrind --callgrind-out-file="$tmp/sig.out" --toggle-collect=dc_sig_scan \
-			"$build/bench/profile/darkcap-sig-count" "${sel[@]}" "${files[@]}" -- "$tmp/mix.pcap" 2>"$tmp/vg.txt") ||
+			"$build/bench/profile/darkcap-sig-count" "${fl[@]}" "${sel[@]}" "${files[@]}" -- "$tmp/mix.pcap" 2>"$tmp/vg.txt") ||
 			{ cat "$tmp/vg.txt" >&2; echo "callgrind.sh: darkcap-sig-count failed" >&2; exit 1; }
 		ir=$(grep -o 'Collected : [0-9]*' "$tmp/vg.txt" | awk '{print $3}')
 		echo "$o" | sed -E 's/.* ([0-9]+) payloads scanned .* ([0-9]+) matched, ([0-9]+) matches/\1 \3/' | tr '\n' ' '
@@ -93,7 +99,10 @@ if [ $sig = 1 ]; then
 	echo "### Instructions per payload in dc_sig_scan() (callgrind), darkcap-gen's default mix"
 	echo
 	hdr="| port |"; sep="|---|"
-	for rs in "${rulesets[@]}"; do hdr+=" payloads | matches | instructions / payload ($(basename "${rs%%,*}")) |"; sep+="---|---|---|"; done
+	for rs in "${rulesets[@]}"; do
+		nm=$(basename "${rs%%,*}"); [[ $rs == no-fast:* ]] && nm="$nm, Hyperscan alone"
+		hdr+=" payloads | matches | instructions / payload ($nm) |"; sep+="---|---|---|"
+	done
 	echo "$hdr"; echo "$sep"
 	for port in "${ports[@]}"; do
 		row="| $port |"

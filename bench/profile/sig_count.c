@@ -8,7 +8,10 @@
  * the exact instructions per payload of a rule set: a way to compare two
  * forms of a rule that this machine's noise does not blur.
  *
- *   darkcap-sig-count [--payload-max N] [--one-db] [--port tcp/N|udp/N] RULES... -- PCAP
+ *   darkcap-sig-count [--payload-max N] [--one-db | --no-fast] [--port tcp/N|udp/N] RULES... -- PCAP
+ *
+ * --no-fast: every group scanned by Hyperscan (DC_SIG_NO_FAST), none by the
+ * anchored matcher.
  *
  * The pcap is classic libpcap format (either byte order, microsecond or
  * nanosecond), link type Ethernet. No DPDK.
@@ -37,7 +40,7 @@ rd32(const uint8_t *p, int swap)
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: darkcap-sig-count [--payload-max N] [--one-db] [--port tcp/N|udp/N] "
+	fprintf(stderr, "usage: darkcap-sig-count [--payload-max N] [--one-db | --no-fast] [--port tcp/N|udp/N] "
 			"RULES... -- PCAP\n");
 	exit(2);
 }
@@ -66,6 +69,8 @@ main(int argc, char **argv)
 			}
 		} else if (strcmp(argv[i], "--one-db") == 0) {
 			flags = DC_SIG_ONE_DB;
+		} else if (strcmp(argv[i], "--no-fast") == 0) {
+			flags = DC_SIG_NO_FAST;
 		} else if (strcmp(argv[i], "--port") == 0 && i + 1 < argc) {
 			const char *a = argv[++i];
 

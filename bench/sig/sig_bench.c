@@ -27,9 +27,12 @@
  * truth the engine's counts are checked against.
  *
  * Layouts of the compiled rules: grouped (a Hyperscan database per protocol
- * and group of destination ports: dc_sig_load(), what the engine loads) and
- * one database of every rule (dc_sig_load_opts() with DC_SIG_ONE_DB, the
- * protocol and port filter after each match).
+ * and group of destination ports: dc_sig_load(), what the engine loads; a
+ * group whose every rule is anchored is decided by the anchored matcher
+ * instead) and, with --compare, either the same groups scanned by
+ * Hyperscan alone (DC_SIG_NO_FAST, the default) or one database of every
+ * rule (dc_sig_load_opts() with DC_SIG_ONE_DB, the protocol and port filter
+ * after each match). "one database" below stands for that second layout.
  *
  * 1. Scan alone: dc_sig_scan() over the payload of every payload-bearing
  *    packet of the stream, in stream order, K times (--scan-passes), TSC
@@ -133,7 +136,12 @@ static const char *const stream_name[NB_STREAM] = {"mix", "payload-heavy"};
  * a rule set that applies to no payload of the stream (one UDP rule on port
  * 0): the signature stage with every payload counted and nothing scanned. */
 enum { L_GROUPED, L_ONE, L_NOSCAN, NB_L };
-static const char *const layout_name[NB_L] = {"grouped", "one database", "nothing scanned"};
+static const char *layout_name[NB_L] = {"grouped", "Hyperscan alone", "nothing scanned"};
+/* What the second layout is (--compare): the grouped rules scanned by
+ * Hyperscan alone (DC_SIG_NO_FAST, the default: what the anchored matcher
+ * saves), or one database of every rule (DC_SIG_ONE_DB). */
+static const char *l1 = "Hyperscan alone";
+static unsigned l1_flags = DC_SIG_NO_FAST;
 /* Scan variants: per layout every payload, the matched ones, the unmatched
  * ones; then the no-op loop. */
 enum { SV_ALL, SV_MATCHED, SV_UNMATCHED, SV_ALL1, SV_MATCHED1, SV_UNMATCHED1, SV_EMPTY, NB_SV };
@@ -145,10 +153,10 @@ static const char *const sv_name[NB_SV] = {"every payload", "matched", "unmatche
 /* Data-path variants. */
 enum { PV_OFF, PV_ON, PV_ON1, PV_NOSCAN, PV_STAGED, PV_STAGED1, PV_NOSCAN_STAGED, PV_TIMED,
        PV_TIMED1, NB_PV };
-static const char *const pv_name[NB_PV] = {"off", "on (grouped)", "on (one database)",
-					   "on (nothing scanned)", "on (grouped), staged",
-					   "on (one database), staged", "on (nothing scanned), staged",
-					   "on (grouped), scans timed", "on (one database), scans timed"};
+static const char *pv_name[NB_PV] = {"off", "on (grouped)", "on (Hyperscan alone)",
+				     "on (nothing scanned)", "on (grouped), staged",
+				     "on (Hyperscan alone), staged", "on (nothing scanned), staged",
+				     "on (grouped), scans timed", "on (Hyperscan alone), scans timed"};
 #define PV_IS_STAGED(v) ((v) >= PV_STAGED && (v) <= PV_NOSCAN_STAGED)
 #define PV_IS_TIMED(v) ((v) == PV_TIMED || (v) == PV_TIMED1)
 /* the view a variant uses (not for PV_OFF) */
@@ -580,7 +588,7 @@ struct engine {
 	struct dc_table *sigt;        /* the signature table (ts->sig when on) */
 	struct dc_geo_view *geo;      /* as dc_eng.geo */
 	struct dc_sig_view *sig;      /* the loaded view (port groups, as the engine loads it) */
-	struct dc_sig_view *sig1;     /* the same rules and slots, one database (DC_SIG_ONE_DB) */
+	struct dc_sig_view *sig1;     /* the same rules and slots, --compare's layout */
 	struct dc_sig_view *sig0;     /* a rule that applies to no payload: nothing scanned */
 	struct dc_sig_view *sig_now;  /* as dc_eng.sig: the view, or NULL when off */
 	uint64_t hash_seed;
@@ -998,20 +1006,20 @@ run_stream(struct engine *e, struct stream *s, int sid, int exercised)
 		}
 		if (opt.verbose) {
 			printf("#   %s round %u%s: scan grouped %.1f (matched %.1f, unmatched %.1f), "
-			       "one database %.1f (matched %.1f, unmatched %.1f), loop %.1f; "
+			       "%s %.1f (matched %.1f, unmatched %.1f), loop %.1f; "
 			       "path first / repeat:",
 			       stream_name[sid], round, lo < opt.min_oncpu ? " (shared core)" : "",
 			       s->scan[SV_ALL][round], s->scan[SV_MATCHED][round],
-			       s->scan[SV_UNMATCHED][round], s->scan[SV_ALL1][round],
+			       s->scan[SV_UNMATCHED][round], l1, s->scan[SV_ALL1][round],
 			       s->scan[SV_MATCHED1][round], s->scan[SV_UNMATCHED1][round],
 			       s->scan[SV_EMPTY][round]);
 			for (int pv = 0; pv < NB_PV; pv++)
 				printf(" %s %.1f / %.1f,", pv_name[pv], s->path[pv][0][round],
 				       s->path[pv][1][round]);
-			printf(" signature stage grouped %.1f / %.1f, one database %.1f / %.1f, "
+			printf(" signature stage grouped %.1f / %.1f, %s %.1f / %.1f, "
 			       "nothing scanned %.1f / %.1f per payload packet; lowest on-CPU %.1f%%\n",
 			       s->sig_stage[L_GROUPED][0][round], s->sig_stage[L_GROUPED][1][round],
-			       s->sig_stage[L_ONE][0][round], s->sig_stage[L_ONE][1][round],
+			       l1, s->sig_stage[L_ONE][0][round], s->sig_stage[L_ONE][1][round],
 			       s->sig_stage[L_NOSCAN][0][round], s->sig_stage[L_NOSCAN][1][round],
 			       100 * lo);
 			fflush(stdout);
@@ -1031,9 +1039,14 @@ print_scan(struct stream *ss)
 	printf("\n### 1. dc_sig_scan() alone, per payload-bearing packet\n\n");
 	printf("TSC cycles, median of %u rounds (variants rotated per round), each round %u passes "
 	       "over the list; payloads scanned over their first %u bytes at most. Layouts: "
-	       "grouped (a database per protocol and port group, the default) and one database "
-	       "of every rule (DC_SIG_ONE_DB, the filter after each match).\n\n",
-	       opt.repeat, opt.scan_passes, opt.payload_max);
+	       "grouped (a database per protocol and port group, the default: the groups whose "
+	       "every rule is anchored decided by the anchored matcher, the others by Hyperscan) "
+	       "and %s.\n\n",
+	       opt.repeat, opt.scan_passes, opt.payload_max,
+	       l1_flags == DC_SIG_NO_FAST ? "Hyperscan alone (the same groups, every one scanned by "
+					    "Hyperscan: DC_SIG_NO_FAST)"
+					  : "one database of every rule (DC_SIG_ONE_DB, the filter "
+					    "after each match)");
 	printf("| stream | layout | payloads | packets | mean bytes scanned | cycles / packet | "
 	       "cycles / byte | scan minus the reference loop, cycles / packet | per round |\n"
 	       "|---|---|---|---|---|---|---|---|---|\n");
@@ -1066,8 +1079,8 @@ print_scan(struct stream *ss)
 			dc_bench_md_values(s->scan[v], opt.repeat);
 			printf("\n");
 		}
-		printf("| %s | grouped / one database | every payload | | | **%.3f** | | | |\n",
-		       stream_name[sid],
+		printf("| %s | grouped / %s | every payload | | | **%.3f** | | | |\n",
+		       stream_name[sid], l1,
 		       dc_bench_median(s->scan[SV_ALL], opt.repeat) /
 			       dc_bench_median(s->scan[SV_ALL1], opt.repeat));
 	}
@@ -1096,7 +1109,7 @@ print_path(struct stream *ss)
 	       "set-up, rte_rdtsc_precise() around each burst of %u; median of %u rounds "
 	       "(the variants' order rotated per round); each run %u passes over the stream from "
 	       "cleared tables: the first pass, and the %u others. On: the rules grouped (the "
-	       "engine's dc_sig_view_load()); in one database (DC_SIG_ONE_DB), same rules and "
+	       "engine's dc_sig_view_load()); %s, same rules and "
 	       "slots; and nothing scanned (one UDP rule on port 0: every payload found and "
 	       "counted, dc_sig_scan() called, no Hyperscan scan, no match). / off: the ratio of "
 	       "the medians; paired: the median over rounds of each round's ratio (the variants "
@@ -1107,7 +1120,10 @@ print_path(struct stream *ss)
 	       "dc_sig_scan() calls (runs of their own, each call timed through a link-time "
 	       "wrapper); one mark's cost, %.1f cycles, subtracted from each; per "
 	       "payload-bearing packet.\n\n",
-	       opt.burst, opt.repeat, opt.passes, opt.passes - 1, mark_cost);
+	       opt.burst, opt.repeat, opt.passes, opt.passes - 1,
+	       l1_flags == DC_SIG_NO_FAST ? "scanned by Hyperscan alone (DC_SIG_NO_FAST)"
+					  : "in one database (DC_SIG_ONE_DB)",
+	       mark_cost);
 	printf("| stream | pass | variant | cycles / packet | / off | **/ off, paired** | (variant - "
 	       "off) per payload packet | signature stage in the path, per payload packet | "
 	       "dc_sig_scan() in the path, per payload packet | scan alone, per payload packet | "
@@ -1171,12 +1187,12 @@ print_path(struct stream *ss)
 		r0 = dc_bench_median(s->path[PV_NOSCAN][p], opt.repeat) / off;
 		pg = paired(s, PV_ON, PV_OFF, p);
 		p1 = paired(s, PV_ON1, PV_OFF, p);
-		printf("%s (%s pass): on / off = grouped %.3f (paired %.3f), one database %.3f "
-		       "(paired %.3f), nothing scanned %.3f (paired %.3f); grouped / one database "
-		       "paired %.3f; target <= 1.10 (paired): grouped %s, one database %s\n",
-		       stream_name[sid], p == PASS_REPEAT ? "repeat" : "first", r, pg, r1, p1, r0,
-		       paired(s, PV_NOSCAN, PV_OFF, p), paired(s, PV_ON, PV_ON1, p),
-		       pg <= 1.10 ? "met" : "NOT met", p1 <= 1.10 ? "met" : "NOT met");
+		printf("%s (%s pass): on / off = grouped %.3f (paired %.3f), %s %.3f "
+		       "(paired %.3f), nothing scanned %.3f (paired %.3f); grouped / %s "
+		       "paired %.3f; target <= 1.10 (paired): grouped %s, %s %s\n",
+		       stream_name[sid], p == PASS_REPEAT ? "repeat" : "first", r, pg, l1, r1, p1, r0,
+		       paired(s, PV_NOSCAN, PV_OFF, p), l1, paired(s, PV_ON, PV_ON1, p),
+		       pg <= 1.10 ? "met" : "NOT met", l1, p1 <= 1.10 ? "met" : "NOT met");
 	}
 }
 
@@ -1290,7 +1306,10 @@ usage(const char *prog)
 	       "  --retry K           reruns of a round taken off the CPU (default 3)\n"
 	       "  --seed S            seed of the synthetic databases and hash keys\n"
 	       "  --quick             small and short (the smoke test)\n"
-	       "  --verbose           every round\n",
+	       "  --verbose           every round\n"
+	       "  --compare L         the second layout: hyperscan (the same groups, every one\n"
+	       "                      scanned by Hyperscan, DC_SIG_NO_FAST; the default) or\n"
+	       "                      one-db (one database of every rule, DC_SIG_ONE_DB)\n",
 	       prog, MAX_REP);
 }
 
@@ -1329,6 +1348,7 @@ parse_args(int argc, char **argv)
 		{"seed", required_argument, NULL, 's'},
 		{"quick", no_argument, NULL, 'q'},
 		{"verbose", no_argument, NULL, 'v'},
+		{"compare", required_argument, NULL, 'c'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -1339,6 +1359,25 @@ parse_args(int argc, char **argv)
 		switch (c) {
 		case 'r':
 			opt.repeat = (unsigned)parse_u64(optarg, "repeat", 1, MAX_REP);
+			break;
+		case 'c':
+			if (strcmp(optarg, "hyperscan") == 0) {
+				l1 = "Hyperscan alone";
+				l1_flags = DC_SIG_NO_FAST;
+			} else if (strcmp(optarg, "one-db") == 0) {
+				l1 = "one database";
+				l1_flags = DC_SIG_ONE_DB;
+			} else {
+				dc_bench_die("--compare: hyperscan or one-db, not '%s'", optarg);
+			}
+			layout_name[L_ONE] = l1;
+			pv_name[PV_ON1] = l1_flags == DC_SIG_NO_FAST ? "on (Hyperscan alone)"
+								     : "on (one database)";
+			pv_name[PV_STAGED1] = l1_flags == DC_SIG_NO_FAST ? "on (Hyperscan alone), staged"
+									 : "on (one database), staged";
+			pv_name[PV_TIMED1] = l1_flags == DC_SIG_NO_FAST
+						     ? "on (Hyperscan alone), scans timed"
+						     : "on (one database), scans timed";
 			break;
 		case 'p':
 			opt.passes = (unsigned)parse_u64(optarg, "passes", 1, 1000);
@@ -1556,9 +1595,16 @@ main(int argc, char **argv)
 	if (dc_sig_cache_note(e.sig->db))
 		printf("signatures: %s\n", dc_sig_cache_note(e.sig->db));
 	t = (double)rte_rdtsc();
-	e.sig1 = extra_view(e.sig, cfg.signatures, DC_SIG_ONE_DB, "one database");
-	printf("signatures, one database (DC_SIG_ONE_DB, for comparison): compiled in %.2f s\n",
+	e.sig1 = extra_view(e.sig, cfg.signatures, l1_flags, l1);
+	printf("signatures, %s (%s, for comparison): compiled in %.2f s\n", l1,
+	       l1_flags == DC_SIG_NO_FAST ? "DC_SIG_NO_FAST" : "DC_SIG_ONE_DB",
 	       ((double)rte_rdtsc() - t) / tsc_hz);
+	{
+		unsigned fg = 0, fr = dc_sig_fast_count(e.sig->db, &fg);
+
+		printf("signatures, grouped: %u rules anchored, %u of %u groups decided without "
+		       "Hyperscan\n", fr, fg, dc_sig_db_count(e.sig->db));
+	}
 	{
 		char nr[256];
 		FILE *fp = fopen(dc_bench_tmp_path("noscan.rules", nr, sizeof(nr)), "w");
@@ -1647,11 +1693,11 @@ main(int argc, char **argv)
 		printf("%d CHECKS FAILED\n", checks_failed);
 	else
 		printf("checks passed: off and on counted the same packets (blocks equal but for "
-		       "the signature fields, same tables); grouped and one database found the same "
+		       "the signature fields, same tables); grouped and %s found the same "
 		       "rules in every payload and left identical blocks and tables; the engine's "
 		       "payload, byte, match and per-signature counts and its signature table equal "
 		       "the bench's own scan%s\n",
-		       default_rules ? " (itself equal to the generator's truth where it wrote one); "
+		       l1, default_rules ? " (itself equal to the generator's truth where it wrote one); "
 				       "every rule the generated streams exercise has packets"
 				     : "");
 	fflush(stdout);

@@ -38,28 +38,14 @@
 #define SET_MAX 512        /* byte sets per rule */
 #define OP_MAX 2048        /* program operations per rule */
 #define SEQ_MAX 64         /* bytes one run operation checks */
-#define SIG_STACK_MAX 64   /* pending alternatives */
-#define SIG_STEPS_MAX 8192 /* operations run per payload */
 #define NEST_MAX 32        /* group nesting */
-#define REP_INF 0xffffffffu
-#define SMIN(a, b) ((a) < (b) ? (a) : (b))
 
 /* ---- byte sets ------------------------------------------------------------ */
-
-struct bset {
-	uint64_t w[4];
-};
 
 static inline void
 bset_add(struct bset *b, unsigned c)
 {
 	b->w[c >> 6] |= 1ull << (c & 63);
-}
-
-static inline int
-bset_has(const struct bset *b, unsigned c)
-{
-	return (int)((b->w[c >> 6] >> (c & 63)) & 1);
 }
 
 static void
@@ -537,39 +523,13 @@ minlen(const struct px *p, int n)
 	default: /* N_ALT */
 		v = 0xffffffffu;
 		for (k = x->kid; k >= 0; k = p->nodes[k].next)
-			v = SMIN(v, (uint64_t)minlen(p, k));
+			v = SIG_MIN(v, (uint64_t)minlen(p, k));
 		return (uint32_t)v;
 	}
 }
 
 /* ---- program ------------------------------------------------------------ */
 
-enum { OP_SET, OP_SEQ, OP_SPLIT, OP_JMP, OP_RUN, OP_MATCH };
-
-struct op {
-	uint8_t type;
-	uint8_t n;      /* OP_SEQ: bytes */
-	uint16_t set;   /* OP_SET, OP_RUN: byte set */
-	uint32_t x;     /* OP_SPLIT: preferred next; OP_JMP: next; OP_SEQ: first word; OP_RUN: most bytes */
-	uint32_t y;     /* OP_SPLIT: the other; OP_SEQ: first check */
-	uint32_t ny;    /* OP_SEQ: checks */
-};
-
-/* A byte of a run that its mask and value do not decide alone. */
-struct chk {
-	uint8_t off;
-	uint16_t set;
-};
-
-struct sig_prog {
-	uint32_t depth;
-	uint32_t minlen;
-	unsigned nops;
-	struct op *ops;
-	uint64_t *mask, *val;  /* per run, its bytes a word at a time */
-	struct chk *chk;
-	struct bset *sets;
-};
 
 struct cg {
 	struct px *px;
@@ -800,6 +760,21 @@ cg_finish(struct cg *g, uint32_t depth, uint32_t ml)
 		} else {
 			*o = g->ops[i];
 			if (o->type == OP_RUN) {
+				const struct bset *rs = &g->px->sets[o->set];
+
+				/* What follows the run (always the next operation) is
+				 * the end, or a byte none of the run's: then a shorter
+				 * run leaves a byte of the run's set where that byte
+				 * must be, and cannot match; no backtracking into it. */
+				o->y = 0;
+				if (i + 1 == g->n) {
+					o->y = 1;
+				} else if (g->ops[i + 1].type == OP_SET) {
+					const struct bset *ns = &g->px->sets[g->ops[i + 1].set];
+
+					o->y = ((rs->w[0] & ns->w[0]) | (rs->w[1] & ns->w[1]) |
+						(rs->w[2] & ns->w[2]) | (rs->w[3] & ns->w[3])) == 0;
+				}
 				if (setmap[o->set] == 0xffff)
 					setmap[o->set] = (uint16_t)nsets++;
 				o->set = setmap[o->set];
@@ -863,108 +838,4 @@ void
 sig_prog_free(struct sig_prog *p)
 {
 	dc_free(p);
-}
-
-/* The @p o->n bytes at @p s (all within the payload) against run @p o. */
-static DC_ALWAYS_INLINE int
-seq_ok(const struct sig_prog *p, const struct op *o, const uint8_t *s)
-{
-	const uint64_t *m = p->mask + o->x, *v = p->val + o->x;
-	unsigned n = o->n, w;
-
-	for (w = 0; 8 * w + 8 <= n; w++) {
-		uint64_t x;
-
-		memcpy(&x, s + 8 * w, 8);
-		if ((x & m[w]) != v[w])
-			return 0;
-	}
-	if (n % 8) {
-		uint64_t x = 0;
-
-		for (unsigned b = 0; b < n % 8; b++)
-			x |= (uint64_t)s[8 * w + b] << (8 * b);
-		if ((x & m[w]) != v[w])
-			return 0;
-	}
-	for (uint32_t c = o->y; c < o->y + o->ny; c++)
-		if (!bset_has(&p->sets[p->chk[c].set], s[p->chk[c].off]))
-			return 0;
-	return 1;
-}
-
-int
-sig_prog_run(const struct sig_prog *p, const uint8_t *s, uint32_t len)
-{
-	/* A pending alternative: resume at pc, from pos; for a run (cnt >= 0),
-	 * its next shorter length first. */
-	struct {
-		uint32_t pc, pos;
-		int32_t cnt;
-	} st[SIG_STACK_MAX];
-	unsigned sp = 0, steps = 0;
-	uint32_t pc = 0, pos = 0;
-
-	if (p->depth != 0 && len > p->depth)
-		len = p->depth;
-	if (len < p->minlen)
-		return 0;
-	for (;;) {
-		const struct op *o = &p->ops[pc];
-
-		if (unlikely(++steps > SIG_STEPS_MAX))
-			return -1;
-		switch (o->type) {
-		case OP_SEQ:
-			if (len - pos < o->n || !seq_ok(p, o, s + pos))
-				goto fail;
-			pos += o->n;
-			pc++;
-			continue;
-		case OP_SPLIT:
-			if (unlikely(sp == SIG_STACK_MAX))
-				return -1;
-			st[sp].pc = o->y;
-			st[sp].pos = pos;
-			st[sp].cnt = -1;
-			sp++;
-			pc = o->x;
-			continue;
-		case OP_JMP:
-			pc = o->x;
-			continue;
-		case OP_RUN: {
-			const struct bset *b = &p->sets[o->set];
-			uint32_t r = 0, most = o->x == REP_INF ? len - pos : SMIN(o->x, len - pos);
-
-			while (r < most && bset_has(b, s[pos + r]))
-				r++;
-			if (r > 0) {
-				if (unlikely(sp == SIG_STACK_MAX))
-					return -1;
-				st[sp].pc = pc + 1;
-				st[sp].pos = pos;
-				st[sp].cnt = (int32_t)r - 1;
-				sp++;
-			}
-			pos += r;
-			pc++;
-			continue;
-		}
-		default: /* OP_MATCH */
-			return 1;
-		}
-fail:
-		if (sp == 0)
-			return 0;
-		pc = st[sp - 1].pc;
-		pos = st[sp - 1].pos;
-		if (st[sp - 1].cnt >= 0) {
-			pos += (uint32_t)st[sp - 1].cnt;
-			if (st[sp - 1].cnt-- == 0)
-				sp--;
-		} else {
-			sp--;
-		}
-	}
 }

@@ -339,7 +339,7 @@ test_bytes(void)
 				continue;
 			}
 			for (unsigned c = 0; c < 256; c++) {
-				uint8_t s[2] = {(uint8_t)c, '#'};
+				uint8_t s[16] = {(uint8_t)c, (uint8_t)'#'};
 
 				bad += !agree(p, &r, expr, s, 2);
 			}
