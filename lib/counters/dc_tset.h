@@ -127,21 +127,26 @@ struct dc_flow_slot {
 
 #define DC_SRC_SLOT 64
 #define DC_SRC_COLD 64
+/** Sources up to which a worker's source table gets 4 home slots per key. */
+#define DC_SRC_SLOTS4_MAX (2ull << 20)
 /** Sources up to which a worker's source table gets 3 home slots per key. */
 #define DC_SRC_SLOTS3_MAX (8ull << 20)
 
 /**
  * Home slots per source in a worker's source table of @p max_entries keys.
- * Up to DC_SRC_SLOTS3_MAX: 3 (load at most 1/3, 83 % of sources in their
- * home slot, fewer dependent second misses); above it: 2 (load 1/2), as the
- * smaller footprint then matters more than the displaced keys: measured
- * (bench/table, docs/PERFORMANCE.md) 3 slots ahead at 1M and 4M keys, even
- * at 8M, behind at 16M (uniform 93 vs 79, heavy-tailed 50 vs 34 cycles).
+ * Up to DC_SRC_SLOTS4_MAX: 4 (load at most 1/4: 88 % of sources can be in
+ * their home slot, against 85 % at 1/3), up to DC_SRC_SLOTS3_MAX: 3; above:
+ * 2 (load 1/2), as the smaller footprint then matters more than the
+ * displaced keys (each a dependent second miss). Measured (bench/table,
+ * docs/PERFORMANCE.md): at 1M keys 4 slots 0.03-0.06 of rte_hash's cycles
+ * below 3 in every one of 4 paired runs; 3 slots ahead of 2 at 1M and 4M
+ * keys, even at 8M, behind at 16M (uniform 93 vs 79, heavy-tailed 50 vs 34
+ * cycles).
  */
 static inline uint64_t
 dc_src_slots_per_key(uint64_t max_entries)
 {
-	return max_entries <= DC_SRC_SLOTS3_MAX ? 3 : 2;
+	return max_entries <= DC_SRC_SLOTS4_MAX ? 4 : max_entries <= DC_SRC_SLOTS3_MAX ? 3 : 2;
 }
 #define DC_DST_SLOT 32
 #define DC_FLOW_SLOT 64
