@@ -200,6 +200,14 @@ engine_run(struct dc_engine *eng)
 			       eng->sig->nrules, dc_sig_db_count(eng->sig->db), dc_sig_hash(eng->sig->db),
 			       dc_sig_from_cache(eng->sig->db) ? "from the cache" : "compiled",
 			       (double)(rte_rdtsc() - t0) * 1000.0 / (double)eng->tsc_hz, fr, fg);
+			for (unsigned i = 0; i < eng->sig->nrules; i++) {
+				const char *why = dc_sig_fast_why(eng->sig->db, i);
+
+				if (why != NULL)
+					DC_LOG(DEBUG, sig, "signature %u (%s): scanned by Hyperscan: %s",
+					       dc_sig_rule(eng->sig->db, i)->id,
+					       dc_sig_rule(eng->sig->db, i)->name, why);
+			}
 		}
 	}
 	if (eng->geo || eng->sig) {

@@ -76,6 +76,7 @@ struct dc_sig_db {
 	uint8_t *map[NB_CL];
 	uint8_t *stop[NB_CL];         /* per class: [g] (see sig_class.stop) */
 	struct sig_prog **prog;       /* [n] each rule's anchored program, or NULL */
+	const char **why;             /* [n] why a rule has no program (static strings) */
 	struct sig_fastg **fastg[NB_CL]; /* per class: [g] (see sig_class.fast) */
 	unsigned nfast;               /* rules with a program */
 	unsigned nfastg;              /* groups scanned without Hyperscan */
@@ -806,11 +807,11 @@ bind_fast(struct dc_sig_db *db)
 	if (db->flags & (DC_SIG_ONE_DB | DC_SIG_NO_FAST))
 		return;
 	db->prog = dc_calloc(db->n, sizeof(*db->prog));
+	db->why = dc_calloc(db->n, sizeof(*db->why));
 	for (unsigned i = 0; i < db->n; i++) {
 		const struct dc_sig_rule *r = &db->rules[i];
-		const char *why;
 
-		db->prog[i] = sig_prog_build(r->expr, r->flags, r->depth, &why);
+		db->prog[i] = sig_prog_build(r->expr, r->flags, r->depth, &db->why[i]);
 		db->nfast += db->prog[i] != NULL;
 	}
 	for (unsigned cl = 0; cl < NB_CL; cl++) {
@@ -1463,6 +1464,7 @@ dc_sig_free(struct dc_sig_db *db)
 			sig_prog_free(db->prog[i]);
 		dc_free(db->prog);
 	}
+	dc_free(db->why);
 	for (unsigned i = 0; i < db->n; i++)
 		rule_clear(&db->rules[i]);
 	dc_free(db->rules);
@@ -1480,6 +1482,16 @@ unsigned
 dc_sig_db_count(const struct dc_sig_db *db)
 {
 	return db->ndb;
+}
+
+const char *
+dc_sig_fast_why(const struct dc_sig_db *db, unsigned idx)
+{
+	if (idx >= db->n)
+		return "no such rule";
+	if (db->prog == NULL)
+		return "anchored matcher off";
+	return db->prog[idx] != NULL ? NULL : db->why[idx];
 }
 
 unsigned

@@ -166,6 +166,15 @@ unsigned dc_sig_db_count(const struct dc_sig_db *db);
  */
 unsigned dc_sig_fast_count(const struct dc_sig_db *db, unsigned *groups);
 
+/**
+ * Why rule @p idx has no program of the anchored matcher (for the log and
+ * for operators writing rules), or NULL when it has one. E.g. "not anchored
+ * at the payload's first byte", "uses ^ or $ past the start", "anchored
+ * matcher off" (DC_SIG_ONE_DB, DC_SIG_NO_FAST). A rule with a program is
+ * still scanned by Hyperscan when another rule of its port group has none.
+ */
+const char *dc_sig_fast_why(const struct dc_sig_db *db, unsigned idx);
+
 /** 1 when the compiled databases came from the cache file, 0 when compiled. */
 int dc_sig_from_cache(const struct dc_sig_db *db);
 

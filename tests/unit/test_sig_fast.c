@@ -658,6 +658,11 @@ test_default_rules(const char *file)
 		CHECK_EQ(p != NULL, want);
 		if ((p != NULL) != want)
 			fprintf(stderr, "  rule %u: %s\n", rule->id, p ? "taken" : why);
+		/* the library says the same of the rule */
+		CHECK_EQ(dc_sig_fast_why(db, i) == NULL, want == 1);
+		if (want == 0)
+			CHECK(dc_sig_fast_why(db, i) != NULL &&
+			      strcmp(dc_sig_fast_why(db, i), "not anchored at the payload's first byte") == 0);
 		if (p != NULL) {
 			struct ref r;
 
@@ -733,6 +738,9 @@ test_give_up(void)
 			CHECK_EQ(dc_sig_fast_count(a, &groups), 2);
 			CHECK_EQ(groups, 1);
 			CHECK_EQ(dc_sig_fast_count(b, NULL), 0);
+			CHECK(dc_sig_fast_why(b, 0) != NULL &&
+			      strcmp(dc_sig_fast_why(b, 0), "anchored matcher off") == 0);
+			CHECK(dc_sig_fast_why(a, 0) == NULL);
 			memset(s, 'a', sizeof(s));
 			for (uint32_t len = 1; len <= 40; len++) {
 				unsigned na = dc_sig_scan(a, sa, 17, 99, s, len, oa);
