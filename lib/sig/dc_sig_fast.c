@@ -775,6 +775,19 @@ cg_finish(struct cg *g, uint32_t depth, uint32_t ml)
 					o->y = ((rs->w[0] & ns->w[0]) | (rs->w[1] & ns->w[1]) |
 						(rs->w[2] & ns->w[2]) | (rs->w[3] & ns->w[3])) == 0;
 				}
+				/* how its end is found: by the bytes outside its set */
+				{
+					unsigned out = 0, last = 0;
+
+					for (unsigned c = 0; c < 256; c++) {
+						if (!bset_has(rs, c)) {
+							out++;
+							last = c;
+						}
+					}
+					o->n = out == 0 ? RUN_ANY : out == 1 ? RUN_BUT1 : RUN_SET;
+					o->ny = last;
+				}
 				if (setmap[o->set] == 0xffff)
 					setmap[o->set] = (uint16_t)nsets++;
 				o->set = setmap[o->set];
@@ -786,6 +799,9 @@ cg_finish(struct cg *g, uint32_t depth, uint32_t ml)
 	map[g->n] = nops;
 	pr->ops[nops].type = OP_MATCH;
 	pr->nops = nops + 1;
+	pr->straight = 1;
+	for (i = 0; i < nops; i++)
+		pr->straight &= pr->ops[i].type == OP_SEQ;
 	for (i = 0; i < pr->nops; i++) {
 		struct op *o = &pr->ops[i];
 

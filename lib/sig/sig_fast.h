@@ -48,8 +48,14 @@ struct op {
 	uint32_t y;     /* OP_SPLIT: the other; OP_SEQ: first check; OP_RUN: 1 when no
 			   shorter run can lead to a match (what follows cannot start
 			   with a byte of the run's set): no backtracking into it */
-	uint32_t ny;    /* OP_SEQ: checks */
+	uint32_t ny;    /* OP_SEQ: checks; OP_RUN with kind RUN_BUT1: the one byte
+			   outside the set */
 };
+
+/* OP_RUN kinds (struct op n): how the run's end is found. */
+enum { RUN_SET, /* a lookup per byte */
+       RUN_ANY, /* every byte: the run is as long as it may be */
+       RUN_BUT1 /* every byte but one: memchr() */ };
 
 /* A byte of a run that its mask and value do not decide alone. */
 struct chk {
@@ -62,6 +68,7 @@ struct sig_prog {
 	uint32_t depth;
 	uint32_t minlen;       /* shortest match */
 	unsigned nops;
+	int straight;          /* only byte runs, then the match: no backtracking */
 	struct op *ops;
 	uint64_t *mask, *val;  /* per run, its bytes a word at a time */
 	struct chk *chk;
@@ -146,6 +153,15 @@ sig_prog_run(const struct sig_prog *p, const uint8_t *s, uint32_t len)
 		len = p->depth;
 	if (len < p->minlen)
 		return 0;
+	if (p->straight) {
+		/* A fixed layout: the length is checked (minlen), each run in turn. */
+		for (const struct op *o = p->ops; o->type == OP_SEQ; o++) {
+			if (!sig_seq_ok(p, o, s + pos, len - pos))
+				return 0;
+			pos += o->n;
+		}
+		return 1;
+	}
 	for (;;) {
 		const struct op *o = &p->ops[pc];
 
@@ -171,11 +187,20 @@ sig_prog_run(const struct sig_prog *p, const uint8_t *s, uint32_t len)
 			pc = o->x;
 			continue;
 		case OP_RUN: {
-			const struct bset *b = &p->sets[o->set];
 			uint32_t r = 0, most = o->x == REP_INF ? len - pos : SIG_MIN(o->x, len - pos);
 
-			while (r < most && bset_has(b, s[pos + r]))
-				r++;
+			if (o->n == RUN_ANY) {
+				r = most;
+			} else if (o->n == RUN_BUT1) {
+				const uint8_t *e = (const uint8_t *)memchr(s + pos, (int)o->ny, most);
+
+				r = e != NULL ? (uint32_t)(e - (s + pos)) : most;
+			} else {
+				const struct bset *b = &p->sets[o->set];
+
+				while (r < most && bset_has(b, s[pos + r]))
+					r++;
+			}
 			if (r > 0 && !o->y) {
 				if (unlikely(sp == SIG_STACK_MAX))
 					return -1;
