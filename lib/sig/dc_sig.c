@@ -36,8 +36,17 @@
 enum { CL_TCP, CL_UDP, CL_OTHER, NB_CL };
 static const char *const cl_name[NB_CL] = {"tcp", "udp", "other-protocol"};
 
+/* Port ranges of equal group a class's port map has at most for the scan to
+ * use the ranges (one cache line, hot) instead of the map (64 KiB, one of
+ * its lines per port: cold in a worker's data path). */
+#define SIG_RANGES_MAX 16
+
 /* One protocol class, as the scan reads it. */
 struct sig_class {
+	uint8_t nranges;             /* 1 .. SIG_RANGES_MAX: the ranges below give the
+					group; 0: the map does */
+	uint8_t rgrp[SIG_RANGES_MAX];    /* group of each range (0: no rule applies) */
+	uint16_t rstart[SIG_RANGES_MAX]; /* first port of each range, ascending, [0] = 0 */
 	const uint8_t *map;          /* [65536] port -> group (0: no rule applies); NULL: no rule */
 	hs_database_t *const *hs;    /* [0] NULL, [g] group g's database */
 	const uint8_t *stop;         /* [g] matches after which group g's scan can stop:
@@ -851,6 +860,45 @@ bind_fast(struct dc_sig_db *db)
 	}
 }
 
+/* The class's port map as at most SIG_RANGES_MAX ranges, when it has so few
+ * (the default set: 9 per protocol); else nranges stays 0. */
+static void
+bind_ranges(struct sig_class *k)
+{
+	unsigned n = 0;
+
+	k->nranges = 0;
+	if (k->map == NULL)
+		return;
+	for (uint32_t port = 0; port < NB_PORTS; port++) {
+		if (port != 0 && k->map[port] == k->map[port - 1])
+			continue;
+		if (n == SIG_RANGES_MAX)
+			return;
+		k->rstart[n] = (uint16_t)port;
+		k->rgrp[n] = k->map[port];
+		n++;
+	}
+	k->nranges = (uint8_t)n;
+}
+
+/* Group of @p port from the class's ranges: the last range starting at or
+ * before it (a branch-free binary search). */
+static inline unsigned
+ranges_group(const struct sig_class *k, uint16_t port)
+{
+	const uint16_t *b = k->rstart;
+	unsigned len = k->nranges;
+
+	while (len > 1) {
+		unsigned half = len / 2;
+
+		b = port >= b[half] ? b + half : b;
+		len -= half;
+	}
+	return k->rgrp[b - k->rstart];
+}
+
 /* Point each class's view at its databases, once they are compiled or loaded. */
 static void
 bind_classes(struct dc_sig_db *db)
@@ -883,6 +931,7 @@ bind_classes(struct dc_sig_db *db)
 		}
 		db->cls[cl].stop = db->stop[cl];
 		db->cls[cl].map = db->map[cl];
+		bind_ranges(&db->cls[cl]);
 	}
 	bind_fast(db);
 }
@@ -1626,9 +1675,13 @@ dc_sig_scan(const struct dc_sig_db *db, struct dc_sig_scratch *s, uint8_t proto,
 			&db->cls[proto == 6 ? CL_TCP : proto == 17 ? CL_UDP : CL_OTHER];
 		unsigned g;
 
-		if (k->map == NULL)
-			return 0;
-		g = k->map[dport];
+		if (k->nranges != 0) {
+			g = ranges_group(k, dport);
+		} else {
+			if (k->map == NULL)
+				return 0;
+			g = k->map[dport];
+		}
 		if (g == 0)
 			return 0; /* no rule of this protocol names this port */
 		if (k->fast != NULL && k->fast[g] != NULL) {

@@ -760,6 +760,78 @@ test_give_up(void)
 	unlink(path);
 }
 
+/* The scan's port lookup (a few ranges in one cache line, or the 64 KiB
+ * map past SIG_RANGES_MAX ranges) against the one-database layout, whose
+ * port filter after each match is independent of both: every port, rule
+ * sets just under and just over 16 ranges, with a range rule, an "any" rule
+ * and adjacent ports. */
+static void
+test_port_lookup(void)
+{
+	static const char *const sets[] = {
+		/* 7 single ports: 15 ranges */
+		"1 a a udp 7 /^x/\n2 b b udp 80 /^x/\n3 c c udp 81 /^y/\n4 d d udp 1000 /^x/\n"
+		"5 e e udp 40000 /^x/\n6 f f udp 65535 /^x/\n7 g g udp 0 /^x/\n",
+		/* 8 single ports: 17 ranges */
+		"1 a a udp 7 /^x/\n2 b b udp 80 /^x/\n3 c c udp 82 /^y/\n4 d d udp 1000 /^x/\n"
+		"5 e e udp 40000 /^x/\n6 f f udp 65534 /^x/\n7 g g udp 3 /^x/\n8 h h udp 5000 /^x/\n",
+		/* ranges, an any rule, tcp and udp */
+		"1 a a udp 100-200,300 /^x/\n2 b b any any /^x/\n3 c c tcp 150-250 /^x/\n"
+		"4 d d udp 199-301 /^y/\n",
+	};
+	char path[] = "/tmp/test_sig_ports.XXXXXX";
+	int bad = 0;
+
+	for (size_t k = 0; k < NELEM(sets); k++) {
+		int fd = mkstemp(path);
+		const char *files[] = {path};
+		struct dc_sig_db *a, *b;
+		struct dc_sig_scratch *sa, *sb;
+
+		CHECK(fd >= 0);
+		if (fd < 0)
+			return;
+		CHECK(write(fd, sets[k], strlen(sets[k])) == (ssize_t)strlen(sets[k]));
+		close(fd);
+		a = dc_sig_load_opts(files, 1, NULL, 0);
+		b = dc_sig_load_opts(files, 1, NULL, DC_SIG_ONE_DB);
+		sa = a ? dc_sig_scratch_new(a) : NULL;
+		sb = b ? dc_sig_scratch_new(b) : NULL;
+		CHECK(sa != NULL && sb != NULL);
+		for (uint32_t port = 0; sa && sb && port < 65536; port++) {
+			static const uint8_t pl[][2] = {{'x', 'x'}, {'y', 'y'}};
+
+			for (unsigned proto = 0; proto < 3; proto++) {
+				uint8_t pr = proto == 0 ? 17 : proto == 1 ? 6 : 47;
+
+				for (unsigned q = 0; q < 2; q++) {
+					uint16_t oa[DC_SIG_PKT_MATCHES], ob[DC_SIG_PKT_MATCHES];
+					unsigned na = dc_sig_scan(a, sa, pr, (uint16_t)port, pl[q], 2, oa);
+					unsigned nb = dc_sig_scan(b, sb, pr, (uint16_t)port, pl[q], 2, ob);
+					uint64_t ma = 0, mb = 0;
+
+					for (unsigned i = 0; i < na; i++)
+						ma |= 1ull << oa[i];
+					for (unsigned i = 0; i < nb; i++)
+						mb |= 1ull << ob[i];
+					if (na != nb || ma != mb) {
+						if (bad++ < 5)
+							fprintf(stderr, "  set %zu, proto %u, port %u: grouped %u rules, one database %u\n",
+								k, pr, port, na, nb);
+					}
+				}
+			}
+		}
+		dc_sig_scratch_free(sa);
+		dc_sig_scratch_free(sb);
+		dc_sig_free(a);
+		dc_sig_free(b);
+		unlink(path);
+		memcpy(path + strlen(path) - 6, "XXXXXX", 6);
+	}
+	CHECK_EQ(bad, 0);
+}
+
 static const char *g_default_file;
 
 static void
@@ -777,6 +849,7 @@ main(int argc, char **argv)
 		{"anchored matcher: random patterns", test_random},
 		{"anchored matcher: default rules", test_default},
 		{"anchored matcher: giving up", test_give_up},
+		{"port lookup: ranges and map against one database", test_port_lookup},
 	};
 	int ret;
 
