@@ -56,12 +56,17 @@ struct sig_class {
 						Hyperscan scans it */
 };
 
-/* A group whose every rule the anchored matcher takes (sig_fast.h). */
+/* A group whose every rule the anchored matcher takes (sig_fast.h): one
+ * block, this header then copies of its programs, so that a scan touches
+ * a few adjacent cache lines (dc_sig_prefetch() asks for the first ones). */
 struct sig_fastg {
 	unsigned n;
-	const struct sig_prog *prog[DC_SIG_PKT_MATCHES];
 	uint16_t idx[DC_SIG_PKT_MATCHES]; /* rule indexes, ascending */
+	const struct sig_prog *prog[DC_SIG_PKT_MATCHES]; /* in this block */
 };
+
+/* Bytes of a group block dc_sig_prefetch() asks for at most. */
+#define SIG_FASTG_PREFETCH 256
 
 /* One compiled database: which rules it holds. */
 struct sig_group {
@@ -847,11 +852,21 @@ bind_fast(struct dc_sig_db *db)
 				;
 			if (k < sg->n)
 				continue;
-			f = dc_calloc(1, sizeof(*f));
-			f->n = sg->n;
-			for (k = 0; k < sg->n; k++) {
-				f->prog[k] = db->prog[sg->idx[k]];
-				f->idx[k] = (uint16_t)sg->idx[k];
+			{
+				size_t sz = (sizeof(*f) + 7) & ~(size_t)7, at;
+
+				for (k = 0; k < sg->n; k++)
+					sz += (db->prog[sg->idx[k]]->size + 7) & ~(size_t)7;
+				f = dc_calloc(1, sz);
+				f->n = sg->n;
+				at = (sizeof(*f) + 7) & ~(size_t)7;
+				for (k = 0; k < sg->n; k++) {
+					const struct sig_prog *pr = db->prog[sg->idx[k]];
+
+					f->prog[k] = sig_prog_copy(pr, (char *)f + at);
+					f->idx[k] = (uint16_t)sg->idx[k];
+					at += (pr->size + 7) & ~(size_t)7;
+				}
 			}
 			db->fastg[cl][g - 1] = f;
 			db->nfastg++;
@@ -1660,6 +1675,41 @@ on_match_filter(unsigned int id, unsigned long long from, unsigned long long to,
 	return c->n >= c->stop; /* out full (c->stop is DC_SIG_PKT_MATCHES here): stop */
 }
 
+/* The group of (@p proto, @p dport) in the grouped layout (0: none), and
+ * its class in @p kp. */
+static inline unsigned
+group_of_port(const struct dc_sig_db *db, uint8_t proto, uint16_t dport,
+	      const struct sig_class **kp)
+{
+	const struct sig_class *k = &db->cls[proto == 6 ? CL_TCP : proto == 17 ? CL_UDP : CL_OTHER];
+
+	*kp = k;
+	if (k->nranges != 0)
+		return ranges_group(k, dport);
+	return k->map != NULL ? k->map[dport] : 0;
+}
+
+void
+dc_sig_prefetch(const struct dc_sig_db *db, uint8_t proto, uint16_t dport)
+{
+	const struct sig_class *k;
+	unsigned g;
+
+	if (db->one != NULL)
+		return;
+	g = group_of_port(db, proto, dport, &k);
+	if (g == 0)
+		return;
+	if (k->fast != NULL && k->fast[g] != NULL) {
+		const char *b = (const char *)k->fast[g];
+
+		for (unsigned o = 0; o < SIG_FASTG_PREFETCH; o += 64)
+			__builtin_prefetch(b + o, 0, 3);
+	} else {
+		__builtin_prefetch(k->hs[g], 0, 3);
+	}
+}
+
 unsigned
 dc_sig_scan(const struct dc_sig_db *db, struct dc_sig_scratch *s, uint8_t proto, uint16_t dport,
 	    const uint8_t *payload, uint32_t len, uint16_t *out)
@@ -1671,17 +1721,9 @@ dc_sig_scan(const struct dc_sig_db *db, struct dc_sig_scratch *s, uint8_t proto,
 	if (len == 0)
 		return 0;
 	if (db->one == NULL) {
-		const struct sig_class *k =
-			&db->cls[proto == 6 ? CL_TCP : proto == 17 ? CL_UDP : CL_OTHER];
-		unsigned g;
+		const struct sig_class *k;
+		unsigned g = group_of_port(db, proto, dport, &k);
 
-		if (k->nranges != 0) {
-			g = ranges_group(k, dport);
-		} else {
-			if (k->map == NULL)
-				return 0;
-			g = k->map[dport];
-		}
 		if (g == 0)
 			return 0; /* no rule of this protocol names this port */
 		if (k->fast != NULL && k->fast[g] != NULL) {

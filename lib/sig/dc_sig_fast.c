@@ -815,6 +815,7 @@ cg_finish(struct cg *g, uint32_t depth, uint32_t ml)
 	for (unsigned s = 0; s < (unsigned)g->px->ns; s++)
 		if (setmap[s] != 0xffff)
 			pr->sets[setmap[s]] = g->px->sets[s];
+	pr->size = (size_t)((char *)(pr->sets + nsets) - (char *)pr);
 	return pr;
 }
 
@@ -854,4 +855,20 @@ void
 sig_prog_free(struct sig_prog *p)
 {
 	dc_free(p);
+}
+
+const struct sig_prog *
+sig_prog_copy(const struct sig_prog *p, void *dst)
+{
+	struct sig_prog *c = dst;
+	const char *base = (const char *)p;
+	char *to = dst;
+
+	memcpy(c, p, p->size);
+	c->ops = (struct op *)(to + ((const char *)p->ops - base));
+	c->mask = (uint64_t *)(to + ((const char *)p->mask - base));
+	c->val = (uint64_t *)(to + ((const char *)p->val - base));
+	c->chk = (struct chk *)(to + ((const char *)p->chk - base));
+	c->sets = (struct bset *)(to + ((const char *)p->sets - base));
+	return c;
 }

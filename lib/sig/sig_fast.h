@@ -69,6 +69,7 @@ struct sig_prog {
 	uint32_t minlen;       /* shortest match */
 	unsigned nops;
 	int straight;          /* only byte runs, then the match: no backtracking */
+	size_t size;           /* bytes of the program, header included (one block) */
 	struct op *ops;
 	uint64_t *mask, *val;  /* per run, its bytes a word at a time */
 	struct chk *chk;
@@ -95,6 +96,13 @@ struct sig_prog *sig_prog_build(const char *expr, unsigned flags, uint32_t depth
 
 /** Free a program (NULL is fine). */
 void sig_prog_free(struct sig_prog *p);
+
+/**
+ * Copy program @p p into @p dst (p->size bytes, 8-byte aligned), where it
+ * works as the original: for packing a port group's programs into one
+ * block. The copy is not freed on its own (it lives in @p dst).
+ */
+const struct sig_prog *sig_prog_copy(const struct sig_prog *p, void *dst);
 
 /* The @p o->n bytes at @p s (@p room bytes of payload from there, at least
  * o->n) against run @p o: 8 bytes at a time, masked. */
