@@ -41,12 +41,16 @@ static const char *const cl_name[NB_CL] = {"tcp", "udp", "other-protocol"};
  * its lines per port: cold in a worker's data path). */
 #define SIG_RANGES_MAX 16
 
+struct sig_fastg;
+
 /* One protocol class, as the scan reads it. */
 struct sig_class {
 	uint8_t nranges;             /* 1 .. SIG_RANGES_MAX: the ranges below give the
 					group; 0: the map does */
 	uint8_t rgrp[SIG_RANGES_MAX];    /* group of each range (0: no rule applies) */
 	uint16_t rstart[SIG_RANGES_MAX]; /* first port of each range, ascending, [0] = 0 */
+	const struct sig_fastg *rfast[SIG_RANGES_MAX]; /* fast[rgrp[i]], read with the
+							  ranges (no dependent miss) */
 	const uint8_t *map;          /* [65536] port -> group (0: no rule applies); NULL: no rule */
 	hs_database_t *const *hs;    /* [0] NULL, [g] group g's database */
 	const uint8_t *stop;         /* [g] matches after which group g's scan can stop:
@@ -897,10 +901,10 @@ bind_ranges(struct sig_class *k)
 	k->nranges = (uint8_t)n;
 }
 
-/* Group of @p port from the class's ranges: the last range starting at or
+/* The range of @p port in the class's ranges: the last one starting at or
  * before it (a branch-free binary search). */
 static inline unsigned
-ranges_group(const struct sig_class *k, uint16_t port)
+ranges_index(const struct sig_class *k, uint16_t port)
 {
 	const uint16_t *b = k->rstart;
 	unsigned len = k->nranges;
@@ -911,7 +915,7 @@ ranges_group(const struct sig_class *k, uint16_t port)
 		b = port >= b[half] ? b + half : b;
 		len -= half;
 	}
-	return k->rgrp[b - k->rstart];
+	return (unsigned)(b - k->rstart);
 }
 
 /* Point each class's view at its databases, once they are compiled or loaded. */
@@ -949,6 +953,11 @@ bind_classes(struct dc_sig_db *db)
 		bind_ranges(&db->cls[cl]);
 	}
 	bind_fast(db);
+	for (unsigned cl = 0; cl < NB_CL; cl++)
+		for (unsigned i = 0; i < db->cls[cl].nranges; i++)
+			db->cls[cl].rfast[i] = db->cls[cl].fast != NULL && db->cls[cl].rgrp[i] != 0
+						       ? db->cls[cl].fast[db->cls[cl].rgrp[i]]
+						       : NULL;
 }
 
 /* ---- compile and cache ------------------------------------------------- */
@@ -1675,33 +1684,41 @@ on_match_filter(unsigned int id, unsigned long long from, unsigned long long to,
 	return c->n >= c->stop; /* out full (c->stop is DC_SIG_PKT_MATCHES here): stop */
 }
 
-/* The group of (@p proto, @p dport) in the grouped layout (0: none), and
- * its class in @p kp. */
+/* The group of (@p proto, @p dport) in the grouped layout (0: none), its
+ * class in @p kp and its anchored programs in @p fp (NULL: Hyperscan). */
 static inline unsigned
 group_of_port(const struct dc_sig_db *db, uint8_t proto, uint16_t dport,
-	      const struct sig_class **kp)
+	      const struct sig_class **kp, const struct sig_fastg **fp)
 {
 	const struct sig_class *k = &db->cls[proto == 6 ? CL_TCP : proto == 17 ? CL_UDP : CL_OTHER];
+	unsigned g;
 
 	*kp = k;
-	if (k->nranges != 0)
-		return ranges_group(k, dport);
-	return k->map != NULL ? k->map[dport] : 0;
+	if (k->nranges != 0) {
+		unsigned i = ranges_index(k, dport);
+
+		*fp = k->rfast[i];
+		return k->rgrp[i];
+	}
+	g = k->map != NULL ? k->map[dport] : 0;
+	*fp = g != 0 && k->fast != NULL ? k->fast[g] : NULL;
+	return g;
 }
 
 void
 dc_sig_prefetch(const struct dc_sig_db *db, uint8_t proto, uint16_t dport)
 {
 	const struct sig_class *k;
+	const struct sig_fastg *f;
 	unsigned g;
 
 	if (db->one != NULL)
 		return;
-	g = group_of_port(db, proto, dport, &k);
+	g = group_of_port(db, proto, dport, &k, &f);
 	if (g == 0)
 		return;
-	if (k->fast != NULL && k->fast[g] != NULL) {
-		const char *b = (const char *)k->fast[g];
+	if (f != NULL) {
+		const char *b = (const char *)f;
 
 		for (unsigned o = 0; o < SIG_FASTG_PREFETCH; o += 64)
 			__builtin_prefetch(b + o, 0, 3);
@@ -1722,12 +1739,12 @@ dc_sig_scan(const struct dc_sig_db *db, struct dc_sig_scratch *s, uint8_t proto,
 		return 0;
 	if (db->one == NULL) {
 		const struct sig_class *k;
-		unsigned g = group_of_port(db, proto, dport, &k);
+		const struct sig_fastg *f;
+		unsigned g = group_of_port(db, proto, dport, &k, &f);
 
 		if (g == 0)
 			return 0; /* no rule of this protocol names this port */
-		if (k->fast != NULL && k->fast[g] != NULL) {
-			const struct sig_fastg *f = k->fast[g];
+		if (f != NULL) {
 			unsigned n = 0, i;
 
 			for (i = 0; i < f->n; i++) {
