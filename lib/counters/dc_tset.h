@@ -139,9 +139,9 @@ struct dc_flow_slot {
  * 2 (load 1/2), as the smaller footprint then matters more than the
  * displaced keys (each a dependent second miss). Measured (bench/table,
  * docs/PERFORMANCE.md): at 1M keys 4 slots 0.02-0.10 of rte_hash's cycles
- * below 3 in every one of 5 alternated pairs of runs; 3 slots ahead of 2 at 1M and 4M
- * keys, even at 8M, behind at 16M (uniform 93 vs 79, heavy-tailed 50 vs 34
- * cycles).
+ * below 3 in every one of 5 alternated pairs of runs; 3 slots ahead of 2
+ * at 1M and 4M keys, even at 8M, behind at 16M (uniform 93 vs 79,
+ * heavy-tailed 50 vs 34 cycles).
  */
 static inline uint64_t
 dc_src_slots_per_key(uint64_t max_entries)

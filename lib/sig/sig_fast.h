@@ -12,7 +12,6 @@
 #define DC_SIG_FAST_H
 
 #include <stdint.h>
-
 #include <string.h>
 
 #include "dc_common.h"
