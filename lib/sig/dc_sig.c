@@ -1557,6 +1557,34 @@ dc_sig_db_count(const struct dc_sig_db *db)
 	return db->ndb;
 }
 
+unsigned
+dc_sig_rule_groups(const struct dc_sig_db *db, unsigned idx, unsigned *fast)
+{
+	unsigned n = 0, nf = 0;
+
+	for (unsigned i = 0; i < db->ndb; i++) {
+		const struct sig_group *sg = &db->grp[i];
+		unsigned k;
+
+		for (k = 0; k < sg->n && sg->idx[k] != idx; k++)
+			;
+		if (k == sg->n)
+			continue;
+		n++;
+		if (sg->cls < NB_CL && db->fastg[sg->cls] != NULL) {
+			/* group number within its class: its rank among the class's groups */
+			unsigned g = 1;
+
+			for (unsigned j = 0; j < i; j++)
+				g += db->grp[j].cls == sg->cls;
+			nf += db->fastg[sg->cls][g] != NULL;
+		}
+	}
+	if (fast != NULL)
+		*fast = nf;
+	return n;
+}
+
 const char *
 dc_sig_fast_why(const struct dc_sig_db *db, unsigned idx)
 {

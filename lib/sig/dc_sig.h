@@ -175,6 +175,14 @@ unsigned dc_sig_fast_count(const struct dc_sig_db *db, unsigned *groups);
  */
 const char *dc_sig_fast_why(const struct dc_sig_db *db, unsigned idx);
 
+/**
+ * Port groups that hold rule @p idx (each protocol class it applies to
+ * counts its groups; 1 for the one database of DC_SIG_ONE_DB), and in
+ * @p fast (if not NULL) how many of them the anchored matcher decides:
+ * all of them, the rule never costs a Hyperscan call; none, it always does.
+ */
+unsigned dc_sig_rule_groups(const struct dc_sig_db *db, unsigned idx, unsigned *fast);
+
 /** 1 when the compiled databases came from the cache file, 0 when compiled. */
 int dc_sig_from_cache(const struct dc_sig_db *db);
 
