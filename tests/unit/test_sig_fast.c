@@ -15,7 +15,10 @@
  *  - the default rules on their sample payloads' mutations;
  *  - a pattern that backtracks past the matcher's budget gives up (-1), and
  *    dc_sig_scan() then answers through Hyperscan, as with DC_SIG_NO_FAST;
- *  - the default rule set: which groups are scanned without Hyperscan.
+ *  - the default rule set: which groups are scanned without Hyperscan, and
+ *    dc_sig_fast_why() for the rules that are not;
+ *  - the scan's port lookup (ranges or map) against the one-database
+ *    layout's port filter on every port.
  */
 #include <hs/hs.h>
 #include <stdio.h>
