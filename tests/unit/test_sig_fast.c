@@ -771,20 +771,29 @@ test_give_up(void)
 static void
 test_port_lookup(void)
 {
-	static const char *const sets[] = {
-		/* 7 single ports: 15 ranges */
-		"1 a a udp 7 /^x/\n2 b b udp 80 /^x/\n3 c c udp 81 /^y/\n4 d d udp 1000 /^x/\n"
-		"5 e e udp 40000 /^x/\n6 f f udp 65535 /^x/\n7 g g udp 0 /^x/\n",
-		/* 8 single ports: 17 ranges */
-		"1 a a udp 7 /^x/\n2 b b udp 80 /^x/\n3 c c udp 82 /^y/\n4 d d udp 1000 /^x/\n"
-		"5 e e udp 40000 /^x/\n6 f f udp 65534 /^x/\n7 g g udp 3 /^x/\n8 h h udp 5000 /^x/\n",
-		/* ranges, an any rule, tcp and udp */
-		"1 a a udp 100-200,300 /^x/\n2 b b any any /^x/\n3 c c tcp 150-250 /^x/\n"
-		"4 d d udp 199-301 /^y/\n",
-	};
+	/* 18 single ports (the first and last port, adjacent ones among them):
+	 * 32 ranges, the most the ranges take; 19: 34, the map; then ranges, an
+	 * any rule, tcp and udp */
+	static char one[2][2048];
+	const char *sets[3];
+	static const unsigned ports[19] = {0,     7,     80,    81,    1000,  5000,  5001,
+					   20000, 20002, 40000, 40001, 50000, 60000, 65000,
+					   65535, 3,     9,     11,    13};
 	char path[] = "/tmp/test_sig_ports.XXXXXX";
 	int bad = 0;
 
+	for (unsigned v = 0; v < 2; v++) {
+		size_t at = 0;
+
+		/* 18 or 19 rules, one port each (adjacent ports: ranges of their
+		 * own, their groups differ) */
+		for (unsigned r = 0; r < 18u + v; r++)
+			at += (size_t)snprintf(one[v] + at, sizeof(one[v]) - at, "%u r%u x udp %u /^%c/\n",
+					       r + 1, r, ports[r], r % 3 ? 'x' : 'y');
+		sets[v] = one[v];
+	}
+	sets[2] = "1 a a udp 100-200,300 /^x/\n2 b b any any /^x/\n3 c c tcp 150-250 /^x/\n"
+		  "4 d d udp 199-301 /^y/\n";
 	for (size_t k = 0; k < NELEM(sets); k++) {
 		int fd = mkstemp(path);
 		const char *files[] = {path};
