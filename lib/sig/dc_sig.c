@@ -23,6 +23,10 @@
 #include "dc_sig.h"
 #include "sig_fast.h"
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 /* A rules file larger than this is refused (a mistake, not a rule set). */
 #define RULES_FILE_MAX (16u << 20)
 /* A cache file larger than this is ignored and rebuilt. */
@@ -48,7 +52,11 @@ struct sig_class {
 	uint8_t nranges;             /* 1 .. SIG_RANGES_MAX: the ranges below give the
 					group; 0: the map does */
 	uint8_t rgrp[SIG_RANGES_MAX];    /* group of each range (0: no rule applies) */
-	uint16_t rstart[SIG_RANGES_MAX]; /* first port of each range, ascending, [0] = 0 */
+	/* first port of each range, ascending, [0] = 0, XOR 0x8000 (for signed
+	 * 16-bit compares); past nranges 0xffff ^ 0x8000, the largest, with the
+	 * last range's group and block (so port 65535 counting them lands on
+	 * the same answer) */
+	uint16_t rstart[SIG_RANGES_MAX] __attribute__((aligned(16)));
 	const struct sig_fastg *rfast[SIG_RANGES_MAX]; /* fast[rgrp[i]], read with the
 							  ranges (no dependent miss) */
 	const uint8_t *map;          /* [65536] port -> group (0: no rule applies); NULL: no rule */
@@ -894,28 +902,39 @@ bind_ranges(struct sig_class *k)
 			continue;
 		if (n == SIG_RANGES_MAX)
 			return;
-		k->rstart[n] = (uint16_t)port;
+		k->rstart[n] = (uint16_t)(port ^ 0x8000);
 		k->rgrp[n] = k->map[port];
 		n++;
 	}
 	k->nranges = (uint8_t)n;
+	for (unsigned i = n; i < SIG_RANGES_MAX; i++) {
+		k->rstart[i] = 0xffff ^ 0x8000;
+		k->rgrp[i] = k->rgrp[n - 1];
+	}
 }
 
 /* The range of @p port in the class's ranges: the last one starting at or
- * before it (a branch-free binary search). */
+ * before it, i.e. the number of starts at or below it, minus one (the
+ * padding past nranges counts only for port 65535, and repeats the last
+ * range). SSE2: four compares of eight starts, no branch, no dependent load. */
 static inline unsigned
 ranges_index(const struct sig_class *k, uint16_t port)
 {
-	const uint16_t *b = k->rstart;
-	unsigned len = k->nranges;
+	unsigned le = 0;
+#ifdef __SSE2__
+	const __m128i p = _mm_set1_epi16((short)(port ^ 0x8000));
 
-	while (len > 1) {
-		unsigned half = len / 2;
+	for (unsigned i = 0; i < SIG_RANGES_MAX; i += 8) {
+		__m128i s = _mm_load_si128((const __m128i *)(k->rstart + i));
 
-		b = port >= b[half] ? b + half : b;
-		len -= half;
+		/* two mask bits per start above the port */
+		le += 8 - (unsigned)__builtin_popcount((unsigned)_mm_movemask_epi8(_mm_cmpgt_epi16(s, p))) / 2;
 	}
-	return (unsigned)(b - k->rstart);
+#else
+	for (unsigned i = 0; i < SIG_RANGES_MAX; i++)
+		le += (int16_t)k->rstart[i] <= (int16_t)(port ^ 0x8000);
+#endif
+	return le - 1;
 }
 
 /* Point each class's view at its databases, once they are compiled or loaded. */
@@ -954,7 +973,7 @@ bind_classes(struct dc_sig_db *db)
 	}
 	bind_fast(db);
 	for (unsigned cl = 0; cl < NB_CL; cl++)
-		for (unsigned i = 0; i < db->cls[cl].nranges; i++)
+		for (unsigned i = 0; db->cls[cl].nranges != 0 && i < SIG_RANGES_MAX; i++)
 			db->cls[cl].rfast[i] = db->cls[cl].fast != NULL && db->cls[cl].rgrp[i] != 0
 						       ? db->cls[cl].fast[db->cls[cl].rgrp[i]]
 						       : NULL;
