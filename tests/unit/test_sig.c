@@ -149,14 +149,14 @@ find_idx(const struct dc_sig_db *db, uint32_t id)
 	return -1;
 }
 
-/* The default rules (in the layout of g_flags) and a scratch; NULL (a failed
- * check, nothing left allocated) when they cannot be had. */
+/* The rules of @p file (in the layout of g_flags) and a scratch; NULL (a
+ * failed check, nothing left allocated) when they cannot be had. */
 static struct dc_sig_scratch *
-default_db(struct dc_sig_db **db)
+db_scratch(const char *file, struct dc_sig_db **db)
 {
 	struct dc_sig_scratch *s;
 
-	*db = load1(g_default, NULL);
+	*db = load1(file, NULL);
 	s = *db ? dc_sig_scratch_new(*db) : NULL;
 	CHECK(s != NULL);
 	if (s == NULL) {
@@ -164,6 +164,13 @@ default_db(struct dc_sig_db **db)
 		*db = NULL;
 	}
 	return s;
+}
+
+/* The default rules and a scratch (db_scratch()). */
+static struct dc_sig_scratch *
+default_db(struct dc_sig_db **db)
+{
+	return db_scratch(g_default, db);
 }
 
 /* Scan and return the matched rule ids, sorted, in @p ids; the count. */
@@ -1944,13 +1951,9 @@ test_depth(void)
 	write_str(f, "7 lit f udp any /abc/ depth=10\n"
 		     "8 run f udp any /^x[y]*z/ depth=6\n"
 		     "9 free f udp any /abc/\n");
-	db = load1(f, NULL);
-	s = db ? dc_sig_scratch_new(db) : NULL;
-	CHECK(s != NULL);
-	if (s == NULL) {
-		dc_sig_free(db);
+	s = db_scratch(f, &db);
+	if (s == NULL)
 		return;
-	}
 	CHECK_EQ(dc_sig_rule(db, (unsigned)find_idx(db, 7))->depth, 10);
 	CHECK_EQ(dc_sig_rule(db, (unsigned)find_idx(db, 9))->depth, 0);
 	for (unsigned pre = 0; pre < 12; pre++) { /* "abc" ends at pre + 3 */
