@@ -306,9 +306,6 @@ struct dc_tset_ctx {
 	const struct dc_sig_view *sig;       /**< signatures in use this burst, or NULL */
 	struct dc_sig_scratch *sig_scratch;  /**< this worker's scratch of sig */
 	uint16_t sig_hit[DC_SIG_PKT_MATCHES];
-	/* the burst's payloads: IP packet index, offset in the frame, bytes scanned */
-	uint16_t sig_k[DC_FP_BURST_MAX], sig_off[DC_FP_BURST_MAX];
-	uint32_t sig_len[DC_FP_BURST_MAX];
 	/* signature matches of the burst, recorded after its scans */
 	struct dc_sig_key sig_key[DC_TSET_SIG_REC];
 	uint64_t sig_hash[DC_TSET_SIG_REC];
@@ -514,29 +511,17 @@ dc_tset_sig(struct dc_tset *ts, struct dc_tset_ctx *tc, const struct dc_burst_ct
 	    const uint8_t *const *frames, unsigned m, struct dc_counters *c)
 {
 	const struct dc_sig_view *sv = tc->sig;
-	unsigned k, h, nrec = 0, np = 0, q;
+	unsigned k, h, nrec = 0;
 
-	/* The burst's payloads first, their rules' first lines asked for
-	 * together (the other stages evict them between bursts). */
 	for (k = 0; k < m; k++) {
-		const struct dc_pkt *p = &bc->pkt[tc->idx[k]];
-		uint32_t off, len = dc_tset_payload(p, &off);
+		unsigned j = tc->idx[k];
+		const struct dc_pkt *p = &bc->pkt[j];
+		uint32_t off, len = dc_tset_payload(p, &off), nh;
 
 		if (len == 0)
 			continue;
-		tc->sig_k[np] = (uint16_t)k;
-		tc->sig_off[np] = (uint16_t)off;
-		tc->sig_len[np++] = len > sv->payload_max ? sv->payload_max : len;
-		dc_sig_prefetch(sv->db, p->proto, p->dport);
-	}
-	for (q = 0; q < np; q++) {
-		unsigned j;
-		const struct dc_pkt *p;
-		uint32_t off = tc->sig_off[q], len = tc->sig_len[q], nh;
-
-		k = tc->sig_k[q];
-		j = tc->idx[k];
-		p = &bc->pkt[j];
+		if (len > sv->payload_max)
+			len = sv->payload_max;
 		c->sig_payload++;
 		c->sig_bytes += len;
 		nh = dc_sig_scan(sv->db, tc->sig_scratch, p->proto, p->dport, frames[j] + off, len,

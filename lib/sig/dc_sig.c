@@ -70,15 +70,13 @@ struct sig_class {
 
 /* A group whose every rule the anchored matcher takes (sig_fast.h): one
  * block, this header then copies of its programs, so that a scan touches
- * a few adjacent cache lines (dc_sig_prefetch() asks for the first ones). */
+ * a few adjacent cache lines. */
 struct sig_fastg {
 	unsigned n;
 	uint16_t idx[DC_SIG_PKT_MATCHES]; /* rule indexes, ascending */
 	const struct sig_prog *prog[DC_SIG_PKT_MATCHES]; /* in this block */
 };
 
-/* Bytes of a group block dc_sig_prefetch() asks for at most. */
-#define SIG_FASTG_PREFETCH 256
 
 /* One compiled database: which rules it holds. */
 struct sig_group {
@@ -1750,28 +1748,6 @@ group_of_port(const struct dc_sig_db *db, uint8_t proto, uint16_t dport,
 	g = k->map != NULL ? k->map[dport] : 0;
 	*fp = g != 0 && k->fast != NULL ? k->fast[g] : NULL;
 	return g;
-}
-
-void
-dc_sig_prefetch(const struct dc_sig_db *db, uint8_t proto, uint16_t dport)
-{
-	const struct sig_class *k;
-	const struct sig_fastg *f;
-	unsigned g;
-
-	if (db->one != NULL)
-		return;
-	g = group_of_port(db, proto, dport, &k, &f);
-	if (g == 0)
-		return;
-	if (f != NULL) {
-		const char *b = (const char *)f;
-
-		for (unsigned o = 0; o < SIG_FASTG_PREFETCH; o += 64)
-			__builtin_prefetch(b + o, 0, 3);
-	} else {
-		__builtin_prefetch(k->hs[g], 0, 3);
-	}
 }
 
 unsigned

@@ -242,15 +242,6 @@ void dc_sig_scratch_free(struct dc_sig_scratch *s);
 unsigned dc_sig_scan(const struct dc_sig_db *db, struct dc_sig_scratch *s, uint8_t proto,
 		     uint16_t dport, const uint8_t *payload, uint32_t len, uint16_t *out);
 
-/**
- * Ask for the cache lines dc_sig_scan() will read first for a payload to
- * (@p proto, @p dport): the port group's anchored programs, or the first
- * line of its Hyperscan database. A hint: no effect on any answer. A worker
- * calls it for a burst's payloads before scanning them, so their misses
- * overlap.
- */
-void dc_sig_prefetch(const struct dc_sig_db *db, uint8_t proto, uint16_t dport);
-
 #ifdef __cplusplus
 }
 #endif
