@@ -84,6 +84,7 @@ struct sig_group {
 	unsigned n;                  /* rules */
 	unsigned *idx;               /* [n] rule indexes, ascending (= Hyperscan ids) */
 	unsigned slot;               /* its database: hsv[slot] */
+	unsigned num;                /* its number in its class (1 ..; the port map's value) */
 };
 
 struct dc_sig_db {
@@ -809,6 +810,7 @@ group_rules(struct dc_sig_db *db)
 					sg->idx[sg->n++] = i;
 			/* slot: the classes before, each with its leading NULL, then this one's */
 			sg->slot = db->ndb + k + cl + 1;
+			sg->num = k + 1;
 		}
 		db->cls[cl].filter = fallback;
 		db->ndb += ng;
@@ -839,23 +841,16 @@ bind_fast(struct dc_sig_db *db)
 		db->nfast += db->prog[i] != NULL;
 	}
 	for (unsigned cl = 0; cl < NB_CL; cl++) {
-		unsigned ng = 0;
-
-		if (db->cls[cl].filter)
-			continue;
-		for (unsigned i = 0; i < db->ndb; i++)
-			ng += db->grp[i].cls == cl;
-		if (ng == 0)
+		if (db->cls[cl].filter || db->map[cl] == NULL) /* fallen back, or no rule */
 			continue;
 		db->fastg[cl] = dc_calloc(db->ndb + 1, sizeof(*db->fastg[cl]));
-		for (unsigned i = 0, g = 1; i < db->ndb; i++) {
+		for (unsigned i = 0; i < db->ndb; i++) {
 			const struct sig_group *sg = &db->grp[i];
 			struct sig_fastg *f;
 			unsigned k;
 
 			if (sg->cls != cl)
 				continue;
-			g++;
 			if (sg->n > DC_SIG_PKT_MATCHES)
 				continue;
 			for (k = 0; k < sg->n && db->prog[sg->idx[k]] != NULL; k++)
@@ -878,7 +873,7 @@ bind_fast(struct dc_sig_db *db)
 					at += (pr->size + 7) & ~(size_t)7;
 				}
 			}
-			db->fastg[cl][g - 1] = f;
+			db->fastg[cl][sg->num] = f;
 			db->nfastg++;
 		}
 		db->cls[cl].fast = (const struct sig_fastg *const *)db->fastg[cl];
@@ -956,13 +951,13 @@ bind_classes(struct dc_sig_db *db)
 			ng += db->grp[i].cls == cl;
 		dc_free(db->stop[cl]);
 		db->stop[cl] = dc_calloc(ng + 1, 1);
-		for (unsigned i = 0, g = 1; i < db->ndb; i++) {
+		for (unsigned i = 0; i < db->ndb; i++) {
 			if (db->grp[i].cls != cl)
 				continue;
 			/* Every rule of a group applies to its packets: once each has
 			 * matched (SINGLEMATCH: once per scan), nothing is left to find.
 			 * A fallen-back class's rules may not apply: scan to the end. */
-			db->stop[cl][g++] = (uint8_t)(db->cls[cl].filter || db->grp[i].n > DC_SIG_PKT_MATCHES
+			db->stop[cl][db->grp[i].num] = (uint8_t)(db->cls[cl].filter || db->grp[i].n > DC_SIG_PKT_MATCHES
 							      ? DC_SIG_PKT_MATCHES : db->grp[i].n);
 		}
 		db->cls[cl].stop = db->stop[cl];
@@ -1588,14 +1583,8 @@ dc_sig_rule_groups(const struct dc_sig_db *db, unsigned idx, unsigned *fast)
 		if (k == sg->n)
 			continue;
 		n++;
-		if (sg->cls < NB_CL && db->fastg[sg->cls] != NULL) {
-			/* group number within its class: its rank among the class's groups */
-			unsigned g = 1;
-
-			for (unsigned j = 0; j < i; j++)
-				g += db->grp[j].cls == sg->cls;
-			nf += db->fastg[sg->cls][g] != NULL;
-		}
+		if (sg->cls < NB_CL && db->fastg[sg->cls] != NULL)
+			nf += db->fastg[sg->cls][sg->num] != NULL;
 	}
 	if (fast != NULL)
 		*fast = nf;
