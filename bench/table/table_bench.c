@@ -20,10 +20,11 @@
  * passes (a Zipf stream does not reach every one of the N keys).
  *
  * ours: dc_table, max_entries N, as the worker runs it: bursts of 32,
- *   software-pipelined (the next burst's keys hashed together and home slots
- *   prefetched before this burst's lookup), dc_table_find_burst() round one,
- *   the settled keys counted, round two, the rest counted. Two layouts:
- *   "source layout", the worker's source table (3 home slots per key, 64 B
+ *   software-pipelined (the next burst's keys hashed together before this
+ *   burst's lookup, their home slots prefetched one per key during this
+ *   burst's round one, dc_table_find_burst_ahead()), the settled keys
+ *   counted, round two, the rest counted. Two layouts: "source layout", the
+ *   worker's source table (dc_src_slots_per_key() home slots per key, 64 B
  *   slot: key and hot counters in one cache line, plus a 64 B cold record
  *   written whole, in insertion order, for each new key), and "64 B slot",
  *   the default table (2 home slots per key, no cold record). Memory from

@@ -7,17 +7,21 @@
 #define TB_CAT2(a, b) a##_##b
 #define TB_CAT(a, b) TB_CAT2(a, b)
 #define TB(x) TB_CAT(TB_PREFIX, x)
-#ifndef TB_AHEAD
-#define TB_AHEAD 1
-#endif
 
 /* Hash the next burst's keys (at most BURST of the @p left from @p k) as the
- * worker does, together (dc_hash_nh_burst()), and prefetch their home slots. */
+ * worker does, together (dc_hash_nh_burst()); @p nb_out: how many. */
+#define TB_HASH(t, k, left, out, nb_out)                                      \
+	do {                                                                  \
+		(nb_out) = (left) < BURST ? (unsigned)(left) : BURST;         \
+		dc_hash_nh_burst((k), sizeof(struct key16), sizeof(struct key16), \
+				 (t)->nh, (nb_out), (out));                   \
+	} while (0)
+
+/* ... and prefetch their home slots all at once (the first burst's). */
 #define TB_HASH_PF(t, k, left, out)                                           \
 	do {                                                                  \
-		unsigned nb_ = (left) < BURST ? (unsigned)(left) : BURST;     \
-		dc_hash_nh_burst((k), sizeof(struct key16), sizeof(struct key16), \
-				 (t)->nh, nb_, (out));                        \
+		unsigned nb_;                                                 \
+		TB_HASH(t, k, left, out, nb_);                                \
 		for (unsigned x_ = 0; x_ < nb_; x_++)                         \
 			TB(prefetch)((t), (out)[x_]);                         \
 	} while (0)
@@ -52,30 +56,29 @@
 
 /*
  * One pass over a stream; returns TSC cycles. Software-pipelined as the
- * worker does it: the next burst's keys are hashed and their home slots
- * prefetched before this burst's are looked up, so a burst's cache misses
- * are in flight while the previous burst is worked on.
+ * worker does it: the next burst's keys are hashed before this burst is
+ * looked up, and their home slots prefetched during this burst's round one
+ * (dc_table_find_burst_ahead()), so a burst's cache misses are in flight
+ * while the previous burst is worked on.
  */
 static uint64_t
 TB(bench_pass)(struct TB_PREFIX *t, struct rec64 *cold, uint64_t *ncold, const struct key16 *st,
 	       uint64_t n, uint64_t *refused)
 {
-	uint64_t t0, ref = 0, hh[TB_AHEAD + 1][BURST];
+	uint64_t t0, ref = 0, hh[2][BURST];
 	unsigned c = 0, j;
 
 	t0 = rte_rdtsc_precise();
-	for (uint64_t b = 0; b < TB_AHEAD; b++)
-		TB_HASH_PF(t, st + b * BURST, n > b * BURST ? n - b * BURST : 0, hh[b]);
-	for (uint64_t i = 0; i < n; i += BURST, c = c == TB_AHEAD ? 0 : c + 1) {
+	TB_HASH_PF(t, st, n, hh[0]);
+	for (uint64_t i = 0; i < n; i += BURST, c ^= 1) {
 		const struct key16 *k = st + i;
-		unsigned m = n - i < BURST ? (unsigned)(n - i) : BURST;
-		unsigned cn = c >= 1 ? c - 1 : TB_AHEAD; /* the array TB_AHEAD bursts ahead */
-		uint64_t *h = hh[c], *hn = hh[cn], later, fresh;
+		unsigned m = n - i < BURST ? (unsigned)(n - i) : BURST, nn;
+		uint64_t *h = hh[c], *hn = hh[c ^ 1], later, fresh;
 		uint8_t *sl[BURST];
-		const struct key16 *kn = k + TB_AHEAD * BURST;
 
-		TB_HASH_PF(t, kn, n > i + TB_AHEAD * BURST ? n - i - TB_AHEAD * BURST : 0, hn);
-		later = TB(find_burst)(t, k, sizeof(*k), h, m, sl, &fresh, sizeof(struct key16));
+		TB_HASH(t, k + BURST, n > i + BURST ? n - i - BURST : 0, hn, nn);
+		later = TB(find_burst_ahead)(t, k, sizeof(*k), h, m, sl, &fresh, sizeof(struct key16),
+					     hn, nn);
 		if (cold)
 			TB_COLD(fresh);
 		for (j = 0; j < m; j++)
@@ -110,17 +113,21 @@ TB(floor_pass)(struct TB_PREFIX *t, const struct key16 *st, uint64_t n)
 	TB_HASH_PF(t, st, n, hh[0]);
 	for (uint64_t i = 0; i < n; i += BURST, c ^= 1) {
 		const struct key16 *k = st + i;
-		unsigned m = n - i < BURST ? (unsigned)(n - i) : BURST;
+		unsigned m = n - i < BURST ? (unsigned)(n - i) : BURST, nn;
 		uint64_t *h = hh[c], *hn = hh[c ^ 1];
 
-		TB_HASH_PF(t, k + BURST, n > i + BURST ? n - i - BURST : 0, hn);
+		TB_HASH(t, k + BURST, n > i + BURST ? n - i - BURST : 0, hn, nn);
 		for (j = 0; j < m; j++) {
 			struct ctr *v = (struct ctr *)(TB(slot)(t, TB(home)(t, h[j])) +
 						      sizeof(struct key16));
 
+			if (j < nn)
+				TB(prefetch)(t, hn[j]);
 			v->packets++;
 			v->bytes += PKT_LEN(i + j);
 		}
+		for (; j < nn; j++)
+			TB(prefetch)(t, hn[j]);
 	}
 	return rte_rdtsc_precise() - t0;
 }
@@ -200,6 +207,7 @@ TB(bench_run)(uint32_t slot_size, int with_cold, uint64_t n,
 
 #undef TB_COUNT
 #undef TB_HASH_PF
+#undef TB_HASH
 #undef TB
 #undef TB_CAT
 #undef TB_CAT2

@@ -662,27 +662,31 @@ dc_tset_flow_count(struct dc_tset *ts, uint8_t *slot)
 		ts->full[DC_TFULL_FLOW]++;
 }
 
-/** Source table, piece 1: hash IP packets [@p from, @p to) and prefetch
- * their home slots. */
+/** Source table, piece 1: hash IP packets [@p from, @p to), and prefetch
+ * their home slots when @p pf (the first chunk's: the others' are
+ * prefetched by the round one of the chunk before). */
 static DC_ALWAYS_INLINE void
-dc_tset_src_prefetch(const struct dc_tset *ts, struct dc_tset_ctx *tc, unsigned from, unsigned to)
+dc_tset_src_hash(const struct dc_tset *ts, struct dc_tset_ctx *tc, unsigned from, unsigned to,
+		 int pf)
 {
 	dc_hash_nh_burst(&tc->skey[from], sizeof(tc->skey[0]), DC_ADDR_KEY_LEN, ts->src->nh, to - from,
 			 &tc->sh[from]);
-	for (unsigned k = from; k < to; k++)
+	for (unsigned k = from; pf && k < to; k++)
 		dc_table_prefetch(ts->src, tc->sh[k]);
 }
 
 /** Source table, piece 2: look up the chunk [@p c0, @p c0 + @p cn) (round
- * one) and update the settled keys; returns the keys left for round two
- * (their inserts in @p fresh). */
+ * one), prefetching the home slots of the next chunk's @p nn packets (hashed
+ * already) on the way, and update the settled keys; returns the keys left
+ * for round two (their inserts in @p fresh). */
 static DC_ALWAYS_INLINE uint64_t
 dc_tset_src_find(struct dc_tset *ts, struct dc_tset_ctx *tc, const struct dc_burst_ctx *bc,
 		 const uint32_t *lens, const uint32_t *secs, unsigned c0, unsigned cn,
-		 uint64_t *fresh)
+		 unsigned nn, uint64_t *fresh)
 {
-	uint64_t later = dc_table_find_burst(ts->src, &tc->skey[c0], sizeof(tc->skey[0]),
-					     &tc->sh[c0], cn, tc->ss, fresh, DC_ADDR_KEY_LEN);
+	uint64_t later = dc_table_find_burst_ahead(ts->src, &tc->skey[c0], sizeof(tc->skey[0]),
+						   &tc->sh[c0], cn, tc->ss, fresh, DC_ADDR_KEY_LEN,
+						   &tc->sh[c0 + cn], nn);
 
 	for (unsigned k = 0; k < cn; k++)
 		if (!((later >> k) & 1))
@@ -709,20 +713,23 @@ dc_tset_src_rest(struct dc_tset *ts, struct dc_tset_ctx *tc, const struct dc_bur
 
 /** Destination table, pieces 1 to 3 (as for sources). */
 static DC_ALWAYS_INLINE void
-dc_tset_dst_prefetch(const struct dc_tset *ts, struct dc_tset_ctx *tc, unsigned from, unsigned to)
+dc_tset_dst_hash(const struct dc_tset *ts, struct dc_tset_ctx *tc, unsigned from, unsigned to,
+		 int pf)
 {
 	dc_hash_nh_burst(&tc->dkey[from], sizeof(tc->dkey[0]), sizeof(struct dc_addr_key), ts->dst->nh, to - from,
 			 &tc->dh[from]);
-	for (unsigned k = from; k < to; k++)
+	for (unsigned k = from; pf && k < to; k++)
 		dc_table_prefetch(ts->dst, tc->dh[k]);
 }
 
 static DC_ALWAYS_INLINE uint64_t
-dc_tset_dst_find(struct dc_tset *ts, struct dc_tset_ctx *tc, unsigned c0, unsigned cn)
+dc_tset_dst_find(struct dc_tset *ts, struct dc_tset_ctx *tc, unsigned c0, unsigned cn,
+		 unsigned nn)
 {
-	uint64_t fresh, later = dc_table_find_burst(ts->dst, &tc->dkey[c0], sizeof(tc->dkey[0]),
-						    &tc->dh[c0], cn, tc->ds, &fresh,
-						    sizeof(struct dc_addr_key));
+	uint64_t fresh, later = dc_table_find_burst_ahead(ts->dst, &tc->dkey[c0], sizeof(tc->dkey[0]),
+							  &tc->dh[c0], cn, tc->ds, &fresh,
+							  sizeof(struct dc_addr_key),
+							  &tc->dh[c0 + cn], nn);
 
 	for (unsigned k = 0; k < cn; k++)
 		if (!((later >> k) & 1))
@@ -743,20 +750,23 @@ dc_tset_dst_rest(struct dc_tset *ts, struct dc_tset_ctx *tc, unsigned c0, uint64
 
 /** Flowtuple table (ts->flow set), pieces 1 to 3. */
 static DC_ALWAYS_INLINE void
-dc_tset_flow_prefetch(const struct dc_tset *ts, struct dc_tset_ctx *tc, unsigned from, unsigned to)
+dc_tset_flow_hash(const struct dc_tset *ts, struct dc_tset_ctx *tc, unsigned from, unsigned to,
+		  int pf)
 {
 	dc_hash_nh_burst(&tc->fkey[from], sizeof(tc->fkey[0]), sizeof(struct dc_flow_key), ts->flow->nh, to - from,
 			 &tc->fh[from]);
-	for (unsigned k = from; k < to; k++)
+	for (unsigned k = from; pf && k < to; k++)
 		dc_table_prefetch(ts->flow, tc->fh[k]);
 }
 
 static DC_ALWAYS_INLINE uint64_t
-dc_tset_flow_find(struct dc_tset *ts, struct dc_tset_ctx *tc, unsigned c0, unsigned cn)
+dc_tset_flow_find(struct dc_tset *ts, struct dc_tset_ctx *tc, unsigned c0, unsigned cn,
+		  unsigned nn)
 {
-	uint64_t fresh, later = dc_table_find_burst(ts->flow, &tc->fkey[c0], sizeof(tc->fkey[0]),
-						    &tc->fh[c0], cn, tc->fs, &fresh,
-						    sizeof(struct dc_flow_key));
+	uint64_t fresh, later = dc_table_find_burst_ahead(ts->flow, &tc->fkey[c0], sizeof(tc->fkey[0]),
+							  &tc->fh[c0], cn, tc->fs, &fresh,
+							  sizeof(struct dc_flow_key),
+							  &tc->fh[c0 + cn], nn);
 
 	for (unsigned k = 0; k < cn; k++)
 		if (!((later >> k) & 1))
@@ -775,17 +785,18 @@ dc_tset_flow_rest(struct dc_tset *ts, struct dc_tset_ctx *tc, unsigned c0, uint6
 		dc_tset_flow_count(ts, tc->fs[__builtin_ctzll(later)]);
 }
 
-/** Hash and prefetch IP packets [@p from, @p to) for every table. */
+/** Hash IP packets [@p from, @p to) for every table (and prefetch their
+ * home slots when @p pf). */
 static DC_ALWAYS_INLINE void
-dc_tset_prefetch_stages(const struct dc_tset *ts, struct dc_tset_ctx *tc, unsigned from,
-			unsigned to)
+dc_tset_hash_stages(const struct dc_tset *ts, struct dc_tset_ctx *tc, unsigned from, unsigned to,
+		    int pf)
 {
-	dc_tset_src_prefetch(ts, tc, from, to);
+	dc_tset_src_hash(ts, tc, from, to, pf);
 	DC_STAGE_MARK(DC_STAGE_SRC);
-	dc_tset_dst_prefetch(ts, tc, from, to);
+	dc_tset_dst_hash(ts, tc, from, to, pf);
 	DC_STAGE_MARK(DC_STAGE_DST);
 	if (ts->flow) {
-		dc_tset_flow_prefetch(ts, tc, from, to);
+		dc_tset_flow_hash(ts, tc, from, to, pf);
 		DC_STAGE_MARK(DC_STAGE_FLOW);
 	}
 }
@@ -793,11 +804,12 @@ dc_tset_prefetch_stages(const struct dc_tset *ts, struct dc_tset_ctx *tc, unsign
 /**
  * dc_tset_burst() itself: its stages in order, each piece followed by its
  * DC_STAGE_MARK. The tables work in chunks of DC_TSET_CHUNK IP packets,
- * software-pipelined: a chunk's keys are hashed and their home slots
- * prefetched one chunk ahead of their lookup, so the cache misses of a chunk
- * are in flight while the one before is worked on. Within a chunk, every
- * table's round one (which prefetches the next slot of the keys it leaves)
- * comes before any table's round two.
+ * software-pipelined: a chunk's keys are hashed one chunk ahead of their
+ * lookup and their home slots prefetched during the chunk before's round
+ * one, a prefetch per key looked up (dc_table_find_burst_ahead()), so the
+ * cache misses of a chunk are in flight, spread out, while the one before is
+ * worked on. Within a chunk, every table's round one (which also prefetches
+ * the next slot of the keys it leaves) comes before any table's round two.
  */
 static DC_ALWAYS_INLINE void
 dc_tset_burst_stages(struct dc_tset *ts, struct dc_tset_ctx *tc, const struct dc_burst_ctx *bc,
@@ -817,21 +829,22 @@ dc_tset_burst_stages(struct dc_tset *ts, struct dc_tset_ctx *tc, const struct dc
 		dc_tset_sig(ts, tc, bc, frames, m, c);
 		DC_STAGE_MARK(DC_STAGE_SIG);
 	}
-	dc_tset_prefetch_stages(ts, tc, 0, m < DC_TSET_CHUNK ? m : DC_TSET_CHUNK);
+	dc_tset_hash_stages(ts, tc, 0, m < DC_TSET_CHUNK ? m : DC_TSET_CHUNK, 1);
 	for (unsigned c0 = 0; c0 < m; c0 += DC_TSET_CHUNK) {
 		unsigned cn = m - c0 < DC_TSET_CHUNK ? m - c0 : DC_TSET_CHUNK;
+		/* the next chunk's packets: hashed now, prefetched by round one */
+		unsigned nn = m - c0 - cn < DC_TSET_CHUNK ? m - c0 - cn : DC_TSET_CHUNK;
 		uint64_t slater, dlater, flater = 0, sfresh;
 
-		if (c0 + DC_TSET_CHUNK < m)
-			dc_tset_prefetch_stages(ts, tc, c0 + DC_TSET_CHUNK,
-						m - c0 < 2 * DC_TSET_CHUNK ? m : c0 + 2 * DC_TSET_CHUNK);
+		if (nn)
+			dc_tset_hash_stages(ts, tc, c0 + cn, c0 + cn + nn, 0);
 		/* Round one, and the settled keys, while the others' next slots arrive ... */
-		slater = dc_tset_src_find(ts, tc, bc, lens, secs, c0, cn, &sfresh);
+		slater = dc_tset_src_find(ts, tc, bc, lens, secs, c0, cn, nn, &sfresh);
 		DC_STAGE_MARK(DC_STAGE_SRC);
-		dlater = dc_tset_dst_find(ts, tc, c0, cn);
+		dlater = dc_tset_dst_find(ts, tc, c0, cn, nn);
 		DC_STAGE_MARK(DC_STAGE_DST);
 		if (ts->flow) {
-			flater = dc_tset_flow_find(ts, tc, c0, cn);
+			flater = dc_tset_flow_find(ts, tc, c0, cn, nn);
 			DC_STAGE_MARK(DC_STAGE_FLOW);
 		}
 		/* ... then those. */

@@ -119,14 +119,36 @@ find_const(struct dc_table *t, const void *key, uint64_t h, int insert, int *is_
 	abort();
 }
 
+/*
+ * Round one of a burst: every other call through dc_table_find_burst_ahead()
+ * with "next burst" hashes to prefetch (random ones, none, fewer, as many as
+ * or more than the burst's keys: prefetching has no effect on the results,
+ * and the model below is the same for both entry points).
+ */
+static uint64_t ahead_calls;
+
 static uint64_t
 burst_const(struct dc_table *t, const void *keys, size_t stride, const uint64_t *h, unsigned n,
 	    uint8_t **slots, uint64_t *fresh)
 {
+	static uint64_t calls, rng = 0x9e3779b97f4a7c15ull;
+	uint64_t next[MAX_BURST];
+	unsigned nn = 0;
+	int ahead = (int)(calls++ & 1);
+
+	if (ahead) {
+		nn = (unsigned)(ahead_calls++ % (MAX_BURST + 1));
+		for (unsigned j = 0; j < nn; j++) {
+			rng = rng * 6364136223846793005ull + 1442695040888963407ull;
+			next[j] = rng;
+		}
+	}
 	switch (t->key_len) {
 #define X(L)                                                                                      \
 	case L:                                                                                   \
-		return dc_table_find_burst(t, keys, stride, h, n, slots, fresh, L);
+		return ahead ? dc_table_find_burst_ahead(t, keys, stride, h, n, slots, fresh, L,   \
+							 next, nn)                                \
+			     : dc_table_find_burst(t, keys, stride, h, n, slots, fresh, L);
 		KEY_LENS(X)
 #undef X
 	}
@@ -206,13 +228,15 @@ stats_print(const char *what)
 {
 	printf("  %s: %lu inserted (%lu past the last home, %lu zero key), %lu found, refused "
 	       "%lu at max_entries + %lu window full; burst keys %lu, round two %lu, twice in a "
-	       "burst %lu; absent lookups %lu; clears %lu\n",
+	       "burst %lu; absent lookups %lu; clears %lu; round ones with prefetches ahead %lu\n",
 	       what, (unsigned long)st.inserted, (unsigned long)st.spilled,
 	       (unsigned long)st.zero_in, (unsigned long)st.found, (unsigned long)st.refused_full,
 	       (unsigned long)st.refused_window, (unsigned long)st.burst_keys,
 	       (unsigned long)st.round_two, (unsigned long)st.burst_dups,
-	       (unsigned long)st.lookups_absent, (unsigned long)st.clears);
+	       (unsigned long)st.lookups_absent, (unsigned long)st.clears,
+	       (unsigned long)ahead_calls);
 	memset(&st, 0, sizeof(st));
+	ahead_calls = 0;
 }
 
 #define NONE UINT64_MAX
