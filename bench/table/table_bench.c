@@ -121,6 +121,7 @@ static struct {
 	int rte_bulk, rte_hash;
 	int rte_entries_n;
 	int no_floor;
+	int pf_at_once; /* --prefetch at-once: the next burst's homes all before this burst */
 	int verbose;
 	unsigned retry;
 	double min_oncpu;
@@ -355,7 +356,8 @@ usage(const char *prog)
 {
 	printf("usage: %s <EAL args> -- [--packets N] [--repeat R] [--keys N,N,...]\n"
 	       "         [--dist uniform,zipf] [--zipf-s S] [--seed S] [--rte bulk|hash|both]\n"
-	       "         [--rte-entries 2n|n] [--no-rte] [--no-floor] [--retry K] [--quick] [--verbose]\n",
+	       "         [--rte-entries 2n|n] [--no-rte] [--no-floor] [--prefetch ahead|at-once]\n"
+	       "         [--retry K] [--quick] [--verbose]\n",
 	       prog);
 }
 
@@ -373,6 +375,7 @@ parse_args(int argc, char **argv)
 		{"rte-entries", required_argument, NULL, 'E'},
 		{"no-rte", no_argument, NULL, 'N'},
 		{"no-floor", no_argument, NULL, 'F'},
+		{"prefetch", required_argument, NULL, 'P'},
 		{"quick", no_argument, NULL, 'q'},
 		{"verbose", no_argument, NULL, 'v'},
 		{"retry", required_argument, NULL, 'T'},
@@ -414,6 +417,16 @@ parse_args(int argc, char **argv)
 			break;
 		case 'F':
 			opt.no_floor = 1;
+			break;
+		case 'P':
+			if (strcmp(optarg, "ahead") == 0) {
+				opt.pf_at_once = 0;
+			} else if (strcmp(optarg, "at-once") == 0) {
+				opt.pf_at_once = 1;
+			} else {
+				fprintf(stderr, "--prefetch: \"%s\" is neither ahead nor at-once\n", optarg);
+				exit(2);
+			}
 			break;
 		case 'q':
 			opt.packets = 100000;
@@ -596,9 +609,11 @@ main(int argc, char **argv)
 	printf("darkcap-table-bench: %s, TSC %.0f Hz, lcore %u, hugepages %s\n", cpu, tsc_hz,
 	       rte_lcore_id(), rte_eal_has_hugepages() ? "yes" : "no (--no-huge)");
 	printf("packets per pass %" PRIu64 ", repetitions %u (median shown), burst %d, key 16 B, "
-	       "rte_hash entries %s\n",
+	       "rte_hash entries %s, ours' prefetches %s\n",
 	       opt.packets, opt.repeat, BURST,
-	       opt.rte_entries_n ? "N" : "2N (load 1/2)");
+	       opt.rte_entries_n ? "N" : "2N (load 1/2)",
+	       opt.pf_at_once ? "at once (next burst's homes before this burst)"
+			      : "ahead (next burst's homes during this burst's round one)");
 	fflush(stdout);
 
 	for (unsigned ki = 0; ki < opt.nb_keys; ki++) {

@@ -59,7 +59,9 @@
  * worker does it: the next burst's keys are hashed before this burst is
  * looked up, and their home slots prefetched during this burst's round one
  * (dc_table_find_burst_ahead()), so a burst's cache misses are in flight
- * while the previous burst is worked on.
+ * while the previous burst is worked on. --prefetch at-once: all of the
+ * next burst's home slots prefetched before this burst's round one (the
+ * pipeline before 2026-11-27), for comparison.
  */
 static uint64_t
 TB(bench_pass)(struct TB_PREFIX *t, struct rec64 *cold, uint64_t *ncold, const struct key16 *st,
@@ -76,7 +78,12 @@ TB(bench_pass)(struct TB_PREFIX *t, struct rec64 *cold, uint64_t *ncold, const s
 		uint64_t *h = hh[c], *hn = hh[c ^ 1], later, fresh;
 		uint8_t *sl[BURST];
 
-		TB_HASH(t, k + BURST, n > i + BURST ? n - i - BURST : 0, hn, nn);
+		if (opt.pf_at_once) {
+			TB_HASH_PF(t, k + BURST, n > i + BURST ? n - i - BURST : 0, hn);
+			nn = 0;
+		} else {
+			TB_HASH(t, k + BURST, n > i + BURST ? n - i - BURST : 0, hn, nn);
+		}
 		later = TB(find_burst_ahead)(t, k, sizeof(*k), h, m, sl, &fresh, sizeof(struct key16),
 					     hn, nn);
 		if (cold)
@@ -116,7 +123,12 @@ TB(floor_pass)(struct TB_PREFIX *t, const struct key16 *st, uint64_t n)
 		unsigned m = n - i < BURST ? (unsigned)(n - i) : BURST, nn;
 		uint64_t *h = hh[c], *hn = hh[c ^ 1];
 
-		TB_HASH(t, k + BURST, n > i + BURST ? n - i - BURST : 0, hn, nn);
+		if (opt.pf_at_once) {
+			TB_HASH_PF(t, k + BURST, n > i + BURST ? n - i - BURST : 0, hn);
+			nn = 0;
+		} else {
+			TB_HASH(t, k + BURST, n > i + BURST ? n - i - BURST : 0, hn, nn);
+		}
 		for (j = 0; j < m; j++) {
 			struct ctr *v = (struct ctr *)(TB(slot)(t, TB(home)(t, h[j])) +
 						      sizeof(struct key16));
