@@ -126,6 +126,7 @@ worker_rotate(struct dc_worker *w, uint64_t start)
 		w->tstalls++;
 	} else {
 		/* Cannot fail: the ring holds every set of this worker. */
+		dc_tset_seal(w->tcur);
 		rte_ring_sp_enqueue(w->tfull, w->tcur);
 		ns->start = start;
 		ns->end = start + w->interval;
@@ -325,6 +326,7 @@ dc_worker_main(void *arg)
 			w->cur->start = w->tcur->start = interval_of(w, sec);
 			w->cur->end = w->tcur->end = w->cur->start + w->interval;
 		}
+		dc_tset_seal(w->tcur);
 		rte_ring_sp_enqueue(w->tfull, w->tcur);
 		rte_ring_sp_enqueue(w->full, w->cur);
 		w->cur = NULL;

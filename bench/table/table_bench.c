@@ -26,7 +26,8 @@
  *   counted, round two, the rest counted. Two layouts: "source layout", the
  *   worker's source table (dc_src_slots_per_key() home slots per key, 64 B
  *   slot: key and hot counters in one cache line, plus a 64 B cold record
- *   written whole, in insertion order, for each new key), and "64 B slot",
+ *   written whole with streaming stores, in insertion order, for each new
+ *   key), and "64 B slot",
  *   the default table (2 home slots per key, no cold record). Memory from
  *   rte_zmalloc_socket.
  * memory floor: the same pipeline over the source layout's memory, adding
@@ -47,6 +48,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <emmintrin.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -85,6 +87,20 @@ struct rec64 {
 	uint64_t first;
 	uint8_t rest[56];
 };
+
+/* A cold record written whole with streaming stores (no read for
+ * ownership), as the worker writes its sources' (dc_src_cold_stream()). */
+static inline void
+tb_stream64(struct rec64 *r, uint64_t first)
+{
+	__m128i *d = (__m128i *)r;
+	const __m128i z = _mm_setzero_si128();
+
+	_mm_stream_si128(d, _mm_set_epi64x(0, (long long)first));
+	_mm_stream_si128(d + 1, z);
+	_mm_stream_si128(d + 2, z);
+	_mm_stream_si128(d + 3, z);
+}
 
 /* rte_hash side value, the size of the real per-source value. */
 struct val112 {

@@ -39,7 +39,8 @@
 	} while (0)
 
 /* New keys of mask @p f get the next record of the cold array (written
- * whole, in insertion order: sequential), its index kept in the slot. */
+ * whole with streaming stores, in insertion order: sequential, as the
+ * worker's dc_src_cold_stream()), its index kept in the slot. */
 #define TB_COLD(f)                                                            \
 	do {                                                                  \
 		for (uint64_t f_ = (f); f_; f_ &= f_ - 1) {                   \
@@ -50,7 +51,7 @@
 				continue;                                     \
 			ci_ = (uint32_t)(*ncold)++;                           \
 			memcpy(v_ + 1, &ci_, sizeof(ci_));                    \
-			cold[ci_] = (struct rec64){.first = i + x_};           \
+			tb_stream64(&cold[ci_], i + x_);                      \
 		}                                                             \
 	} while (0)
 
