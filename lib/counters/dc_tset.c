@@ -31,20 +31,6 @@ dc_tset_burst(struct dc_tset *ts, struct dc_tset_ctx *tc, const struct dc_burst_
 }
 
 void
-dc_tset_front(struct dc_tset *ts, struct dc_tset_ctx *tc, const struct dc_burst_ctx *bc,
-	      const uint8_t *const *frames, const uint32_t *lens, const uint32_t *secs,
-	      unsigned n, struct dc_counters *c, int pf)
-{
-	dc_tset_front_stages(ts, tc, bc, frames, lens, secs, n, c, pf);
-}
-
-void
-dc_tset_back(struct dc_tset *ts, struct dc_tset_ctx *tc, const struct dc_tset_ctx *next)
-{
-	dc_tset_back_stages(ts, tc, next);
-}
-
-void
 dc_src_expand(const struct dc_src_slot *s, const struct dc_src_cold *c, struct dc_addr_key *key,
 	      struct dc_src_val *v)
 {

@@ -293,13 +293,6 @@ struct dc_tset {
 /** Per-burst scratch for the tables (one per worker). */
 struct dc_tset_ctx {
 	uint16_t idx[DC_FP_BURST_MAX];
-	/* What the table stages need of each IP packet (index k, as the keys),
-	 * kept by dc_tset_front() so that dc_tset_back() can run a burst later,
-	 * when the burst's frames, lengths and times are gone. */
-	unsigned m;                           /**< IP packets of the burst */
-	uint32_t klen[DC_FP_BURST_MAX], ksec[DC_FP_BURST_MAX];
-	uint16_t kdport[DC_FP_BURST_MAX];
-	uint8_t kproto[DC_FP_BURST_MAX], kl4[DC_FP_BURST_MAX], kfp[DC_FP_BURST_MAX];
 	struct dc_addr_key skey[DC_FP_BURST_MAX];
 	struct dc_addr_key dkey[DC_FP_BURST_MAX];
 	struct dc_flow_key fkey[DC_FP_BURST_MAX];
@@ -650,12 +643,14 @@ dc_tset_seal(struct dc_tset *ts)
 
 /* Count IP packet k in its source slot @p slot (NULL: the table refused it). */
 static inline void
-dc_tset_src_count(struct dc_tset *ts, const struct dc_tset_ctx *tc, unsigned k, uint8_t *slot,
-		  int fresh)
+dc_tset_src_count(struct dc_tset *ts, const struct dc_tset_ctx *tc,
+		  const struct dc_burst_ctx *bc, const uint32_t *lens, const uint32_t *secs,
+		  unsigned k, uint8_t *slot, int fresh)
 {
 	struct dc_src_slot *s = (struct dc_src_slot *)slot;
-	const uint32_t sec = tc->ksec[k];
-	const uint8_t fp = tc->kfp[k], proto = tc->kproto[k];
+	unsigned j = tc->idx[k];
+	const struct dc_pkt *p = &bc->pkt[j];
+	uint8_t fp = bc->fpres[j];
 
 	if (unlikely(s == NULL)) {
 		ts->full[DC_TFULL_SRC]++;
@@ -666,12 +661,12 @@ dc_tset_src_count(struct dc_tset *ts, const struct dc_tset_ctx *tc, unsigned k, 
 		uint32_t ci = (uint32_t)ts->src_ncold++;
 
 		s->cold = ci;
-		dc_src_cold_stream(&ts->src_cold[ci], sec, tc->geo ? tc->cc[k] : 0,
+		dc_src_cold_stream(&ts->src_cold[ci], secs[j], tc->geo ? tc->cc[k] : 0,
 				   tc->geo ? (uint32_t)tc->as[k] : 0);
 	}
-	if (sec > s->last)
-		s->last = sec;
-	s->bytes += tc->klen[k];
+	if (secs[j] > s->last)
+		s->last = secs[j];
+	s->bytes += lens[j];
 	if (fp & DC_FP_MIRAI)
 		DC_SRC_INC(ts, s, mirai, DC_SRC_HI_MIRAI);
 	if (unlikely(fp & (DC_FP_ZMAP | DC_FP_MASSCAN))) {
@@ -680,11 +675,11 @@ dc_tset_src_count(struct dc_tset *ts, const struct dc_tset_ctx *tc, unsigned k, 
 		if (fp & DC_FP_MASSCAN)
 			DC_SRC_INC(ts, s, masscan, DC_SRC_HI_MASSCAN);
 	}
-	if (proto == 6) {
+	if (p->proto == 6) {
 		DC_SRC_INC(ts, s, tcp, DC_SRC_HI_TCP);
-	} else if (proto == 17) {
+	} else if (p->proto == 17) {
 		DC_SRC_INC(ts, s, udp, DC_SRC_HI_UDP);
-	} else if (proto == 1 || proto == 58) {
+	} else if (p->proto == 1 || p->proto == 58) {
 		DC_SRC_INC(ts, s, icmp, DC_SRC_HI_ICMP);
 	} else {
 		struct dc_src_cold *c = &ts->src_cold[s->cold];
@@ -692,8 +687,8 @@ dc_tset_src_count(struct dc_tset *ts, const struct dc_tset_ctx *tc, unsigned k, 
 		if (unlikely(++c->other == 0))
 			c->hi[DC_SRC_HI_OTHER]++;
 	}
-	if (tc->kl4[k] == DC_L4_PORTS)
-		dc_tset_src_port(ts, s, tc->kdport[k]);
+	if (p->l4 == DC_L4_PORTS)
+		dc_tset_src_port(ts, s, p->dport);
 }
 
 static inline void
@@ -732,23 +727,26 @@ dc_tset_src_hash(const struct dc_tset *ts, struct dc_tset_ctx *tc, unsigned from
  * already) on the way, and update the settled keys; returns the keys left
  * for round two (their inserts in @p fresh). */
 static DC_ALWAYS_INLINE uint64_t
-dc_tset_src_find(struct dc_tset *ts, struct dc_tset_ctx *tc, unsigned c0, unsigned cn,
-		 const uint64_t *nh, unsigned nn, uint64_t *fresh)
+dc_tset_src_find(struct dc_tset *ts, struct dc_tset_ctx *tc, const struct dc_burst_ctx *bc,
+		 const uint32_t *lens, const uint32_t *secs, unsigned c0, unsigned cn,
+		 unsigned nn, uint64_t *fresh)
 {
 	uint64_t later = dc_table_find_burst_ahead(ts->src, &tc->skey[c0], sizeof(tc->skey[0]),
 						   &tc->sh[c0], cn, tc->ss, fresh, DC_ADDR_KEY_LEN,
-						   nh, nn);
+						   &tc->sh[c0 + cn], nn);
 
 	for (unsigned k = 0; k < cn; k++)
 		if (!((later >> k) & 1))
-			dc_tset_src_count(ts, tc, c0 + k, tc->ss[k], (*fresh >> k) & 1);
+			dc_tset_src_count(ts, tc, bc, lens, secs, c0 + k, tc->ss[k],
+					  (*fresh >> k) & 1);
 	return later;
 }
 
 /** Source table, piece 3: round two for the keys of @p later, and their
  * updates. */
 static DC_ALWAYS_INLINE void
-dc_tset_src_rest(struct dc_tset *ts, struct dc_tset_ctx *tc, unsigned c0, uint64_t later,
+dc_tset_src_rest(struct dc_tset *ts, struct dc_tset_ctx *tc, const struct dc_burst_ctx *bc,
+		 const uint32_t *lens, const uint32_t *secs, unsigned c0, uint64_t later,
 		 uint64_t fresh)
 {
 	dc_table_find_burst_rest(ts->src, &tc->skey[c0], sizeof(tc->skey[0]), &tc->sh[c0], later,
@@ -756,7 +754,7 @@ dc_tset_src_rest(struct dc_tset *ts, struct dc_tset_ctx *tc, unsigned c0, uint64
 	for (; later; later &= later - 1) {
 		unsigned k = (unsigned)__builtin_ctzll(later);
 
-		dc_tset_src_count(ts, tc, c0 + k, tc->ss[k], (fresh >> k) & 1);
+		dc_tset_src_count(ts, tc, bc, lens, secs, c0 + k, tc->ss[k], (fresh >> k) & 1);
 	}
 }
 
@@ -773,11 +771,12 @@ dc_tset_dst_hash(const struct dc_tset *ts, struct dc_tset_ctx *tc, unsigned from
 
 static DC_ALWAYS_INLINE uint64_t
 dc_tset_dst_find(struct dc_tset *ts, struct dc_tset_ctx *tc, unsigned c0, unsigned cn,
-		 const uint64_t *nh, unsigned nn)
+		 unsigned nn)
 {
 	uint64_t fresh, later = dc_table_find_burst_ahead(ts->dst, &tc->dkey[c0], sizeof(tc->dkey[0]),
 							  &tc->dh[c0], cn, tc->ds, &fresh,
-							  sizeof(struct dc_addr_key), nh, nn);
+							  sizeof(struct dc_addr_key),
+							  &tc->dh[c0 + cn], nn);
 
 	for (unsigned k = 0; k < cn; k++)
 		if (!((later >> k) & 1))
@@ -809,11 +808,12 @@ dc_tset_flow_hash(const struct dc_tset *ts, struct dc_tset_ctx *tc, unsigned fro
 
 static DC_ALWAYS_INLINE uint64_t
 dc_tset_flow_find(struct dc_tset *ts, struct dc_tset_ctx *tc, unsigned c0, unsigned cn,
-		  const uint64_t *nh, unsigned nn)
+		  unsigned nn)
 {
 	uint64_t fresh, later = dc_table_find_burst_ahead(ts->flow, &tc->fkey[c0], sizeof(tc->fkey[0]),
 							  &tc->fh[c0], cn, tc->fs, &fresh,
-							  sizeof(struct dc_flow_key), nh, nn);
+							  sizeof(struct dc_flow_key),
+							  &tc->fh[c0 + cn], nn);
 
 	for (unsigned k = 0; k < cn; k++)
 		if (!((later >> k) & 1))
@@ -832,62 +832,39 @@ dc_tset_flow_rest(struct dc_tset *ts, struct dc_tset_ctx *tc, unsigned c0, uint6
 		dc_tset_flow_count(ts, tc->fs[__builtin_ctzll(later)]);
 }
 
-/** Hash the @p m IP packets' keys for every table, and prefetch the home
- * slots of the first @p npf. */
+/** Hash IP packets [@p from, @p to) for every table (and prefetch their
+ * home slots when @p pf). */
 static DC_ALWAYS_INLINE void
-dc_tset_hash_stages(const struct dc_tset *ts, struct dc_tset_ctx *tc, unsigned m, unsigned npf)
+dc_tset_hash_stages(const struct dc_tset *ts, struct dc_tset_ctx *tc, unsigned from, unsigned to,
+		    int pf)
 {
-	dc_tset_src_hash(ts, tc, 0, m, 0);
-	for (unsigned k = 0; k < npf; k++)
-		dc_table_prefetch(ts->src, tc->sh[k]);
+	dc_tset_src_hash(ts, tc, from, to, pf);
 	DC_STAGE_MARK(DC_STAGE_SRC);
-	dc_tset_dst_hash(ts, tc, 0, m, 0);
-	for (unsigned k = 0; k < npf; k++)
-		dc_table_prefetch(ts->dst, tc->dh[k]);
+	dc_tset_dst_hash(ts, tc, from, to, pf);
 	DC_STAGE_MARK(DC_STAGE_DST);
 	if (ts->flow) {
-		dc_tset_flow_hash(ts, tc, 0, m, 0);
-		for (unsigned k = 0; k < npf; k++)
-			dc_table_prefetch(ts->flow, tc->fh[k]);
+		dc_tset_flow_hash(ts, tc, from, to, pf);
 		DC_STAGE_MARK(DC_STAGE_FLOW);
 	}
 }
 
-/** Keep what the table stages need of each of the @p m IP packets. */
-static DC_ALWAYS_INLINE void
-dc_tset_keep(struct dc_tset_ctx *tc, const struct dc_burst_ctx *bc, const uint32_t *lens,
-	     const uint32_t *secs, unsigned m)
-{
-	for (unsigned k = 0; k < m; k++) {
-		unsigned j = tc->idx[k];
-		const struct dc_pkt *p = &bc->pkt[j];
-
-		tc->klen[k] = lens[j];
-		tc->ksec[k] = secs[j];
-		tc->kdport[k] = p->dport;
-		tc->kproto[k] = p->proto;
-		tc->kl4[k] = p->l4;
-		tc->kfp[k] = bc->fpres[j];
-	}
-	tc->m = m;
-}
-
 /**
- * The front half of dc_tset_burst(), its stages in order, each followed by
- * its DC_STAGE_MARK: the keys (and what the tables need of each IP packet,
- * kept in @p tc), geo lookups, per-country and per-AS counts, signatures,
- * and the hashes of every table key; the home slots of the first chunk are
- * prefetched when @p pf (dc_tset_back_stages() of the burst before
- * prefetches them otherwise).
+ * dc_tset_burst() itself: its stages in order, each piece followed by its
+ * DC_STAGE_MARK. The tables work in chunks of DC_TSET_CHUNK IP packets,
+ * software-pipelined: a chunk's keys are hashed one chunk ahead of their
+ * lookup and their home slots prefetched during the chunk before's round
+ * one, a prefetch per key looked up (dc_table_find_burst_ahead()), so the
+ * cache misses of a chunk are in flight, spread out, while the one before is
+ * worked on. Within a chunk, every table's round one (which also prefetches
+ * the next slot of the keys it leaves) comes before any table's round two.
  */
 static DC_ALWAYS_INLINE void
-dc_tset_front_stages(struct dc_tset *ts, struct dc_tset_ctx *tc, const struct dc_burst_ctx *bc,
+dc_tset_burst_stages(struct dc_tset *ts, struct dc_tset_ctx *tc, const struct dc_burst_ctx *bc,
 		     const uint8_t *const *frames, const uint32_t *lens, const uint32_t *secs,
-		     unsigned n, struct dc_counters *c, int pf)
+		     unsigned n, struct dc_counters *c)
 {
 	unsigned n4, n6, m = dc_tset_keys(ts, tc, bc, frames, n, &n4, &n6);
 
-	dc_tset_keep(tc, bc, lens, secs, m);
 	DC_STAGE_MARK(DC_STAGE_KEYS);
 	if (tc->geo) {
 		dc_tset_geo_lookup(tc, n4, n6);
@@ -899,53 +876,27 @@ dc_tset_front_stages(struct dc_tset *ts, struct dc_tset_ctx *tc, const struct dc
 		dc_tset_sig(ts, tc, bc, frames, m, c);
 		DC_STAGE_MARK(DC_STAGE_SIG);
 	}
-	dc_tset_hash_stages(ts, tc, m, pf ? (m < DC_TSET_CHUNK ? m : DC_TSET_CHUNK) : 0);
-}
-
-/**
- * The back half: the three tables for the IP packets of @p tc (whose front
- * half has run), in chunks of DC_TSET_CHUNK. Each table's round one
- * prefetches, one per key it looks up, the home slots of the next chunk:
- * this burst's, or for the last chunk the first chunk of @p next (a later
- * burst whose front half has run on the same table set; NULL: none), so the
- * cache misses of a chunk are in flight, spread out, while the one before
- * is worked on (dc_table_find_burst_ahead()). Within a chunk, every table's
- * round one (which also prefetches the next slot of the keys it leaves)
- * comes before any table's round two.
- */
-static DC_ALWAYS_INLINE void
-dc_tset_back_stages(struct dc_tset *ts, struct dc_tset_ctx *tc, const struct dc_tset_ctx *next)
-{
-	const unsigned m = tc->m;
-
+	dc_tset_hash_stages(ts, tc, 0, m < DC_TSET_CHUNK ? m : DC_TSET_CHUNK, 1);
 	for (unsigned c0 = 0; c0 < m; c0 += DC_TSET_CHUNK) {
-		unsigned cn = m - c0 < DC_TSET_CHUNK ? m - c0 : DC_TSET_CHUNK, nn = 0;
-		const uint64_t *nsh = NULL, *ndh = NULL, *nfh = NULL;
+		unsigned cn = m - c0 < DC_TSET_CHUNK ? m - c0 : DC_TSET_CHUNK;
+		/* the next chunk's packets: hashed now, prefetched by round one */
+		unsigned nn = m - c0 - cn < DC_TSET_CHUNK ? m - c0 - cn : DC_TSET_CHUNK;
 		uint64_t slater, dlater, flater = 0, sfresh;
 
-		if (c0 + cn < m) {
-			nn = m - c0 - cn < DC_TSET_CHUNK ? m - c0 - cn : DC_TSET_CHUNK;
-			nsh = &tc->sh[c0 + cn];
-			ndh = &tc->dh[c0 + cn];
-			nfh = &tc->fh[c0 + cn];
-		} else if (next != NULL) {
-			nn = next->m < DC_TSET_CHUNK ? next->m : DC_TSET_CHUNK;
-			nsh = next->sh;
-			ndh = next->dh;
-			nfh = next->fh;
-		}
+		if (nn)
+			dc_tset_hash_stages(ts, tc, c0 + cn, c0 + cn + nn, 0);
 		/* Round one, and the settled keys, while the others' next slots arrive ... */
-		slater = dc_tset_src_find(ts, tc, c0, cn, nsh, nn, &sfresh);
+		slater = dc_tset_src_find(ts, tc, bc, lens, secs, c0, cn, nn, &sfresh);
 		DC_STAGE_MARK(DC_STAGE_SRC);
-		dlater = dc_tset_dst_find(ts, tc, c0, cn, ndh, nn);
+		dlater = dc_tset_dst_find(ts, tc, c0, cn, nn);
 		DC_STAGE_MARK(DC_STAGE_DST);
 		if (ts->flow) {
-			flater = dc_tset_flow_find(ts, tc, c0, cn, nfh, nn);
+			flater = dc_tset_flow_find(ts, tc, c0, cn, nn);
 			DC_STAGE_MARK(DC_STAGE_FLOW);
 		}
 		/* ... then those. */
 		if (slater) {
-			dc_tset_src_rest(ts, tc, c0, slater, sfresh);
+			dc_tset_src_rest(ts, tc, bc, lens, secs, c0, slater, sfresh);
 			DC_STAGE_MARK(DC_STAGE_SRC);
 		}
 		if (dlater) {
@@ -957,19 +908,6 @@ dc_tset_back_stages(struct dc_tset *ts, struct dc_tset_ctx *tc, const struct dc_
 			DC_STAGE_MARK(DC_STAGE_FLOW);
 		}
 	}
-}
-
-/**
- * dc_tset_burst() itself: dc_tset_front_stages() then
- * dc_tset_back_stages() of the same burst.
- */
-static DC_ALWAYS_INLINE void
-dc_tset_burst_stages(struct dc_tset *ts, struct dc_tset_ctx *tc, const struct dc_burst_ctx *bc,
-		     const uint8_t *const *frames, const uint32_t *lens, const uint32_t *secs,
-		     unsigned n, struct dc_counters *c)
-{
-	dc_tset_front_stages(ts, tc, bc, frames, lens, secs, n, c, 1);
-	dc_tset_back_stages(ts, tc, NULL);
 }
 
 /**
@@ -999,26 +937,6 @@ void dc_tset_burst(struct dc_tset *ts, struct dc_tset_ctx *tctx,
 		   const struct dc_burst_ctx *bctx, const uint8_t *const *frames,
 		   const uint32_t *lens, const uint32_t *secs, unsigned n,
 		   struct dc_counters *c);
-
-/**
- * dc_tset_burst() in two halves, for a worker that pipelines its bursts:
- * dc_tset_front() (keys, geo, signatures, the table keys' hashes, into
- * @p tctx) for burst i, then dc_tset_back() for burst i - 1 with @p next =
- * burst i's scratch, whose first home slots it prefetches while it works; so
- * each burst's table misses are in flight during the burst before's table
- * work. The worker keeps two scratches, and runs the pending back half
- * (@p next NULL) before it switches table sets, when its input goes idle
- * and at the end: every packet is counted in the table set that was open
- * for its interval, one burst later. @p pf: prefetch the first home slots
- * in the front half (no back half will).
- *
- * The result equals dc_tset_burst() burst by burst.
- */
-void dc_tset_front(struct dc_tset *ts, struct dc_tset_ctx *tctx,
-		   const struct dc_burst_ctx *bctx, const uint8_t *const *frames,
-		   const uint32_t *lens, const uint32_t *secs, unsigned n,
-		   struct dc_counters *c, int pf);
-void dc_tset_back(struct dc_tset *ts, struct dc_tset_ctx *tctx, const struct dc_tset_ctx *next);
 
 /** Add port @p port to a merged source value's small exact set. */
 static inline void
