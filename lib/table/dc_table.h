@@ -51,6 +51,10 @@
 
 #include "dc_common.h"
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -227,6 +231,26 @@ dc_table_prefetch(const struct dc_table *t, uint64_t h)
 	__builtin_prefetch(dc_table_slot(t, dc_table_home(t, h)), 1);
 }
 
+/** Bit j set when byte j of @p b (0 or 1 each; 64 readable) is 1, j < @p n
+ * (at most 64): a burst's per-key flags gathered 16 at a time. */
+static DC_ALWAYS_INLINE uint64_t
+dc_table_flags_mask(const uint8_t *b, unsigned n)
+{
+	uint64_t m = 0;
+
+#if defined(__SSE2__)
+	for (unsigned i = 0; i < n; i += 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(b + i));
+
+		m |= (uint64_t)(uint32_t)_mm_movemask_epi8(_mm_sub_epi8(_mm_setzero_si128(), v)) << i;
+	}
+#else
+	for (unsigned i = 0; i < n; i++)
+		m |= (uint64_t)b[i] << i;
+#endif
+	return n >= 64 ? m : m & ((1ull << n) - 1);
+}
+
 /** The slow paths of dc_table_find(): the all-zero key, a full table. */
 uint8_t *dc_table_zero_key(struct dc_table *t, int insert, int *is_new);
 
@@ -342,7 +366,9 @@ dc_table_find_burst_ahead(struct dc_table *t, const void *keys, size_t key_strid
 	uint8_t *const base = t->slots;
 	const uint64_t nb_slots = t->nb_slots;
 	const size_t slot_size = t->slot_size;
-	uint64_t empty = 0, nf = 0, later = 0;
+	uint64_t empty, nf = 0, later;
+	/* per key: left for round two / home empty (0 or 1), gathered below */
+	uint8_t lf[64] = {0}, ef[64] = {0};
 	unsigned j;
 	uint32_t w;
 
@@ -367,9 +393,11 @@ dc_table_find_burst_ahead(struct dc_table *t, const void *keys, size_t key_strid
 		 * slot never holds the all-zero key, so a zero key is never a
 		 * hit here: it goes the slow way (as an empty home or a
 		 * displaced key), which checks it. */
-		later |= (uint64_t)((diff != 0) & (occ != 0)) << j;
-		empty |= (uint64_t)(occ == 0) << j;
+		lf[j] = (uint8_t)((diff != 0) & (occ != 0));
+		ef[j] = (uint8_t)(occ == 0);
 	}
+	later = dc_table_flags_mask(lf, n);
+	empty = dc_table_flags_mask(ef, n);
 	for (; j < next_n; j++)
 		__builtin_prefetch(base + (((next_h[j] >> 32) * nb_slots) >> 32) * slot_size, 1);
 	for (uint64_t m = later; m; m &= m - 1)
