@@ -117,7 +117,18 @@ tsc_mhz=$(dmesg 2>/dev/null | sed -n 's/.*tsc: Detected \([0-9.]*\) MHz.*/\1/p' 
 [ -n "$tsc_mhz" ] || tsc_mhz=$(awk -F: '/^cpu MHz/ {print $2; exit}' /proc/cpuinfo | tr -d ' ')
 
 # median of numbers on stdin
-median() { grep -v nan | sort -g | awk '{a[NR]=$1} END {if (NR == 0) print "nan"; else if (NR % 2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }
+# (grep finds no line in a round without samples: not a failure, "nan")
+median() { { grep -v nan || true; } | sort -g | awk '{a[NR]=$1} END {if (NR == 0) print "nan"; else if (NR % 2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }
+
+wait_started() { # log marker pid: until the marker is in the log (at most 90 s) or pid ends
+	local i
+	for ((i = 0; i < 900; i++)); do
+		grep -q "$2" "$1" 2>/dev/null && return 0
+		kill -0 "$3" 2>/dev/null || return 0
+		sleep 0.1
+	done
+	echo "e2e.sh: \"$2\" not in $1 after 90 s; timing from now" >&2
+}
 
 run_testpmd() { # prints the run's median Rx-pps
 	local log=$work/testpmd.log
@@ -126,8 +137,10 @@ run_testpmd() { # prints the run's median Rx-pps
 		--log-level lib.eal:warning --vdev "$vdev" -- --forward-mode=rxonly --auto-start \
 		--nb-cores 1 --total-num-mbufs "$mbufs" --mbuf-size 2048 --stats-period 1 </dev/null >"$log" 2>&1 &
 	local pid=$!
-	# loading the file into mbufs takes a few seconds before forwarding
-	sleep $((seconds + 8))
+	# loading the file into mbufs takes a few seconds (more on a busy
+	# machine) before forwarding starts: time the run from that point
+	wait_started "$log" 'start packet forwarding' $pid
+	sleep $((seconds + 2))
 	kill -INT $pid 2>/dev/null || true
 	wait $pid || true
 	# the samples once forwarding runs, less the first and the last
@@ -143,7 +156,8 @@ run_darkcap() { # prints "median pps, data path cycles/packet"
 		--sources-max "$srcmax" --destinations-max "$srcmax" --flowtuples-max 4194304 \
 		--geo-country "$geo_cc" --geo-asn "$geo_as" --stats-path "$work/e2e.stats" >"$log" 2>&1 &
 	local pid=$!
-	sleep $((seconds + 8))
+	wait_started "$log" 'worker 0 on lcore' $pid
+	sleep $((seconds + 2))
 	kill -INT $pid 2>/dev/null || true
 	wait $pid || true
 	local pps cyc
