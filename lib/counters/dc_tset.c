@@ -18,7 +18,8 @@ _Static_assert(sizeof(struct dc_as_slot) <= DC_AS_SLOT, "AS slot fits");
 _Static_assert(sizeof(struct dc_sig_key) == 24, "signature key is 24 bytes");
 _Static_assert(sizeof(struct dc_sig_slot) == DC_SIG_SLOT, "signature slot size");
 _Static_assert(DC_SIG_SLOTS == DC_SIG_MAX, "a counter slot for every rule a database can hold");
-/* The control core merges these by the count that follows the key. */
+/* The worker counts in these (dc_tset_pkt_count()) and the control core merges
+ * them by the count that follows the key. */
 _Static_assert(offsetof(struct dc_dst_slot, packets) == sizeof(struct dc_addr_key), "count after key");
 _Static_assert(offsetof(struct dc_flow_slot, packets) == sizeof(struct dc_flow_key), "count after key");
 

@@ -691,38 +691,32 @@ dc_tset_src_count(struct dc_tset *ts, const struct dc_tset_ctx *tc,
 		dc_tset_src_port(ts, s, p->dport);
 }
 
-static inline void
-dc_tset_dst_count(struct dc_tset *ts, uint8_t *slot)
-{
-	if (likely(slot != NULL))
-		((struct dc_dst_slot *)slot)->packets++;
-	else
-		ts->full[DC_TFULL_DST]++;
-}
-
-static inline void
-dc_tset_flow_count(struct dc_tset *ts, uint8_t *slot)
-{
-	if (likely(slot != NULL))
-		((struct dc_flow_slot *)slot)->packets++;
-	else
-		ts->full[DC_TFULL_FLOW]++;
-}
-
-/** Source table, piece 1: hash IP packets [@p from, @p to), and prefetch
- * their home slots when @p pf (the first chunk's: the others' are
- * prefetched by the round one of the chunk before). */
+/* Count a packet in the slot of a table whose value is a packet count right
+ * after the key (destinations, flowtuples: dc_tset.c asserts the layout);
+ * NULL (refused) in ts->full[@p full]. */
 static DC_ALWAYS_INLINE void
-dc_tset_src_hash(const struct dc_tset *ts, struct dc_tset_ctx *tc, unsigned from, unsigned to,
-		 int pf)
+dc_tset_pkt_count(struct dc_tset *ts, uint8_t *slot, uint32_t key_len, enum dc_tfull full)
 {
-	dc_hash_nh_burst(&tc->skey[from], sizeof(tc->skey[0]), DC_ADDR_KEY_LEN, ts->src->nh, to - from,
-			 &tc->sh[from]);
-	for (unsigned k = from; pf && k < to; k++)
-		dc_table_prefetch(ts->src, tc->sh[k]);
+	if (likely(slot != NULL))
+		(*(uint64_t *)(void *)(slot + key_len))++;
+	else
+		ts->full[full]++;
 }
 
-/** Source table, piece 2: look up the chunk [@p c0, @p c0 + @p cn) (round
+/* Hash keys [@p from, @p to) of one table (key k at @p keys + k * @p stride,
+ * its hash in @p h[k]), and prefetch their home slots when @p pf (the first
+ * chunk's: the others' are prefetched by the round one of the chunk before). */
+static DC_ALWAYS_INLINE void
+dc_tset_hash(const struct dc_table *t, const void *keys, size_t stride, uint32_t key_len,
+	     uint64_t *h, unsigned from, unsigned to, int pf)
+{
+	dc_hash_nh_burst((const uint8_t *)keys + from * stride, stride, key_len, t->nh, to - from,
+			 &h[from]);
+	for (unsigned k = from; pf && k < to; k++)
+		dc_table_prefetch(t, h[k]);
+}
+
+/** Source table (piece 1, the hashes: dc_tset_hash()), piece 2: look up the chunk [@p c0, @p c0 + @p cn) (round
  * one), prefetching the home slots of the next chunk's @p nn packets (hashed
  * already) on the way, and update the settled keys; returns the keys left
  * for round two (their inserts in @p fresh). */
@@ -758,78 +752,40 @@ dc_tset_src_rest(struct dc_tset *ts, struct dc_tset_ctx *tc, const struct dc_bur
 	}
 }
 
-/** Destination table, pieces 1 to 3 (as for sources). */
-static DC_ALWAYS_INLINE void
-dc_tset_dst_hash(const struct dc_tset *ts, struct dc_tset_ctx *tc, unsigned from, unsigned to,
-		 int pf)
-{
-	dc_hash_nh_burst(&tc->dkey[from], sizeof(tc->dkey[0]), sizeof(struct dc_addr_key), ts->dst->nh, to - from,
-			 &tc->dh[from]);
-	for (unsigned k = from; pf && k < to; k++)
-		dc_table_prefetch(ts->dst, tc->dh[k]);
-}
-
+/*
+ * Destinations and flowtuples, pieces 2 and 3 (as for sources): tables whose
+ * value is a packet count (dc_tset_pkt_count()). Round one of the chunk
+ * [@p c0, @p c0 + @p cn) of @p keys (@p h their hashes), prefetching the
+ * home slots of the next chunk's @p nn on the way, and the settled keys
+ * counted; returns the keys left for round two.
+ */
 static DC_ALWAYS_INLINE uint64_t
-dc_tset_dst_find(struct dc_tset *ts, struct dc_tset_ctx *tc, unsigned c0, unsigned cn,
-		 unsigned nn)
+dc_tset_pkt_find(struct dc_tset *ts, struct dc_table *t, const void *keys, size_t stride,
+		 uint32_t key_len, const uint64_t *h, uint8_t **slots, enum dc_tfull full,
+		 unsigned c0, unsigned cn, unsigned nn)
 {
-	uint64_t fresh, later = dc_table_find_burst_ahead(ts->dst, &tc->dkey[c0], sizeof(tc->dkey[0]),
-							  &tc->dh[c0], cn, tc->ds, &fresh,
-							  sizeof(struct dc_addr_key),
-							  &tc->dh[c0 + cn], nn);
+	uint64_t fresh, later = dc_table_find_burst_ahead(t, (const uint8_t *)keys + c0 * stride,
+							  stride, &h[c0], cn, slots, &fresh,
+							  key_len, &h[c0 + cn], nn);
 
 	for (unsigned k = 0; k < cn; k++)
 		if (!((later >> k) & 1))
-			dc_tset_dst_count(ts, tc->ds[k]);
+			dc_tset_pkt_count(ts, slots[k], key_len, full);
 	return later;
 }
 
+/* Round two for the keys of @p later, and their counts. */
 static DC_ALWAYS_INLINE void
-dc_tset_dst_rest(struct dc_tset *ts, struct dc_tset_ctx *tc, unsigned c0, uint64_t later)
+dc_tset_pkt_rest(struct dc_tset *ts, struct dc_table *t, const void *keys, size_t stride,
+		 uint32_t key_len, const uint64_t *h, uint8_t **slots, enum dc_tfull full,
+		 unsigned c0, uint64_t later)
 {
 	uint64_t fresh = 0;
 
-	dc_table_find_burst_rest(ts->dst, &tc->dkey[c0], sizeof(tc->dkey[0]), &tc->dh[c0], later,
-				 tc->ds, &fresh, sizeof(struct dc_addr_key));
+	dc_table_find_burst_rest(t, (const uint8_t *)keys + c0 * stride, stride, &h[c0], later,
+				 slots, &fresh, key_len);
 	for (; later; later &= later - 1)
-		dc_tset_dst_count(ts, tc->ds[__builtin_ctzll(later)]);
-}
-
-/** Flowtuple table (ts->flow set), pieces 1 to 3. */
-static DC_ALWAYS_INLINE void
-dc_tset_flow_hash(const struct dc_tset *ts, struct dc_tset_ctx *tc, unsigned from, unsigned to,
-		  int pf)
-{
-	dc_hash_nh_burst(&tc->fkey[from], sizeof(tc->fkey[0]), sizeof(struct dc_flow_key), ts->flow->nh, to - from,
-			 &tc->fh[from]);
-	for (unsigned k = from; pf && k < to; k++)
-		dc_table_prefetch(ts->flow, tc->fh[k]);
-}
-
-static DC_ALWAYS_INLINE uint64_t
-dc_tset_flow_find(struct dc_tset *ts, struct dc_tset_ctx *tc, unsigned c0, unsigned cn,
-		  unsigned nn)
-{
-	uint64_t fresh, later = dc_table_find_burst_ahead(ts->flow, &tc->fkey[c0], sizeof(tc->fkey[0]),
-							  &tc->fh[c0], cn, tc->fs, &fresh,
-							  sizeof(struct dc_flow_key),
-							  &tc->fh[c0 + cn], nn);
-
-	for (unsigned k = 0; k < cn; k++)
-		if (!((later >> k) & 1))
-			dc_tset_flow_count(ts, tc->fs[k]);
-	return later;
-}
-
-static DC_ALWAYS_INLINE void
-dc_tset_flow_rest(struct dc_tset *ts, struct dc_tset_ctx *tc, unsigned c0, uint64_t later)
-{
-	uint64_t fresh = 0;
-
-	dc_table_find_burst_rest(ts->flow, &tc->fkey[c0], sizeof(tc->fkey[0]), &tc->fh[c0], later,
-				 tc->fs, &fresh, sizeof(struct dc_flow_key));
-	for (; later; later &= later - 1)
-		dc_tset_flow_count(ts, tc->fs[__builtin_ctzll(later)]);
+		dc_tset_pkt_count(ts, slots[__builtin_ctzll(later)], key_len, full);
 }
 
 /** Hash IP packets [@p from, @p to) for every table (and prefetch their
@@ -838,12 +794,14 @@ static DC_ALWAYS_INLINE void
 dc_tset_hash_stages(const struct dc_tset *ts, struct dc_tset_ctx *tc, unsigned from, unsigned to,
 		    int pf)
 {
-	dc_tset_src_hash(ts, tc, from, to, pf);
+	dc_tset_hash(ts->src, tc->skey, sizeof(tc->skey[0]), DC_ADDR_KEY_LEN, tc->sh, from, to, pf);
 	DC_STAGE_MARK(DC_STAGE_SRC);
-	dc_tset_dst_hash(ts, tc, from, to, pf);
+	dc_tset_hash(ts->dst, tc->dkey, sizeof(tc->dkey[0]), sizeof(struct dc_addr_key), tc->dh,
+		     from, to, pf);
 	DC_STAGE_MARK(DC_STAGE_DST);
 	if (ts->flow) {
-		dc_tset_flow_hash(ts, tc, from, to, pf);
+		dc_tset_hash(ts->flow, tc->fkey, sizeof(tc->fkey[0]), sizeof(struct dc_flow_key),
+			     tc->fh, from, to, pf);
 		DC_STAGE_MARK(DC_STAGE_FLOW);
 	}
 }
@@ -888,10 +846,14 @@ dc_tset_burst_stages(struct dc_tset *ts, struct dc_tset_ctx *tc, const struct dc
 		/* Round one, and the settled keys, while the others' next slots arrive ... */
 		slater = dc_tset_src_find(ts, tc, bc, lens, secs, c0, cn, nn, &sfresh);
 		DC_STAGE_MARK(DC_STAGE_SRC);
-		dlater = dc_tset_dst_find(ts, tc, c0, cn, nn);
+		dlater = dc_tset_pkt_find(ts, ts->dst, tc->dkey, sizeof(tc->dkey[0]),
+					  sizeof(struct dc_addr_key), tc->dh, tc->ds, DC_TFULL_DST,
+					  c0, cn, nn);
 		DC_STAGE_MARK(DC_STAGE_DST);
 		if (ts->flow) {
-			flater = dc_tset_flow_find(ts, tc, c0, cn, nn);
+			flater = dc_tset_pkt_find(ts, ts->flow, tc->fkey, sizeof(tc->fkey[0]),
+						  sizeof(struct dc_flow_key), tc->fh, tc->fs,
+						  DC_TFULL_FLOW, c0, cn, nn);
 			DC_STAGE_MARK(DC_STAGE_FLOW);
 		}
 		/* ... then those. */
@@ -900,11 +862,15 @@ dc_tset_burst_stages(struct dc_tset *ts, struct dc_tset_ctx *tc, const struct dc
 			DC_STAGE_MARK(DC_STAGE_SRC);
 		}
 		if (dlater) {
-			dc_tset_dst_rest(ts, tc, c0, dlater);
+			dc_tset_pkt_rest(ts, ts->dst, tc->dkey, sizeof(tc->dkey[0]),
+					 sizeof(struct dc_addr_key), tc->dh, tc->ds, DC_TFULL_DST, c0,
+					 dlater);
 			DC_STAGE_MARK(DC_STAGE_DST);
 		}
 		if (flater) {
-			dc_tset_flow_rest(ts, tc, c0, flater);
+			dc_tset_pkt_rest(ts, ts->flow, tc->fkey, sizeof(tc->fkey[0]),
+					 sizeof(struct dc_flow_key), tc->fh, tc->fs, DC_TFULL_FLOW, c0,
+					 flater);
 			DC_STAGE_MARK(DC_STAGE_FLOW);
 		}
 	}
