@@ -77,7 +77,6 @@ struct sig_fastg {
 	const struct sig_prog *prog[DC_SIG_PKT_MATCHES]; /* in this block */
 };
 
-
 /* One compiled database: which rules it holds. */
 struct sig_group {
 	unsigned cls;                /* CL_*; NB_CL for the one database of DC_SIG_ONE_DB */
@@ -820,6 +819,30 @@ group_rules(struct dc_sig_db *db)
 	db->hsv = dc_calloc(db->ndb + NB_CL, sizeof(*db->hsv));
 }
 
+#define ALIGN8(x) (((x) + 7) & ~(size_t)7)
+
+/* Group @p sg's programs (every rule has one) packed after the group's
+ * header in one block (sig_fastg). */
+static struct sig_fastg *
+fastg_pack(const struct dc_sig_db *db, const struct sig_group *sg)
+{
+	size_t sz = ALIGN8(sizeof(struct sig_fastg)), at = sz;
+	struct sig_fastg *f;
+
+	for (unsigned k = 0; k < sg->n; k++)
+		sz += ALIGN8(db->prog[sg->idx[k]]->size);
+	f = dc_calloc(1, sz);
+	f->n = sg->n;
+	for (unsigned k = 0; k < sg->n; k++) {
+		const struct sig_prog *pr = db->prog[sg->idx[k]];
+
+		f->prog[k] = sig_prog_copy(pr, (char *)f + at);
+		f->idx[k] = (uint16_t)sg->idx[k];
+		at += ALIGN8(pr->size);
+	}
+	return f;
+}
+
 /*
  * The anchored matcher (sig_fast.h): a program for every rule it takes, and
  * per class the groups whose every rule has one (and that fit one scan's
@@ -846,7 +869,6 @@ bind_fast(struct dc_sig_db *db)
 		db->fastg[cl] = dc_calloc(db->ndb + 1, sizeof(*db->fastg[cl]));
 		for (unsigned i = 0; i < db->ndb; i++) {
 			const struct sig_group *sg = &db->grp[i];
-			struct sig_fastg *f;
 			unsigned k;
 
 			if (sg->cls != cl)
@@ -857,23 +879,7 @@ bind_fast(struct dc_sig_db *db)
 				;
 			if (k < sg->n)
 				continue;
-			{
-				size_t sz = (sizeof(*f) + 7) & ~(size_t)7, at;
-
-				for (k = 0; k < sg->n; k++)
-					sz += (db->prog[sg->idx[k]]->size + 7) & ~(size_t)7;
-				f = dc_calloc(1, sz);
-				f->n = sg->n;
-				at = (sizeof(*f) + 7) & ~(size_t)7;
-				for (k = 0; k < sg->n; k++) {
-					const struct sig_prog *pr = db->prog[sg->idx[k]];
-
-					f->prog[k] = sig_prog_copy(pr, (char *)f + at);
-					f->idx[k] = (uint16_t)sg->idx[k];
-					at += (pr->size + 7) & ~(size_t)7;
-				}
-			}
-			db->fastg[cl][sg->num] = f;
+			db->fastg[cl][sg->num] = fastg_pack(db, sg);
 			db->nfastg++;
 		}
 		db->cls[cl].fast = (const struct sig_fastg *const *)db->fastg[cl];

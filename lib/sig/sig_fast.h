@@ -40,7 +40,7 @@ enum { OP_SET, OP_SEQ, OP_SPLIT, OP_JMP, OP_RUN, OP_MATCH };
 
 struct op {
 	uint8_t type;
-	uint8_t n;      /* OP_SEQ: bytes */
+	uint8_t n;      /* OP_SEQ: bytes; OP_RUN: how its end is found (RUN_*) */
 	uint16_t set;   /* OP_SET, OP_RUN: byte set */
 	uint32_t x;     /* OP_SPLIT: preferred next; OP_JMP: next; OP_SEQ: first word;
 			   OP_RUN: most bytes (REP_INF: no bound) */

@@ -766,8 +766,8 @@ test_give_up(void)
 /* The scan's port lookup (a few ranges in one cache line, or the 64 KiB
  * map past SIG_RANGES_MAX ranges) against the one-database layout, whose
  * port filter after each match is independent of both: every port, rule
- * sets just under and just over 16 ranges, with a range rule, an "any" rule
- * and adjacent ports. */
+ * sets of 32 ranges (the most the ranges take) and 34 (the map), and one
+ * with range rules, an "any" rule and adjacent ports. */
 static void
 test_port_lookup(void)
 {
