@@ -192,17 +192,69 @@ ctl_merge(struct ctl *c, const struct dc_counters *blk)
 	p->has_counters = true;
 }
 
+/*
+ * Merges go DC_CMAP_BURST keys at a time (dc_cmap_upsert_burst(): hashed
+ * together, their slots prefetched), and the worker's slots of the next
+ * burst are prefetched while this one is merged: the worker wrote them on
+ * another core, so each is a cache line to fetch from there or from memory.
+ */
+#define MERGE_BURST 32
+
+/* The slots of keys [@p i, @p i + @p n) of worker table @p t into @p s;
+ * the next burst's prefetched. */
+static inline void
+merge_gather(const struct dc_table *t, uint64_t i, unsigned n, const uint8_t **s)
+{
+	uint64_t next = i + n, end = next + MERGE_BURST < t->used ? next + MERGE_BURST : t->used;
+
+	for (unsigned k = 0; k < n; k++)
+		s[k] = dc_table_nth(t, i + k);
+	for (uint64_t k = next; k < end; k++)
+		__builtin_prefetch(dc_table_nth(t, k), 0);
+}
+
 /* Merge a table whose value is one packet count right after the key. */
 static void
 merge_packets(struct dc_cmap *m, const struct dc_table *t)
 {
-	int is_new;
+	const uint8_t *s[MERGE_BURST];
+	uint8_t *d[MERGE_BURST];
+	const uint32_t kl = t->key_len;
 
-	for (uint64_t i = 0; i < t->used; i++) {
-		const uint8_t *s = dc_table_nth(t, i);
-		uint64_t *d = (uint64_t *)(dc_cmap_upsert(m, s, &is_new) + t->key_len);
+	for (uint64_t i = 0; i < t->used; i += MERGE_BURST) {
+		unsigned n = t->used - i < MERGE_BURST ? (unsigned)(t->used - i) : MERGE_BURST;
 
-		*d += *(const uint64_t *)(s + t->key_len);
+		merge_gather(t, i, n, s);
+		dc_cmap_upsert_burst(m, (const void *const *)s, n, d, NULL);
+		for (unsigned k = 0; k < n; k++)
+			*(uint64_t *)(void *)(d[k] + kl) += *(const uint64_t *)(const void *)(s[k] + kl);
+	}
+}
+
+/* Merge a worker's source table (slots and cold records, expanded). */
+static void
+merge_sources(struct dc_cmap *m, const struct dc_tset *ts)
+{
+	const struct dc_table *t = ts->src;
+	const uint8_t *s[MERGE_BURST];
+	const void *kp[MERGE_BURST];
+	uint8_t *d[MERGE_BURST];
+	struct dc_addr_key key[MERGE_BURST];
+	struct dc_src_val v[MERGE_BURST];
+
+	for (uint64_t i = 0; i < t->used; i += MERGE_BURST) {
+		unsigned n = t->used - i < MERGE_BURST ? (unsigned)(t->used - i) : MERGE_BURST;
+
+		merge_gather(t, i, n, s);
+		for (unsigned k = 0; k < n; k++) {
+			const struct dc_src_slot *x = (const struct dc_src_slot *)(const void *)s[k];
+
+			dc_src_expand(x, &ts->src_cold[x->cold], &key[k], &v[k]);
+			kp[k] = &key[k];
+		}
+		dc_cmap_upsert_burst(m, kp, n, d, NULL);
+		for (unsigned k = 0; k < n; k++)
+			dc_src_val_merge(&((struct dc_src_rec *)(void *)d[k])->v, &v[k]);
 	}
 }
 
@@ -211,44 +263,48 @@ static void
 ctl_merge_tables(struct ctl *c, const struct dc_tset *ts)
 {
 	struct pend *p = pend_get(c, ts->start);
-	uint64_t i, cap;
-	int is_new;
+	const uint8_t *s[MERGE_BURST];
+	uint8_t *d[MERGE_BURST];
+	uint64_t i, fresh;
 
 	if (ts->end > p->tables_end)
 		p->tables_end = ts->end;
 	for (i = 0; i < DC_TFULL__MAX; i++)
 		p->full[i] += ts->full[i];
-	cap = ts->src ? ts->src->used : 0;
-	for (i = 0; i < cap; i++) {
-		const struct dc_src_slot *s = (const struct dc_src_slot *)dc_table_nth(ts->src, i);
-		struct dc_addr_key key;
-		struct dc_src_val v;
-		struct dc_src_rec *d;
-
-		dc_src_expand(s, &ts->src_cold[s->cold], &key, &v);
-		d = (struct dc_src_rec *)dc_cmap_upsert(&p->src, &key, &is_new);
-		dc_src_val_merge(&d->v, &v);
-	}
+	if (ts->src)
+		merge_sources(&p->src, ts);
 	merge_packets(&p->dst, ts->dst);
 	if (ts->flow)
 		merge_packets(&p->flow, ts->flow);
-	for (i = 0; ts->as && i < ts->as->used; i++) {
-		const struct dc_as_slot *s = (const struct dc_as_slot *)dc_table_nth(ts->as, i);
-		struct dc_as_slot *d = (struct dc_as_slot *)dc_cmap_upsert(&p->as, &s->key, &is_new);
+	for (i = 0; ts->as && i < ts->as->used; i += MERGE_BURST) {
+		unsigned n = ts->as->used - i < MERGE_BURST ? (unsigned)(ts->as->used - i) : MERGE_BURST;
 
-		d->packets += s->packets;
-		d->bytes += s->bytes;
-		d->mirai += s->mirai;
-		d->zmap += s->zmap;
-		d->masscan += s->masscan;
+		merge_gather(ts->as, i, n, s);
+		dc_cmap_upsert_burst(&p->as, (const void *const *)s, n, d, NULL);
+		for (unsigned k = 0; k < n; k++) {
+			const struct dc_as_slot *x = (const struct dc_as_slot *)(const void *)s[k];
+			struct dc_as_slot *y = (struct dc_as_slot *)(void *)d[k];
+
+			y->packets += x->packets;
+			y->bytes += x->bytes;
+			y->mirai += x->mirai;
+			y->zmap += x->zmap;
+			y->masscan += x->masscan;
+		}
 	}
-	for (i = 0; ts->sig && i < ts->sig->used; i++) {
-		const struct dc_sig_slot *s = (const struct dc_sig_slot *)dc_table_nth(ts->sig, i);
-		struct dc_sig_slot *d = (struct dc_sig_slot *)dc_cmap_upsert(&p->sig, &s->key, &is_new);
+	for (i = 0; ts->sig && i < ts->sig->used; i += MERGE_BURST) {
+		unsigned n = ts->sig->used - i < MERGE_BURST ? (unsigned)(ts->sig->used - i) : MERGE_BURST;
 
-		if (is_new)
-			d->country = s->country;
-		d->packets += s->packets;
+		merge_gather(ts->sig, i, n, s);
+		dc_cmap_upsert_burst(&p->sig, (const void *const *)s, n, d, &fresh);
+		for (unsigned k = 0; k < n; k++) {
+			const struct dc_sig_slot *x = (const struct dc_sig_slot *)(const void *)s[k];
+			struct dc_sig_slot *y = (struct dc_sig_slot *)(void *)d[k];
+
+			if ((fresh >> k) & 1)
+				y->country = x->country;
+			y->packets += x->packets;
+		}
 	}
 }
 
@@ -314,6 +370,61 @@ src_order(const void *pa, const void *pb)
 	return memcmp(a->key.addr, b->key.addr, 16);
 }
 
+/* Sift heap entry @p i down: the heap keeps its worst source (last in
+ * src_order) at the root. */
+static void
+top_sift(const struct dc_src_rec **h, uint64_t n, uint64_t i)
+{
+	for (;;) {
+		uint64_t l = 2 * i + 1, w = i;
+		const struct dc_src_rec *x;
+
+		if (l < n && src_order(&h[l], &h[w]) > 0)
+			w = l;
+		if (l + 1 < n && src_order(&h[l + 1], &h[w]) > 0)
+			w = l + 1;
+		if (w == i)
+			return;
+		x = h[i];
+		h[i] = h[w];
+		h[w] = x;
+		i = w;
+	}
+}
+
+/*
+ * The first @p lim sources of @p t in src_order (a total order: the same
+ * ones, in the same order, as sorting them all) into c->top; returns how
+ * many. A heap of the best @p lim so far: each source costs one compare
+ * with the worst of them unless it displaces it, instead of a sort of
+ * every source of the interval.
+ */
+static uint64_t
+top_select(struct ctl *c, const struct dc_table *t, uint64_t lim)
+{
+	uint64_t n = 0, cap = lim < t->used ? lim : t->used;
+
+	if (c->top_cap < cap) {
+		c->top_cap = cap;
+		c->top = dc_realloc(c->top, c->top_cap * sizeof(c->top[0]));
+	}
+	for (uint64_t i = 0; i < t->used; i++) {
+		const struct dc_src_rec *s = (const struct dc_src_rec *)(const void *)dc_table_nth(t, i);
+
+		if (n < cap) {
+			c->top[n++] = s;
+			if (n == cap)
+				for (uint64_t k = n / 2; k-- > 0;)
+					top_sift(c->top, n, k);
+		} else if (src_order(&s, &c->top[0]) < 0) {
+			c->top[0] = s;
+			top_sift(c->top, n, 0);
+		}
+	}
+	qsort(c->top, n, sizeof(c->top[0]), src_order);
+	return n;
+}
+
 static void
 json_top_sources(struct ctl *c, const struct pend *p)
 {
@@ -327,13 +438,7 @@ json_top_sources(struct ctl *c, const struct pend *p)
 		dc_sbuf_add(&c->sb, "]", 1);
 		return;
 	}
-	if (c->top_cap < t->used) {
-		c->top_cap = t->used;
-		c->top = dc_realloc(c->top, c->top_cap * sizeof(c->top[0]));
-	}
-	for (i = 0; i < t->used; i++)
-		c->top[n++] = (const struct dc_src_rec *)dc_table_nth(t, i);
-	qsort(c->top, n, sizeof(c->top[0]), src_order);
+	n = top_select(c, t, lim);
 	dc_statpub_top_sources_count(c->eng->stats, n < lim ? n : lim);
 	for (i = 0; i < n && i < lim; i++) {
 		const struct dc_src_rec *s = c->top[i];
@@ -468,34 +573,39 @@ static void
 day_add(struct ctl *c, const struct pend *p)
 {
 	const struct dc_table *t = p->src.t;
-	uint64_t i, cap;
-	int is_new;
+	const void *kp[MERGE_BURST], *sub[MERGE_BURST];
+	uint8_t *d[MERGE_BURST];
+	uint64_t h[MERGE_BURST];
 
-	if (t == NULL)
-		return;
-	cap = t ? t->used : 0;
-	for (i = 0; i < cap; i++) {
-		const struct dc_src_rec *s;
-		uint64_t h;
-		bool kind[DAY_KINDS];
+	for (uint64_t i = 0; t && i < t->used; i += MERGE_BURST) {
+		unsigned n = t->used - i < MERGE_BURST ? (unsigned)(t->used - i) : MERGE_BURST;
+		const struct dc_src_rec *s[MERGE_BURST];
 
-		s = (const struct dc_src_rec *)dc_table_nth(t, i);
-		h = dc_hash_nh(&s->key, sizeof(s->key), dc_hash_fixed_nh);
-		kind[0] = true;
-		kind[1] = s->v.mirai != 0;
-		kind[2] = s->v.zmap != 0;
-		kind[3] = s->v.masscan != 0;
-		for (unsigned k = 0; k < DAY_KINDS; k++) {
-			if (!kind[k])
+		for (unsigned k = 0; k < n; k++) {
+			s[k] = (const struct dc_src_rec *)(const void *)dc_table_nth(t, i + k);
+			kp[k] = &s[k]->key;
+		}
+		dc_hash_nh_burst_ptr(kp, sizeof(s[0]->key), dc_hash_fixed_nh, n, h);
+		for (unsigned kind = 0; kind < DAY_KINDS; kind++) {
+			unsigned m = 0;
+
+			for (unsigned k = 0; k < n; k++) {
+				const struct dc_src_val *v = &s[k]->v;
+
+				if (kind == 0 || (kind == 1 && v->mirai) || (kind == 2 && v->zmap) ||
+				    (kind == 3 && v->masscan)) {
+					dc_hll_add(&c->day.hll[kind], h[k]);
+					sub[m++] = kp[k];
+				}
+			}
+			if (c->day.estimated[kind] || m == 0)
 				continue;
-			dc_hll_add(&c->day.hll[k], h);
-			if (c->day.estimated[k])
-				continue;
-			dc_cmap_upsert(&c->day.set[k], &s->key, &is_new);
-			if (dc_cmap_count(&c->day.set[k]) > c->eng->cfg.day_exact_max) {
-				/* Past the memory bound: the sketch alone from here on. */
-				c->day.estimated[k] = true;
-				dc_cmap_free(&c->day.set[k]);
+			dc_cmap_upsert_burst(&c->day.set[kind], sub, m, d, NULL);
+			if (dc_cmap_count(&c->day.set[kind]) > c->eng->cfg.day_exact_max) {
+				/* Past the memory bound: the sketch alone from here on
+				 * (the set held at most a burst more than the bound). */
+				c->day.estimated[kind] = true;
+				dc_cmap_free(&c->day.set[kind]);
 			}
 		}
 	}

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -25,14 +26,53 @@ dc_sbuf_vprintf(struct dc_sbuf *sb, const char *fmt, va_list ap)
 	va_list aq;
 	int n;
 
+	/* Format straight into the free space; again only when it was short. */
+	dc_sbuf_reserve(sb, 128);
 	va_copy(aq, ap);
-	n = vsnprintf(NULL, 0, fmt, aq);
+	n = vsnprintf(sb->buf + sb->len, sb->cap - sb->len, fmt, aq);
 	va_end(aq);
-	if (n <= 0)
+	if (n <= 0) {
+		sb->buf[sb->len] = '\0';
 		return;
-	dc_sbuf_reserve(sb, (size_t)n);
-	vsnprintf(sb->buf + sb->len, (size_t)n + 1, fmt, ap);
+	}
+	if ((size_t)n >= sb->cap - sb->len) {
+		dc_sbuf_reserve(sb, (size_t)n);
+		vsnprintf(sb->buf + sb->len, (size_t)n + 1, fmt, ap);
+	}
 	sb->len += (size_t)n;
+}
+
+/* Decimal digits of @p v at the end of @p end (no NUL); returns the first. */
+static char *
+u64_digits(uint64_t v, char *end)
+{
+	do {
+		*--end = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	return end;
+}
+
+void
+dc_sbuf_u64(struct dc_sbuf *sb, uint64_t v)
+{
+	char buf[20], *p = u64_digits(v, buf + sizeof(buf));
+
+	dc_sbuf_add(sb, p, (size_t)(buf + sizeof(buf) - p));
+}
+
+void
+dc_sbuf_json_kv(struct dc_sbuf *sb, int comma, uint64_t key, uint64_t val)
+{
+	char buf[48], *e = buf + sizeof(buf), *p = u64_digits(val, e);
+
+	*--p = ':';
+	*--p = '"';
+	p = u64_digits(key, p);
+	*--p = '"';
+	if (comma)
+		*--p = ',';
+	dc_sbuf_add(sb, p, (size_t)(e - p));
 }
 
 void

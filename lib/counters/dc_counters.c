@@ -88,15 +88,15 @@ dc_counters_merge(struct dc_counters *dst, const struct dc_counters *src)
 static void
 json_sparse(struct dc_sbuf *sb, const char *key, const uint64_t *v, unsigned n)
 {
-	const char *sep = "";
+	int comma = 0;
 	unsigned i;
 
 	dc_sbuf_printf(sb, ",\"%s\":{", key);
 	for (i = 0; i < n; i++) {
 		if (v[i] == 0)
 			continue;
-		dc_sbuf_printf(sb, "%s\"%u\":%lu", sep, i, (unsigned long)v[i]);
-		sep = ",";
+		dc_sbuf_json_kv(sb, comma, i, v[i]);
+		comma = 1;
 	}
 	dc_sbuf_add(sb, "}", 1);
 }
@@ -104,15 +104,15 @@ json_sparse(struct dc_sbuf *sb, const char *key, const uint64_t *v, unsigned n)
 static void
 json_ports(struct dc_sbuf *sb, const char *key, const uint64_t *v, const uint64_t *touch)
 {
-	const char *sep = "";
+	int comma = 0;
 
 	dc_sbuf_printf(sb, ",\"%s\":{", key);
 	DC_FOREACH_CHUNK(touch, chunk)
 		for (unsigned i = chunk; i < chunk + 64; i++) {
 			if (v[i] == 0)
 				continue;
-			dc_sbuf_printf(sb, "%s\"%u\":%lu", sep, i, (unsigned long)v[i]);
-			sep = ",";
+			dc_sbuf_json_kv(sb, comma, i, v[i]);
+			comma = 1;
 		}
 	dc_sbuf_add(sb, "}", 1);
 }

@@ -58,6 +58,23 @@ cmap_grow(struct dc_cmap *m)
 	}
 }
 
+/* dc_table_find() with the key lengths the engine's maps use made constant,
+ * so their compares are unrolled. */
+static inline uint8_t *
+cmap_find(struct dc_table *t, const void *key, uint64_t h, int *is_new)
+{
+	switch (t->key_len) {
+	case 8:
+		return dc_table_find(t, key, h, 1, is_new, 8);
+	case 24:
+		return dc_table_find(t, key, h, 1, is_new, 24);
+	case 48:
+		return dc_table_find(t, key, h, 1, is_new, 48);
+	default:
+		return dc_table_find(t, key, h, 1, is_new, t->key_len);
+	}
+}
+
 uint8_t *
 dc_cmap_upsert(struct dc_cmap *m, const void *key, int *is_new)
 {
@@ -65,9 +82,49 @@ dc_cmap_upsert(struct dc_cmap *m, const void *key, int *is_new)
 
 	if (m->t == NULL)
 		m->t = cmap_alloc(m, 1024);
-	while ((s = dc_table_upsert(m->t, key, dc_table_hash(m->t, key), is_new)) == NULL)
+	while ((s = cmap_find(m->t, key, dc_table_hash(m->t, key), is_new)) == NULL)
 		cmap_grow(m);
 	return s;
+}
+
+void
+dc_cmap_upsert_burst(struct dc_cmap *m, const void *const *keys, unsigned n, uint8_t **out,
+		     uint64_t *fresh)
+{
+	uint64_t h[DC_CMAP_BURST], nw = 0;
+	int is_new;
+	unsigned i, j;
+
+	if (n == 0) {
+		if (fresh)
+			*fresh = 0;
+		return;
+	}
+	if (m->t == NULL)
+		m->t = cmap_alloc(m, 1024);
+	/* Room for all of them first: growing moves the slots found so far. */
+	while (m->t->used + n > m->t->max_entries)
+		cmap_grow(m);
+	/* The NH words come from the seed alone: a grown table hashes alike. */
+	dc_hash_nh_burst_ptr(keys, m->key_len, m->t->nh, n, h);
+	for (i = 0; i < n; i++)
+		dc_table_prefetch(m->t, h[i]);
+	for (i = 0; i < n; i++) {
+		uint8_t *s = cmap_find(m->t, keys[i], h[i], &is_new);
+
+		if (unlikely(s == NULL)) {
+			/* A probe window overflowed: grow, find the earlier ones again. */
+			cmap_grow(m);
+			for (j = 0; j < i; j++)
+				out[j] = cmap_find(m->t, keys[j], h[j], &is_new);
+			i--;
+			continue;
+		}
+		out[i] = s;
+		nw |= (uint64_t)is_new << i;
+	}
+	if (fresh)
+		*fresh = nw;
 }
 
 void

@@ -26,6 +26,26 @@ struct dc_cmap {
 void dc_cmap_init(struct dc_cmap *m, uint32_t key_len, uint32_t slot_size, uint64_t seed);
 /** Find or insert @p key (value zeroed when new); never fails (OOM is fatal). */
 uint8_t *dc_cmap_upsert(struct dc_cmap *m, const void *key, int *is_new);
+/** Keys dc_cmap_upsert_burst() takes at most. */
+#define DC_CMAP_BURST 64
+
+/**
+ * dc_cmap_upsert() of @p n keys (at most DC_CMAP_BURST) together: hashed
+ * four at a time (dc_hash_nh_burst_ptr()), their home slots prefetched, then
+ * found or inserted in order, so that their cache misses overlap instead of
+ * queueing one per key. The same results as @p n calls of dc_cmap_upsert()
+ * in order (a key given twice gets the same slot, new the first time only).
+ *
+ * @param keys
+ *   Key i at keys[i] (readable up to the key length rounded up to 8).
+ * @param out
+ *   Slot i, valid until the map's next upsert (growing moves the slots).
+ * @param fresh
+ *   Bit i set when key i was inserted (NULL: not wanted).
+ */
+void dc_cmap_upsert_burst(struct dc_cmap *m, const void *const *keys, unsigned n, uint8_t **out,
+			  uint64_t *fresh);
+
 /** Entries in the map. */
 static inline uint64_t
 dc_cmap_count(const struct dc_cmap *m)

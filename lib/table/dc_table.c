@@ -11,6 +11,8 @@ const uint32_t dc_hash_fixed_nh[DC_TABLE_MAX_KEY / 4] = {
 
 void dc_hash_nh_burst_avx2(const void *keys, size_t stride, uint32_t len, const uint32_t *nh,
 			   unsigned n, uint64_t *out);
+void dc_hash_nh_burst_ptr_avx2(const void *const *keys, uint32_t len, const uint32_t *nh,
+			       unsigned n, uint64_t *out);
 
 static void
 hash_nh_burst_scalar(const void *keys, size_t stride, uint32_t len, const uint32_t *nh,
@@ -41,6 +43,18 @@ dc_hash_nh_burst(const void *keys, size_t stride, uint32_t len, const uint32_t *
 		 uint64_t *out)
 {
 	hash_burst_pick()(keys, stride, len, nh, n, out);
+}
+
+void
+dc_hash_nh_burst_ptr(const void *const *keys, uint32_t len, const uint32_t *nh, unsigned n,
+		     uint64_t *out)
+{
+	if (hash_burst_pick() == dc_hash_nh_burst_avx2) {
+		dc_hash_nh_burst_ptr_avx2(keys, len, nh, n, out);
+		return;
+	}
+	for (unsigned i = 0; i < n; i++)
+		out[i] = dc_hash_nh(keys[i], len, nh);
 }
 
 const char *

@@ -187,6 +187,10 @@ dc_hash_nh(const void *key, uint32_t len, const uint32_t *nh)
 void dc_hash_nh_burst(const void *keys, size_t stride, uint32_t len, const uint32_t *nh,
 		      unsigned n, uint64_t *out);
 
+/** dc_hash_nh_burst() of @p n keys given by pointer (@p keys[i]). */
+void dc_hash_nh_burst_ptr(const void *const *keys, uint32_t len, const uint32_t *nh, unsigned n,
+			  uint64_t *out);
+
 /** Which dc_hash_nh_burst() runs here: "avx2" or "scalar". */
 const char *dc_hash_nh_kernel(void);
 

@@ -139,6 +139,86 @@ t_cmap(void)
 	dc_cmap_free(&m);
 }
 
+/*
+ * dc_cmap_upsert_burst() against a model: keys drawn from a universe small
+ * enough that bursts repeat keys (within a burst and across), every key
+ * length the engine uses and an odd one (compared and hashed up to its
+ * length only: the bytes after it are random in every buffer), bursts of 0
+ * to 64 keys, the map growing from empty. Each slot must be the key's, the
+ * fresh mask must flag exactly each key's first appearance, and every
+ * value must be the model's sum.
+ */
+static void
+t_cmap_burst(void)
+{
+	static const uint32_t lens[] = {8, 24, 48, 20};
+	enum { U = 20000, BURSTS = 4000 };
+	static uint8_t ukey[U][48];
+	static uint64_t ref[U];
+	static uint8_t seen[U];
+	uint64_t r = 5;
+
+	for (unsigned li = 0; li < DC_ARRAY_SIZE(lens); li++) {
+		const uint32_t len = lens[li], slot = (len + 7) / 8 * 8 + 8;
+		uint8_t buf[DC_CMAP_BURST][64];
+		const void *kp[DC_CMAP_BURST];
+		uint8_t *out[DC_CMAP_BURST];
+		unsigned idx[DC_CMAP_BURST], bad_slot = 0, bad_fresh = 0, distinct = 0;
+		struct dc_cmap m;
+
+		dc_cmap_init(&m, len, slot, 9 + li);
+		memset(ref, 0, sizeof(ref));
+		memset(seen, 0, sizeof(seen));
+		for (unsigned u = 0; u < U; u++) {
+			for (unsigned b = 0; b < 48; b++)
+				ukey[u][b] = (uint8_t)dc_test_rnd(&r);
+			ukey[u][0] |= 1; /* never the all-zero key */
+		}
+		for (unsigned b = 0; b < BURSTS; b++) {
+			unsigned n = (unsigned)(dc_test_rnd(&r) % (DC_CMAP_BURST + 1));
+			uint64_t fresh = ~0ull, want = 0;
+
+			for (unsigned k = 0; k < n; k++) {
+				/* a quarter of the keys from the first 64: repeats in a burst */
+				unsigned u = (unsigned)(dc_test_rnd(&r) % (k % 4 ? U : 64));
+
+				idx[k] = u;
+				for (unsigned x = 0; x < sizeof(buf[k]); x++)
+					buf[k][x] = (uint8_t)dc_test_rnd(&r);
+				memcpy(buf[k], ukey[u], len);
+				kp[k] = buf[k];
+				if (!seen[u]) {
+					seen[u] = 1;
+					distinct++;
+					want |= 1ull << k;
+				}
+			}
+			dc_cmap_upsert_burst(&m, kp, n, out, &fresh);
+			bad_fresh += fresh != want;
+			for (unsigned k = 0; k < n; k++) {
+				uint64_t *v = (uint64_t *)(void *)(out[k] + (len + 7) / 8 * 8);
+
+				bad_slot += memcmp(out[k], ukey[idx[k]], len) != 0;
+				*v += idx[k] + 1;
+				ref[idx[k]] += idx[k] + 1;
+			}
+		}
+		CHECK_EQ(bad_slot, 0);
+		CHECK_EQ(bad_fresh, 0);
+		CHECK_EQ(dc_cmap_count(&m), distinct);
+		for (unsigned u = 0, bad = 0; u < U; u++) {
+			int is_new;
+			uint8_t *sl = dc_cmap_upsert(&m, ukey[u], &is_new);
+
+			bad += is_new != !seen[u] ||
+			       *(uint64_t *)(void *)(sl + (len + 7) / 8 * 8) != ref[u];
+			if (u == U - 1)
+				CHECK_EQ(bad, 0);
+		}
+		dc_cmap_free(&m);
+	}
+}
+
 int
 main(void)
 {
@@ -146,6 +226,7 @@ main(void)
 		{"HyperLogLog accuracy", t_hll_accuracy},
 		{"HyperLogLog merge is a union", t_hll_merge},
 		{"control map grows and keeps every entry", t_cmap},
+		{"control map bursts: the same slots, fresh flags and sums as a model", t_cmap_burst},
 	};
 
 	return dc_test_run("sketch", cases, DC_ARRAY_SIZE(cases));

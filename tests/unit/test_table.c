@@ -1510,8 +1510,8 @@ t_hash(void)
 	}
 }
 
-/* dc_hash_nh_burst() (AVX2 four keys at a time when the CPU has it, then
- * the tail one by one) gives the reference NH of every key: every key length,
+/* dc_hash_nh_burst() and dc_hash_nh_burst_ptr() (AVX2 four keys at a time
+ * when the CPU has it, then the tail one by one) give the reference NH of every key: every key length,
  * strides from packed to padded, burst lengths around multiples of 4, the
  * bytes between keys random (only the key's own are hashed). */
 static void
@@ -1552,6 +1552,31 @@ t_hash_burst(void)
 				CHECK_EQ(out[n], 0x5A5A5A5A5A5A5A5Aull); /* nothing past n */
 				if (bad)
 					printf("  len %u stride %zu n %u: %u wrong\n", len, stride, n, bad);
+				/* by pointer: the same keys in a shuffled order */
+				const void *kp[68];
+				unsigned perm[68];
+
+				for (unsigned i = 0; i < n; i++)
+					perm[i] = i;
+				for (unsigned i = n; i > 1; i--) {
+					unsigned j = (unsigned)(dc_test_rnd(&s) % i), x = perm[i - 1];
+
+					perm[i - 1] = perm[j];
+					perm[j] = x;
+				}
+				for (unsigned i = 0; i < n; i++)
+					kp[i] = buf + perm[i] * stride;
+				for (unsigned i = 0; i < 68; i++)
+					out[i] = 0x5A5A5A5A5A5A5A5Aull;
+				dc_hash_nh_burst_ptr(kp, len, w, n, out);
+				bad = 0;
+				for (unsigned i = 0; i < n; i++)
+					bad += out[i] != nh_ref(w, kp[i], len);
+				CHECK_EQ(bad, 0);
+				CHECK_EQ(out[n], 0x5A5A5A5A5A5A5A5Aull);
+				if (bad)
+					printf("  by pointer: len %u stride %zu n %u: %u wrong\n", len, stride,
+					       n, bad);
 			}
 			free(buf);
 		}
