@@ -231,10 +231,13 @@ merge_packets(struct dc_cmap *m, const struct dc_table *t)
 	}
 }
 
-/* Merge a worker's source table (slots and cold records, expanded). */
+/* Merge a worker's source table (slots and cold records, expanded) into
+ * @p m, and each source's counts into the per-AS map @p as (NULL: no AS
+ * database). */
 static void
-merge_sources(struct dc_cmap *m, const struct dc_tset *ts)
+merge_sources(struct dc_cmap *m, struct dc_cmap *as, const struct dc_tset *ts)
 {
+	uint64_t akey[MERGE_BURST];
 	const struct dc_table *t = ts->src;
 	const uint8_t *s[MERGE_BURST];
 	const void *kp[MERGE_BURST];
@@ -255,6 +258,24 @@ merge_sources(struct dc_cmap *m, const struct dc_tset *ts)
 		dc_cmap_upsert_burst(m, kp, n, d, NULL);
 		for (unsigned k = 0; k < n; k++)
 			dc_src_val_merge(&((struct dc_src_rec *)(void *)d[k])->v, &v[k]);
+		if (as == NULL)
+			continue;
+		/* Per AS: each source's counts under its AS (the worker's AS
+		 * table holds only the packets its source table refused). */
+		for (unsigned k = 0; k < n; k++) {
+			akey[k] = v[k].asn;
+			kp[k] = &akey[k];
+		}
+		dc_cmap_upsert_burst(as, kp, n, d, NULL);
+		for (unsigned k = 0; k < n; k++) {
+			struct dc_as_slot *y = (struct dc_as_slot *)(void *)d[k];
+
+			y->packets += v[k].packets;
+			y->bytes += v[k].bytes;
+			y->mirai += v[k].mirai;
+			y->zmap += v[k].zmap;
+			y->masscan += v[k].masscan;
+		}
 	}
 }
 
@@ -272,7 +293,7 @@ ctl_merge_tables(struct ctl *c, const struct dc_tset *ts)
 	for (i = 0; i < DC_TFULL__MAX; i++)
 		p->full[i] += ts->full[i];
 	if (ts->src)
-		merge_sources(&p->src, ts);
+		merge_sources(&p->src, ts->as ? &p->as : NULL, ts);
 	merge_packets(&p->dst, ts->dst);
 	if (ts->flow)
 		merge_packets(&p->flow, ts->flow);

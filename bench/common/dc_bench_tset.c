@@ -128,10 +128,10 @@ dc_bench_count_keys(const struct dc_bench_frames *f, unsigned burst, struct dc_b
 	uint64_t *fk = dc_bench_malloc((f->n + 1) * sizeof(uint64_t)), k = 0;
 
 	for (uint64_t i = 0; i < f->n; i += burst) {
-		unsigned n = (unsigned)RTE_MIN((uint64_t)burst, f->n - i), n4, n6, m;
+		unsigned n = (unsigned)RTE_MIN((uint64_t)burst, f->n - i), m;
 
 		dc_counters_parse(bc, f->frame + i, f->len + i, f->caplen + i, n);
-		m = dc_tset_keys(ts, tc, bc, f->frame + i, n, &n4, &n6);
+		m = dc_tset_keys(ts, tc, bc, f->frame + i, n);
 		for (unsigned j = 0; j < m; j++, k++) {
 			if (sk)
 				sk[k] = dc_bench_hash(&tc->skey[j], DC_ADDR_KEY_LEN, 1);

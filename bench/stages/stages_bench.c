@@ -127,11 +127,10 @@ static const char *const bucket_name[NB_BUCKET] = {
 	[DC_STAGE_COUNT] = "counters",
 	[DC_STAGE_KEYS] = "keys",
 	[DC_STAGE_GEO] = "geo lookup",
-	[DC_STAGE_GEO_COUNT] = "geo counts",
-	[DC_STAGE_SIG] = "signatures",
 	[DC_STAGE_SRC] = "sources",
 	[DC_STAGE_DST] = "destinations",
 	[DC_STAGE_FLOW] = "flowtuples",
+	[DC_STAGE_SIG] = "signatures",
 	[ST_SETUP] = "burst set-up",
 };
 
@@ -667,7 +666,7 @@ run_config(struct engine *e, const struct stream *s, struct result *r)
 /* ---- output ----------------------------------------------------------------- */
 
 static const int col_order[] = {ST_SETUP, DC_STAGE_PARSE, DC_STAGE_FP, DC_STAGE_COUNT,
-				DC_STAGE_KEYS, DC_STAGE_GEO, DC_STAGE_GEO_COUNT, DC_STAGE_SRC,
+				DC_STAGE_KEYS, DC_STAGE_GEO, DC_STAGE_SRC,
 				DC_STAGE_DST, DC_STAGE_FLOW};
 
 static void

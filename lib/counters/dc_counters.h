@@ -128,12 +128,11 @@ enum dc_stage {
 	DC_STAGE_FP,        /**< fingerprints over the burst, summed */
 	DC_STAGE_COUNT,     /**< the block's counters */
 	DC_STAGE_KEYS,      /**< source, destination and flowtuple keys of the IP packets */
-	DC_STAGE_GEO,       /**< country and AS lookups (with a database) */
-	DC_STAGE_GEO_COUNT, /**< per-country counters and the per-AS table */
-	DC_STAGE_SIG,       /**< payload signatures (with rules loaded) */
-	DC_STAGE_SRC,       /**< source table: hash, prefetch, find or insert, update */
-	DC_STAGE_DST,       /**< destination table: the same */
+	DC_STAGE_GEO,       /**< country and AS lookups of new sources (with a database) */
+	DC_STAGE_SRC,       /**< source table: hash, prefetch, find or insert, update, per-country counters */
+	DC_STAGE_DST,       /**< destination table: hash, prefetch, find or insert, count */
 	DC_STAGE_FLOW,      /**< flowtuple table: the same */
+	DC_STAGE_SIG,       /**< payload signatures (with rules loaded) */
 	DC_STAGE__MAX
 };
 

@@ -49,7 +49,7 @@ dc_src_expand(const struct dc_src_slot *s, const struct dc_src_cold *c, struct d
 	v->zmap = (uint64_t)c->hi[DC_SRC_HI_ZMAP] << 32 | s->zmap;
 	v->masscan = (uint64_t)c->hi[DC_SRC_HI_MASSCAN] << 32 | s->masscan;
 	v->packets = v->tcp + v->udp + v->icmp + v->other;
-	v->bytes = s->bytes;
+	v->bytes = (uint64_t)c->hi[DC_SRC_HI_BYTES] << 32 | s->bytes;
 	v->first = c->first;
 	v->last = s->last;
 	v->nports = (uint8_t)n;
@@ -57,7 +57,7 @@ dc_src_expand(const struct dc_src_slot *s, const struct dc_src_cold *c, struct d
 	for (i = 0; i < n; i++)
 		v->ports[i] = i == 0 ? s->port0 : i < DC_SRC_HOT_PORTS ? s->port12[i - 1]
 								  : c->ports[i - DC_SRC_HOT_PORTS];
-	v->country = c->country;
+	v->country = s->country;
 	v->asn = c->asn;
 }
 

@@ -48,12 +48,16 @@ struct dc_addr_key {
 /**
  * A worker's per-source slot: one cache line with everything a typical
  * packet updates. The key is its first DC_ADDR_KEY_LEN bytes (the table
- * compares those only). What a packet rarely touches (first seen, country,
- * AS, ports past the third, "other" protocols, the high words of the 32-bit
+ * compares those only). What a packet rarely touches (first seen, AS,
+ * ports past the third, "other" protocols, the high words of the 32-bit
  * counters) is in the source's cold record, written whole when the source
  * is inserted, in insertion order: a sequential write, not a second random
  * cache line. Every count is exact to 64 bits: a 32-bit counter that wraps
  * carries into its high word in the cold record.
+ *
+ * The country is here, looked up once when the source is inserted: every
+ * later packet of the source in the table set is counted under it without
+ * a database lookup (docs/TABLES.md, "Country and AS per source").
  */
 struct dc_src_slot {
 	uint8_t addr[16];
@@ -61,26 +65,28 @@ struct dc_src_slot {
 	uint8_t nports;        /**< distinct TCP/UDP destination ports kept (<= 8) | DC_SRC_MORE */
 	uint16_t port0;        /**< first distinct port */
 	uint32_t cold;         /**< index of the cold record */
-	uint64_t bytes;
+	uint32_t bytes;        /**< low word */
 	uint32_t last;         /**< last packet's time, Unix seconds */
 	uint32_t tcp, udp, icmp; /**< low words (ICMP = protocols 1 and 58) */
 	uint32_t mirai, zmap, masscan; /**< low words */
 	uint16_t port12[2];    /**< second and third distinct ports */
+	uint16_t country;      /**< dc_cc_index() of the country (0 = unknown or no database) */
+	uint16_t pad;
 };
 
 /** Counters whose high words are in the cold record. */
 enum { DC_SRC_HI_TCP, DC_SRC_HI_UDP, DC_SRC_HI_ICMP, DC_SRC_HI_OTHER, DC_SRC_HI_MIRAI,
-       DC_SRC_HI_ZMAP, DC_SRC_HI_MASSCAN, DC_SRC_HI__MAX };
+       DC_SRC_HI_ZMAP, DC_SRC_HI_MASSCAN, DC_SRC_HI_BYTES, DC_SRC_HI__MAX };
 
 /** A source's cold record (see dc_src_slot). */
 struct dc_src_cold {
 	uint32_t first;        /**< first packet's time, Unix seconds */
-	uint16_t country;      /**< dc_cc_index() of the country (0 = unknown) */
+	uint16_t pad0;
 	uint16_t ports[5];     /**< fourth to eighth distinct ports */
-	uint32_t asn;          /**< AS number (0 = unknown) */
+	uint32_t asn;          /**< AS number (0 = unknown or no database) */
 	uint32_t other;        /**< packets of other IP protocols, low word */
 	uint32_t hi[DC_SRC_HI__MAX]; /**< high words of the 32-bit counters */
-	uint32_t pad[3];
+	uint32_t pad[2];
 };
 
 /** A source's values as the control core keeps them (64-bit, merged). */
@@ -298,14 +304,14 @@ struct dc_tset_ctx {
 	struct dc_flow_key fkey[DC_FP_BURST_MAX];
 	uint64_t sh[DC_FP_BURST_MAX], dh[DC_FP_BURST_MAX], fh[DC_FP_BURST_MAX];
 	uint8_t *ss[DC_TSET_CHUNK], *ds[DC_TSET_CHUNK], *fs[DC_TSET_CHUNK]; /**< slots of a chunk */
-	uint32_t v4[DC_FP_BURST_MAX];        /**< IPv4 sources, host order, for lib/geo */
-	uint8_t v6[DC_FP_BURST_MAX][16];     /**< IPv6 sources */
-	uint16_t v4k[DC_FP_BURST_MAX], v6k[DC_FP_BURST_MAX]; /**< their index among the IP packets */
-	uint16_t cc4[DC_FP_BURST_MAX], cc6[DC_FP_BURST_MAX];
-	uint16_t cc[DC_FP_BURST_MAX];        /**< country of each IP packet */
-	uint32_t as4[DC_FP_BURST_MAX], as6[DC_FP_BURST_MAX];
-	uint64_t as[DC_FP_BURST_MAX];        /**< AS number of each IP packet: its per-AS table key */
-	uint64_t ah[DC_FP_BURST_MAX];        /**< and the key's hash */
+	/* the sources a chunk looks up in lib/geo (new ones, refused ones) */
+	uint32_t v4[DC_TSET_CHUNK];          /**< IPv4 sources, host order */
+	uint8_t v6[DC_TSET_CHUNK][16];       /**< IPv6 sources */
+	uint16_t v4k[DC_TSET_CHUNK], v6k[DC_TSET_CHUNK]; /**< their index among the IP packets */
+	uint16_t cc4[DC_TSET_CHUNK], cc6[DC_TSET_CHUNK];
+	uint32_t as4[DC_TSET_CHUNK], as6[DC_TSET_CHUNK];
+	uint16_t cc[DC_FP_BURST_MAX];        /**< country of each IP packet's source */
+	uint64_t as[DC_FP_BURST_MAX];        /**< AS number of a looked-up source: its per-AS key */
 	const struct dc_geo_view *geo;       /**< databases in use this burst, or NULL */
 	const struct dc_sig_view *sig;       /**< signatures in use this burst, or NULL */
 	struct dc_sig_scratch *sig_scratch;  /**< this worker's scratch of sig */
@@ -318,11 +324,12 @@ struct dc_tset_ctx {
 
 /*
  * The stages of dc_tset_burst(), in the order dc_tset_burst_stages() runs
- * them (enum dc_stage): keys, geo lookups, per-country and per-AS counts,
- * then the three tables chunk by chunk. Each table's work is its own
- * functions (hash and prefetch, find and update the settled keys, find and
- * update the rest), so it can be timed on its own; the order across tables
- * keeps every table's cache misses of a chunk in flight together.
+ * them (enum dc_stage): keys, then the three tables chunk by chunk (with
+ * the country and AS lookups of a chunk's new sources), then the
+ * signatures. Each table's work is its own functions (hash and prefetch,
+ * round one, round two, update), so it can be timed on its own; the order
+ * across tables keeps every table's cache misses of a chunk in flight
+ * together.
  */
 
 static inline uint16_t
@@ -332,14 +339,13 @@ dc_tset_rd16(const uint8_t *b)
 }
 
 /** Keys stage: the source, destination and flowtuple keys of the IP packets
- * of the burst (ctx->idx maps them back), and their sources as lib/geo takes
- * them (@p n4 IPv4, @p n6 IPv6). Returns the number of IP packets. */
+ * of the burst (ctx->idx maps them back). Returns the number of IP packets. */
 static DC_ALWAYS_INLINE unsigned
 dc_tset_keys(const struct dc_tset *ts, struct dc_tset_ctx *tc, const struct dc_burst_ctx *bc,
-	     const uint8_t *const *frames, unsigned n, unsigned *n4p, unsigned *n6p)
+	     const uint8_t *const *frames, unsigned n)
 {
 	const struct dc_table *ft = ts->flow;
-	unsigned i, m = 0, n4 = 0, n6 = 0;
+	unsigned i, m = 0;
 
 	for (i = 0; i < n; i++) {
 		const struct dc_pkt *p = &bc->pkt[i];
@@ -355,15 +361,10 @@ dc_tset_keys(const struct dc_tset *ts, struct dc_tset_ctx *tc, const struct dc_b
 			memcpy(s->addr, ip + 12, 4);
 			memcpy(d->addr, ip + 16, 4);
 			s->family = d->family = 4;
-			tc->v4[n4] = (uint32_t)ip[12] << 24 | (uint32_t)ip[13] << 16 |
-				     (uint32_t)ip[14] << 8 | ip[15];
-			tc->v4k[n4++] = (uint16_t)m;
 		} else {
 			memcpy(s->addr, ip + 8, 16);
 			memcpy(d->addr, ip + 24, 16);
 			s->family = d->family = 6;
-			memcpy(tc->v6[n6], ip + 8, 16);
-			tc->v6k[n6++] = (uint16_t)m;
 		}
 		if (ft) {
 			struct dc_flow_key *f = &tc->fkey[m];
@@ -389,21 +390,36 @@ dc_tset_keys(const struct dc_tset *ts, struct dc_tset_ctx *tc, const struct dc_b
 		}
 		m++;
 	}
-	*n4p = n4;
-	*n6p = n6;
 	return m;
 }
 
-/** Geo stage (tc->geo set): source countries and ASes, in bulk, from the
- * database the worker holds, into tc->cc and tc->as per IP packet. */
+/** Geo stage (tc->geo set): the country and AS of the sources of the IP
+ * packets [@p c0, @p c0 + 64) whose bit is set in @p want (a chunk's new
+ * sources, and the packets the source table refused), in bulk from the
+ * database the worker holds, into tc->cc and tc->as. */
 static DC_ALWAYS_INLINE void
-dc_tset_geo_lookup(struct dc_tset_ctx *tc, unsigned n4, unsigned n6)
+dc_tset_geo_lookup(struct dc_tset_ctx *tc, unsigned c0, uint64_t want)
 {
 	const struct dc_geo_view *gv = tc->geo;
-	unsigned k;
+	unsigned k, n4 = 0, n6 = 0;
 
-	dc_geo_lookup4(gv->g, tc->v4, n4, tc->cc4, tc->as4);
-	dc_geo_lookup6(gv->g, (const uint8_t (*)[16])tc->v6, n6, tc->cc6, tc->as6);
+	for (; want; want &= want - 1) {
+		unsigned j = c0 + (unsigned)__builtin_ctzll(want);
+		const struct dc_addr_key *a = &tc->skey[j];
+
+		if (a->family == 4) {
+			tc->v4[n4] = (uint32_t)a->addr[0] << 24 | (uint32_t)a->addr[1] << 16 |
+				     (uint32_t)a->addr[2] << 8 | a->addr[3];
+			tc->v4k[n4++] = (uint16_t)j;
+		} else {
+			memcpy(tc->v6[n6], a->addr, 16);
+			tc->v6k[n6++] = (uint16_t)j;
+		}
+	}
+	if (n4)
+		dc_geo_lookup4(gv->g, tc->v4, n4, tc->cc4, tc->as4);
+	if (n6)
+		dc_geo_lookup6(gv->g, (const uint8_t (*)[16])tc->v6, n6, tc->cc6, tc->as6);
 	for (k = 0; k < n4; k++) {
 		tc->cc[tc->v4k[k]] = tc->cc4[k] < gv->nb_cc ? gv->cc[tc->cc4[k]] : 0;
 		tc->as[tc->v4k[k]] = tc->as4[k] < gv->nb_as ? gv->asn[tc->as4[k]] : 0;
@@ -414,49 +430,48 @@ dc_tset_geo_lookup(struct dc_tset_ctx *tc, unsigned n4, unsigned n6)
 	}
 }
 
-/** Geo counts stage (tc->geo set): the per-country counters of block @p c
- * and the per-AS table (with an AS database). */
+/* Count a packet of @p len bytes and fingerprints @p fp under country @p cc
+ * (block @p c). */
 static DC_ALWAYS_INLINE void
-dc_tset_geo_count(struct dc_tset *ts, struct dc_tset_ctx *tc,
-		  const struct dc_burst_ctx *bc, const uint32_t *lens, unsigned m,
-		  struct dc_counters *c)
+dc_tset_cc_count(struct dc_counters *c, uint16_t cc, uint32_t len, uint8_t fp)
 {
-	unsigned k;
+	uint64_t *v = c->cc[cc];
+
+	v[DC_CC_PACKETS]++;
+	v[DC_CC_BYTES] += len;
+	v[DC_CC_MIRAI] += fp & DC_FP_MIRAI;
+	v[DC_CC_ZMAP] += (fp >> 1) & 1;
+	v[DC_CC_MASSCAN] += (fp >> 2) & 1;
+}
+
+/*
+ * A packet the source table refused (tc->geo set): counted under its own
+ * country (tc->cc[k], looked up) and in the worker's per-AS table, which
+ * holds only such packets: the control core counts every other packet's AS
+ * from the source records (docs/TABLES.md).
+ */
+static inline void
+dc_tset_geo_refused(struct dc_tset *ts, struct dc_tset_ctx *tc, unsigned k, uint32_t len,
+		    uint8_t fp, struct dc_counters *c)
+{
+	struct dc_as_slot *a;
 	int is_new;
 
-	if (ts->as) {
-		/* Hash the burst's AS keys together and prefetch their slots: the
-		 * table (up to DC_AS_MAX ASes) is larger than the L2 cache, and
-		 * the misses then overlap instead of queueing one per packet. */
-		dc_hash_nh_burst(tc->as, sizeof(tc->as[0]), sizeof(tc->as[0]), ts->as->nh, m, tc->ah);
-		for (k = 0; k < m; k++)
-			dc_table_prefetch(ts->as, tc->ah[k]);
+	dc_tset_cc_count(c, tc->cc[k], len, fp);
+	if (ts->as == NULL)
+		return;
+	a = (struct dc_as_slot *)dc_table_find(ts->as, &tc->as[k],
+					       dc_hash_nh(&tc->as[k], sizeof(tc->as[0]), ts->as->nh),
+					       1, &is_new, sizeof(tc->as[0]));
+	if (unlikely(a == NULL)) {
+		ts->full[DC_TFULL_AS]++;
+		return;
 	}
-	for (k = 0; k < m; k++) {
-		unsigned j = tc->idx[k];
-		uint64_t *cc = c->cc[tc->cc[k]];
-		uint8_t fp = bc->fpres[j];
-
-		cc[DC_CC_PACKETS]++;
-		cc[DC_CC_BYTES] += lens[j];
-		cc[DC_CC_MIRAI] += fp & DC_FP_MIRAI;
-		cc[DC_CC_ZMAP] += (fp >> 1) & 1;
-		cc[DC_CC_MASSCAN] += (fp >> 2) & 1;
-		if (ts->as) {
-			struct dc_as_slot *a = (struct dc_as_slot *)dc_table_find(
-				ts->as, &tc->as[k], tc->ah[k], 1, &is_new, sizeof(tc->as[0]));
-
-			if (likely(a != NULL)) {
-				a->packets++;
-				a->bytes += lens[j];
-				a->mirai += fp & DC_FP_MIRAI;
-				a->zmap += (fp >> 1) & 1;
-				a->masscan += (fp >> 2) & 1;
-			} else {
-				ts->full[DC_TFULL_AS]++;
-			}
-		}
-	}
+	a->packets++;
+	a->bytes += len;
+	a->mirai += fp & DC_FP_MIRAI;
+	a->zmap += (fp >> 1) & 1;
+	a->masscan += (fp >> 2) & 1;
 }
 
 /**
@@ -507,8 +522,8 @@ dc_tset_sig_record(struct dc_tset *ts, struct dc_tset_ctx *tc, unsigned n)
  * and its (signature, source, port) in the signature table. Packets
  * without payload cost a test of two parsed fields. The table updates are
  * gathered, their slots prefetched, and done after the burst's scans, so
- * their cache misses overlap the scans. Runs after the geo stage (the
- * source's country goes with the entry).
+ * their cache misses overlap the scans. Runs after the source table (the
+ * source's country, tc->cc, goes with the entry).
  */
 static DC_ALWAYS_INLINE void
 dc_tset_sig(struct dc_tset *ts, struct dc_tset_ctx *tc, const struct dc_burst_ctx *bc,
@@ -607,22 +622,21 @@ dc_tset_src_port(struct dc_tset *ts, struct dc_src_slot *s, uint16_t port)
  * control core may read them only after dc_tset_seal().
  */
 static inline void
-dc_src_cold_stream(struct dc_src_cold *d, uint32_t first, uint16_t country, uint32_t asn)
+dc_src_cold_stream(struct dc_src_cold *d, uint32_t first, uint32_t asn)
 {
 #if defined(__SSE2__)
 	__m128i *o = (__m128i *)d;
 	const __m128i z = _mm_setzero_si128();
 
 	_Static_assert(offsetof(struct dc_src_cold, first) == 0 &&
-			       offsetof(struct dc_src_cold, country) == 4 &&
 			       offsetof(struct dc_src_cold, asn) == 16,
 		       "cold record layout as streamed");
-	_mm_stream_si128(o, _mm_set_epi32(0, 0, (int)((uint32_t)country), (int)first));
+	_mm_stream_si128(o, _mm_set_epi32(0, 0, 0, (int)first));
 	_mm_stream_si128(o + 1, _mm_set_epi32(0, 0, 0, (int)asn));
 	_mm_stream_si128(o + 2, z);
 	_mm_stream_si128(o + 3, z);
 #else
-	*d = (struct dc_src_cold){.first = first, .country = country, .asn = asn};
+	*d = (struct dc_src_cold){.first = first, .asn = asn};
 #endif
 }
 
@@ -641,32 +655,44 @@ dc_tset_seal(struct dc_tset *ts)
 #endif
 }
 
-/* Count IP packet k in its source slot @p slot (NULL: the table refused it). */
+/* Count IP packet k in its source slot @p slot (NULL: the table refused
+ * it), and under its source's country (block @p c) when tc->geo: a new
+ * source (@p fresh) takes the country and AS looked up for it. */
 static inline void
-dc_tset_src_count(struct dc_tset *ts, const struct dc_tset_ctx *tc,
-		  const struct dc_burst_ctx *bc, const uint32_t *lens, const uint32_t *secs,
-		  unsigned k, uint8_t *slot, int fresh)
+dc_tset_src_count(struct dc_tset *ts, struct dc_tset_ctx *tc, const struct dc_burst_ctx *bc,
+		  const uint32_t *lens, const uint32_t *secs, unsigned k, uint8_t *slot,
+		  int fresh, struct dc_counters *c)
 {
 	struct dc_src_slot *s = (struct dc_src_slot *)slot;
 	unsigned j = tc->idx[k];
 	const struct dc_pkt *p = &bc->pkt[j];
 	uint8_t fp = bc->fpres[j];
+	uint32_t b;
 
 	if (unlikely(s == NULL)) {
 		ts->full[DC_TFULL_SRC]++;
+		if (tc->geo)
+			dc_tset_geo_refused(ts, tc, k, lens[j], fp, c);
 		return;
 	}
 	if (fresh) {
-		/* A new source: its cold record, whole, the next in line. */
+		/* A new source: its country, and its cold record, whole, the next in line. */
 		uint32_t ci = (uint32_t)ts->src_ncold++;
 
 		s->cold = ci;
-		dc_src_cold_stream(&ts->src_cold[ci], secs[j], tc->geo ? tc->cc[k] : 0,
-				   tc->geo ? (uint32_t)tc->as[k] : 0);
+		s->country = tc->geo ? tc->cc[k] : 0;
+		dc_src_cold_stream(&ts->src_cold[ci], secs[j], tc->geo ? (uint32_t)tc->as[k] : 0);
+	}
+	if (tc->geo) {
+		tc->cc[k] = s->country;
+		dc_tset_cc_count(c, s->country, lens[j], fp);
 	}
 	if (secs[j] > s->last)
 		s->last = secs[j];
-	s->bytes += lens[j];
+	b = s->bytes + lens[j];
+	if (unlikely(b < s->bytes))
+		ts->src_cold[s->cold].hi[DC_SRC_HI_BYTES]++;
+	s->bytes = b;
 	if (fp & DC_FP_MIRAI)
 		DC_SRC_INC(ts, s, mirai, DC_SRC_HI_MIRAI);
 	if (unlikely(fp & (DC_FP_ZMAP | DC_FP_MASSCAN))) {
@@ -682,10 +708,10 @@ dc_tset_src_count(struct dc_tset *ts, const struct dc_tset_ctx *tc,
 	} else if (p->proto == 1 || p->proto == 58) {
 		DC_SRC_INC(ts, s, icmp, DC_SRC_HI_ICMP);
 	} else {
-		struct dc_src_cold *c = &ts->src_cold[s->cold];
+		struct dc_src_cold *cold = &ts->src_cold[s->cold];
 
-		if (unlikely(++c->other == 0))
-			c->hi[DC_SRC_HI_OTHER]++;
+		if (unlikely(++cold->other == 0))
+			cold->hi[DC_SRC_HI_OTHER]++;
 	}
 	if (p->l4 == DC_L4_PORTS)
 		dc_tset_src_port(ts, s, p->dport);
@@ -716,40 +742,51 @@ dc_tset_hash(const struct dc_table *t, const void *keys, size_t stride, uint32_t
 		dc_table_prefetch(t, h[k]);
 }
 
-/** Source table (piece 1, the hashes: dc_tset_hash()), piece 2: look up the chunk [@p c0, @p c0 + @p cn) (round
- * one), prefetching the home slots of the next chunk's @p nn packets (hashed
- * already) on the way, and update the settled keys; returns the keys left
- * for round two (their inserts in @p fresh). */
+/** Source table (piece 1, the hashes: dc_tset_hash()), piece 2: look up the
+ * chunk [@p c0, @p c0 + @p cn) (round one), prefetching the home slots of
+ * the next chunk's @p nn packets (hashed already) on the way; returns the
+ * keys left for round two (the inserts in @p fresh). */
 static DC_ALWAYS_INLINE uint64_t
-dc_tset_src_find(struct dc_tset *ts, struct dc_tset_ctx *tc, const struct dc_burst_ctx *bc,
-		 const uint32_t *lens, const uint32_t *secs, unsigned c0, unsigned cn,
+dc_tset_src_find(struct dc_tset *ts, struct dc_tset_ctx *tc, unsigned c0, unsigned cn,
 		 unsigned nn, uint64_t *fresh)
 {
-	uint64_t later = dc_table_find_burst_ahead(ts->src, &tc->skey[c0], sizeof(tc->skey[0]),
-						   &tc->sh[c0], cn, tc->ss, fresh, DC_ADDR_KEY_LEN,
-						   &tc->sh[c0 + cn], nn);
-
-	for (unsigned k = 0; k < cn; k++)
-		if (!((later >> k) & 1))
-			dc_tset_src_count(ts, tc, bc, lens, secs, c0 + k, tc->ss[k],
-					  (*fresh >> k) & 1);
-	return later;
+	return dc_table_find_burst_ahead(ts->src, &tc->skey[c0], sizeof(tc->skey[0]), &tc->sh[c0],
+					 cn, tc->ss, fresh, DC_ADDR_KEY_LEN, &tc->sh[c0 + cn], nn);
 }
 
-/** Source table, piece 3: round two for the keys of @p later, and their
- * updates. */
+/** Source table, piece 3: round two for the keys of @p later (their inserts
+ * added to @p fresh). */
 static DC_ALWAYS_INLINE void
-dc_tset_src_rest(struct dc_tset *ts, struct dc_tset_ctx *tc, const struct dc_burst_ctx *bc,
-		 const uint32_t *lens, const uint32_t *secs, unsigned c0, uint64_t later,
-		 uint64_t fresh)
+dc_tset_src_rest(struct dc_tset *ts, struct dc_tset_ctx *tc, unsigned c0, uint64_t later,
+		 uint64_t *fresh)
 {
 	dc_table_find_burst_rest(ts->src, &tc->skey[c0], sizeof(tc->skey[0]), &tc->sh[c0], later,
-				 tc->ss, &fresh, DC_ADDR_KEY_LEN);
-	for (; later; later &= later - 1) {
-		unsigned k = (unsigned)__builtin_ctzll(later);
+				 tc->ss, fresh, DC_ADDR_KEY_LEN);
+}
 
-		dc_tset_src_count(ts, tc, bc, lens, secs, c0 + k, tc->ss[k], (fresh >> k) & 1);
+/** Source table, piece 4: the chunk's updates in packet order, once every
+ * slot is known; before them (tc->geo set) the geo stage for the new
+ * sources (@p fresh) and the refused packets, the only lookups: a known
+ * source's country is in its slot. */
+static DC_ALWAYS_INLINE void
+dc_tset_src_update(struct dc_tset *ts, struct dc_tset_ctx *tc, const struct dc_burst_ctx *bc,
+		   const uint32_t *lens, const uint32_t *secs, unsigned c0, unsigned cn,
+		   uint64_t fresh, struct dc_counters *c)
+{
+	unsigned k;
+
+	if (tc->geo) {
+		uint64_t want = fresh;
+
+		for (k = 0; k < cn; k++)
+			want |= (uint64_t)(tc->ss[k] == NULL) << k;
+		if (want) {
+			dc_tset_geo_lookup(tc, c0, want);
+			DC_STAGE_MARK(DC_STAGE_GEO);
+		}
 	}
+	for (k = 0; k < cn; k++)
+		dc_tset_src_count(ts, tc, bc, lens, secs, c0 + k, tc->ss[k], (fresh >> k) & 1, c);
 }
 
 /*
@@ -821,19 +858,9 @@ dc_tset_burst_stages(struct dc_tset *ts, struct dc_tset_ctx *tc, const struct dc
 		     const uint8_t *const *frames, const uint32_t *lens, const uint32_t *secs,
 		     unsigned n, struct dc_counters *c)
 {
-	unsigned n4, n6, m = dc_tset_keys(ts, tc, bc, frames, n, &n4, &n6);
+	unsigned m = dc_tset_keys(ts, tc, bc, frames, n);
 
 	DC_STAGE_MARK(DC_STAGE_KEYS);
-	if (tc->geo) {
-		dc_tset_geo_lookup(tc, n4, n6);
-		DC_STAGE_MARK(DC_STAGE_GEO);
-		dc_tset_geo_count(ts, tc, bc, lens, m, c);
-		DC_STAGE_MARK(DC_STAGE_GEO_COUNT);
-	}
-	if (tc->sig) {
-		dc_tset_sig(ts, tc, bc, frames, m, c);
-		DC_STAGE_MARK(DC_STAGE_SIG);
-	}
 	dc_tset_hash_stages(ts, tc, 0, m < DC_TSET_CHUNK ? m : DC_TSET_CHUNK, 1);
 	for (unsigned c0 = 0; c0 < m; c0 += DC_TSET_CHUNK) {
 		unsigned cn = m - c0 < DC_TSET_CHUNK ? m - c0 : DC_TSET_CHUNK;
@@ -843,8 +870,9 @@ dc_tset_burst_stages(struct dc_tset *ts, struct dc_tset_ctx *tc, const struct dc
 
 		if (nn)
 			dc_tset_hash_stages(ts, tc, c0 + cn, c0 + cn + nn, 0);
-		/* Round one, and the settled keys, while the others' next slots arrive ... */
-		slater = dc_tset_src_find(ts, tc, bc, lens, secs, c0, cn, nn, &sfresh);
+		/* Round one (destinations and flowtuples count their settled keys)
+		 * while the others' next slots arrive ... */
+		slater = dc_tset_src_find(ts, tc, c0, cn, nn, &sfresh);
 		DC_STAGE_MARK(DC_STAGE_SRC);
 		dlater = dc_tset_pkt_find(ts, ts->dst, tc->dkey, sizeof(tc->dkey[0]),
 					  sizeof(struct dc_addr_key), tc->dh, tc->ds, DC_TFULL_DST,
@@ -858,7 +886,7 @@ dc_tset_burst_stages(struct dc_tset *ts, struct dc_tset_ctx *tc, const struct dc
 		}
 		/* ... then those. */
 		if (slater) {
-			dc_tset_src_rest(ts, tc, bc, lens, secs, c0, slater, sfresh);
+			dc_tset_src_rest(ts, tc, c0, slater, &sfresh);
 			DC_STAGE_MARK(DC_STAGE_SRC);
 		}
 		if (dlater) {
@@ -873,6 +901,13 @@ dc_tset_burst_stages(struct dc_tset *ts, struct dc_tset_ctx *tc, const struct dc
 					 flater);
 			DC_STAGE_MARK(DC_STAGE_FLOW);
 		}
+		/* The sources' updates last: their slots are all in by now. */
+		dc_tset_src_update(ts, tc, bc, lens, secs, c0, cn, sfresh, c);
+		DC_STAGE_MARK(DC_STAGE_SRC);
+	}
+	if (tc->sig) {
+		dc_tset_sig(ts, tc, bc, frames, m, c);
+		DC_STAGE_MARK(DC_STAGE_SIG);
 	}
 }
 
