@@ -644,16 +644,21 @@ t_source_value(void)
 		struct dc_src_cold *cold = &ts.src_cold[w->cold];
 		unsigned k[] = {0, DC_ARRAY_SIZE(tports) + 2, DC_ARRAY_SIZE(tports) + 3};
 
+		uint64_t bytes3;
+
 		w->tcp = UINT32_MAX;
 		w->mirai = UINT32_MAX;
 		cold->other = UINT32_MAX;
+		w->bytes = UINT32_MAX - 10; /* the bytes' low word wraps too */
 		frames[0] = f[k[0]].b; lens[0] = f[k[0]].len;  /* TCP 23 */
 		frames[1] = f[k[1]].b; lens[1] = f[k[1]].len;  /* GRE */
 		frames[2] = f[k[2]].b; lens[2] = f[k[2]].len;  /* Mirai SYN */
 		secs[0] = secs[1] = secs[2] = 999; /* earlier than last: last stays */
+		bytes3 = (uint64_t)lens[0] + lens[1] + lens[2];
 		dc_counters_burst(c, ctx, frames, lens, lens, 3);
 		dc_tset_burst(&ts, tc, ctx, frames, lens, secs, 3, c);
 		dc_src_expand(w, cold, &key, &v);
+		CHECK_EQ(v.bytes, UINT32_MAX - 10 + bytes3);
 		CHECK_EQ(v.tcp, (1ull << 32) + 1);     /* 0xFFFFFFFF + 2 TCP packets */
 		CHECK_EQ(v.mirai, 1ull << 32);
 		CHECK_EQ(v.other, 1ull << 32);
