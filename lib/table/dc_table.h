@@ -159,6 +159,61 @@ dc_key_word(const void *key, uint32_t len, uint32_t w)
 }
 
 /**
+ * Compare the key in a slot, @p s, with key @p k (both @p key_len bytes,
+ * readable up to key_len rounded up to 8): returns non-zero when they
+ * differ, and sets @p occ non-zero when the slot holds a key (any of its
+ * key bytes non-zero). 16 bytes at a time with SSE2: every caller passes a
+ * constant length, so the chunks unroll (a 48-byte flowtuple key is three
+ * loads per side instead of six, and one test instead of six).
+ */
+static DC_ALWAYS_INLINE uint64_t
+dc_key_differs(const uint8_t *s, const uint8_t *k, uint32_t key_len, uint64_t *occ)
+{
+#if defined(__SSE2__)
+	const __m128i z = _mm_setzero_si128();
+	__m128i d = z, o = z, x, y;
+	uint32_t off = 0;
+
+	for (; off + 16 <= key_len; off += 16) {
+		x = _mm_loadu_si128((const __m128i *)(const void *)(s + off));
+		y = _mm_loadu_si128((const __m128i *)(const void *)(k + off));
+		d = _mm_or_si128(d, _mm_xor_si128(x, y));
+		o = _mm_or_si128(o, x);
+	}
+	if (off < key_len) {
+		const uint32_t rem = key_len - off;
+		__m128i m;
+
+		if (rem > 8) { /* 16 bytes readable: key_len rounds up to off + 16 */
+			x = _mm_loadu_si128((const __m128i *)(const void *)(s + off));
+			y = _mm_loadu_si128((const __m128i *)(const void *)(k + off));
+			m = _mm_set_epi64x((long long)dc_key_tail_mask(rem - 8), -1);
+		} else {
+			x = _mm_loadl_epi64((const __m128i *)(const void *)(s + off));
+			y = _mm_loadl_epi64((const __m128i *)(const void *)(k + off));
+			m = _mm_set_epi64x(0, (long long)dc_key_tail_mask(rem));
+		}
+		x = _mm_and_si128(x, m);
+		d = _mm_or_si128(d, _mm_xor_si128(x, _mm_and_si128(y, m)));
+		o = _mm_or_si128(o, x);
+	}
+	*occ = _mm_movemask_epi8(_mm_cmpeq_epi8(o, z)) != 0xFFFF;
+	return _mm_movemask_epi8(_mm_cmpeq_epi8(d, z)) != 0xFFFF;
+#else
+	uint64_t diff = 0, any = 0;
+
+	for (uint32_t w = 0; 8 * w < key_len; w++) {
+		uint64_t x = dc_key_word(s, key_len, w);
+
+		diff |= x ^ dc_key_word(k, key_len, w);
+		any |= x;
+	}
+	*occ = any != 0;
+	return diff != 0;
+#endif
+}
+
+/**
  * NH hash of a @p len -byte key (at most DC_TABLE_MAX_KEY; read up to len
  * rounded up to 8, bytes past @p len ignored) under the secret words @p nh,
  * finalised.
@@ -263,45 +318,35 @@ uint8_t *dc_table_zero_key(struct dc_table *t, int insert, int *is_new);
  * compiler can see: callers that pass a constant get the compare and copy
  * unrolled. The generic entry points below call it with t->key_len.
  */
-static DC_ALWAYS_INLINE uint8_t *dc_table_find_from(struct dc_table *t, const uint64_t *kw,
-						     const void *key, uint64_t i, uint32_t p,
-						     int insert, int *is_new, uint32_t key_len);
+static DC_ALWAYS_INLINE uint8_t *dc_table_find_from(struct dc_table *t, const void *key,
+						     uint64_t i, uint32_t p, int insert,
+						     int *is_new, uint32_t key_len);
 
 static DC_ALWAYS_INLINE uint8_t *
 dc_table_find(struct dc_table *t, const void *key, uint64_t h, int insert, int *is_new,
 	      uint32_t key_len)
 {
-	uint64_t kw[DC_TABLE_MAX_KEY / 8], any = 0;
+	uint64_t any = 0;
 	const uint32_t nw = (key_len + 7) / 8;
 
-	for (uint32_t w = 0; w < nw; w++) {
-		kw[w] = dc_key_word(key, key_len, w);
-		any |= kw[w];
-	}
+	for (uint32_t w = 0; w < nw; w++)
+		any |= dc_key_word(key, key_len, w);
 	*is_new = 0;
 	if (unlikely(any == 0))
 		return dc_table_zero_key(t, insert, is_new);
-	return dc_table_find_from(t, kw, key, dc_table_home(t, h), 0, insert, is_new, key_len);
+	return dc_table_find_from(t, key, dc_table_home(t, h), 0, insert, is_new, key_len);
 }
 
 /* Continue dc_table_find() from slot @p i (probe @p p of the window). */
 static DC_ALWAYS_INLINE uint8_t *
-dc_table_find_from(struct dc_table *t, const uint64_t *kw, const void *key, uint64_t i,
-		   uint32_t p, int insert, int *is_new, uint32_t key_len)
+dc_table_find_from(struct dc_table *t, const void *key, uint64_t i, uint32_t p, int insert,
+		   int *is_new, uint32_t key_len)
 {
-	const uint32_t nw = (key_len + 7) / 8;
 	uint8_t *s = dc_table_slot(t, i);
-	uint32_t w;
 
 	for (; p < DC_TABLE_MAX_PROBE; p++, i++, s += t->slot_size) {
-		uint64_t diff = 0, occ = 0;
+		uint64_t occ, diff = dc_key_differs(s, (const uint8_t *)key, key_len, &occ);
 
-		for (w = 0; w < nw; w++) {
-			uint64_t x = dc_key_word(s, key_len, w);
-
-			diff |= x ^ kw[w];
-			occ |= x;
-		}
 		if (diff == 0)
 			return s;
 		if (occ == 0) {
@@ -380,18 +425,13 @@ dc_table_find_burst_ahead(struct dc_table *t, const void *keys, size_t key_strid
 	 * would cost as much as the probe. */
 	for (j = 0; j < n; j++) {
 		const uint8_t *key = (const uint8_t *)keys + j * key_stride;
-		uint64_t diff = 0, occ = 0;
 		uint8_t *s = base + (((h[j] >> 32) * nb_slots) >> 32) * slot_size;
+		uint64_t occ, diff;
 
 		if (j < next_n)
 			__builtin_prefetch(base + (((next_h[j] >> 32) * nb_slots) >> 32) * slot_size,
 					   1);
-		for (w = 0; w < nw; w++) {
-			uint64_t x = dc_key_word(s, key_len, w);
-
-			diff |= x ^ dc_key_word(key, key_len, w);
-			occ |= x;
-		}
+		diff = dc_key_differs(s, key, key_len, &occ);
 		slots[j] = s;
 		/* Left for round two: the home holds another key. An occupied
 		 * slot never holds the all-zero key, so a zero key is never a
@@ -410,21 +450,19 @@ dc_table_find_burst_ahead(struct dc_table *t, const void *keys, size_t key_strid
 	 * key's home: dc_table_find_from() then probes on). */
 	while (empty) {
 		const uint8_t *key;
-		uint64_t kw[DC_TABLE_MAX_KEY / 8], any = 0;
+		uint64_t any = 0;
 		int is_new = 0;
 
 		j = (unsigned)__builtin_ctzll(empty);
 		empty &= empty - 1;
 		key = (const uint8_t *)keys + j * key_stride;
-		for (w = 0; w < nw; w++) {
-			kw[w] = dc_key_word(key, key_len, w);
-			any |= kw[w];
-		}
+		for (w = 0; w < nw; w++)
+			any |= dc_key_word(key, key_len, w);
 		if (unlikely(any == 0))
 			slots[j] = dc_table_zero_key(t, 1, &is_new);
 		else
-			slots[j] = dc_table_find_from(t, kw, key, dc_table_home(t, h[j]), 0, 1,
-						      &is_new, key_len);
+			slots[j] = dc_table_find_from(t, key, dc_table_home(t, h[j]), 0, 1, &is_new,
+						      key_len);
 		nf |= (uint64_t)is_new << j;
 	}
 	*fresh = nf;
@@ -445,18 +483,16 @@ dc_table_find_burst_rest(struct dc_table *t, const void *keys, size_t key_stride
 	while (later) {
 		unsigned j = (unsigned)__builtin_ctzll(later);
 		const uint8_t *key = (const uint8_t *)keys + j * key_stride;
-		uint64_t kw[DC_TABLE_MAX_KEY / 8], any = 0;
+		uint64_t any = 0;
 		int is_new = 0;
 
 		later &= later - 1;
-		for (uint32_t w = 0; w < nw; w++) {
-			kw[w] = dc_key_word(key, key_len, w);
-			any |= kw[w];
-		}
+		for (uint32_t w = 0; w < nw; w++)
+			any |= dc_key_word(key, key_len, w);
 		if (unlikely(any == 0))
 			slots[j] = dc_table_zero_key(t, 1, &is_new);
 		else
-			slots[j] = dc_table_find_from(t, kw, key, dc_table_home(t, h[j]) + 1, 1, 1,
+			slots[j] = dc_table_find_from(t, key, dc_table_home(t, h[j]) + 1, 1, 1,
 						      &is_new, key_len);
 		*fresh |= (uint64_t)is_new << j;
 	}
