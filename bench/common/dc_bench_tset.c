@@ -130,7 +130,7 @@ dc_bench_count_keys(const struct dc_bench_frames *f, unsigned burst, struct dc_b
 	for (uint64_t i = 0; i < f->n; i += burst) {
 		unsigned n = (unsigned)RTE_MIN((uint64_t)burst, f->n - i), m;
 
-		dc_counters_parse(bc, f->frame + i, f->len + i, f->caplen + i, n);
+		dc_counters_parse(NULL, bc, f->frame + i, f->len + i, f->caplen + i, n);
 		m = dc_tset_keys(ts, tc, bc, f->frame + i, n);
 		for (unsigned j = 0; j < m; j++, k++) {
 			if (sk)
