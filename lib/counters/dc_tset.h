@@ -748,10 +748,11 @@ dc_tset_hash(const struct dc_table *t, const void *keys, size_t stride, uint32_t
  * keys left for round two (the inserts in @p fresh). */
 static DC_ALWAYS_INLINE uint64_t
 dc_tset_src_find(struct dc_tset *ts, struct dc_tset_ctx *tc, unsigned c0, unsigned cn,
-		 unsigned nn, uint64_t *fresh)
+		 const struct dc_table *next_t, const uint64_t *next_h, unsigned nn,
+		 uint64_t *fresh)
 {
-	return dc_table_find_burst_ahead(ts->src, &tc->skey[c0], sizeof(tc->skey[0]), &tc->sh[c0],
-					 cn, tc->ss, fresh, DC_ADDR_KEY_LEN, &tc->sh[c0 + cn], nn);
+	return dc_table_find_burst_then(ts->src, &tc->skey[c0], sizeof(tc->skey[0]), &tc->sh[c0],
+					cn, tc->ss, fresh, DC_ADDR_KEY_LEN, next_t, next_h, nn);
 }
 
 /** Source table, piece 3: round two for the keys of @p later (their inserts
@@ -799,11 +800,12 @@ dc_tset_src_update(struct dc_tset *ts, struct dc_tset_ctx *tc, const struct dc_b
 static DC_ALWAYS_INLINE uint64_t
 dc_tset_pkt_find(struct dc_tset *ts, struct dc_table *t, const void *keys, size_t stride,
 		 uint32_t key_len, const uint64_t *h, uint8_t **slots, enum dc_tfull full,
-		 unsigned c0, unsigned cn, unsigned nn)
+		 unsigned c0, unsigned cn, const struct dc_table *next_t, const uint64_t *next_h,
+		 unsigned nn)
 {
-	uint64_t fresh, later = dc_table_find_burst_ahead(t, (const uint8_t *)keys + c0 * stride,
-							  stride, &h[c0], cn, slots, &fresh,
-							  key_len, &h[c0 + cn], nn);
+	uint64_t fresh, later = dc_table_find_burst_then(t, (const uint8_t *)keys + c0 * stride,
+							 stride, &h[c0], cn, slots, &fresh,
+							 key_len, next_t, next_h, nn);
 
 	for (unsigned k = 0; k < cn; k++)
 		if (!((later >> k) & 1))
@@ -825,8 +827,9 @@ dc_tset_pkt_rest(struct dc_tset *ts, struct dc_table *t, const void *keys, size_
 		dc_tset_pkt_count(ts, slots[__builtin_ctzll(later)], key_len, full);
 }
 
-/** Hash IP packets [@p from, @p to) for every table (and prefetch their
- * home slots when @p pf). */
+/** Hash IP packets [@p from, @p to) for every table (and prefetch the home
+ * slots of sources and destinations when @p pf; the flowtuples' are asked
+ * for during the sources' round one). */
 static DC_ALWAYS_INLINE void
 dc_tset_hash_stages(const struct dc_tset *ts, struct dc_tset_ctx *tc, unsigned from, unsigned to,
 		    int pf)
@@ -838,7 +841,7 @@ dc_tset_hash_stages(const struct dc_tset *ts, struct dc_tset_ctx *tc, unsigned f
 	DC_STAGE_MARK(DC_STAGE_DST);
 	if (ts->flow) {
 		dc_tset_hash(ts->flow, tc->fkey, sizeof(tc->fkey[0]), sizeof(struct dc_flow_key),
-			     tc->fh, from, to, pf);
+			     tc->fh, from, to, 0);
 		DC_STAGE_MARK(DC_STAGE_FLOW);
 	}
 }
@@ -847,11 +850,17 @@ dc_tset_hash_stages(const struct dc_tset *ts, struct dc_tset_ctx *tc, unsigned f
  * dc_tset_burst() itself: its stages in order, each piece followed by its
  * DC_STAGE_MARK. The tables work in chunks of DC_TSET_CHUNK IP packets,
  * software-pipelined: a chunk's keys are hashed one chunk ahead of their
- * lookup and their home slots prefetched during the chunk before's round
- * one, a prefetch per key looked up (dc_table_find_burst_ahead()), so the
- * cache misses of a chunk are in flight, spread out, while the one before is
- * worked on. Within a chunk, every table's round one (which also prefetches
- * the next slot of the keys it leaves) comes before any table's round two.
+ * lookup, and every table's round one asks, a prefetch per key looked up
+ * (dc_table_find_burst_then()), for lines the next round one will read:
+ * the sources' round one for the chunk's flowtuple slots, the
+ * destinations' for the next chunk's source slots, the flowtuples' for the
+ * next chunk's destination slots (the first chunk's source and destination
+ * slots are prefetched with its hashes). So the misses are spread over the
+ * work instead of issued together: 96 at once overflow the core's miss
+ * buffers (stages bench, 1M sources uniform: whole path 0.86-0.95 of the
+ * three tables' slots all prefetched with the hashes, docs/PERFORMANCE.md).
+ * Within a chunk, every table's round one (which also prefetches the next
+ * slot of the keys it leaves) comes before any table's round two.
  */
 static DC_ALWAYS_INLINE void
 dc_tset_burst_stages(struct dc_tset *ts, struct dc_tset_ctx *tc, const struct dc_burst_ctx *bc,
@@ -864,7 +873,7 @@ dc_tset_burst_stages(struct dc_tset *ts, struct dc_tset_ctx *tc, const struct dc
 	dc_tset_hash_stages(ts, tc, 0, m < DC_TSET_CHUNK ? m : DC_TSET_CHUNK, 1);
 	for (unsigned c0 = 0; c0 < m; c0 += DC_TSET_CHUNK) {
 		unsigned cn = m - c0 < DC_TSET_CHUNK ? m - c0 : DC_TSET_CHUNK;
-		/* the next chunk's packets: hashed now, prefetched by round one */
+		/* the next chunk's packets: hashed now, prefetched by the round ones */
 		unsigned nn = m - c0 - cn < DC_TSET_CHUNK ? m - c0 - cn : DC_TSET_CHUNK;
 		uint64_t slater, dlater, flater = 0, sfresh;
 
@@ -872,16 +881,18 @@ dc_tset_burst_stages(struct dc_tset *ts, struct dc_tset_ctx *tc, const struct dc
 			dc_tset_hash_stages(ts, tc, c0 + cn, c0 + cn + nn, 0);
 		/* Round one (destinations and flowtuples count their settled keys)
 		 * while the others' next slots arrive ... */
-		slater = dc_tset_src_find(ts, tc, c0, cn, nn, &sfresh);
+		slater = dc_tset_src_find(ts, tc, c0, cn, ts->flow ? ts->flow : ts->src,
+					  ts->flow ? &tc->fh[c0] : &tc->sh[c0 + cn], ts->flow ? cn : nn,
+					  &sfresh);
 		DC_STAGE_MARK(DC_STAGE_SRC);
 		dlater = dc_tset_pkt_find(ts, ts->dst, tc->dkey, sizeof(tc->dkey[0]),
 					  sizeof(struct dc_addr_key), tc->dh, tc->ds, DC_TFULL_DST,
-					  c0, cn, nn);
+					  c0, cn, ts->src, &tc->sh[c0 + cn], ts->flow ? nn : 0);
 		DC_STAGE_MARK(DC_STAGE_DST);
 		if (ts->flow) {
 			flater = dc_tset_pkt_find(ts, ts->flow, tc->fkey, sizeof(tc->fkey[0]),
 						  sizeof(struct dc_flow_key), tc->fh, tc->fs,
-						  DC_TFULL_FLOW, c0, cn, nn);
+						  DC_TFULL_FLOW, c0, cn, ts->dst, &tc->dh[c0 + cn], nn);
 			DC_STAGE_MARK(DC_STAGE_FLOW);
 		}
 		/* ... then those. */

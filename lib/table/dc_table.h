@@ -403,18 +403,42 @@ dc_table_find_burst(struct dc_table *t, const void *keys, size_t key_stride, con
  * of the burst before, the next burst's cache misses keep the core's miss
  * buffers busy all along; issued all at once they overflow them and the
  * core stalls until they drain (bench/table, 1M keys uniform: 45-50 cycles
- * per packet against 64-68, docs/PERFORMANCE.md).
+ * per packet against 64-68, docs/PERFORMANCE.md). It is
+ * dc_table_find_burst_then() with @p t as the next table.
  */
+static DC_ALWAYS_INLINE uint64_t dc_table_find_burst_then(
+	struct dc_table *t, const void *keys, size_t key_stride, const uint64_t *h, unsigned n,
+	uint8_t **slots, uint64_t *fresh, uint32_t key_len, const struct dc_table *next_t,
+	const uint64_t *next_h, unsigned next_n);
+
 static DC_ALWAYS_INLINE uint64_t
 dc_table_find_burst_ahead(struct dc_table *t, const void *keys, size_t key_stride,
 			  const uint64_t *h, unsigned n, uint8_t **slots, uint64_t *fresh,
 			  uint32_t key_len, const uint64_t *next_h, unsigned next_n)
+{
+	return dc_table_find_burst_then(t, keys, key_stride, h, n, slots, fresh, key_len, t, next_h,
+					next_n);
+}
+
+/**
+ * dc_table_find_burst_ahead() whose spread prefetches are the home slots
+ * of @p next_h in another table, @p next_t: a worker's tables take turns,
+ * each one's round one asking for the next one's lines.
+ */
+static DC_ALWAYS_INLINE uint64_t
+dc_table_find_burst_then(struct dc_table *t, const void *keys, size_t key_stride,
+			 const uint64_t *h, unsigned n, uint8_t **slots, uint64_t *fresh,
+			 uint32_t key_len, const struct dc_table *next_t, const uint64_t *next_h,
+			 unsigned next_n)
 {
 	const uint32_t nw = (key_len + 7) / 8;
 	/* Read once: the stores below through byte pointers may alias them. */
 	uint8_t *const base = t->slots;
 	const uint64_t nb_slots = t->nb_slots;
 	const size_t slot_size = t->slot_size;
+	uint8_t *const nbase = next_t->slots;
+	const uint64_t nnb_slots = next_t->nb_slots;
+	const size_t nslot_size = next_t->slot_size;
 	uint64_t empty, nf = 0, later;
 	/* per key: left for round two / home empty (0 or 1), gathered below */
 	uint8_t lf[64] = {0}, ef[64] = {0};
@@ -429,7 +453,7 @@ dc_table_find_burst_ahead(struct dc_table *t, const void *keys, size_t key_strid
 		uint64_t occ, diff;
 
 		if (j < next_n)
-			__builtin_prefetch(base + (((next_h[j] >> 32) * nb_slots) >> 32) * slot_size,
+			__builtin_prefetch(nbase + (((next_h[j] >> 32) * nnb_slots) >> 32) * nslot_size,
 					   1);
 		diff = dc_key_differs(s, key, key_len, &occ);
 		slots[j] = s;
@@ -443,7 +467,7 @@ dc_table_find_burst_ahead(struct dc_table *t, const void *keys, size_t key_strid
 	later = dc_table_flags_mask(lf, n);
 	empty = dc_table_flags_mask(ef, n);
 	for (; j < next_n; j++)
-		__builtin_prefetch(base + (((next_h[j] >> 32) * nb_slots) >> 32) * slot_size, 1);
+		__builtin_prefetch(nbase + (((next_h[j] >> 32) * nnb_slots) >> 32) * nslot_size, 1);
 	for (uint64_t m = later; m; m &= m - 1)
 		__builtin_prefetch(slots[__builtin_ctzll(m)] + slot_size, 1);
 	/* Inserts into empty homes, in order (an earlier one may take a later
