@@ -193,12 +193,19 @@ ctl_merge(struct ctl *c, const struct dc_counters *blk)
 }
 
 /*
- * Merges go DC_CMAP_BURST keys at a time (dc_cmap_upsert_burst(): hashed
+ * Merges go MERGE_BURST keys at a time (dc_cmap_upsert_burst(): hashed
  * together, their slots prefetched), and the worker's slots of the next
  * burst are prefetched while this one is merged: the worker wrote them on
  * another core, so each is a cache line to fetch from there or from memory.
  */
 #define MERGE_BURST 32
+
+/* Keys of the burst starting at key @p i of @p used. */
+static inline unsigned
+merge_n(uint64_t used, uint64_t i)
+{
+	return used - i < MERGE_BURST ? (unsigned)(used - i) : MERGE_BURST;
+}
 
 /* The slots of keys [@p i, @p i + @p n) of worker table @p t into @p s;
  * the next burst's prefetched. */
@@ -222,7 +229,7 @@ merge_packets(struct dc_cmap *m, const struct dc_table *t)
 	const uint32_t kl = t->key_len;
 
 	for (uint64_t i = 0; i < t->used; i += MERGE_BURST) {
-		unsigned n = t->used - i < MERGE_BURST ? (unsigned)(t->used - i) : MERGE_BURST;
+		unsigned n = merge_n(t->used, i);
 
 		merge_gather(t, i, n, s);
 		dc_cmap_upsert_burst(m, (const void *const *)s, n, d, NULL);
@@ -246,7 +253,7 @@ merge_sources(struct dc_cmap *m, struct dc_cmap *as, const struct dc_tset *ts)
 	struct dc_src_val v[MERGE_BURST];
 
 	for (uint64_t i = 0; i < t->used; i += MERGE_BURST) {
-		unsigned n = t->used - i < MERGE_BURST ? (unsigned)(t->used - i) : MERGE_BURST;
+		unsigned n = merge_n(t->used, i);
 
 		merge_gather(t, i, n, s);
 		for (unsigned k = 0; k < n; k++) {
@@ -298,7 +305,7 @@ ctl_merge_tables(struct ctl *c, const struct dc_tset *ts)
 	if (ts->flow)
 		merge_packets(&p->flow, ts->flow);
 	for (i = 0; ts->as && i < ts->as->used; i += MERGE_BURST) {
-		unsigned n = ts->as->used - i < MERGE_BURST ? (unsigned)(ts->as->used - i) : MERGE_BURST;
+		unsigned n = merge_n(ts->as->used, i);
 
 		merge_gather(ts->as, i, n, s);
 		dc_cmap_upsert_burst(&p->as, (const void *const *)s, n, d, NULL);
@@ -314,7 +321,7 @@ ctl_merge_tables(struct ctl *c, const struct dc_tset *ts)
 		}
 	}
 	for (i = 0; ts->sig && i < ts->sig->used; i += MERGE_BURST) {
-		unsigned n = ts->sig->used - i < MERGE_BURST ? (unsigned)(ts->sig->used - i) : MERGE_BURST;
+		unsigned n = merge_n(ts->sig->used, i);
 
 		merge_gather(ts->sig, i, n, s);
 		dc_cmap_upsert_burst(&p->sig, (const void *const *)s, n, d, &fresh);
@@ -599,7 +606,7 @@ day_add(struct ctl *c, const struct pend *p)
 	uint64_t h[MERGE_BURST];
 
 	for (uint64_t i = 0; t && i < t->used; i += MERGE_BURST) {
-		unsigned n = t->used - i < MERGE_BURST ? (unsigned)(t->used - i) : MERGE_BURST;
+		unsigned n = merge_n(t->used, i);
 		const struct dc_src_rec *s[MERGE_BURST];
 
 		for (unsigned k = 0; k < n; k++) {
