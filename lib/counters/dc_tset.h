@@ -751,8 +751,21 @@ dc_tset_src_find(struct dc_tset *ts, struct dc_tset_ctx *tc, unsigned c0, unsign
 		 const struct dc_table *next_t, const uint64_t *next_h, unsigned nn,
 		 uint64_t *fresh)
 {
-	return dc_table_find_burst_then(ts->src, &tc->skey[c0], sizeof(tc->skey[0]), &tc->sh[c0],
-					cn, tc->ss, fresh, DC_ADDR_KEY_LEN, next_t, next_h, nn);
+	uint64_t later = dc_table_find_burst_then(ts->src, &tc->skey[c0], sizeof(tc->skey[0]),
+						  &tc->sh[c0], cn, tc->ss, fresh, DC_ADDR_KEY_LEN,
+						  next_t, next_h, nn);
+
+	/* The sources new so far get their geo lookup after the other tables'
+	 * rounds (dc_tset_src_update()): ask for its lines now. */
+	if (tc->geo)
+		for (uint64_t f = *fresh; f; f &= f - 1) {
+			const uint8_t *a = tc->skey[c0 + __builtin_ctzll(f)].addr;
+
+			if (tc->skey[c0 + __builtin_ctzll(f)].family == 4)
+				dc_geo_prefetch4(tc->geo->g, (uint32_t)a[0] << 24 | (uint32_t)a[1] << 16 |
+								     (uint32_t)a[2] << 8 | a[3]);
+		}
+	return later;
 }
 
 /** Source table, piece 3: round two for the keys of @p later (their inserts

@@ -141,6 +141,14 @@ void dc_geo_lookup4(const struct dc_geo *g, const uint32_t *ips, unsigned n, uin
 		    uint32_t *asn_idx);
 
 /**
+ * Ask for the first-level entries (rte_lpm's tbl24) that dc_geo_lookup4()
+ * will read for @p ip (host byte order), in both databases: for a caller
+ * that knows a stage ahead which addresses it will look up (a 64 MiB table:
+ * each entry is a cache miss).
+ */
+void dc_geo_prefetch4(const struct dc_geo *g, uint32_t ip);
+
+/**
  * Look up a burst of IPv6 addresses.
  *
  * Addresses that an ip_version 6 MMDB maps to its IPv4 subtree (::/96 and
