@@ -54,14 +54,6 @@ u64_digits(uint64_t v, char *end)
 }
 
 void
-dc_sbuf_u64(struct dc_sbuf *sb, uint64_t v)
-{
-	char buf[20], *p = u64_digits(v, buf + sizeof(buf));
-
-	dc_sbuf_add(sb, p, (size_t)(buf + sizeof(buf) - p));
-}
-
-void
 dc_sbuf_json_kv(struct dc_sbuf *sb, int comma, uint64_t key, uint64_t val)
 {
 	char buf[48], *e = buf + sizeof(buf), *p = u64_digits(val, e);

@@ -28,8 +28,6 @@ void dc_sbuf_vprintf(struct dc_sbuf *sb, const char *fmt, va_list ap)
 	__attribute__((format(printf, 2, 0)));
 /** Append @p n bytes of @p s. */
 void dc_sbuf_add(struct dc_sbuf *sb, const char *s, size_t n);
-/** Append @p v in decimal. */
-void dc_sbuf_u64(struct dc_sbuf *sb, uint64_t v);
 /** Append the JSON member "key":val (a comma first when @p comma), both
  * numbers in decimal: the sparse maps' members, without printf. */
 void dc_sbuf_json_kv(struct dc_sbuf *sb, int comma, uint64_t key, uint64_t val);

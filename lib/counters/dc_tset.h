@@ -57,7 +57,7 @@ struct dc_addr_key {
  *
  * The country is here, looked up once when the source is inserted: every
  * later packet of the source in the table set is counted under it without
- * a database lookup (docs/TABLES.md, "Country and AS per source").
+ * a database lookup (docs/GEO.md, "One lookup per source").
  */
 struct dc_src_slot {
 	uint8_t addr[16];
@@ -393,6 +393,14 @@ dc_tset_keys(const struct dc_tset *ts, struct dc_tset_ctx *tc, const struct dc_b
 	return m;
 }
 
+/* An IPv4 key's address in host byte order, as lib/geo takes it. */
+static inline uint32_t
+dc_addr_v4(const struct dc_addr_key *a)
+{
+	return (uint32_t)a->addr[0] << 24 | (uint32_t)a->addr[1] << 16 |
+	       (uint32_t)a->addr[2] << 8 | a->addr[3];
+}
+
 /** Geo stage (tc->geo set): the country and AS of the sources of the IP
  * packets [@p c0, @p c0 + 64) whose bit is set in @p want (a chunk's new
  * sources, and the packets the source table refused), in bulk from the
@@ -408,8 +416,7 @@ dc_tset_geo_lookup(struct dc_tset_ctx *tc, unsigned c0, uint64_t want)
 		const struct dc_addr_key *a = &tc->skey[j];
 
 		if (a->family == 4) {
-			tc->v4[n4] = (uint32_t)a->addr[0] << 24 | (uint32_t)a->addr[1] << 16 |
-				     (uint32_t)a->addr[2] << 8 | a->addr[3];
+			tc->v4[n4] = dc_addr_v4(a);
 			tc->v4k[n4++] = (uint16_t)j;
 		} else {
 			memcpy(tc->v6[n6], a->addr, 16);
@@ -448,7 +455,7 @@ dc_tset_cc_count(struct dc_counters *c, uint16_t cc, uint32_t len, uint8_t fp)
  * A packet the source table refused (tc->geo set): counted under its own
  * country (tc->cc[k], looked up) and in the worker's per-AS table, which
  * holds only such packets: the control core counts every other packet's AS
- * from the source records (docs/TABLES.md).
+ * from the source records (docs/GEO.md, "One lookup per source").
  */
 static inline void
 dc_tset_geo_refused(struct dc_tset *ts, struct dc_tset_ctx *tc, unsigned k, uint32_t len,
@@ -731,7 +738,8 @@ dc_tset_pkt_count(struct dc_tset *ts, uint8_t *slot, uint32_t key_len, enum dc_t
 
 /* Hash keys [@p from, @p to) of one table (key k at @p keys + k * @p stride,
  * its hash in @p h[k]), and prefetch their home slots when @p pf (the first
- * chunk's: the others' are prefetched by the round one of the chunk before). */
+ * chunk's: the others' are prefetched by the round ones before, see
+ * dc_tset_burst_stages()). */
 static DC_ALWAYS_INLINE void
 dc_tset_hash(const struct dc_table *t, const void *keys, size_t stride, uint32_t key_len,
 	     uint64_t *h, unsigned from, unsigned to, int pf)
@@ -743,9 +751,10 @@ dc_tset_hash(const struct dc_table *t, const void *keys, size_t stride, uint32_t
 }
 
 /** Source table (piece 1, the hashes: dc_tset_hash()), piece 2: look up the
- * chunk [@p c0, @p c0 + @p cn) (round one), prefetching the home slots of
- * the next chunk's @p nn packets (hashed already) on the way; returns the
- * keys left for round two (the inserts in @p fresh). */
+ * chunk [@p c0, @p c0 + @p cn) (round one), prefetching on the way the home
+ * slots of hashes @p next_h (@p nn of them) in table @p next_t, and the geo
+ * lines of the new IPv4 sources; returns the keys left for round two (the
+ * inserts in @p fresh). */
 static DC_ALWAYS_INLINE uint64_t
 dc_tset_src_find(struct dc_tset *ts, struct dc_tset_ctx *tc, unsigned c0, unsigned cn,
 		 const struct dc_table *next_t, const uint64_t *next_h, unsigned nn,
@@ -759,11 +768,10 @@ dc_tset_src_find(struct dc_tset *ts, struct dc_tset_ctx *tc, unsigned c0, unsign
 	 * rounds (dc_tset_src_update()): ask for its lines now. */
 	if (tc->geo)
 		for (uint64_t f = *fresh; f; f &= f - 1) {
-			const uint8_t *a = tc->skey[c0 + __builtin_ctzll(f)].addr;
+			const struct dc_addr_key *a = &tc->skey[c0 + __builtin_ctzll(f)];
 
-			if (tc->skey[c0 + __builtin_ctzll(f)].family == 4)
-				dc_geo_prefetch4(tc->geo->g, (uint32_t)a[0] << 24 | (uint32_t)a[1] << 16 |
-								     (uint32_t)a[2] << 8 | a[3]);
+			if (a->family == 4)
+				dc_geo_prefetch4(tc->geo->g, dc_addr_v4(a));
 		}
 	return later;
 }
@@ -807,8 +815,8 @@ dc_tset_src_update(struct dc_tset *ts, struct dc_tset_ctx *tc, const struct dc_b
  * Destinations and flowtuples, pieces 2 and 3 (as for sources): tables whose
  * value is a packet count (dc_tset_pkt_count()). Round one of the chunk
  * [@p c0, @p c0 + @p cn) of @p keys (@p h their hashes), prefetching the
- * home slots of the next chunk's @p nn on the way, and the settled keys
- * counted; returns the keys left for round two.
+ * home slots of @p next_h (@p nn) in @p next_t on the way, and the settled
+ * keys counted; returns the keys left for round two.
  */
 static DC_ALWAYS_INLINE uint64_t
 dc_tset_pkt_find(struct dc_tset *ts, struct dc_table *t, const void *keys, size_t stride,
@@ -868,7 +876,8 @@ dc_tset_hash_stages(const struct dc_tset *ts, struct dc_tset_ctx *tc, unsigned f
  * the sources' round one for the chunk's flowtuple slots, the
  * destinations' for the next chunk's source slots, the flowtuples' for the
  * next chunk's destination slots (the first chunk's source and destination
- * slots are prefetched with its hashes). So the misses are spread over the
+ * slots are prefetched with its hashes; without flowtuples, the sources'
+ * and destinations' round ones each ask for their own next chunk). So the misses are spread over the
  * work instead of issued together: 96 at once overflow the core's miss
  * buffers (stages bench, 1M sources uniform: whole path 0.86-0.95 of the
  * three tables' slots all prefetched with the hashes, docs/PERFORMANCE.md).
@@ -900,7 +909,8 @@ dc_tset_burst_stages(struct dc_tset *ts, struct dc_tset_ctx *tc, const struct dc
 		DC_STAGE_MARK(DC_STAGE_SRC);
 		dlater = dc_tset_pkt_find(ts, ts->dst, tc->dkey, sizeof(tc->dkey[0]),
 					  sizeof(struct dc_addr_key), tc->dh, tc->ds, DC_TFULL_DST,
-					  c0, cn, ts->src, &tc->sh[c0 + cn], ts->flow ? nn : 0);
+					  c0, cn, ts->flow ? ts->src : ts->dst,
+					  ts->flow ? &tc->sh[c0 + cn] : &tc->dh[c0 + cn], nn);
 		DC_STAGE_MARK(DC_STAGE_DST);
 		if (ts->flow) {
 			flater = dc_tset_pkt_find(ts, ts->flow, tc->fkey, sizeof(tc->fkey[0]),

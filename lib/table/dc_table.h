@@ -322,19 +322,27 @@ static DC_ALWAYS_INLINE uint8_t *dc_table_find_from(struct dc_table *t, const vo
 						     uint64_t i, uint32_t p, int insert,
 						     int *is_new, uint32_t key_len);
 
+/* dc_table_find() from probe @p p of @p key's window (its home slot + p):
+ * the all-zero key goes to its own slot. */
 static DC_ALWAYS_INLINE uint8_t *
-dc_table_find(struct dc_table *t, const void *key, uint64_t h, int insert, int *is_new,
-	      uint32_t key_len)
+dc_table_find_at(struct dc_table *t, const void *key, uint64_t h, uint32_t p, int insert,
+		 int *is_new, uint32_t key_len)
 {
 	uint64_t any = 0;
-	const uint32_t nw = (key_len + 7) / 8;
 
-	for (uint32_t w = 0; w < nw; w++)
+	for (uint32_t w = 0; 8 * w < key_len; w++)
 		any |= dc_key_word(key, key_len, w);
 	*is_new = 0;
 	if (unlikely(any == 0))
 		return dc_table_zero_key(t, insert, is_new);
-	return dc_table_find_from(t, key, dc_table_home(t, h), 0, insert, is_new, key_len);
+	return dc_table_find_from(t, key, dc_table_home(t, h) + p, p, insert, is_new, key_len);
+}
+
+static DC_ALWAYS_INLINE uint8_t *
+dc_table_find(struct dc_table *t, const void *key, uint64_t h, int insert, int *is_new,
+	      uint32_t key_len)
+{
+	return dc_table_find_at(t, key, h, 0, insert, is_new, key_len);
 }
 
 /* Continue dc_table_find() from slot @p i (probe @p p of the window). */
@@ -431,7 +439,6 @@ dc_table_find_burst_then(struct dc_table *t, const void *keys, size_t key_stride
 			 uint32_t key_len, const struct dc_table *next_t, const uint64_t *next_h,
 			 unsigned next_n)
 {
-	const uint32_t nw = (key_len + 7) / 8;
 	/* Read once: the stores below through byte pointers may alias them. */
 	uint8_t *const base = t->slots;
 	const uint64_t nb_slots = t->nb_slots;
@@ -443,7 +450,6 @@ dc_table_find_burst_then(struct dc_table *t, const void *keys, size_t key_stride
 	/* per key: left for round two / home empty (0 or 1), gathered below */
 	uint8_t lf[64] = {0}, ef[64] = {0};
 	unsigned j;
-	uint32_t w;
 
 	/* No branch on the data here: a mispredicted branch per displaced key
 	 * would cost as much as the probe. */
@@ -473,20 +479,12 @@ dc_table_find_burst_then(struct dc_table *t, const void *keys, size_t key_stride
 	/* Inserts into empty homes, in order (an earlier one may take a later
 	 * key's home: dc_table_find_from() then probes on). */
 	while (empty) {
-		const uint8_t *key;
-		uint64_t any = 0;
-		int is_new = 0;
+		int is_new;
 
 		j = (unsigned)__builtin_ctzll(empty);
 		empty &= empty - 1;
-		key = (const uint8_t *)keys + j * key_stride;
-		for (w = 0; w < nw; w++)
-			any |= dc_key_word(key, key_len, w);
-		if (unlikely(any == 0))
-			slots[j] = dc_table_zero_key(t, 1, &is_new);
-		else
-			slots[j] = dc_table_find_from(t, key, dc_table_home(t, h[j]), 0, 1, &is_new,
-						      key_len);
+		slots[j] = dc_table_find_at(t, (const uint8_t *)keys + j * key_stride, h[j], 0, 1,
+					    &is_new, key_len);
 		nf |= (uint64_t)is_new << j;
 	}
 	*fresh = nf;
@@ -502,22 +500,13 @@ dc_table_find_burst_rest(struct dc_table *t, const void *keys, size_t key_stride
 			 const uint64_t *h, uint64_t later, uint8_t **slots, uint64_t *fresh,
 			 uint32_t key_len)
 {
-	const uint32_t nw = (key_len + 7) / 8;
-
 	while (later) {
 		unsigned j = (unsigned)__builtin_ctzll(later);
-		const uint8_t *key = (const uint8_t *)keys + j * key_stride;
-		uint64_t any = 0;
-		int is_new = 0;
+		int is_new;
 
 		later &= later - 1;
-		for (uint32_t w = 0; w < nw; w++)
-			any |= dc_key_word(key, key_len, w);
-		if (unlikely(any == 0))
-			slots[j] = dc_table_zero_key(t, 1, &is_new);
-		else
-			slots[j] = dc_table_find_from(t, key, dc_table_home(t, h[j]) + 1, 1, 1,
-						      &is_new, key_len);
+		slots[j] = dc_table_find_at(t, (const uint8_t *)keys + j * key_stride, h[j], 1, 1,
+					    &is_new, key_len);
 		*fresh |= (uint64_t)is_new << j;
 	}
 }
