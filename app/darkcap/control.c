@@ -48,6 +48,8 @@ struct pend {
 	struct dc_cmap flow;        /* struct dc_flow_slot */
 	struct dc_cmap as;          /* struct dc_as_slot */
 	struct dc_cmap sig;         /* struct dc_sig_slot */
+	uint64_t *dst_bits;         /* with a telescope: the workers' destination bitmaps OR-ed */
+	uint64_t dst_words;
 	uint64_t start;
 	uint64_t tables_end;        /* end of what the tables cover (0: no set yet) */
 	uint64_t full[DC_TFULL__MAX];
@@ -136,6 +138,13 @@ pend_new(struct ctl *c, uint64_t start)
 	dc_cmap_clear(&p->flow);
 	dc_cmap_clear(&p->as);
 	dc_cmap_clear(&p->sig);
+	if (c->eng->cfg.telescope.n) {
+		p->dst_words = dc_telescope_words(&c->eng->cfg.telescope);
+		if (p->dst_bits == NULL)
+			p->dst_bits = dc_calloc(p->dst_words, sizeof(uint64_t));
+		else
+			memset(p->dst_bits, 0, p->dst_words * sizeof(uint64_t));
+	}
 	p->start = start;
 	p->tables_end = 0;
 	memset(p->full, 0, sizeof(p->full));
@@ -153,6 +162,7 @@ pend_free(struct pend *p)
 	dc_cmap_free(&p->flow);
 	dc_cmap_free(&p->as);
 	dc_cmap_free(&p->sig);
+	dc_free(p->dst_bits);
 	dc_free(p->c);
 	dc_free(p);
 }
@@ -286,6 +296,18 @@ merge_sources(struct dc_cmap *m, struct dc_cmap *as, const struct dc_tset *ts)
 	}
 }
 
+/* Distinct destinations of an interval: the destination table's keys and,
+ * with a telescope, the bits set (an address is in one or the other). */
+static uint64_t
+pend_destinations(const struct pend *p)
+{
+	uint64_t n = dc_cmap_count(&p->dst);
+
+	for (uint64_t i = 0; p->dst_bits && i < p->dst_words; i++)
+		n += (uint64_t)__builtin_popcountll(p->dst_bits[i]);
+	return n;
+}
+
 /* Merge one worker table set into the open interval where it starts. */
 static void
 ctl_merge_tables(struct ctl *c, const struct dc_tset *ts)
@@ -302,6 +324,8 @@ ctl_merge_tables(struct ctl *c, const struct dc_tset *ts)
 	if (ts->src)
 		merge_sources(&p->src, ts->as ? &p->as : NULL, ts);
 	merge_packets(&p->dst, ts->dst);
+	for (i = 0; ts->tel && i < p->dst_words; i++)
+		p->dst_bits[i] |= ts->dst_bits[i];
 	if (ts->flow)
 		merge_packets(&p->flow, ts->flow);
 	for (i = 0; ts->as && i < ts->as->used; i += MERGE_BURST) {
@@ -1011,7 +1035,7 @@ ctl_write(struct ctl *c, const struct dc_counters *a, const struct pend *p, bool
 	dc_sbuf_add(&c->sb, "{", 1);
 	dc_counters_json(a, &c->sb);
 	dc_sbuf_printf(&c->sb, ",\"unique_sources\":%" PRIu64 ",\"unique_destinations\":%" PRIu64,
-		       p ? dc_cmap_count(&p->src) : 0, p ? dc_cmap_count(&p->dst) : 0);
+		       p ? dc_cmap_count(&p->src) : 0, p ? pend_destinations(p) : 0);
 	if (eng->cfg.flowtuples_max)
 		dc_sbuf_printf(&c->sb, ",\"unique_flowtuples\":%" PRIu64, p ? dc_cmap_count(&p->flow) : 0);
 	if (p && p->tables_end && p->tables_end != a->end)
@@ -1102,7 +1126,7 @@ ctl_store(struct ctl *c, const struct dc_counters *a, const struct pend *p)
 	iv->c[DC_ST_ICMP] = a->proto[1] + a->proto[58];
 	iv->c[DC_ST_OTHER] = ip - iv->c[DC_ST_TCP] - iv->c[DC_ST_UDP] - iv->c[DC_ST_ICMP];
 	iv->c[DC_ST_UNIQUE_SOURCES] = dc_cmap_count(&p->src);
-	iv->c[DC_ST_UNIQUE_DESTINATIONS] = dc_cmap_count(&p->dst);
+	iv->c[DC_ST_UNIQUE_DESTINATIONS] = pend_destinations(p);
 	/* Packets refused by a full table; not the signature table's refusals,
 	 * which count matches (JSON table_full.signatures), not packets. */
 	for (k = 0; k < DC_TFULL__MAX; k++)
@@ -1203,7 +1227,7 @@ ctl_emit(struct ctl *c, struct pend *p, bool last)
 	/* ctl_write() summarised this interval's signatures (c->sig): the
 	 * segment and the store take them from there. */
 	if (c->eng->stats) {
-		const uint64_t uniq[3] = {dc_cmap_count(&p->src), dc_cmap_count(&p->dst),
+		const uint64_t uniq[3] = {dc_cmap_count(&p->src), pend_destinations(p),
 					  dc_cmap_count(&p->flow)};
 
 		if (c->eng->sig)

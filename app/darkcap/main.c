@@ -228,6 +228,14 @@ engine_run(struct dc_engine *eng)
 	DC_LOG(INFO, main, "%u workers, %u ports, interval %u s, fingerprints %s, table hashing %s, output %s",
 	       eng->nb_workers, eng->nb_ports, eng->cfg.interval, dc_fp_impl_name(),
 	       dc_hash_nh_kernel(), eng->cfg.output);
+	if (eng->cfg.telescope.n) {
+		char tel[DC_TELESCOPE_MAX * 20];
+
+		dc_telescope_format(&eng->cfg.telescope, tel, sizeof(tel));
+		DC_LOG(INFO, main, "telescope %s: %llu addresses, their destinations in a %zu KiB bitmap per table set",
+		       tel, (unsigned long long)eng->cfg.telescope.addrs,
+		       dc_tset_tel_bytes(&eng->cfg.telescope) >> 10);
+	}
 	for (unsigned i = 0; i < eng->nb_workers; i++) {
 		ret = rte_eal_remote_launch(dc_worker_main, eng->workers[i], eng->workers[i]->lcore);
 		if (ret != 0) {

@@ -355,6 +355,7 @@ tset_bytes(const struct dc_config *cfg)
 {
 	return dc_tset_bytes(cfg->sources_max, cfg->destinations_max, cfg->flowtuples_max,
 			     cfg->geo_asn != NULL) +
+	       dc_tset_tel_bytes(&cfg->telescope) +
 	       (dc_sig_on(cfg) ? dc_tset_sig_bytes(cfg->sig_table_max) : 0);
 }
 
@@ -391,9 +392,14 @@ tset_create(struct dc_engine *eng, unsigned sock)
 	if (eng->sig)
 		ts->sig = table_create(eng->cfg.sig_table_max, dc_table_slots_for(eng->cfg.sig_table_max),
 				       sizeof(struct dc_sig_key), DC_SIG_SLOT, sock);
+	if (eng->cfg.telescope.n) {
+		ts->tel = &eng->cfg.telescope;
+		ts->dst_bits = rte_zmalloc_socket("dc_dst_bits", dc_tset_tel_bytes(ts->tel),
+						  RTE_CACHE_LINE_SIZE, (int)sock);
+	}
 	if (ts->src == NULL || ts->src_cold == NULL || ts->dst == NULL ||
 	    (eng->cfg.flowtuples_max && ts->flow == NULL) || (eng->cfg.geo_asn && ts->as == NULL) ||
-	    (eng->sig && ts->sig == NULL))
+	    (eng->sig && ts->sig == NULL) || (ts->tel && ts->dst_bits == NULL))
 		return NULL;
 	return ts;
 }

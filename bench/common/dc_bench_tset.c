@@ -70,8 +70,14 @@ dc_bench_tset_create(const struct dc_config *cfg, uint64_t hash_seed, int socket
 	if (cfg->geo_asn)
 		ts->as = dc_bench_table_create(DC_AS_MAX, dc_table_slots_for(DC_AS_MAX),
 					       sizeof(uint64_t), DC_AS_SLOT, hash_seed, socket);
+	if (cfg->telescope.n) {
+		ts->tel = &cfg->telescope;
+		ts->dst_bits = rte_zmalloc_socket("dc_dst_bits", dc_tset_tel_bytes(ts->tel),
+						  RTE_CACHE_LINE_SIZE, socket);
+	}
 	if (ts->src == NULL || ts->src_cold == NULL || ts->dst == NULL ||
-	    (cfg->flowtuples_max && ts->flow == NULL) || (cfg->geo_asn && ts->as == NULL)) {
+	    (cfg->flowtuples_max && ts->flow == NULL) || (cfg->geo_asn && ts->as == NULL) ||
+	    (ts->tel && ts->dst_bits == NULL)) {
 		dc_bench_tset_free(ts);
 		return NULL;
 	}
@@ -88,6 +94,7 @@ dc_bench_tset_free(struct dc_tset *ts)
 	rte_free(ts->dst);
 	rte_free(ts->flow);
 	rte_free(ts->as);
+	rte_free(ts->dst_bits);
 	rte_free(ts);
 }
 
@@ -95,7 +102,8 @@ size_t
 dc_bench_tset_size(const struct dc_config *cfg)
 {
 	return dc_tset_bytes(cfg->sources_max, cfg->destinations_max, cfg->flowtuples_max,
-			     cfg->geo_asn != NULL);
+			     cfg->geo_asn != NULL) +
+	       dc_tset_tel_bytes(&cfg->telescope);
 }
 
 uint64_t

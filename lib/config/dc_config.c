@@ -11,8 +11,9 @@
 #include "dc_err.h"
 #include "dc_fp.h"
 #include "dc_mem.h"
+#include "dc_telescope.h"
 
-enum key_type { K_UINT, K_STR, K_ENUM };
+enum key_type { K_UINT, K_STR, K_ENUM, K_TELESCOPE };
 
 /* Where a key lives: in struct dc_config, or in its nic_set (also used,
  * relative to a struct dc_nic_settings, by the profile parser). */
@@ -64,6 +65,10 @@ static const struct key_def keys[] = {
 	 "distinct sources a worker's table holds per interval (256 bytes each, x table_sets)"},
 	{"destinations_max", K_UINT, 0, CFG(destinations_max), 16, 1u << 30, NULL, "131072",
 	 "distinct destinations a worker's table holds per interval (64 bytes each, x table_sets)"},
+	{"telescope", K_TELESCOPE, 0, CFG(telescope), 0, 0, NULL, "off",
+	 "the telescope's own IPv4 prefixes, comma-separated (e.g. 198.18.0.0/15, at most 16, a /6 in all): "
+	 "their distinct destinations are kept in a bitmap (a bit per address, 16 KiB for a /15, x table_sets) "
+	 "instead of the destination table; other destinations (IPv6, outside them) still go to the table"},
 	{"flowtuples_max", K_UINT, 0, CFG(flowtuples_max), 0, 1u << 30, NULL, "262144",
 	 "distinct flowtuples a worker's table holds per interval (128 bytes each, x table_sets); 0 turns flowtuples off"},
 	{"table_sets", K_UINT, 0, CFG(table_sets), 2, 16, NULL, "2",
@@ -202,6 +207,8 @@ key_apply(const struct key_def *k, void *base, const char *value, const char *wh
 		dc_free(*(char **)field);
 		*(char **)field = dc_strdup(value);
 		return 0;
+	case K_TELESCOPE:
+		return dc_telescope_parse((struct dc_telescope *)(void *)field, value, where);
 	case K_ENUM:
 		for (i = 0; k->choices[i]; i++)
 			if (strcmp(k->choices[i], value) == 0) {
@@ -540,6 +547,14 @@ dc_config_dump(const struct dc_config *cfg, FILE *f)
 		case K_ENUM:
 			fprintf(f, "%s = %s\n", k->name, k->choices[*(const uint32_t *)field]);
 			break;
+		case K_TELESCOPE: {
+			char buf[DC_TELESCOPE_MAX * 20];
+
+			dc_telescope_format((const struct dc_telescope *)(const void *)field, buf,
+					    sizeof(buf));
+			fprintf(f, "%s = %s\n", k->name, buf);
+			break;
+		}
 		}
 	}
 }

@@ -15,6 +15,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "dc_telescope.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -56,6 +58,7 @@ struct dc_config {
 	uint32_t sources_max;      /**< per-worker source table entries */
 	uint32_t destinations_max; /**< per-worker destination table entries */
 	uint32_t flowtuples_max;   /**< per-worker flowtuple table entries; 0 = off */
+	struct dc_telescope telescope; /**< the telescope's IPv4 prefixes (n 0 = none) */
 	uint32_t table_sets;       /**< table sets per worker (2 = double buffer) */
 	uint32_t top_sources;      /**< top N sources per interval */
 	uint32_t day_exact_max;    /**< exact distinct sources per day up to this, then HLL */

@@ -73,6 +73,8 @@ dc_tset_clear(struct dc_tset *ts)
 		dc_table_clear(ts->as);
 	if (ts->sig)
 		dc_table_clear(ts->sig);
+	if (ts->tel)
+		memset(ts->dst_bits, 0, dc_telescope_words(ts->tel) * sizeof(uint64_t));
 	memset(ts->full, 0, sizeof(ts->full));
 	ts->flags = 0;
 }

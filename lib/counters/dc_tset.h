@@ -23,6 +23,7 @@
 #include "dc_geo.h"
 #include "dc_sig.h"
 #include "dc_table.h"
+#include "dc_telescope.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -265,6 +266,13 @@ dc_tset_bytes(uint64_t sources_max, uint64_t destinations_max, uint64_t flowtupl
 	return n;
 }
 
+/** Bytes of a table set's bitmap of telescope destinations (0 without). */
+static inline size_t
+dc_tset_tel_bytes(const struct dc_telescope *tel)
+{
+	return tel && tel->n ? dc_telescope_words(tel) * sizeof(uint64_t) : 0;
+}
+
 /** Bytes of a worker's signature table of @p sig_max entries (part of the
  * table set when signatures are on). */
 static inline size_t
@@ -287,6 +295,11 @@ struct dc_tset {
 	struct dc_table *as;       /**< NULL without an AS database */
 	struct dc_table *sig;      /**< struct dc_sig_slot; NULL when signatures are off */
 	uint64_t full[DC_TFULL__MAX]; /**< packets whose new key did not fit */
+	/** The telescope's IPv4 prefixes (configuration `telescope`), or NULL:
+	 * a destination in them sets its bit in dst_bits instead of going to
+	 * the destination table, which then holds only the others. */
+	const struct dc_telescope *tel;
+	uint64_t *dst_bits;        /**< with tel: dc_telescope_words() words */
 };
 
 /** Packets whose table slots are looked up together (dc_table_find_burst()). */
@@ -299,6 +312,9 @@ struct dc_tset {
 /** Per-burst scratch for the tables (one per worker). */
 struct dc_tset_ctx {
 	uint16_t idx[DC_FP_BURST_MAX];
+	/** Destination keys in dkey: the IP packets' (dkey[k] is packet k's)
+	 * without a telescope, else only those outside it (in packet order). */
+	unsigned md;
 	struct dc_addr_key skey[DC_FP_BURST_MAX];
 	struct dc_addr_key dkey[DC_FP_BURST_MAX];
 	struct dc_flow_key fkey[DC_FP_BURST_MAX];
@@ -339,28 +355,39 @@ dc_tset_rd16(const uint8_t *b)
 }
 
 /** Keys stage: the source, destination and flowtuple keys of the IP packets
- * of the burst (ctx->idx maps them back). Returns the number of IP packets. */
+ * of the burst (ctx->idx maps them back; with a telescope, a destination in
+ * it sets its bit here and gets no key: tc->md). Returns the number of IP
+ * packets. */
 static DC_ALWAYS_INLINE unsigned
 dc_tset_keys(const struct dc_tset *ts, struct dc_tset_ctx *tc, const struct dc_burst_ctx *bc,
 	     const uint8_t *const *frames, unsigned n)
 {
 	const struct dc_table *ft = ts->flow;
-	unsigned i, m = 0;
+	const struct dc_telescope *tel = ts->tel;
+	unsigned i, m = 0, md = 0;
 
 	for (i = 0; i < n; i++) {
 		const struct dc_pkt *p = &bc->pkt[i];
 		const uint8_t *ip = frames[i] + p->l3_off;
-		struct dc_addr_key *s = &tc->skey[m], *d = &tc->dkey[m];
+		struct dc_addr_key *s = &tc->skey[m], *d = &tc->dkey[md];
 
 		if (p->l3 < DC_L3_IPV4)
 			continue;
 		tc->idx[m] = (uint16_t)i;
 		memset(s, 0, sizeof(*s));
 		memset(d, 0, sizeof(*d));
+		md++;
 		if (p->l3 == DC_L3_IPV4) {
+			uint32_t bit;
+
 			memcpy(s->addr, ip + 12, 4);
 			memcpy(d->addr, ip + 16, 4);
 			s->family = d->family = 4;
+			if (tel && dc_telescope_bit(tel, (uint32_t)dc_tset_rd16(ip + 16) << 16 |
+								 dc_tset_rd16(ip + 18), &bit)) {
+				ts->dst_bits[bit >> 6] |= 1ull << (bit & 63);
+				md--; /* no key: the next packet's overwrites it */
+			}
 		} else {
 			memcpy(s->addr, ip + 8, 16);
 			memcpy(d->addr, ip + 24, 16);
@@ -390,6 +417,7 @@ dc_tset_keys(const struct dc_tset *ts, struct dc_tset_ctx *tc, const struct dc_b
 		}
 		m++;
 	}
+	tc->md = md;
 	return m;
 }
 
@@ -850,20 +878,47 @@ dc_tset_pkt_rest(struct dc_tset *ts, struct dc_table *t, const void *keys, size_
 
 /** Hash IP packets [@p from, @p to) for every table (and prefetch the home
  * slots of sources and destinations when @p pf; the flowtuples' are asked
- * for during the sources' round one). */
+ * for during the sources' round one). Destinations only when they are in
+ * the chunks' pipeline (no telescope: dc_tset_dst_apart() otherwise). */
 static DC_ALWAYS_INLINE void
 dc_tset_hash_stages(const struct dc_tset *ts, struct dc_tset_ctx *tc, unsigned from, unsigned to,
 		    int pf)
 {
 	dc_tset_hash(ts->src, tc->skey, sizeof(tc->skey[0]), DC_ADDR_KEY_LEN, tc->sh, from, to, pf);
 	DC_STAGE_MARK(DC_STAGE_SRC);
-	dc_tset_hash(ts->dst, tc->dkey, sizeof(tc->dkey[0]), sizeof(struct dc_addr_key), tc->dh,
-		     from, to, pf);
-	DC_STAGE_MARK(DC_STAGE_DST);
+	if (ts->tel == NULL) {
+		dc_tset_hash(ts->dst, tc->dkey, sizeof(tc->dkey[0]), sizeof(struct dc_addr_key),
+			     tc->dh, from, to, pf);
+		DC_STAGE_MARK(DC_STAGE_DST);
+	}
 	if (ts->flow) {
 		dc_tset_hash(ts->flow, tc->fkey, sizeof(tc->fkey[0]), sizeof(struct dc_flow_key),
 			     tc->fh, from, to, 0);
 		DC_STAGE_MARK(DC_STAGE_FLOW);
+	}
+}
+
+/**
+ * Destinations with a telescope: the few keys outside it (tc->md: IPv6,
+ * other IPv4 addresses) looked up on their own, a chunk at a time, after
+ * the chunks of the other tables.
+ */
+static DC_ALWAYS_INLINE void
+dc_tset_dst_apart(struct dc_tset *ts, struct dc_tset_ctx *tc)
+{
+	for (unsigned c0 = 0; c0 < tc->md; c0 += DC_TSET_CHUNK) {
+		unsigned cn = tc->md - c0 < DC_TSET_CHUNK ? tc->md - c0 : DC_TSET_CHUNK;
+		uint64_t later;
+
+		dc_tset_hash(ts->dst, tc->dkey, sizeof(tc->dkey[0]), sizeof(struct dc_addr_key),
+			     tc->dh, c0, c0 + cn, 1);
+		later = dc_tset_pkt_find(ts, ts->dst, tc->dkey, sizeof(tc->dkey[0]),
+					 sizeof(struct dc_addr_key), tc->dh, tc->ds, DC_TFULL_DST, c0,
+					 cn, ts->dst, tc->dh, 0);
+		if (later)
+			dc_tset_pkt_rest(ts, ts->dst, tc->dkey, sizeof(tc->dkey[0]),
+					 sizeof(struct dc_addr_key), tc->dh, tc->ds, DC_TFULL_DST, c0,
+					 later);
 	}
 }
 
@@ -883,6 +938,10 @@ dc_tset_hash_stages(const struct dc_tset *ts, struct dc_tset_ctx *tc, unsigned f
  * three tables' slots all prefetched with the hashes, docs/PERFORMANCE.md).
  * Within a chunk, every table's round one (which also prefetches the next
  * slot of the keys it leaves) comes before any table's round two.
+ * With a telescope the destinations are not in this pipeline (most have no
+ * key: dc_tset_keys() set their bits): the flowtuples' round one asks for
+ * the next chunk's source slots, and the rest of the destinations are
+ * looked up after the chunks (dc_tset_dst_apart()).
  */
 static DC_ALWAYS_INLINE void
 dc_tset_burst_stages(struct dc_tset *ts, struct dc_tset_ctx *tc, const struct dc_burst_ctx *bc,
@@ -890,6 +949,8 @@ dc_tset_burst_stages(struct dc_tset *ts, struct dc_tset_ctx *tc, const struct dc
 		     unsigned n, struct dc_counters *c)
 {
 	unsigned m = dc_tset_keys(ts, tc, bc, frames, n);
+	/* destinations in the chunks' pipeline (dkey[k] is packet k's) */
+	const int dp = ts->tel == NULL;
 
 	DC_STAGE_MARK(DC_STAGE_KEYS);
 	dc_tset_hash_stages(ts, tc, 0, m < DC_TSET_CHUNK ? m : DC_TSET_CHUNK, 1);
@@ -897,7 +958,7 @@ dc_tset_burst_stages(struct dc_tset *ts, struct dc_tset_ctx *tc, const struct dc
 		unsigned cn = m - c0 < DC_TSET_CHUNK ? m - c0 : DC_TSET_CHUNK;
 		/* the next chunk's packets: hashed now, prefetched by the round ones */
 		unsigned nn = m - c0 - cn < DC_TSET_CHUNK ? m - c0 - cn : DC_TSET_CHUNK;
-		uint64_t slater, dlater, flater = 0, sfresh;
+		uint64_t slater, dlater = 0, flater = 0, sfresh;
 
 		if (nn)
 			dc_tset_hash_stages(ts, tc, c0 + cn, c0 + cn + nn, 0);
@@ -907,15 +968,18 @@ dc_tset_burst_stages(struct dc_tset *ts, struct dc_tset_ctx *tc, const struct dc
 					  ts->flow ? &tc->fh[c0] : &tc->sh[c0 + cn], ts->flow ? cn : nn,
 					  &sfresh);
 		DC_STAGE_MARK(DC_STAGE_SRC);
-		dlater = dc_tset_pkt_find(ts, ts->dst, tc->dkey, sizeof(tc->dkey[0]),
-					  sizeof(struct dc_addr_key), tc->dh, tc->ds, DC_TFULL_DST,
-					  c0, cn, ts->flow ? ts->src : ts->dst,
-					  ts->flow ? &tc->sh[c0 + cn] : &tc->dh[c0 + cn], nn);
-		DC_STAGE_MARK(DC_STAGE_DST);
+		if (dp) {
+			dlater = dc_tset_pkt_find(ts, ts->dst, tc->dkey, sizeof(tc->dkey[0]),
+						  sizeof(struct dc_addr_key), tc->dh, tc->ds,
+						  DC_TFULL_DST, c0, cn, ts->flow ? ts->src : ts->dst,
+						  ts->flow ? &tc->sh[c0 + cn] : &tc->dh[c0 + cn], nn);
+			DC_STAGE_MARK(DC_STAGE_DST);
+		}
 		if (ts->flow) {
 			flater = dc_tset_pkt_find(ts, ts->flow, tc->fkey, sizeof(tc->fkey[0]),
 						  sizeof(struct dc_flow_key), tc->fh, tc->fs,
-						  DC_TFULL_FLOW, c0, cn, ts->dst, &tc->dh[c0 + cn], nn);
+						  DC_TFULL_FLOW, c0, cn, dp ? ts->dst : ts->src,
+						  dp ? &tc->dh[c0 + cn] : &tc->sh[c0 + cn], nn);
 			DC_STAGE_MARK(DC_STAGE_FLOW);
 		}
 		/* ... then those. */
@@ -938,6 +1002,10 @@ dc_tset_burst_stages(struct dc_tset *ts, struct dc_tset_ctx *tc, const struct dc
 		/* The sources' updates last: their slots are all in by now. */
 		dc_tset_src_update(ts, tc, bc, lens, secs, c0, cn, sfresh, c);
 		DC_STAGE_MARK(DC_STAGE_SRC);
+	}
+	if (!dp && tc->md) {
+		dc_tset_dst_apart(ts, tc);
+		DC_STAGE_MARK(DC_STAGE_DST);
 	}
 	if (tc->sig) {
 		dc_tset_sig(ts, tc, bc, frames, m, c);

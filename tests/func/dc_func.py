@@ -257,6 +257,31 @@ def case_two_ports_two_workers(a):
                 "0@0,1@1,2@1", ["--workers", "2"], records=True)
 
 
+def case_telescope(a):
+    # The generator's telescope is 198.18.0.0/15 (and 2001:db8:dead::/48).
+    # Declared as its lower half plus an unused /8, half the IPv4
+    # destinations go to the bitmap and half (with every IPv6 one) to the
+    # destination table: unique_destinations must still equal the truth,
+    # with two workers that see the same destinations (OR of the bitmaps),
+    # and with a slow control core whose tables span several intervals.
+    replay_case(a, "telescope", ["--seed", "29", "--days", "2", "--packets", "150000",
+                                 "--start", "2022-06-28T00:00:00Z", "--split", "src"], 2,
+                lambda o: ["net_pcap0,rx_pcap=" + o[0], "net_pcap1,rx_pcap=" + o[1]],
+                "0@0,1@1,2@1", ["--workers", "2", "--telescope", "198.18.0.0/16, 10.0.0.0/8"])
+    replay_case(a, "telescope_whole", ["--seed", "31", "--days", "1", "--packets", "60000"], 2,
+                lambda o: ["net_pcap0,rx_pcap=" + o[0], "net_pcap1,rx_pcap=" + o[1]],
+                "0@0,1@1,2@1", ["--workers", "2", "--blocks", "2", "--max-pending", "2",
+                                "--ctl-delay-ms", "1", "--telescope", "198.18.0.0/15"])
+    # Only the destinations outside the telescope can fill the table: with
+    # room for 100, the whole /15 is counted exactly and no packet refused.
+    recs = replay_case(a, "telescope_small", ["--seed", "37", "--days", "1", "--packets", "60000",
+                                              "--many-sources"], 1, one_port, "0,1",
+                       ["--destinations-max", "2000", "--telescope", "198.18.0.0/15"],
+                       interval=3600)
+    if recs is not None and max(r["unique_destinations"] for r in recs) <= 2000:
+        fail("telescope_small: every interval has at most 2000 destinations: the test shows nothing")
+
+
 def case_two_queues_one_port(a):
     replay_case(a, "two_queues", ["--seed", "31", "--days", "2", "--packets", "120000", "--split", "rr"], 2,
                 lambda o: ["net_pcap0,rx_pcap=%s,rx_pcap=%s" % (o[0], o[1])],
@@ -1944,6 +1969,11 @@ def case_bad_inputs(a):
         ("stray argument", ["extra"], "unexpected argument 'extra'"),
         ("missing config", ["--config", "/nonexistent/darkcap.conf"], "/nonexistent/darkcap.conf: cannot open"),
         ("bad config key", ["--config", conf], "bad.conf:2: unknown key 'workres'"),
+        ("telescope not a prefix", ["--telescope", "198.18.0.0"], "telescope: '198.18.0.0' is not an IPv4 prefix"),
+        ("telescope host bits", ["--telescope", "198.18.0.1/15"], "'198.18.0.1/15' has host bits set (198.18.0.0/15?)"),
+        ("telescope overlap", ["--telescope", "198.18.0.0/15,198.19.0.0/16"], "198.19.0.0/16 overlaps 198.18.0.0/15"),
+        ("telescope ipv6", ["--telescope", "2001:db8::/32"], "'2001:db8::/32' is not an IPv4 prefix"),
+        ("telescope too big", ["--telescope", "8.0.0.0/5"], "134217728 addresses in all; at most 67108864"),
     ]
     for label, opts, must in pre:
         expect_error(a, label, ok_eal, opts, must, True)

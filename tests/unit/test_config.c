@@ -185,6 +185,68 @@ t_shipped_profiles(void)
 	dc_config_free(&c);
 }
 
+/* The telescope's prefixes: parsing, refusals, bit numbering (against an
+ * independent count of each prefix's size), the address of a bit. */
+static void
+t_telescope(void)
+{
+	struct dc_config c;
+	struct dc_telescope t;
+	char buf[256];
+	uint32_t bit, a;
+
+	dc_config_defaults(&c);
+	CHECK_EQ(c.telescope.n, 0);
+	CHECK_EQ(dc_config_set(&c, "telescope", " 198.18.0.0/15 , 203.0.113.0/24,10.1.2.3/32",
+			       "command line"), 0);
+	CHECK_EQ(c.telescope.n, 3);
+	CHECK_EQ(c.telescope.addrs, 131072 + 256 + 1);
+	CHECK_EQ(dc_telescope_words(&c.telescope), (131072 + 256 + 1 + 63) / 64);
+	dc_telescope_format(&c.telescope, buf, sizeof(buf));
+	CHECK(strcmp(buf, "198.18.0.0/15,203.0.113.0/24,10.1.2.3/32") == 0);
+	/* first, last and outside addresses of each prefix */
+	CHECK(dc_telescope_bit(&c.telescope, 0xC6120000u, &bit) && bit == 0);
+	CHECK(dc_telescope_bit(&c.telescope, 0xC613FFFFu, &bit) && bit == 131071);
+	CHECK(!dc_telescope_bit(&c.telescope, 0xC6140000u, &bit));
+	CHECK(!dc_telescope_bit(&c.telescope, 0xC611FFFFu, &bit));
+	CHECK(dc_telescope_bit(&c.telescope, 0xCB007100u, &bit) && bit == 131072);
+	CHECK(dc_telescope_bit(&c.telescope, 0xCB0071FFu, &bit) && bit == 131072 + 255);
+	CHECK(dc_telescope_bit(&c.telescope, 0x0A010203u, &bit) && bit == 131072 + 256);
+	CHECK(!dc_telescope_bit(&c.telescope, 0x0A010204u, &bit));
+	/* every bit maps back to the address it came from */
+	for (uint64_t b = 0; b < c.telescope.addrs; b += 97) {
+		a = dc_telescope_addr(&c.telescope, b);
+		CHECK(dc_telescope_bit(&c.telescope, a, &bit) && bit == b);
+	}
+	a = dc_telescope_addr(&c.telescope, c.telescope.addrs - 1);
+	CHECK_EQ(a, 0x0A010203u);
+	/* "off" clears it; the dump shows it */
+	CHECK_EQ(dc_config_set(&c, "telescope", "off", "command line"), 0);
+	CHECK_EQ(c.telescope.n, 0);
+	/* refusals leave the value as it was, one line naming the problem */
+	CHECK_EQ(dc_telescope_parse(&t, "0.0.0.0/6", "x"), 0);
+	CHECK_EQ(t.addrs, 1ull << 26);
+	CHECK_EQ(dc_config_set(&c, "telescope", "192.0.2.0/24", "command line"), 0);
+	CHECK(dc_config_set(&c, "telescope", "192.0.2.0/33", "f.conf:3") != 0);
+	check_err("f.conf:3: telescope: '192.0.2.0/33' is not an IPv4 prefix");
+	CHECK(dc_config_set(&c, "telescope", "192.0.2.0/24,", "command line") != 0);
+	check_err("telescope: '' is not an IPv4 prefix");
+	CHECK(dc_config_set(&c, "telescope", "192.0.2.128/24", "command line") != 0);
+	check_err("'192.0.2.128/24' has host bits set (192.0.2.0/24?)");
+	CHECK(dc_config_set(&c, "telescope", "192.0.0.0/16,192.0.2.0/24", "command line") != 0);
+	check_err("192.0.2.0/24 overlaps 192.0.0.0/16");
+	CHECK(dc_config_set(&c, "telescope", "0.0.0.0/5", "command line") != 0);
+	check_err("134217728 addresses in all; at most 67108864");
+	buf[0] = '\0';
+	for (unsigned i = 0; i < DC_TELESCOPE_MAX + 1; i++)
+		snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "%s10.0.%u.0/24", i ? "," : "", i);
+	CHECK(dc_config_set(&c, "telescope", buf, "command line") != 0);
+	check_err("more than 16 prefixes");
+	CHECK_EQ(c.telescope.n, 1);
+	CHECK_EQ(c.telescope.net[0], 0xC0000200u);
+	dc_config_free(&c);
+}
+
 int
 main(void)
 {
@@ -193,6 +255,7 @@ main(void)
 		{"file values and one-line errors", t_file_and_errors},
 		{"NIC profiles and precedence", t_profiles},
 		{"shipped drivers-cfg profiles", t_shipped_profiles},
+		{"telescope prefixes", t_telescope},
 	};
 	int ret;
 
