@@ -123,7 +123,19 @@ dc_bench_tset_sum(const struct dc_tset *ts, uint64_t h)
 	h = dc_bench_hash(ts->src_cold, ts->src_ncold * sizeof(ts->src_cold[0]), h ^ ts->src_ncold);
 	h = dc_bench_table_sum(ts->dst, h);
 	h = dc_bench_table_sum(ts->flow, h);
+	if (ts->tel)
+		h = dc_bench_hash(ts->dst_bits, dc_tset_tel_bytes(ts->tel), h);
 	return dc_bench_table_sum(ts->as, h);
+}
+
+uint64_t
+dc_bench_tset_destinations(const struct dc_tset *ts)
+{
+	uint64_t n = ts->dst->used;
+
+	for (uint64_t i = 0; ts->tel && i < dc_telescope_words(ts->tel); i++)
+		n += (uint64_t)__builtin_popcountll(ts->dst_bits[i]);
+	return n;
 }
 
 void
@@ -134,6 +146,9 @@ dc_bench_count_keys(const struct dc_bench_frames *f, unsigned burst, struct dc_b
 	uint64_t *sk = src ? dc_bench_malloc((f->n + 1) * sizeof(uint64_t)) : NULL;
 	uint64_t *dk = dc_bench_malloc((f->n + 1) * sizeof(uint64_t));
 	uint64_t *fk = dc_bench_malloc((f->n + 1) * sizeof(uint64_t)), k = 0;
+
+	if (ts->tel)
+		dc_bench_die("internal: keys counted with a telescope (every destination needs its key)");
 
 	for (uint64_t i = 0; i < f->n; i += burst) {
 		unsigned n = (unsigned)RTE_MIN((uint64_t)burst, f->n - i), m;

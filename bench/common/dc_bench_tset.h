@@ -120,6 +120,10 @@ void dc_bench_tset_free(struct dc_tset *ts);
  */
 size_t dc_bench_tset_size(const struct dc_config *cfg);
 
+/** Distinct destinations in @p ts: its destination table's keys plus, with a
+ * telescope, the bits set in its bitmap. */
+uint64_t dc_bench_tset_destinations(const struct dc_tset *ts);
+
 /**
  * Checksum of a table: its slots, its insertion order, its counts.
  *

@@ -9,7 +9,11 @@
 # into a fresh mbuf, as a NIC's DMA would fill one). Each tool gets one
 # receive lcore (lcore 1) and the main lcore (lcore 0); darkcap runs with
 # every feature on: country and AS databases, flowtuples, stats segment,
-# 1-second intervals (so the control core merges while the worker runs).
+# payload signatures (the shipped rules), 1-second intervals (so the control
+# core merges while the worker runs), and the telescope's prefix declared as
+# an operator declares it (the generator's 198.18.0.0/15: its destinations
+# in a bitmap, docs/TABLES.md; --telescope off for every destination in the
+# destination table).
 # Rates are sampled once a second (testpmd --stats-period 1, darkcap's
 # per-interval records); the first and last samples are dropped and the
 # median of the rest is the run's rate. Runs alternate tool by tool, R
@@ -17,7 +21,7 @@
 #
 # Usage: bench/e2e/e2e.sh [--packets N] [--seconds S] [--repeat R]
 #            [--darkcap PATH] [--gen PATH] [--testpmd PATH] [--workdir DIR]
-#            [--geo-country MMDB --geo-asn MMDB] [--no-huge]
+#            [--geo-country MMDB --geo-asn MMDB] [--telescope PREFIXES|off] [--no-huge]
 # Defaults: 1,700,000 frames over a pool of 1,700,000 sources (about 1.07 M
 # distinct), 12 s per run, 5 rounds, build-release binaries (else build/),
 # the test databases of tests/func (made with MaxMind's writer) when no
@@ -33,6 +37,7 @@ repeat=5
 work=/tmp/darkcap-e2e
 darkcap="" gen="" testpmd=$(command -v dpdk-testpmd || true)
 geo_cc="" geo_as=""
+telescope=198.18.0.0/15
 huge=1
 
 die() { echo "e2e.sh: $*" >&2; exit 2; }
@@ -47,8 +52,9 @@ while [ $# -gt 0 ]; do
 	--workdir) work=$2; shift 2 ;;
 	--geo-country) geo_cc=$2; shift 2 ;;
 	--geo-asn) geo_as=$2; shift 2 ;;
+	--telescope) telescope=$2; shift 2 ;;
 	--no-huge) huge=0; shift ;;
-	-h|--help) sed -n '3,26p' "$0"; exit 0 ;;
+	-h|--help) sed -n '3,31p' "$0"; exit 0 ;;
 	*) die "unknown option '$1' (see --help)" ;;
 	esac
 done
@@ -154,7 +160,8 @@ run_darkcap() { # prints "median pps, data path cycles/packet"
 		--vdev "$vdev" -- \
 		--output "$out" --interval 1 --workers 1 --mbuf-size 2048 --mbufs-per-queue "$mbufs" \
 		--sources-max "$srcmax" --destinations-max "$srcmax" --flowtuples-max 4194304 \
-		--geo-country "$geo_cc" --geo-asn "$geo_as" --stats-path "$work/e2e.stats" >"$log" 2>&1 &
+		--geo-country "$geo_cc" --geo-asn "$geo_as" --telescope "$telescope" \
+		--stats-path "$work/e2e.stats" >"$log" 2>&1 &
 	local pid=$!
 	wait_started "$log" 'worker 0 on lcore' $pid
 	sleep $((seconds + 2))
@@ -170,7 +177,7 @@ print("\n".join(str(v) for v in r))' "$out" | median)
 	echo "$pps ${cyc:-nan}"
 }
 
-say "input: $pcap, $packets frames, $distinct distinct sources; $pages; TSC $tsc_mhz MHz"
+say "input: $pcap, $packets frames, $distinct distinct sources; $pages; TSC $tsc_mhz MHz; telescope $telescope"
 say "$repeat rounds of $seconds s each: testpmd rxonly, then darkcap (lcore 1 receives, lcore 0 main/control)"
 tp=() dc=() dp=()
 for r in $(seq 1 "$repeat"); do

@@ -151,6 +151,7 @@ static struct {
 	const char *geo_country;
 	const char *geo_asn;
 	int no_geo;
+	const char *telescope; /* --telescope: the config's telescope */
 	int timers; /* bit t: run the stages timed with TM_* t */
 	int quick;
 	int verbose;
@@ -618,7 +619,7 @@ run_config(struct engine *e, const struct stream *s, struct result *r)
 				sum[v] = state_sum(e->ts, e->c);
 				if (v == VAR_WHOLE) {
 					r->src_used = e->ts->src->used;
-					r->dst_used = e->ts->dst->used;
+					r->dst_used = dc_bench_tset_destinations(e->ts);
 					r->flow_used = e->ts->flow ? e->ts->flow->used : 0;
 					r->as_used = e->ts->as ? e->ts->as->used : 0;
 					r->ncold = e->ts->src_ncold;
@@ -743,6 +744,7 @@ usage(const char *prog)
 	printf("usage: %s <EAL args> -- [--keys N,N,...] [--packets N] [--repeat R]\n"
 	       "         [--dist uniform,zipf] [--zipf-s S] [--burst B] [--pcap FILE | --gen PATH]\n"
 	       "         [--gen-packets N] [--geo-country FILE] [--geo-asn FILE] [--no-geo]\n"
+	       "         [--telescope PREFIXES]\n"
 	       "         [--timer precise|lfence|both] [--seed S] [--retry K] [--quick] [--verbose]\n",
 	       prog);
 }
@@ -763,6 +765,7 @@ parse_args(int argc, char **argv)
 		{"geo-country", required_argument, NULL, 'C'},
 		{"geo-asn", required_argument, NULL, 'A'},
 		{"no-geo", no_argument, NULL, 'N'},
+		{"telescope", required_argument, NULL, 'L'},
 		{"timer", required_argument, NULL, 't'},
 		{"seed", required_argument, NULL, 's'},
 		{"retry", required_argument, NULL, 'T'},
@@ -816,6 +819,9 @@ parse_args(int argc, char **argv)
 			break;
 		case 'N':
 			opt.no_geo = 1;
+			break;
+		case 'L':
+			opt.telescope = optarg;
 			break;
 		case 't':
 			if (strcmp(optarg, "precise") == 0)
@@ -908,6 +914,8 @@ main(int argc, char **argv)
 
 	/* geo, as the engine loads it (dc_geo_view_load) */
 	dc_config_defaults(&cfg);
+	if (opt.telescope && dc_telescope_parse(&cfg.telescope, opt.telescope, "--telescope") != 0)
+		dc_bench_die("%s", dc_strerror());
 	memset(&e, 0, sizeof(e));
 	if (!opt.no_geo) {
 		double t = (double)rte_rdtsc();
@@ -960,6 +968,7 @@ main(int argc, char **argv)
 			tc.sources_max = 1;
 			tc.destinations_max = 1;
 			tc.flowtuples_max = 1;
+			tc.telescope.n = 0; /* every destination keyed, to count them */
 			/* a tiny one: the keys stage only */
 			e.ts = dc_bench_tset_create(&tc, hash_seed, (int)sock);
 			if (e.ts == NULL)
@@ -967,6 +976,7 @@ main(int argc, char **argv)
 			dc_bench_count_keys(&s.f, opt.burst, e.ctx, e.tctx, e.ts, s.ip_packets,
 					    NULL, &s.distinct_dst, &s.distinct_flow);
 			dc_bench_tset_free(e.ts);
+			tc.telescope = cfg.telescope;
 			tc.sources_max = (uint32_t)nk;
 			tc.destinations_max = (uint32_t)RTE_MAX(s.distinct_dst, (uint64_t)1);
 			tc.flowtuples_max = (uint32_t)RTE_MAX(s.distinct_flow, (uint64_t)1);
@@ -998,6 +1008,14 @@ main(int argc, char **argv)
 			       s.distinct_dst, s.distinct_flow, r->tset_bytes >> 20, tc.sources_max,
 			       dc_src_slots_per_key(tc.sources_max), tc.destinations_max,
 			       tc.flowtuples_max);
+			if (tc.telescope.n) {
+				char tb[DC_TELESCOPE_MAX * 20];
+
+				dc_telescope_format(&tc.telescope, tb, sizeof(tb));
+				printf("#   telescope %s: its destinations in a %zu KiB bitmap, the "
+				       "others in the destination table\n",
+				       tb, dc_tset_tel_bytes(&tc.telescope) >> 10);
+			}
 			fflush(stdout);
 			run_config(&e, &s, r);
 			if (r->src_used != s.distinct_src || r->full[DC_TFULL_SRC] ||

@@ -900,8 +900,9 @@ dc_tset_hash_stages(const struct dc_tset *ts, struct dc_tset_ctx *tc, unsigned f
 
 /**
  * Destinations with a telescope: the few keys outside it (tc->md: IPv6,
- * other IPv4 addresses) looked up on their own, a chunk at a time, after
- * the chunks of the other tables.
+ * other IPv4 addresses), hashed and their home slots prefetched before the
+ * chunks of the other tables (dc_tset_burst_stages()), looked up on their
+ * own after them, a chunk at a time.
  */
 static DC_ALWAYS_INLINE void
 dc_tset_dst_apart(struct dc_tset *ts, struct dc_tset_ctx *tc)
@@ -910,8 +911,6 @@ dc_tset_dst_apart(struct dc_tset *ts, struct dc_tset_ctx *tc)
 		unsigned cn = tc->md - c0 < DC_TSET_CHUNK ? tc->md - c0 : DC_TSET_CHUNK;
 		uint64_t later;
 
-		dc_tset_hash(ts->dst, tc->dkey, sizeof(tc->dkey[0]), sizeof(struct dc_addr_key),
-			     tc->dh, c0, c0 + cn, 1);
 		later = dc_tset_pkt_find(ts, ts->dst, tc->dkey, sizeof(tc->dkey[0]),
 					 sizeof(struct dc_addr_key), tc->dh, tc->ds, DC_TFULL_DST, c0,
 					 cn, ts->dst, tc->dh, 0);
@@ -953,6 +952,13 @@ dc_tset_burst_stages(struct dc_tset *ts, struct dc_tset_ctx *tc, const struct dc
 	const int dp = ts->tel == NULL;
 
 	DC_STAGE_MARK(DC_STAGE_KEYS);
+	if (!dp && tc->md) {
+		/* the destinations outside the telescope: their lines arrive
+		 * during the chunks, dc_tset_dst_apart() reads them after */
+		dc_tset_hash(ts->dst, tc->dkey, sizeof(tc->dkey[0]), sizeof(struct dc_addr_key),
+			     tc->dh, 0, tc->md, 1);
+		DC_STAGE_MARK(DC_STAGE_DST);
+	}
 	dc_tset_hash_stages(ts, tc, 0, m < DC_TSET_CHUNK ? m : DC_TSET_CHUNK, 1);
 	for (unsigned c0 = 0; c0 < m; c0 += DC_TSET_CHUNK) {
 		unsigned cn = m - c0 < DC_TSET_CHUNK ? m - c0 : DC_TSET_CHUNK;
