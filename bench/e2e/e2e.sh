@@ -54,7 +54,7 @@ while [ $# -gt 0 ]; do
 	--geo-asn) geo_as=$2; shift 2 ;;
 	--telescope) telescope=$2; shift 2 ;;
 	--no-huge) huge=0; shift ;;
-	-h|--help) sed -n '3,31p' "$0"; exit 0 ;;
+	-h|--help) sed -n '3,29p' "$0"; exit 0 ;;
 	*) die "unknown option '$1' (see --help)" ;;
 	esac
 done

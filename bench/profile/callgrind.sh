@@ -10,7 +10,7 @@
 # the data path is measured exactly by running this before and after it.
 #
 # Usage: bench/profile/callgrind.sh [--keys N] [--packets N] [--dist uniform|zipf]
-#            [--build DIR] [--out FILE] [--lines N]
+#            [--build DIR] [--out FILE] [--lines N] [--telescope PREFIXES]
 #        bench/profile/callgrind.sh --sig [--no-fast] [--rules FILE]... [--build DIR]
 #   --keys     distinct sources (default 100000)
 #   --packets  packets per pass (default 200000; two passes are counted:
@@ -19,6 +19,8 @@
 #              here when missing, so that the counts map to source lines)
 #   --out      keep callgrind's output file (default: a temporary file)
 #   --lines    source lines listed (default 25)
+#   --telescope the telescope's prefixes (the generator's is 198.18.0.0/15):
+#              destinations in them counted in the bitmap, not the table
 #   --sig      instead: Hyperscan's instructions per payload-bearing packet of
 #              darkcap-gen's default mix (100,000 frames, seed 1), every payload
 #              found and capped as the engine does and scanned once by
@@ -42,6 +44,7 @@ lines=25
 sig=0
 nofast=0
 rulesets=()
+tel=()
 while [ $# -gt 0 ]; do
 	case $1 in
 	--sig) sig=1; shift ;;
@@ -53,7 +56,8 @@ while [ $# -gt 0 ]; do
 	--build) build=$2; shift 2 ;;
 	--out) out=$2; shift 2 ;;
 	--lines) lines=$2; shift 2 ;;
-	-h|--help) sed -n '3,29p' "$0"; exit 0 ;;
+	--telescope) tel=(--telescope "$2"); shift 2 ;;
+	-h|--help) sed -n '3,31p' "$0"; exit 0 ;;
 	*) echo "callgrind.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
 	esac
 done
@@ -125,7 +129,7 @@ valgrind --tool=callgrind --callgrind-out-file="$cg" \
 	--toggle-collect=dc_counters_burst --toggle-collect=dc_tset_burst \
 	"$build/bench/stages/darkcap-stages-bench" --no-huge -m 2048 --no-pci --no-shconf -l 0 \
 	--file-prefix "dc_cg_$$" --log-level lib.eal:warning -- --gen "$build/bench/gen/darkcap-gen" \
-	--quick --repeat 1 --keys "$keys" --packets "$packets" --dist "$dist" --timer lfence \
+	--quick --repeat 1 --keys "$keys" --packets "$packets" --dist "$dist" --timer lfence "${tel[@]}" \
 	>"$log" 2>"$tmp/valgrind.txt" || { cat "$log" "$tmp/valgrind.txt" >&2; echo "callgrind.sh: the run failed" >&2; exit 1; }
 grep -q 'checks passed' "$log" || { cat "$log" >&2; echo "callgrind.sh: the bench's checks did not pass" >&2; exit 1; }
 
