@@ -92,13 +92,14 @@ demo() {
 	else
 		say "no country database could be had: running without one (every country unknown)"
 	fi
-	say "replaying it through DPDK's net_pcap device into darkcap (1 worker, hourly intervals)"
+	say "replaying it through DPDK's net_pcap device into darkcap (1 worker, hourly intervals, telescope 198.18.0.0/15)"
 	./build/app/darkcap/darkcap -l 0-1 --no-huge -m 1024 --no-pci --file-prefix darkcap-demo \
 		--log-level lib.eal:warning \
 		--vdev "net_pcap0,rx_pcap=$work/darknet.pcap" -- \
 		--interval 3600 --summary on --truncate on --output "$work/intervals.jsonl" \
 		--records-dir "$work/records" --stats-path "$work/darkcap.stats" \
-		--store-path "$work/darkcap.db" --store-timezone Asia/Tokyo "${geo_opt[@]}"
+		--store-path "$work/darkcap.db" --store-timezone Asia/Tokyo --telescope 198.18.0.0/15 \
+		"${geo_opt[@]}"
 	echo
 	echo "Top destination ports since start, from the shared-memory statistics (darkcap-stat):"
 	./build/app/darkcap-stat/darkcap-stat --path "$work/darkcap.stats" top ports -n 5 --total
