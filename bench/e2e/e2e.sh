@@ -22,6 +22,12 @@
 # Usage: bench/e2e/e2e.sh [--packets N] [--seconds S] [--repeat R]
 #            [--darkcap PATH] [--gen PATH] [--testpmd PATH] [--workdir DIR]
 #            [--geo-country MMDB --geo-asn MMDB] [--telescope PREFIXES|off] [--no-huge]
+#            [--signatures-compare]
+# --signatures-compare: instead of testpmd, each round runs darkcap twice,
+# with the shipped signatures and with --signatures off (the order
+# alternating per round), and reports both and their ratios: all work per
+# packet (from the rate) and in-process, medians and paired (the median of
+# the rounds' own ratios), for issue #8's "signatures on costs at most 10 %".
 # Defaults: 1,700,000 frames over a pool of 1,700,000 sources (about 1.07 M
 # distinct), 12 s per run, 5 rounds, build-release binaries (else build/),
 # the test databases of tests/func (made with MaxMind's writer) when no
@@ -39,6 +45,7 @@ darkcap="" gen="" testpmd=$(command -v dpdk-testpmd || true)
 geo_cc="" geo_as=""
 telescope=198.18.0.0/15
 huge=1
+sigcmp=0
 
 die() { echo "e2e.sh: $*" >&2; exit 2; }
 while [ $# -gt 0 ]; do
@@ -54,7 +61,8 @@ while [ $# -gt 0 ]; do
 	--geo-asn) geo_as=$2; shift 2 ;;
 	--telescope) telescope=$2; shift 2 ;;
 	--no-huge) huge=0; shift ;;
-	-h|--help) sed -n '3,29p' "$0"; exit 0 ;;
+	--signatures-compare) sigcmp=1; shift ;;
+	-h|--help) sed -n '3,35p' "$0"; exit 0 ;;
 	*) die "unknown option '$1' (see --help)" ;;
 	esac
 done
@@ -153,7 +161,7 @@ run_testpmd() { # prints the run's median Rx-pps
 	sed -n 's/.*Rx-pps: *\([0-9]*\).*/\1/p' "$log" | awk '$1 > 0' | awk 'NR > 1' | sed '$d' | median
 }
 
-run_darkcap() { # prints "median pps, data path cycles/packet"
+run_darkcap() { # [extra darkcap options...]: prints "median pps, data path cycles/packet"
 	local out=$work/darkcap.jsonl log=$work/darkcap.log
 	rm -f "$out"
 	"$darkcap" -l 0,1 "${mem[@]}" --no-pci --file-prefix dc_e2e_dc --log-level lib.eal:warning \
@@ -161,7 +169,7 @@ run_darkcap() { # prints "median pps, data path cycles/packet"
 		--output "$out" --interval 1 --workers 1 --mbuf-size 2048 --mbufs-per-queue "$mbufs" \
 		--sources-max "$srcmax" --destinations-max "$srcmax" --flowtuples-max 4194304 \
 		--geo-country "$geo_cc" --geo-asn "$geo_as" --telescope "$telescope" \
-		--stats-path "$work/e2e.stats" >"$log" 2>&1 &
+		--stats-path "$work/e2e.stats" "$@" >"$log" 2>&1 &
 	local pid=$!
 	wait_started "$log" 'worker 0 on lcore' $pid
 	sleep $((seconds + 2))
@@ -177,6 +185,46 @@ print("\n".join(str(v) for v in r))' "$out" | median)
 	echo "$pps ${cyc:-nan}"
 }
 
+if [ $sigcmp = 1 ]; then
+	say "input: $pcap, $packets frames, $distinct distinct sources; $pages; TSC $tsc_mhz MHz; telescope $telescope"
+	say "$repeat rounds of $seconds s each: darkcap with signatures on and off, the order alternating"
+	on=() onp=() off=() offp=()
+	for r in $(seq 1 "$repeat"); do
+		if [ $((r % 2)) = 1 ]; then
+			read -r a b < <(run_darkcap || echo nan nan)
+			read -r c d < <(run_darkcap --signatures off || echo nan nan)
+		else
+			read -r c d < <(run_darkcap --signatures off || echo nan nan)
+			read -r a b < <(run_darkcap || echo nan nan)
+		fi
+		on+=("$a") onp+=("$b") off+=("$c") offp+=("$d")
+		echo "    round $r: on $a pps ($b cycles/packet in-process), off $c pps ($d)" >&2
+	done
+	python3 - "$tsc_mhz" "$repeat" "$seconds" "$distinct" "${on[*]}" "${onp[*]}" "${off[*]}" "${offp[*]}" <<'PY'
+import statistics, sys
+mhz, rep, sec, distinct = (float(x) for x in sys.argv[1:5])
+on, onp, off, offp = ([float(v) for v in a.split()] for a in sys.argv[5:9])
+hz = mhz * 1e6
+ok = [i for i in range(len(on)) if on[i] == on[i] and off[i] == off[i]]
+if not ok:
+    sys.exit("e2e.sh: no round gave rate samples for both (logs in the work directory)")
+med = lambda v: statistics.median(v)
+all_on, all_off = [hz / on[i] for i in ok], [hz / off[i] for i in ok]
+print()
+print("End to end, one receive core, signatures on and off, realistic mix (%d distinct sources), median of %d rounds of %d s:" % (distinct, len(ok), sec))
+print()
+print("| darkcap | Mpps per core | TSC cycles per packet, all work | in-process cycles per packet | per round (Mpps) |")
+print("|---|---|---|---|---|")
+print("| signatures on (shipped rules) | %.2f | %.1f | %.1f | %s |" % (med([on[i] for i in ok]) / 1e6, med(all_on), med([onp[i] for i in ok]), ", ".join("%.2f" % (on[i] / 1e6) for i in ok)))
+print("| signatures off | %.2f | %.1f | %.1f | %s |" % (med([off[i] for i in ok]) / 1e6, med(all_off), med([offp[i] for i in ok]), ", ".join("%.2f" % (off[i] / 1e6) for i in ok)))
+print()
+pa = med([all_on[k] / all_off[k] for k in range(len(ok))])
+pi = med([onp[i] / offp[i] for i in ok])
+print("on / off, all work per packet: %.3f (medians), %.3f paired; in-process: %.3f (medians), %.3f paired (target <= 1.10)"
+      % (med(all_on) / med(all_off), pa, med([onp[i] for i in ok]) / med([offp[i] for i in ok]), pi))
+PY
+	exit 0
+fi
 say "input: $pcap, $packets frames, $distinct distinct sources; $pages; TSC $tsc_mhz MHz; telescope $telescope"
 say "$repeat rounds of $seconds s each: testpmd rxonly, then darkcap (lcore 1 receives, lcore 0 main/control)"
 tp=() dc=() dp=()
