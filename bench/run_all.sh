@@ -12,7 +12,8 @@
 #   4. offline, on the same capture file: darkcap against tracestats,
 #      nfpcapd, softflowd and pmacctd (bench/peers/peers.sh);
 #   5. payload signatures: dc_sig_scan() per payload-bearing packet, and the
-#      data path on the realistic mix with signatures off and on (bench/sig);
+#      data path on the realistic mix with signatures off and on (bench/sig),
+#      and the engine end to end with them on and off (e2e.sh --signatures-compare);
 #   6. exact instructions per packet of the in-process data path, per
 #      source file and line, and of the signature scan per payload
 #      (valgrind's callgrind, bench/profile/callgrind.sh [--sig]):
@@ -158,6 +159,10 @@ if want signatures; then
 		"$bin/bench/sig/darkcap-sig-bench" "${mem[@]}" -m 1024 --no-pci -l 1 --log-level lib.eal:warning \
 			-- --repeat 5 || part_failed
 		hugepages 0
+		echo
+		echo "The engine end to end with signatures on and off (bench/e2e/e2e.sh --signatures-compare):"
+		"$here/e2e/e2e.sh" --darkcap "$bin/app/darkcap/darkcap" --gen "$bin/bench/gen/darkcap-gen" \
+			--signatures-compare --repeat 4 --seconds 10 || part_failed
 	fi
 	echo
 fi
