@@ -228,10 +228,13 @@ EOF
 # at 8192, 6.0 s at 65536, 7.3 s at 2.5M entries, same flows exported).
 sf_port=39995
 
-# cmd_TOOL FILE OUTDIR: fills the array cmd with the command line
+# cmd_TOOL FILE OUTDIR: fills the array cmd with the command line. darkcap
+# is told the generated telescope's prefix, as its operator would
+# (docs/TABLES.md, "Destinations in the telescope").
 cmd_darkcap() {
 	cmd=("$darkcap" --no-huge -m 1024 --no-pci --file-prefix "$prefix" --log-level lib.eal:warning -l 0,1
-		--vdev "net_pcap0,rx_pcap=$1" -- --output "$2/darkcap.jsonl" --interval 60 --stats-path off)
+		--vdev "net_pcap0,rx_pcap=$1" -- --output "$2/darkcap.jsonl" --interval 60 --stats-path off
+		--telescope 198.18.0.0/15)
 }
 cmd_tracestats() { cmd=(tracestats "pcap:$1"); }
 cmd_nfpcapd() { cmd=(nfpcapd -r "$1" -w "$2/nf" "$nf_filter"); }
