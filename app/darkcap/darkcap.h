@@ -66,6 +66,7 @@ struct dc_rxq {
 	uint64_t ts_div;
 	bool done;            /* finite input reached its end */
 	uint64_t idle_since;  /* TSC of the first empty poll in a row, 0 if none */
+	uint64_t idle_exit_tsc; /* finite: empty this long (the port's idle_exit_ms) = ended */
 };
 
 /* Interval bookkeeping in a worker; see worker.c. */
@@ -81,7 +82,6 @@ struct dc_worker {
 	int ts_dynfield;
 	bool finite;           /* all queues finite: wait for blocks rather than extend */
 	bool started;
-	uint64_t idle_exit_tsc;
 	unsigned drain_passes; /* bound on the stop-time drain */
 	uint64_t deadline_tsc; /* wall mode: TSC of the open interval's end */
 	struct dc_counters *cur;

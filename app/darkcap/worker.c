@@ -262,7 +262,7 @@ worker_poll(struct dc_worker *w, struct rte_mbuf **pkts, uint64_t *got)
 
 				if (q->idle_since == 0)
 					q->idle_since = now;
-				else if (now - q->idle_since > w->idle_exit_tsc)
+				else if (now - q->idle_since > q->idle_exit_tsc)
 					q->done = true;
 			}
 			continue;
@@ -418,7 +418,6 @@ worker_create(struct dc_engine *eng, unsigned id, unsigned lcore)
 	w->id = id;
 	w->lcore = lcore;
 	w->interval = eng->cfg.interval;
-	w->idle_exit_tsc = eng->tsc_hz / 1000 * eng->cfg.idle_exit_ms;
 	w->drain_passes = 1;
 	w->ctx = rte_zmalloc_socket("dc_burst", sizeof(*w->ctx), RTE_CACHE_LINE_SIZE, (int)sock);
 	/* Enough for every header, plus the bytes of payload signatures scan. */
@@ -511,6 +510,7 @@ dc_workers_assign(struct dc_engine *eng)
 			rq->queue_id = q;
 			rq->burst = (uint16_t)p->set.burst;
 			rq->finite = p->finite;
+			rq->idle_exit_tsc = eng->tsc_hz / 1000 * p->set.idle_exit_ms;
 			rq->ts_port = p->ts_port;
 			rq->ts_div = p->ts_div;
 			/* Passes of this worker's queues that empty a full ring. */

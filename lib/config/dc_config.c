@@ -113,8 +113,6 @@ static const struct key_def keys[] = {
 	 "testing aid: the control core sleeps this long after merging each table set (a slow control core)"},
 	{"fingerprint_kernel", K_ENUM, 0, CFG(fp_impl), 0, 0, fp_names, "auto",
 	 "fingerprint kernel: auto (AVX2 when the CPU has it), scalar or avx2"},
-	{"idle_exit_ms", K_UINT, 0, CFG(idle_exit_ms), 1, 3600000, NULL, "200",
-	 "finite input: a queue that stays empty this long has reached its end"},
 	{"nic", K_STR, 0, CFG(nic), 0, 0, NULL, "auto",
 	 "NIC profile from drivers_cfg_dir (e.g. ixgbe, i40e, ice, mlx5, pcap); auto = by driver name"},
 	{"drivers_cfg_dir", K_STR, 0, CFG(drivers_cfg_dir), 0, 0, NULL, "(installed drivers-cfg)",
@@ -135,6 +133,8 @@ static const struct key_def keys[] = {
 	 "signalled; auto: finite for net_pcap with rx_pcap= and no infinite_rx, else live"},
 	{"promisc", K_ENUM, NIC, NICS(promisc), 0, 0, onoff_names, "profile, else on",
 	 "promiscuous mode"},
+	{"idle_exit_ms", K_UINT, NIC, NICS(idle_exit_ms), 1, 3600000, NULL, "profile, else 200",
+	 "finite input: a queue that stays empty this long has reached its end"},
 };
 
 static const struct key_def *
@@ -263,7 +263,6 @@ dc_config_defaults(struct dc_config *cfg)
 	cfg->top_asns = 10;
 	cfg->day_exact_max = 4000000;
 	cfg->fp_impl = DC_FP_AUTO;
-	cfg->idle_exit_ms = 200;
 	cfg->nic = dc_strdup("auto");
 	cfg->stats_path = dc_strdup("/dev/shm/darkcap.stats");
 	cfg->store_timezone = dc_strdup("UTC");
@@ -504,7 +503,7 @@ dc_nic_settings_resolve(const struct dc_config *cfg, const struct dc_nic_profile
 	static const struct dc_nic_settings builtin = {
 		.rx_desc = 1024, .burst = 32, .mbufs_per_queue = 4096,
 		.rss = DC_RSS_IP_TCP_UDP, .timestamps = DC_TS_AUTO, .input = DC_INPUT_AUTO,
-		.promisc = DC_ON,
+		.promisc = DC_ON, .idle_exit_ms = 200,
 	};
 	const struct dc_nic_settings *layers[3] = {&cfg->nic_set, prof ? &prof->s : NULL, &builtin};
 	size_t f, l;

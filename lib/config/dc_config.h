@@ -35,6 +35,7 @@ struct dc_nic_settings {
 	uint32_t timestamps;       /**< enum dc_ts_src */
 	uint32_t input;            /**< enum dc_input */
 	uint32_t promisc;          /**< enum dc_onoff */
+	uint32_t idle_exit_ms;     /**< finite input: ms of empty polls that mean its end */
 };
 
 /** A NIC profile loaded from drivers-cfg/. */
@@ -82,7 +83,6 @@ struct dc_config {
 	uint32_t fp_impl;          /**< enum dc_fp_impl */
 	uint32_t summary;          /**< enum dc_onoff: per-interval summary on stdout */
 	uint32_t truncate;         /**< enum dc_onoff: truncate the output at start */
-	uint32_t idle_exit_ms;     /**< finite input: ms of empty polls that mean end of input */
 	char *nic;                 /**< profile name, or "auto" */
 	char *drivers_cfg_dir;     /**< where NIC profiles live */
 	struct dc_nic_settings nic_set; /**< overrides of the NIC profile */

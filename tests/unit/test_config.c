@@ -54,6 +54,7 @@ t_defaults(void)
 	CHECK_EQ(s.burst, 32);
 	CHECK_EQ(s.rss, DC_RSS_IP_TCP_UDP);
 	CHECK_EQ(s.promisc, DC_ON);
+	CHECK_EQ(s.idle_exit_ms, 200);
 	dc_config_free(&c);
 }
 
@@ -181,6 +182,19 @@ t_shipped_profiles(void)
 
 			CHECK(pr != NULL && strcmp(pr->name, by_driver[i][1]) == 0);
 		}
+	}
+	/* net_pcap reads its file inside the receive call: its end is the
+	 * first empty polls, not 200 ms of them; the command line still rules */
+	{
+		struct dc_nic_settings s;
+
+		dc_nic_settings_resolve(&c, dc_config_profile_for(&c, "net_pcap"), &s);
+		CHECK_EQ(s.idle_exit_ms, 2);
+		dc_nic_settings_resolve(&c, dc_config_profile_for(&c, "net_memif"), &s);
+		CHECK_EQ(s.idle_exit_ms, 200);
+		CHECK_EQ(dc_config_set(&c, "idle-exit-ms", "50", "command line"), 0);
+		dc_nic_settings_resolve(&c, dc_config_profile_for(&c, "net_pcap"), &s);
+		CHECK_EQ(s.idle_exit_ms, 50);
 	}
 	dc_config_free(&c);
 }
