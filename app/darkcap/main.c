@@ -51,6 +51,7 @@ usage(const char *prog, FILE *f)
 		"  -i, --interval SECS    interval length (default 60)\n"
 		"  --KEY VALUE            any configuration key, e.g. --workers 2 --burst 64\n"
 		"                         --rx-queues 2 --nic i40e --summary on --truncate on\n"
+		"                         --telescope 198.18.0.0/15 (the dark IPv4 prefixes)\n"
 		"  --dump-config          print every key with its value and meaning, then exit\n"
 		"  -h, --help             this text\n"
 		"  -V, --version          versions of darkcap and the libraries it runs on\n"
