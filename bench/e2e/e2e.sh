@@ -198,7 +198,10 @@ if [ $sigcmp = 1 ]; then
 			read -r a b < <(run_darkcap || echo nan nan)
 		fi
 		on+=("$a") onp+=("$b") off+=("$c") offp+=("$d")
-		echo "    round $r: on $a pps ($b cycles/packet in-process), off $c pps ($d)" >&2
+		python3 -c 'import sys; r, a, b, c, d = sys.argv[1:]
+m = lambda v: "no samples" if v == "nan" else "%.2f Mpps" % (float(v) / 1e6)
+print("    round %s: on %s (in-process %s cycles/packet), off %s (%s)" % (r, m(a), b, m(c), d))' \
+			"$r" "$a" "$b" "$c" "$d" >&2
 	done
 	python3 - "$tsc_mhz" "$repeat" "$seconds" "$distinct" "${on[*]}" "${onp[*]}" "${off[*]}" "${offp[*]}" <<'PY'
 import statistics, sys
