@@ -140,7 +140,7 @@ dc_bench_tset_destinations(const struct dc_tset *ts)
 
 void
 dc_bench_count_keys(const struct dc_bench_frames *f, unsigned burst, struct dc_burst_ctx *bc,
-		    struct dc_tset_ctx *tc, const struct dc_tset *ts, uint64_t nip,
+		    struct dc_tset_ctx *tc, struct dc_tset *ts, uint64_t nip,
 		    uint64_t *src, uint64_t *dst, uint64_t *flow)
 {
 	uint64_t *sk = src ? dc_bench_malloc((f->n + 1) * sizeof(uint64_t)) : NULL;

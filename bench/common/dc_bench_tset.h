@@ -175,7 +175,7 @@ uint64_t dc_bench_tset_sum(const struct dc_tset *ts, uint64_t h);
  *   distinct flowtuples.
  */
 void dc_bench_count_keys(const struct dc_bench_frames *f, unsigned burst, struct dc_burst_ctx *bc,
-			 struct dc_tset_ctx *tc, const struct dc_tset *ts, uint64_t nip,
+			 struct dc_tset_ctx *tc, struct dc_tset *ts, uint64_t nip,
 			 uint64_t *src, uint64_t *dst, uint64_t *flow);
 
 #ifdef __cplusplus

@@ -118,13 +118,3 @@ dc_telescope_format(const struct dc_telescope *t, char *buf, unsigned size)
 		o += (size_t)snprintf(buf + o, size - o, "%s%s", i ? "," : "", p);
 	}
 }
-
-uint32_t
-dc_telescope_addr(const struct dc_telescope *t, uint64_t bit)
-{
-	uint32_t i = 0;
-
-	while (i + 1 < t->n && bit >= t->base[i + 1])
-		i++;
-	return t->net[i] + (uint32_t)(bit - t->base[i]);
-}

@@ -71,9 +71,6 @@ dc_telescope_bit(const struct dc_telescope *t, uint32_t a, uint32_t *bit)
 	return 0;
 }
 
-/** The address of bit @p bit of @p t (host order); @p bit < t->addrs. */
-uint32_t dc_telescope_addr(const struct dc_telescope *t, uint64_t bit);
-
 #ifdef __cplusplus
 }
 #endif

@@ -643,7 +643,6 @@ t_source_value(void)
 		struct dc_src_slot *w = (struct dc_src_slot *)dc_table_nth(ts.src, 0);
 		struct dc_src_cold *cold = &ts.src_cold[w->cold];
 		unsigned k[] = {0, DC_ARRAY_SIZE(tports) + 2, DC_ARRAY_SIZE(tports) + 3};
-
 		uint64_t bytes3;
 
 		w->tcp = UINT32_MAX;
