@@ -53,6 +53,9 @@ struct pend {
 	uint64_t start;
 	uint64_t tables_end;        /* end of what the tables cover (0: no set yet) */
 	uint64_t full[DC_TFULL__MAX];
+	/* With ctl.count_only: the worker tables' own counts of destinations
+	 * and flowtuples (dst and flow stay empty) */
+	uint64_t ndst, nflow;
 	bool has_counters;
 };
 
@@ -61,10 +64,22 @@ struct pend {
 #define DAY_KINDS 4
 struct day {
 	uint64_t day;               /* Unix day number (start / 86400); UINT64_MAX = none */
-	struct dc_cmap set[DAY_KINDS];
+	/* One set for the four kinds: each source once, with the kinds it
+	 * counts for (struct day_slot), so a source costs one lookup a
+	 * interval whatever its kinds. A kind past day_exact_max leaves
+	 * `exact`; the set is freed once no kind is left in it. */
+	struct dc_cmap set;
+	uint64_t count[DAY_KINDS];  /* distinct sources of each exact kind */
+	unsigned exact;             /* bit k: kind k still counted in the set */
 	struct dc_hll hll[DAY_KINDS];
-	bool estimated[DAY_KINDS];
 };
+
+struct day_slot {
+	struct dc_addr_key key;
+	uint64_t kinds;             /* bit k: counted in count[k] */
+};
+
+#define DAY_ALL ((1u << DAY_KINDS) - 1)
 
 /* One signature's counts in an interval; its ports and countries are
  * sigsum.port[port0 .. port0 + nport) and sigsum.cc[cc0 .. cc0 + ncc), each
@@ -106,6 +121,12 @@ struct ctl {
 	struct dc_counters *total;  /* everything since start */
 	uint64_t next_start;        /* start the next record must have; 0 = none yet */
 	uint64_t records;
+	uint64_t busy_tsc;          /* TSC cycles of passes that found work */
+	/* One worker and no records directory: an interval's destinations
+	 * and flowtuples are one worker table set's keys (a worker hands over
+	 * one set per interval), so their counts are taken as they are; only
+	 * the records files read the keys themselves. */
+	bool count_only;
 	struct day day;
 	struct dc_sbuf sb;
 	const struct dc_src_rec **top; /* scratch for the top sources */
@@ -148,6 +169,7 @@ pend_new(struct ctl *c, uint64_t start)
 	p->start = start;
 	p->tables_end = 0;
 	memset(p->full, 0, sizeof(p->full));
+	p->ndst = p->nflow = 0;
 	p->has_counters = false;
 	return p;
 }
@@ -301,11 +323,18 @@ merge_sources(struct dc_cmap *m, struct dc_cmap *as, const struct dc_tset *ts)
 static uint64_t
 pend_destinations(const struct pend *p)
 {
-	uint64_t n = dc_cmap_count(&p->dst);
+	uint64_t n = dc_cmap_count(&p->dst) + p->ndst;
 
 	for (uint64_t i = 0; p->dst_bits && i < p->dst_words; i++)
 		n += (uint64_t)__builtin_popcountll(p->dst_bits[i]);
 	return n;
+}
+
+/* Distinct flowtuples of an interval. */
+static uint64_t
+pend_flowtuples(const struct pend *p)
+{
+	return dc_cmap_count(&p->flow) + p->nflow;
 }
 
 /* Merge one worker table set into the open interval where it starts. */
@@ -323,10 +352,15 @@ ctl_merge_tables(struct ctl *c, const struct dc_tset *ts)
 		p->full[i] += ts->full[i];
 	if (ts->src)
 		merge_sources(&p->src, ts->as ? &p->as : NULL, ts);
-	merge_packets(&p->dst, ts->dst);
+	if (c->count_only)
+		p->ndst += ts->dst->used;
+	else
+		merge_packets(&p->dst, ts->dst);
 	for (i = 0; ts->tel && i < p->dst_words; i++)
 		p->dst_bits[i] |= ts->dst_bits[i];
-	if (ts->flow)
+	if (ts->flow && c->count_only)
+		p->nflow += ts->flow->used;
+	else if (ts->flow)
 		merge_packets(&p->flow, ts->flow);
 	for (i = 0; ts->as && i < ts->as->used; i += MERGE_BURST) {
 		unsigned n = merge_n(ts->as->used, i);
@@ -620,17 +654,19 @@ json_asns(struct ctl *c, const struct pend *p)
 	dc_sbuf_add(&c->sb, "]", 1);
 }
 
-/* Add an interval's sources to the day's distinct sets and sketches. */
+/* Add an interval's sources to the day's distinct set and sketches. */
 static void
 day_add(struct ctl *c, const struct pend *p)
 {
+	struct day *dy = &c->day;
 	const struct dc_table *t = p->src.t;
 	const void *kp[MERGE_BURST], *sub[MERGE_BURST];
 	uint8_t *d[MERGE_BURST];
 	uint64_t h[MERGE_BURST];
+	unsigned want[MERGE_BURST];
 
 	for (uint64_t i = 0; t && i < t->used; i += MERGE_BURST) {
-		unsigned n = merge_n(t->used, i);
+		unsigned n = merge_n(t->used, i), m = 0;
 		const struct dc_src_rec *s[MERGE_BURST];
 
 		for (unsigned k = 0; k < n; k++) {
@@ -638,28 +674,38 @@ day_add(struct ctl *c, const struct pend *p)
 			kp[k] = &s[k]->key;
 		}
 		dc_hash_nh_burst_ptr(kp, sizeof(s[0]->key), dc_hash_fixed_nh, n, h);
-		for (unsigned kind = 0; kind < DAY_KINDS; kind++) {
-			unsigned m = 0;
+		for (unsigned k = 0; k < n; k++) {
+			const struct dc_src_val *v = &s[k]->v;
+			unsigned kinds = 1u | (v->mirai != 0) << 1 | (v->zmap != 0) << 2 |
+					 (v->masscan != 0) << 3;
 
-			for (unsigned k = 0; k < n; k++) {
-				const struct dc_src_val *v = &s[k]->v;
-
-				if (kind == 0 || (kind == 1 && v->mirai) || (kind == 2 && v->zmap) ||
-				    (kind == 3 && v->masscan)) {
-					dc_hll_add(&c->day.hll[kind], h[k]);
-					sub[m++] = kp[k];
-				}
-			}
-			if (c->day.estimated[kind] || m == 0)
-				continue;
-			dc_cmap_upsert_burst(&c->day.set[kind], sub, m, d, NULL);
-			if (dc_cmap_count(&c->day.set[kind]) > c->eng->cfg.day_exact_max) {
-				/* Past the memory bound: the sketch alone from here on
-				 * (the set held at most a burst more than the bound). */
-				c->day.estimated[kind] = true;
-				dc_cmap_free(&c->day.set[kind]);
+			for (unsigned kind = 0; kind < DAY_KINDS; kind++)
+				if ((kinds >> kind) & 1)
+					dc_hll_add(&dy->hll[kind], h[k]);
+			if (kinds & dy->exact) {
+				sub[m] = kp[k];
+				want[m++] = kinds & dy->exact;
 			}
 		}
+		if (m == 0)
+			continue;
+		dc_cmap_upsert_burst(&dy->set, sub, m, d, NULL);
+		for (unsigned k = 0; k < m; k++) {
+			struct day_slot *e = (struct day_slot *)(void *)d[k];
+			unsigned fresh = want[k] & ~(unsigned)e->kinds;
+
+			e->kinds |= fresh;
+			for (unsigned kind = 0; kind < DAY_KINDS; kind++)
+				dy->count[kind] += (fresh >> kind) & 1;
+		}
+		for (unsigned kind = 0; kind < DAY_KINDS; kind++)
+			if (((dy->exact >> kind) & 1) && dy->count[kind] > c->eng->cfg.day_exact_max)
+				/* Past the memory bound: the sketch alone from here
+				 * on (the set took at most a burst more than the
+				 * bound of this kind). */
+				dy->exact &= ~(1u << kind);
+		if (dy->exact == 0)
+			dc_cmap_free(&dy->set);
 	}
 }
 
@@ -677,18 +723,20 @@ day_close(struct ctl *c, bool partial)
 	strftime(date, sizeof(date), "%Y-%m-%d", &tm);
 	dc_sbuf_printf(&c->sb, ",\"day\":{\"date\":\"%s\"", date);
 	for (unsigned k = 0; k < DAY_KINDS; k++) {
-		uint64_t v = d->estimated[k] ? dc_hll_estimate(&d->hll[k]) : dc_cmap_count(&d->set[k]);
+		bool exact = (d->exact >> k) & 1;
+		uint64_t v = exact ? d->count[k] : dc_hll_estimate(&d->hll[k]);
 
-		est |= d->estimated[k];
+		est |= !exact;
 		dc_sbuf_printf(&c->sb, ",\"%s\":%" PRIu64, day_kind_keys[k], v);
 	}
 	dc_sbuf_printf(&c->sb, ",\"estimated\":%s%s}", est ? "true" : "false",
 		       partial ? ",\"partial\":true" : "");
+	dc_cmap_clear(&d->set);
 	for (unsigned k = 0; k < DAY_KINDS; k++) {
-		dc_cmap_clear(&d->set[k]);
 		dc_hll_reset(&d->hll[k]);
-		d->estimated[k] = false;
+		d->count[k] = 0;
 	}
+	d->exact = DAY_ALL;
 	d->day = UINT64_MAX;
 }
 
@@ -1037,7 +1085,7 @@ ctl_write(struct ctl *c, const struct dc_counters *a, const struct pend *p, bool
 	dc_sbuf_printf(&c->sb, ",\"unique_sources\":%" PRIu64 ",\"unique_destinations\":%" PRIu64,
 		       p ? dc_cmap_count(&p->src) : 0, p ? pend_destinations(p) : 0);
 	if (eng->cfg.flowtuples_max)
-		dc_sbuf_printf(&c->sb, ",\"unique_flowtuples\":%" PRIu64, p ? dc_cmap_count(&p->flow) : 0);
+		dc_sbuf_printf(&c->sb, ",\"unique_flowtuples\":%" PRIu64, p ? pend_flowtuples(p) : 0);
 	if (p && p->tables_end && p->tables_end != a->end)
 		dc_sbuf_printf(&c->sb, ",\"tables_end\":%" PRIu64, p->tables_end);
 	dc_sbuf_printf(&c->sb, ",\"table_full\":{\"sources\":%" PRIu64 ",\"destinations\":%" PRIu64
@@ -1228,7 +1276,7 @@ ctl_emit(struct ctl *c, struct pend *p, bool last)
 	 * segment and the store take them from there. */
 	if (c->eng->stats) {
 		const uint64_t uniq[3] = {dc_cmap_count(&p->src), pend_destinations(p),
-					  dc_cmap_count(&p->flow)};
+					  pend_flowtuples(p)};
 
 		if (c->eng->sig)
 			stats_signatures(c, a);
@@ -1242,7 +1290,8 @@ ctl_emit(struct ctl *c, struct pend *p, bool last)
 }
 
 /* One pass: drain the workers' rings, write every interval all workers
- * have passed. Returns the number of blocks taken, or -1 on a write error. */
+ * have passed. Returns the number of blocks and table sets taken plus
+ * records written (0: nothing to do), or -1 on a write error. */
 static int
 ctl_pass(struct ctl *c, bool final)
 {
@@ -1317,6 +1366,7 @@ ctl_pass(struct ctl *c, bool final)
 		if (ctl_emit(c, p, final && c->npend == 0) != 0)
 			return -1;
 		pend_put(c, p);
+		taken++;
 	}
 	return (int)taken;
 }
@@ -1526,7 +1576,8 @@ dc_control_run(struct dc_engine *eng)
 {
 	struct ctl c;
 	struct reload rl;
-	uint64_t stats_tsc = 0;
+	uint64_t stats_tsc = 0, start_tsc;
+	bool finite = false;
 	int ret = 0, n;
 
 	memset(&c, 0, sizeof(c));
@@ -1538,14 +1589,21 @@ dc_control_run(struct dc_engine *eng)
 	c.zero = dc_calloc(1, sizeof(*c.zero));
 	c.total = dc_calloc(1, sizeof(*c.total));
 	c.day.day = UINT64_MAX;
-	for (unsigned k = 0; k < DAY_KINDS; k++)
-		dc_cmap_init(&c.day.set[k], sizeof(struct dc_addr_key), sizeof(struct dc_addr_key),
-			     eng->hash_seed ^ 0xDA7);
+	c.day.exact = DAY_ALL;
+	c.count_only = eng->nb_workers == 1 && eng->cfg.records_dir == NULL;
+	dc_cmap_init(&c.day.set, sizeof(struct dc_addr_key), sizeof(struct day_slot),
+		     eng->hash_seed ^ 0xDA7);
 
+	for (unsigned i = 0; i < eng->nb_workers; i++)
+		finite |= eng->workers[i]->finite;
+	start_tsc = rte_rdtsc();
 	for (;;) {
 		bool done = workers_done(eng);
+		uint64_t t0 = rte_rdtsc();
 
 		n = ctl_pass(&c, done);
+		if (n > 0)
+			c.busy_tsc += rte_rdtsc() - t0;
 		if (n < 0) {
 			ret = -1;
 			dc_quit = 2;
@@ -1566,8 +1624,14 @@ dc_control_run(struct dc_engine *eng)
 			}
 			stats_tsc = rte_get_timer_cycles() + rte_get_timer_hz();
 		}
-		if (n == 0 && !workers_waiting(eng))
-			rte_delay_us_sleep(done ? 10 : 1000);
+		/* Idle: sleep a millisecond on live inputs (an interval is at
+		 * least a second); keep polling while a worker reads a file, as
+		 * it fills an interval's tables in well under a millisecond and
+		 * then waits for the set this core returns. */
+		if (n == 0 && !done && !finite && !workers_waiting(eng))
+			rte_delay_us_sleep(1000);
+		else if (n == 0 && done)
+			rte_delay_us_sleep(10);
 		else if (n == 0)
 			rte_pause();
 	}
@@ -1591,13 +1655,16 @@ dc_control_run(struct dc_engine *eng)
 		eng->store = NULL;
 	}
 	DC_LOG(NOTICE, ctrl, "wrote %" PRIu64 " interval records to %s", c.records, eng->cfg.output);
+	if (c.records)
+		DC_LOG(INFO, ctrl, "control core: busy %.1f %% of the run, %.1f us per interval record",
+		       100.0 * (double)c.busy_tsc / (double)(rte_rdtsc() - start_tsc),
+		       (double)c.busy_tsc * 1e6 / (double)rte_get_tsc_hz() / (double)c.records);
 	for (unsigned i = 0; i < c.npend; i++)
 		pend_free(c.pend[i]);
 	dc_free(c.pend);
 	while (c.nspare)
 		pend_free(c.spare[--c.nspare]);
-	for (unsigned k = 0; k < DAY_KINDS; k++)
-		dc_cmap_free(&c.day.set[k]);
+	dc_cmap_free(&c.day.set);
 	dc_free(c.top);
 	dc_free(c.sig.ent);
 	dc_free(c.sig.port);

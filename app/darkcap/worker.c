@@ -339,9 +339,10 @@ dc_worker_main(void *arg)
 	__atomic_store_n(&w->twatermark, UINT64_MAX, __ATOMIC_RELEASE);
 	__atomic_store_n(&w->watermark, UINT64_MAX, __ATOMIC_RELEASE);
 	__atomic_store_n(&w->done, 1, __ATOMIC_RELEASE);
-	DC_LOG(INFO, worker, "worker %u: %lu packets, %lu counter stalls, %lu table stalls, %lu waits",
+	DC_LOG(INFO, worker, "worker %u: %lu packets, %lu counter stalls, %lu table stalls, %lu waits (%.3f s)",
 	       w->id, (unsigned long)w->packets, (unsigned long)w->stalls,
-	       (unsigned long)w->tstalls, (unsigned long)w->waits);
+	       (unsigned long)w->tstalls, (unsigned long)w->waits,
+	       (double)w->wait_cycles / (double)rte_get_tsc_hz());
 	/* Data path cost: from the burst's arrival to its mbufs freed, less
 	 * any wait for the control core; the receive call is not included. */
 	if (w->packets)

@@ -16,7 +16,7 @@
 # Usage:
 #   bench/peers/peers.sh [--packets N] [--many-sources] [--days D] [--seed N]
 #                        [--repeat R] [--workdir DIR] [--darkcap PATH]
-#                        [--gen PATH] [--timeout SECS] [--keep]
+#                        [--gen PATH] [--timeout SECS] [--keep] [--no-huge]
 #
 #   --packets N      frames in the generated pcap (default 5000000)
 #   --many-sources   generator's --many-sources (every packet from a uniform
@@ -31,6 +31,12 @@
 #   --timeout SECS   a run taking longer is killed and counts as failed
 #                    (default 600)
 #   --keep           keep the per-run outputs and the generator's truth file
+#   --no-huge        darkcap on 4 KiB pages (DPDK --no-huge). By default, as
+#                    root, darkcap runs as it is deployed, on 2 MiB hugepages
+#                    (docs/HARDWARE.md): 600 are reserved for the run and the
+#                    count before is restored at the end; without root, or
+#                    with this option, --no-huge (its start-up then faults in
+#                    its tables 4 KiB at a time: about 0.5 s more here)
 #
 # Needs the Debian packages libtrace-tools, nfdump, softflowd, pmacct (and
 # python3, time). Exit status 0 when every run of every tool passed its check
@@ -52,6 +58,7 @@ darkcap=""
 gen=""
 timeout_s=600
 keep=0
+huge=1
 
 usage() { sed -n '/^# Usage:/,/^# (whether the targets/p' "$0" | sed 's/^# \{0,1\}//'; }
 
@@ -67,6 +74,7 @@ while (($#)); do
 	--gen) gen=${2:?}; shift 2 ;;
 	--timeout) timeout_s=${2:?}; shift 2 ;;
 	--keep) keep=1; shift ;;
+	--no-huge) huge=0; shift ;;
 	-h | --help) usage; exit 0 ;;
 	*) die "unknown option $1 (see --help)" ;;
 	esac
@@ -108,11 +116,26 @@ mkdir -p "$workdir/in" "$workdir/run"
 workdir=$(realpath "$workdir")
 run=$workdir/run
 prefix=peers$$
+hp_before=""
 cleanup() {
 	rm -rf "/var/run/dpdk/$prefix" 2>/dev/null || true
 	((keep)) || rm -rf "$run"
+	[[ -z $hp_before ]] || echo "$hp_before" >/proc/sys/vm/nr_hugepages
 }
 trap cleanup EXIT
+# darkcap's memory: 2 MiB hugepages as deployed, when root can reserve them
+dc_mem=(--no-huge -m 1024)
+pages="4 KiB pages (--no-huge)"
+if ((huge)) && [[ $(id -u) == 0 ]]; then
+	hp_before=$(cat /proc/sys/vm/nr_hugepages)
+	((hp_before >= 600)) || echo 600 >/proc/sys/vm/nr_hugepages
+	if (($(cat /proc/sys/vm/nr_hugepages) >= 600)); then
+		dc_mem=(--in-memory -m 1024)
+		pages="2 MiB hugepages"
+	else
+		echo "$prog: warning: could not reserve 600 hugepages: darkcap runs with --no-huge" >&2
+	fi
+fi
 
 # A packaged collector left running (the packages enable services) would
 # share the two cores with the benchmark: say so, touch nothing.
@@ -233,7 +256,7 @@ sf_port=39995
 # is told the generated telescope's prefix, as its operator would
 # (docs/TABLES.md, "Destinations in the telescope").
 cmd_darkcap() {
-	cmd=("$darkcap" --no-huge -m 1024 --no-pci --file-prefix "$prefix" --log-level lib.eal:warning -l 0,1
+	cmd=("$darkcap" "${dc_mem[@]}" --no-pci --file-prefix "$prefix" --log-level lib.eal:warning -l 0,1
 		--vdev "net_pcap0,rx_pcap=$1" -- --output "$2/darkcap.jsonl" --interval 60 --stats-path off
 		--telescope 198.18.0.0/15)
 }
@@ -427,7 +450,7 @@ for t in "${tools[@]}"; do
 done
 
 ident="darkcap $darkcap (sha256 $(sha256sum "$darkcap" | cut -c1-12), built $(date -u -r "$darkcap" +%Y-%m-%dT%H:%M:%SZ)$(git -C "$root" rev-parse --short HEAD 2>/dev/null | sed 's/^/, tree at /'))"
-echo "$prog: $frames frames, $(du -h "$pcap" | cut -f1) ($pcap); $repeat rounds; $(nproc) CPUs ($(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)), load $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+echo "$prog: $frames frames, $(du -h "$pcap" | cut -f1) ($pcap); $repeat rounds; $(nproc) CPUs ($(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)), load $(cut -d' ' -f1-3 /proc/loadavg); darkcap on $pages" >&2
 echo "$prog: $ident" >&2
 printf '# %s\n' "$ident" >>"$res"
 cat "$pcap" "$one_pcap" >/dev/null

@@ -21,20 +21,38 @@ cmap_alloc(const struct dc_cmap *m, uint64_t entries)
 	return dc_table_init(dc_malloc(sz), entries, m->key_len, m->slot_size, m->seed);
 }
 
-/* Copy every entry of @from into @to; 0 if @to refused one. */
+static inline uint8_t *cmap_find(struct dc_table *t, const void *key, uint64_t h, int *is_new);
+
+/* Copy every entry of @from into @to; 0 if @to refused one. As the
+ * upserts: keys hashed DC_CMAP_BURST at a time, their new home slots
+ * prefetched before they are written, and the next burst's old slots
+ * prefetched meanwhile (a grown table is many times the cache: slot by
+ * slot, each entry waited for two cache misses). */
 static int
 cmap_move(const struct dc_table *from, struct dc_table *to)
 {
+	const void *k[DC_CMAP_BURST];
+	uint64_t h[DC_CMAP_BURST];
 	int is_new;
 
-	for (uint64_t i = 0; i < from->used; i++) {
-		const uint8_t *s = dc_table_nth(from, i);
-		uint8_t *d;
+	for (uint64_t i = 0; i < from->used; i += DC_CMAP_BURST) {
+		unsigned n = from->used - i < DC_CMAP_BURST ? (unsigned)(from->used - i) : DC_CMAP_BURST;
+		uint64_t next = i + n, end = next + DC_CMAP_BURST < from->used ? next + DC_CMAP_BURST : from->used;
 
-		d = dc_table_upsert(to, s, dc_table_hash(to, s), &is_new);
-		if (d == NULL)
-			return 0;
-		memcpy(d, s, from->slot_size);
+		for (unsigned j = 0; j < n; j++)
+			k[j] = dc_table_nth(from, i + j);
+		for (uint64_t j = next; j < end; j++)
+			__builtin_prefetch(dc_table_nth(from, j), 0);
+		dc_hash_nh_burst_ptr(k, to->key_len, to->nh, n, h);
+		for (unsigned j = 0; j < n; j++)
+			dc_table_prefetch(to, h[j]);
+		for (unsigned j = 0; j < n; j++) {
+			uint8_t *d = cmap_find(to, k[j], h[j], &is_new);
+
+			if (d == NULL)
+				return 0;
+			memcpy(d, k[j], from->slot_size);
+		}
 	}
 	return 1;
 }

@@ -443,6 +443,34 @@ def case_day_estimated(a):
             print("%s: %s %s = %d, truth %d (%.2f %%)" % (label, d["date"], k, d[k], w[k], err_pct))
             if w[k] > 1000 and err_pct > 3.0:
                 fail("%s: day %s: %s estimate %d is %.2f %% off the truth %d" % (label, d["date"], k, d[k], err_pct, w[k]))
+    # A bound between the kinds: all sources go past it (estimated), the
+    # Mirai, ZMap and Masscan sources stay under it and stay exact, though
+    # the one map that holds every kind stops taking plain sources.
+    kinds = ("unique_sources", "mirai_unique_sources", "zmap_unique_sources", "masscan_unique_sources")
+    bound = max(max(d[k] for k in kinds[1:]) for d in total["days"]) + 1
+    if not all(d["unique_sources"] > bound for d in total["days"]):
+        fail("%s: the generated days have too few sources for a bound of %d" % (label, bound))
+        return
+    os.unlink(out)
+    rc, so, err = run_darkcap(a, eal(label + "_mixed", ["net_pcap0,rx_pcap=" + out_pcap]),
+                              ["--output", out, "--interval", "3600", "--day-exact-max", str(bound)])
+    if rc != 0:
+        fail("%s: bound %d: exit %d: %s" % (label, bound, rc, err[-800:]))
+        return
+    for d in [r["day"] for r in load_out(out) if "day" in r]:
+        w = want[d["date"]]
+        if not d["estimated"]:
+            fail("%s: bound %d: day %s not flagged estimated" % (label, bound, d["date"]))
+        err_pct = abs(d[kinds[0]] - w[kinds[0]]) * 100.0 / w[kinds[0]]
+        if err_pct > 3.0:
+            fail("%s: bound %d: day %s: unique_sources estimate %d is %.2f %% off the truth %d"
+                 % (label, bound, d["date"], d[kinds[0]], err_pct, w[kinds[0]]))
+        got, truth = [d[k] for k in kinds[1:]], [w[k] for k in kinds[1:]]
+        print("%s: bound %d: %s unique_sources %d (truth %d), exact kinds %s (truth %s)"
+              % (label, bound, d["date"], d[kinds[0]], w[kinds[0]], got, truth))
+        if got != truth:
+            fail("%s: bound %d: day %s: Mirai, ZMap, Masscan sources %s, truth %s (under the bound: exact)"
+                 % (label, bound, d["date"], got, truth))
 
 
 GEO_SPEC = [  # shortest first: the writer's later insert wins = longest prefix
