@@ -1515,6 +1515,15 @@ ctl_account(struct ctl *c)
 	if (counted == rx) {
 		DC_LOG(NOTICE, ctrl, "accounting: ports delivered %" PRIu64 " frames, intervals count %" PRIu64 " packets in %" PRIu64 " records: exact (NIC missed %" PRIu64 ", errors %" PRIu64 ", no_mbuf %" PRIu64 ")",
 		       rx, counted, c->records, missed, errs, nombuf);
+		/* A file read by darkcap that ended at a damaged or truncated
+		 * record: everything before it is counted and written; the run
+		 * still fails, naming the file and the record. */
+		for (unsigned i = 0; i < eng->nb_ports; i++) {
+			const char *why = eng->ports[i].file ? dc_pcapfile_error(eng->ports[i].file) : NULL;
+
+			if (why != NULL)
+				return dc_err(EIO, "%s (the records before it are counted and written)", why);
+		}
 		return 0;
 	}
 	DC_LOG(ERR, ctrl, "accounting: ports delivered %" PRIu64 " frames but intervals count %" PRIu64 " packets: MISMATCH",

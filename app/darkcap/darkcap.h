@@ -24,6 +24,7 @@
 #include "dc_counters.h"
 #include "dc_tset.h"
 #include "dc_geo.h"
+#include "dc_pcapfile.h"
 
 #define DC_MAX_WORKER_QUEUES 64
 #define DC_MAX_PORTS 32
@@ -32,7 +33,7 @@
 extern volatile int dc_quit;
 extern volatile int dc_reload;
 
-/* One ethdev port as configured. */
+/* One ethdev port as configured, or the file of `read` (file set). */
 struct dc_port {
 	uint16_t port_id;
 	uint16_t nb_rxq;
@@ -46,6 +47,7 @@ struct dc_port {
 	char profile[64];
 	struct dc_nic_settings set;
 	struct rte_mempool *pool;
+	struct dc_pcapfile *file; /* read by darkcap itself: no ethdev, no mbufs */
 	/* NIC counters as read last, and what earlier resets took away
 	 * (control core only; see dc_port_stats()) */
 	uint64_t st_last[4], st_base[4];
@@ -67,6 +69,7 @@ struct dc_rxq {
 	bool done;            /* finite input reached its end */
 	uint64_t idle_since;  /* TSC of the first empty poll in a row, 0 if none */
 	uint64_t idle_exit_tsc; /* finite: empty this long (the port's idle_exit_ms) = ended */
+	struct dc_pcapfile *file; /* the port is a file read by the worker itself */
 };
 
 /* Interval bookkeeping in a worker; see worker.c. */

@@ -42,13 +42,15 @@ usage(const char *prog, FILE *f)
 	fprintf(f,
 		"Usage: %s [EAL options] -- [options]\n"
 		"\n"
-		"Counts darknet traffic per interval from any DPDK port and appends one JSON\n"
-		"record per interval to the output file (docs/OUTPUT.md).\n"
+		"Counts darknet traffic per interval from any DPDK port, or a pcap file it\n"
+		"reads itself, and appends one JSON record per interval to the output file\n"
+		"(docs/OUTPUT.md).\n"
 		"\n"
 		"Options:\n"
 		"  -c, --config FILE      read settings from FILE (key = value lines)\n"
 		"  -o, --output FILE      JSON Lines output (default darkcap.jsonl)\n"
 		"  -i, --interval SECS    interval length (default 60)\n"
+		"  --read FILE            read a pcap file (Ethernet) instead of ports; - = stdin\n"
 		"  --KEY VALUE            any configuration key, e.g. --workers 2 --burst 64\n"
 		"                         --rx-queues 2 --nic i40e --summary on --truncate on\n"
 		"                         --telescope 198.18.0.0/15 (the dark IPv4 prefixes)\n"
@@ -57,9 +59,11 @@ usage(const char *prog, FILE *f)
 		"  -V, --version          versions of darkcap and the libraries it runs on\n"
 		"\n"
 		"Examples:\n"
+		"  %s -l 0-1 --no-huge --no-pci -- --read capture.pcap -o out.jsonl\n"
+		"  zcat day.pcap.gz | %s -l 0-1 --no-huge --no-pci -- --read - -o out.jsonl\n"
 		"  %s -l 0-1 --no-huge --no-pci --vdev net_pcap0,rx_pcap=capture.pcap -- -o out.jsonl\n"
 		"  %s -l 0-4 -a 0000:03:00.0 -- --config /etc/darkcap/darkcap.conf\n",
-		prog, prog, prog);
+		prog, prog, prog, prog, prog);
 }
 
 static void

@@ -158,12 +158,58 @@ count_range(struct dc_worker *w, const uint8_t *const *frames, const uint32_t *l
 		      w->cur);
 }
 
+/* A packet without its own time stamp (secs[]): it belongs to the open interval. */
+#define DC_NO_TS UINT32_MAX
+
+/*
+ * Count a burst of frames (@p secs: each packet's time, port clock; ignored
+ * on the wall clock). Port clock: split the burst where packets cross into
+ * a later interval.
+ */
+static void
+worker_frames(struct dc_worker *w, const uint8_t *const *frames, const uint32_t *lens,
+	      const uint32_t *caplens, uint32_t *secs, unsigned n)
+{
+	unsigned i, from = 0;
+
+	w->packets += n;
+	/* The databases for this burst: one load, replaced only between bursts. */
+	w->tctx->geo = __atomic_load_n(&dc_eng.geo, __ATOMIC_ACQUIRE);
+	w->tctx->sig = __atomic_load_n(&dc_eng.sig, __ATOMIC_ACQUIRE);
+	if (w->tctx->sig)
+		w->tctx->sig_scratch = w->tctx->sig->scratch[w->id];
+	if (!w->ts_port) {
+		uint32_t now = (uint32_t)w->now_sec;
+
+		for (i = 0; i < n; i++)
+			secs[i] = now;
+		count_range(w, frames, lens, caplens, secs, 0, n);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		uint64_t sec = secs[i];
+
+		if (unlikely(sec == DC_NO_TS)) {
+			secs[i] = (uint32_t)w->cur->start;
+			continue;
+		}
+		if (unlikely(sec >= w->cur->end)) {
+			count_range(w, frames, lens, caplens, secs, from, i);
+			from = i;
+			worker_rotate(w, sec - sec % w->interval);
+		} else if (unlikely(sec < w->cur->start)) {
+			w->cur->c[DC_CNT_LATE]++;
+		}
+	}
+	count_range(w, frames, lens, caplens, secs, from, n);
+}
+
 static void
 worker_burst(struct dc_worker *w, struct rte_mbuf **pkts, unsigned n)
 {
 	const uint8_t *frames[DC_FP_BURST_MAX];
 	uint32_t lens[DC_FP_BURST_MAX], caplens[DC_FP_BURST_MAX], secs[DC_FP_BURST_MAX];
-	unsigned i, from = 0, lin = 0;
+	unsigned i, lin = 0;
 
 	for (i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
@@ -184,42 +230,31 @@ worker_burst(struct dc_worker *w, struct rte_mbuf **pkts, unsigned n)
 			}
 			lin++;
 		}
+		/* Port clock: the PMD's time stamp, when the mbuf has one. */
+		if (w->ts_port)
+			secs[i] = likely(m->ol_flags & w->ts_dynflag)
+					  ? (uint32_t)(*RTE_MBUF_DYNFIELD(m, w->ts_dynfield, const uint64_t *) /
+						       w->ts_div)
+					  : DC_NO_TS;
 	}
-	w->packets += n;
-	/* The databases for this burst: one load, replaced only between bursts. */
-	w->tctx->geo = __atomic_load_n(&dc_eng.geo, __ATOMIC_ACQUIRE);
-	w->tctx->sig = __atomic_load_n(&dc_eng.sig, __ATOMIC_ACQUIRE);
-	if (w->tctx->sig)
-		w->tctx->sig_scratch = w->tctx->sig->scratch[w->id];
-	if (!w->ts_port) {
-		uint32_t now = (uint32_t)w->now_sec;
+	worker_frames(w, frames, lens, caplens, secs, n);
+}
 
-		for (i = 0; i < n; i++)
-			secs[i] = now;
-		count_range(w, frames, lens, caplens, secs, 0, n);
-		return;
-	}
-	/* Port clock: split the burst where packets cross into a later interval. */
-	for (i = 0; i < n; i++) {
-		const struct rte_mbuf *m = pkts[i];
-		uint64_t sec;
+/*
+ * A burst of the file of `read` (lib/pcapfile): the frames point into the
+ * reader's buffer, each with the capture's own time, bytes as captured. 0
+ * when the file has ended (its end, or a damaged record: the port's error).
+ */
+static unsigned
+worker_file_burst(struct dc_worker *w, struct dc_rxq *q)
+{
+	const uint8_t *frames[DC_FP_BURST_MAX];
+	uint32_t caplens[DC_FP_BURST_MAX], secs[DC_FP_BURST_MAX];
+	unsigned n = dc_pcapfile_next(q->file, q->burst, frames, caplens, secs);
 
-		if (unlikely(!(m->ol_flags & w->ts_dynflag))) {
-			/* No timestamp: belongs to the open interval. */
-			secs[i] = (uint32_t)w->cur->start;
-			continue;
-		}
-		sec = *RTE_MBUF_DYNFIELD(m, w->ts_dynfield, const uint64_t *) / w->ts_div;
-		secs[i] = (uint32_t)sec;
-		if (unlikely(sec >= w->cur->end)) {
-			count_range(w, frames, lens, caplens, secs, from, i);
-			from = i;
-			worker_rotate(w, sec - sec % w->interval);
-		} else if (unlikely(sec < w->cur->start)) {
-			w->cur->c[DC_CNT_LATE]++;
-		}
-	}
-	count_range(w, frames, lens, caplens, secs, from, n);
+	if (n)
+		worker_frames(w, frames, caplens, caplens, secs, n);
+	return n;
 }
 
 /*
@@ -255,6 +290,17 @@ worker_poll(struct dc_worker *w, struct rte_mbuf **pkts, uint64_t *got)
 		if (q->done)
 			continue;
 		active++;
+		if (q->file) {
+			t0 = rte_rdtsc();
+			n = (uint16_t)worker_file_burst(w, q);
+			if (n == 0) {
+				q->done = true; /* its end, or a damaged record */
+				continue;
+			}
+			*got += n;
+			w->burst_cycles += rte_rdtsc() - t0;
+			continue;
+		}
 		n = rte_eth_rx_burst(q->port_id, q->queue_id, pkts, q->burst);
 		if (n == 0) {
 			if (q->finite) {
@@ -509,6 +555,7 @@ dc_workers_assign(struct dc_engine *eng)
 			rq = &w->q[w->nb_q++];
 			rq->port_id = p->port_id;
 			rq->queue_id = q;
+			rq->file = p->file;
 			rq->burst = (uint16_t)p->set.burst;
 			rq->finite = p->finite;
 			rq->idle_exit_tsc = eng->tsc_hz / 1000 * p->set.idle_exit_ms;

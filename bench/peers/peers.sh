@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-3-Clause
 #
-# Offline peers benchmark (issue #7): darkcap reading a pcap once against
+# Offline peers benchmark (issue #7): darkcap reading a pcap once (itself,
+# --read; and through DPDK's net_pcap, "darkcap-vdev", for comparison) against
 # libtrace's tracestats, nfdump's nfpcapd, softflowd and pmacctd, on the same
 # generated darknet file, in the same run. Every tool runs --repeat times,
 # round robin (the order rotates each round, so machine noise hits all
@@ -254,8 +255,15 @@ sf_port=39995
 
 # cmd_TOOL FILE OUTDIR: fills the array cmd with the command line. darkcap
 # is told the generated telescope's prefix, as its operator would
-# (docs/TABLES.md, "Destinations in the telescope").
+# (docs/TABLES.md, "Destinations in the telescope"), and reads the file
+# itself (--read: lib/pcapfile); darkcap-vdev is the same through DPDK's
+# net_pcap virtual device (libpcap, an mbuf copy per frame).
 cmd_darkcap() {
+	cmd=("$darkcap" "${dc_mem[@]}" --no-pci --file-prefix "$prefix" --log-level lib.eal:warning -l 0,1
+		-- --read "$1" --output "$2/darkcap.jsonl" --interval 60 --stats-path off
+		--telescope 198.18.0.0/15)
+}
+cmd_darkcap-vdev() {
 	cmd=("$darkcap" "${dc_mem[@]}" --no-pci --file-prefix "$prefix" --log-level lib.eal:warning -l 0,1
 		--vdev "net_pcap0,rx_pcap=$1" -- --output "$2/darkcap.jsonl" --interval 60 --stats-path off
 		--telescope 198.18.0.0/15)
@@ -278,7 +286,7 @@ prepare() { # tool file outdir
 check() { # tool outdir log expected-frames
 	local t=$1 d=$2 log=$3 want=$4 got n a b
 	case $t in
-	darkcap)
+	darkcap | darkcap-vdev)
 		got=$(python3 -c '
 import json, sys
 print(sum(json.loads(l)["packets"] for l in open(sys.argv[1]) if l.strip()))' "$d/darkcap.jsonl" 2>/dev/null) || got=""
@@ -383,7 +391,7 @@ run_one() {
 		note=$(check "$t" "$d" "$log" "$want") || ok=0
 	fi
 	local extra=""
-	if [[ $t == darkcap && $kind == full && $ok == 1 ]]; then
+	if [[ $t == darkcap* && $kind == full && $ok == 1 ]]; then
 		extra=$(sed -n 's/.*data path \([0-9.]*\) TSC cycles per packet.*/\1/p' "$log" | head -1)
 	fi
 	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$t" "$kind" "$r" "$wall" "${cpu:-nan}" "$ok" "$extra" "$note" >>"$res"
@@ -435,7 +443,7 @@ run_pmacctd() { # log timefile; sets wall_ns, returns the exit status
 	return "$rc"
 }
 
-tools=(darkcap tracestats nfpcapd softflowd pmacctd)
+tools=(darkcap darkcap-vdev tracestats nfpcapd softflowd pmacctd)
 
 # Commands as run (the full file), for the table.
 cmds=$workdir/commands.txt
@@ -487,7 +495,7 @@ echo "$prog: load after: $(cut -d' ' -f1-3 /proc/loadavg); raw results: $res" >&
 python3 - "$res" "$cmds" "$frames" "$repeat" "$pcap" <<'PY'
 import statistics, sys
 res, cmds, frames, repeat, pcap = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
-tools = ["darkcap", "tracestats", "nfpcapd", "softflowd", "pmacctd"]
+tools = ["darkcap", "darkcap-vdev", "tracestats", "nfpcapd", "softflowd", "pmacctd"]
 runs = {t: {"full": [], "startup": []} for t in tools}
 fail, cycles, notes, rerun = {}, [], {}, {}
 for line in open(res):

@@ -42,6 +42,9 @@ static const char *const fp_names[] = {"auto", "scalar", "avx2", NULL};
 static const struct key_def keys[] = {
 	{"interval", K_UINT, 0, CFG(interval), 1, 86400, NULL, "60",
 	 "interval length in seconds; intervals are aligned to multiples of it since the Unix epoch (UTC)"},
+	{"read", K_STR, 0, CFG(read), 0, 0, NULL, "(none)",
+	 "a pcap file (Ethernet, classic pcap format) read once by darkcap itself, instead of ethdev ports; "
+	 "\"-\" reads standard input (e.g. zcat day.pcap.gz | darkcap ... --read -)"},
 	{"output", K_STR, 0, CFG(output), 0, 0, NULL, "darkcap.jsonl",
 	 "JSON Lines file that receives one record per interval (appended)"},
 	{"truncate", K_ENUM, 0, CFG(truncate), 0, 0, onoff_names, "off",
@@ -281,6 +284,7 @@ dc_config_free(struct dc_config *cfg)
 {
 	dc_free(cfg->config);
 	dc_free(cfg->output);
+	dc_free(cfg->read);
 	dc_free(cfg->nic);
 	dc_free(cfg->drivers_cfg_dir);
 	dc_free(cfg->records_dir);

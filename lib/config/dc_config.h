@@ -49,6 +49,7 @@ struct dc_nic_profile {
 struct dc_config {
 	char *config;              /**< config file read, or NULL */
 	char *output;              /**< JSON Lines output file */
+	char *read;                /**< pcap file read without a driver ("-" = stdin), or NULL */
 	uint32_t interval;         /**< seconds */
 	uint32_t workers;          /**< worker lcores used; 0 = every worker lcore */
 	uint32_t rx_queues;        /**< RX queues per port; 0 = one per worker (capped by the device) */

@@ -142,6 +142,10 @@ dc_pcapfile_open(const char *path, size_t bufsize)
 			return dc_err_ptr(errno, "read %s: cannot open: %s", path, strerror(errno));
 	}
 	(void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+	if (fd == STDIN_FILENO || strcmp(path, "-") == 0) {
+		path = "standard input";
+		plen = strlen(path) + 1;
+	}
 	f = dc_calloc(1, sizeof(*f) + plen);
 	memcpy(f->path, path, plen);
 	f->fd = fd;

@@ -71,7 +71,7 @@ uint64_t dc_pcapfile_records(const struct dc_pcapfile *f);
  * from another thread once dc_pcapfile_next() has returned 0. */
 const char *dc_pcapfile_error(const struct dc_pcapfile *f);
 
-/** The path given to dc_pcapfile_open(). */
+/** The path given to dc_pcapfile_open() ("standard input" for "-"). */
 const char *dc_pcapfile_path(const struct dc_pcapfile *f);
 
 /** Whether time stamps are in nanoseconds (magic 0xa1b23c4d). */

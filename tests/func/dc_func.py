@@ -250,6 +250,94 @@ def case_single_3days(a):
                 records=True)
 
 
+def case_read_file(a):
+    # --read: darkcap reads the pcap itself (lib/pcapfile, no ethdev, no
+    # mbufs). Every counter against the generator's truth; the same file
+    # through net_pcap gives the same records (but the port's name); the
+    # file gzip-compressed through a pipe on standard input too; a file cut
+    # inside a record counts everything before it exactly, reports the cut
+    # as the port's error and exits 1 naming the record.
+    label = "read_file"
+    path = os.path.join(a.workdir, label + ".0.pcap")
+    recs = replay_case(a, label, ["--seed", "41", "--days", "2", "--packets", "150000",
+                                  "--start", "2022-04-01T00:00:00Z"], 1, lambda o: [], "0,1",
+                       ["--read", path, "--telescope", "198.18.0.0/15"])
+    if recs is None:
+        return
+
+    def strip(rs):
+        for r in rs:
+            r.pop("ports", None)
+        return rs
+
+    out = os.path.join(a.workdir, label + ".vdev.jsonl")
+    rc, so, err = run_darkcap(a, eal(label + "_vdev", ["net_pcap0,rx_pcap=" + path]),
+                              ["--output", out, "--truncate", "on", "--telescope", "198.18.0.0/15"])
+    if rc != 0:
+        fail("%s: through net_pcap: exit %d: %s" % (label, rc, err[-800:]))
+        return
+    if strip(load_out(out)) != strip([dict(r) for r in recs]):
+        fail("%s: records read by darkcap and through net_pcap differ" % label)
+
+    # gzip through a pipe on standard input
+    import gzip
+    gz = path + ".gz"
+    with open(path, "rb") as fi, gzip.open(gz, "wb", compresslevel=1) as fo:
+        fo.write(fi.read())
+    out = os.path.join(a.workdir, label + ".stdin.jsonl")
+    cmd = ("zcat %s | %s %s -- --output %s --truncate on --stats-path off --telescope 198.18.0.0/15 --read -"
+           % (gz, a.darkcap, " ".join(eal(label + "_stdin", [])), out))
+    print("$ " + cmd)
+    p = subprocess.run(["bash", "-o", "pipefail", "-c", cmd], capture_output=True, text=True, timeout=300)
+    if p.returncode != 0:
+        fail("%s: from standard input: exit %d: %s" % (label, p.returncode, p.stderr[-800:]))
+    else:
+        got = load_out(out)
+        if any(r["ports"][0]["name"] != "stdin" for r in got):
+            fail("%s: from standard input: the port is not named stdin" % label)
+        if strip(got) != strip([dict(r) for r in recs]):
+            fail("%s: records read from standard input differ from the file's" % label)
+
+    # cut inside a record: the records before it exact, then exit 1
+    data = open(path, "rb").read()
+    off, n, cut_at = 24, 0, len(data) * 2 // 3
+    while True:
+        caplen = int.from_bytes(data[off + 8:off + 12], "little")
+        if off + 16 + caplen > cut_at:
+            break
+        off += 16 + caplen
+        n += 1
+    cut = os.path.join(a.workdir, label + ".cut.pcap")
+    with open(cut, "wb") as fo:
+        fo.write(data[:off + 16 + 3])
+    out = os.path.join(a.workdir, label + ".cut.jsonl")
+    rc, so, err = run_darkcap(a, eal(label + "_cut", []), ["--output", out, "--truncate", "on", "--read", cut])
+    want = "truncated: the file ends inside record %d (byte %d)" % (n + 1, off)
+    if rc != 1 or want not in err:
+        fail("%s: cut file: exit %d (want 1), no '%s' in: %s" % (label, rc, want, err[-800:]))
+    check_exact_log(err, label + "_cut")
+    got = load_out(out)
+    if sum(r["packets"] for r in got) != n or got[-1]["ports"][0] != {
+            "port": 0, "name": os.path.basename(cut), "received": n, "missed": 0, "errors": 1, "no_mbuf": 0}:
+        fail("%s: cut file: %d packets counted, last ports %s; want %d records and one error"
+             % (label, sum(r["packets"] for r in got), got[-1]["ports"], n))
+    print("%s: cut after %d records: %s" % (label, n, want))
+
+    # --read with an ethdev port, or of a file that is not a capture
+    for opts, vdevs, msg in ((["--read", path], ["net_pcap0,rx_pcap=" + path], "together: give one or the other"),
+                             (["--read", truth_path(a, label)], [], "not a pcap file")):
+        rc, so, err = run_darkcap(a, eal(label + "_bad", vdevs), ["--output", os.devnull] + opts)
+        last = err.strip().splitlines()[-1] if err.strip() else ""
+        if rc == 0 or msg not in last:
+            fail("%s: %s: exit %d, last line %r (want %r)" % (label, opts, rc, last, msg))
+        else:
+            print("%s: %s" % (label, last))
+
+
+def truth_path(a, name):
+    return os.path.join(a.workdir, name + ".truth.jsonl")
+
+
 def case_two_ports_two_workers(a):
     replay_case(a, "two_ports", ["--seed", "23", "--days", "4", "--packets", "200000",
                                  "--start", "2022-06-28T00:00:00Z", "--split", "src"], 2,
