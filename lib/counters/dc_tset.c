@@ -77,6 +77,7 @@ dc_tset_clear(struct dc_tset *ts)
 		memset(ts->dst_bits, 0, dc_telescope_words(ts->tel) * sizeof(uint64_t));
 	memset(ts->full, 0, sizeof(ts->full));
 	ts->flags = 0;
+	ts->dirty = 0;
 }
 
 void

@@ -286,7 +286,7 @@ struct dc_tset {
 	uint64_t start;            /**< first interval covered */
 	uint64_t end;              /**< end of the last interval covered */
 	uint32_t flags;            /**< DC_CNTF_EXTENDED */
-	uint32_t pad;
+	uint32_t dirty;            /**< handed back uncleared: its worker clears it (dc_tset_clear()) */
 	struct dc_table *src;
 	struct dc_src_cold *src_cold; /**< cold records, src->max_entries of them */
 	uint64_t src_ncold;        /**< cold records in use */
@@ -1080,7 +1080,8 @@ void dc_src_expand(const struct dc_src_slot *s, const struct dc_src_cold *c,
 /** Merge source value @p b into @p a (sums, min/max times, port union). */
 void dc_src_val_merge(struct dc_src_val *a, const struct dc_src_val *b);
 
-/** Empty a table set for reuse (control core). */
+/** Empty a table set for reuse (the control core; on a finite input, its
+ * worker, for a set the control core handed back dirty). */
 void dc_tset_clear(struct dc_tset *ts);
 
 /** Format an address key as text (dotted quad / RFC 5952). */

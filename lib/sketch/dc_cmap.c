@@ -82,6 +82,8 @@ static inline uint8_t *
 cmap_find(struct dc_table *t, const void *key, uint64_t h, int *is_new)
 {
 	switch (t->key_len) {
+	case 4:
+		return dc_table_find(t, key, h, 1, is_new, 4);
 	case 8:
 		return dc_table_find(t, key, h, 1, is_new, 8);
 	case 24:
