@@ -175,25 +175,36 @@ static int
 port_file_init(struct dc_engine *eng)
 {
 	struct dc_port *p = &eng->ports[0];
-	const char *path = eng->cfg.read, *base = strrchr(path, '/');
+	const char *path = eng->cfg.read, *first, *base;
+	unsigned nf;
 
 	p->file = dc_pcapfile_open(path, 0);
 	if (p->file == NULL)
 		return -1;
+	first = dc_pcapfile_path(p->file);
+	base = strrchr(first, '/');
+	nf = dc_pcapfile_count(p->file);
 	eng->nb_ports = 1;
 	p->port_id = 0;
 	p->nb_rxq = 1;
 	p->finite = true;
 	p->ts_port = true;
 	p->ts_div = 1;
-	snprintf(p->name, sizeof(p->name), "%s", strcmp(path, "-") == 0 ? "stdin" : base ? base + 1 : path);
+	/* the first file's name, "+N" for the files after it */
+	if (strcmp(path, "-") == 0)
+		snprintf(p->name, sizeof(p->name), "stdin");
+	else if (nf > 1)
+		snprintf(p->name, sizeof(p->name), "%.48s+%u", base ? base + 1 : first, nf - 1);
+	else
+		snprintf(p->name, sizeof(p->name), "%s", base ? base + 1 : first);
 	snprintf(p->driver, sizeof(p->driver), "pcap file");
 	snprintf(p->profile, sizeof(p->profile), "built-in");
 	dc_nic_settings_resolve(&eng->cfg, NULL, &p->set);
 	p->set.input = DC_INPUT_FINITE;
 	p->set.timestamps = DC_TS_PORT;
-	DC_LOG(INFO, port, "[0] %s: read by darkcap (%s time stamps), burst %u, input finite, clock port",
-	       path, dc_pcapfile_nanosecond(p->file) ? "nanosecond" : "microsecond", p->set.burst);
+	DC_LOG(INFO, port, "[0] %s: %u file%s read by darkcap in turn (%s time stamps), burst %u, input finite, clock port",
+	       path, nf, nf > 1 ? "s" : "", dc_pcapfile_nanosecond(p->file) ? "nanosecond" : "microsecond",
+	       p->set.burst);
 	return 0;
 }
 

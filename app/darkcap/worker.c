@@ -586,7 +586,10 @@ dc_workers_assign(struct dc_engine *eng)
 			w->finite &= w->q[k].finite;
 		}
 	}
-	if (used < eng->nb_workers)
+	if (used < eng->nb_workers && eng->nb_ports == 1 && eng->ports[0].file)
+		DC_LOG(WARNING, worker, "a file of read is read by one worker: %u workers stay idle",
+		       eng->nb_workers - used);
+	else if (used < eng->nb_workers)
 		DC_LOG(WARNING, worker, "%u RX queues for %u workers: %u workers stay idle (raise rx_queues or add ports)",
 		       n, eng->nb_workers, eng->nb_workers - used);
 	eng->nb_workers = used;

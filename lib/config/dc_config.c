@@ -43,7 +43,8 @@ static const struct key_def keys[] = {
 	{"interval", K_UINT, 0, CFG(interval), 1, 86400, NULL, "60",
 	 "interval length in seconds; intervals are aligned to multiples of it since the Unix epoch (UTC)"},
 	{"read", K_STR, 0, CFG(read), 0, 0, NULL, "(none)",
-	 "a pcap file (Ethernet, classic pcap format) read once by darkcap itself, instead of ethdev ports; "
+	 "a pcap file (Ethernet, classic pcap format) read once by darkcap itself, instead of ethdev ports, "
+	 "or several separated by commas, read one after the other as one input (in time order); "
 	 "\"-\" reads standard input (e.g. zcat day.pcap.gz | darkcap ... --read -)"},
 	{"output", K_STR, 0, CFG(output), 0, 0, NULL, "darkcap.jsonl",
 	 "JSON Lines file that receives one record per interval (appended)"},

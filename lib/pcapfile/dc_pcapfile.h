@@ -32,10 +32,13 @@ extern "C" {
 struct dc_pcapfile;
 
 /**
- * Open a pcap file and check its header.
+ * Open pcap files and check their headers.
  *
  * @param path
- *   The file, or "-" for standard input (a pipe: `zcat x.pcap.gz | ...`).
+ *   The file, or several separated by commas, read one after the other as
+ *   one input (a day's hourly files, in time order), or "-" alone for
+ *   standard input (a pipe: `zcat x.pcap.gz | ...`). Every file's header is
+ *   checked here.
  * @param bufsize
  *   Read buffer bytes (0: DC_PCAPFILE_BUF; at least twice
  *   DC_PCAPFILE_MAX_CAPLEN plus a record header is used).
@@ -71,10 +74,13 @@ uint64_t dc_pcapfile_records(const struct dc_pcapfile *f);
  * from another thread once dc_pcapfile_next() has returned 0. */
 const char *dc_pcapfile_error(const struct dc_pcapfile *f);
 
-/** The path given to dc_pcapfile_open() ("standard input" for "-"). */
+/** The first file given to dc_pcapfile_open() ("standard input" for "-"). */
 const char *dc_pcapfile_path(const struct dc_pcapfile *f);
 
-/** Whether time stamps are in nanoseconds (magic 0xa1b23c4d). */
+/** Files in the list given to dc_pcapfile_open(). */
+unsigned dc_pcapfile_count(const struct dc_pcapfile *f);
+
+/** Whether the first file's time stamps are in nanoseconds (magic 0xa1b23c4d). */
 bool dc_pcapfile_nanosecond(const struct dc_pcapfile *f);
 
 /** Close the file and free the reader (NULL is ignored). */

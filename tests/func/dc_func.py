@@ -254,7 +254,8 @@ def case_read_file(a):
     # --read: darkcap reads the pcap itself (lib/pcapfile, no ethdev, no
     # mbufs). Every counter against the generator's truth; the same file
     # through net_pcap gives the same records (but the port's name); the
-    # file gzip-compressed through a pipe on standard input too; a file cut
+    # file gzip-compressed through a pipe on standard input too, and split
+    # in two files read as a list; a file cut
     # inside a record counts everything before it exactly, reports the cut
     # as the port's error and exits 1 naming the record.
     label = "read_file"
@@ -298,8 +299,30 @@ def case_read_file(a):
         if strip(got) != strip([dict(r) for r in recs]):
             fail("%s: records read from standard input differ from the file's" % label)
 
-    # cut inside a record: the records before it exact, then exit 1
+    # the same records split in two files (in time), read as one list
     data = open(path, "rb").read()
+    off = 24
+    while off < len(data) // 2:
+        off += 16 + int.from_bytes(data[off + 8:off + 12], "little")
+    halves = [os.path.join(a.workdir, label + ".h%d.pcap" % i) for i in (1, 2)]
+    with open(halves[0], "wb") as fo:
+        fo.write(data[:off])
+    with open(halves[1], "wb") as fo:
+        fo.write(data[:24] + data[off:])
+    out = os.path.join(a.workdir, label + ".list.jsonl")
+    rc, so, err = run_darkcap(a, eal(label + "_list", []),
+                              ["--output", out, "--truncate", "on", "--telescope", "198.18.0.0/15",
+                               "--read", ",".join(halves)])
+    if rc != 0:
+        fail("%s: two files: exit %d: %s" % (label, rc, err[-800:]))
+    else:
+        got = load_out(out)
+        if got[-1]["ports"][0]["name"] != os.path.basename(halves[0]) + "+1":
+            fail("%s: two files: port named %r" % (label, got[-1]["ports"][0]["name"]))
+        if strip(got) != strip([dict(r) for r in recs]):
+            fail("%s: the file read as two halves gives other records" % label)
+
+    # cut inside a record: the records before it exact, then exit 1
     off, n, cut_at = 24, 0, len(data) * 2 // 3
     while True:
         caplen = int.from_bytes(data[off + 8:off + 12], "little")

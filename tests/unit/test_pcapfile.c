@@ -296,6 +296,93 @@ t_foreign_files(void)
 	free(o.b);
 }
 
+/* Records [from, to) in a file of its own, in byte order @p big. */
+static char *
+part(const char *name, unsigned from, unsigned to, uint32_t magic, int big)
+{
+	struct bytes o = {0};
+	char *path;
+
+	file_header(&o, magic, big, 2, 1);
+	for (unsigned i = from; i < to; i++)
+		record(&o, i, big);
+	path = strdup(write_file(name, &o));
+	free(o.b);
+	return path;
+}
+
+/* A list of files read as one input: records continue across them (each
+ * file in its own byte order and precision); a file cut short in the middle
+ * ends the input naming it and its own record number; a bad file anywhere
+ * in the list is refused at open. */
+static void
+t_list(void)
+{
+	char *a = part("a.pcap", 0, 1000, 0xa1b2c3d4u, 0), *b = part("b.pcap", 1000, 2000, 0xa1b23c4du, 1),
+	     *c = part("c.pcap", 2000, 3000, 0xa1b2c3d4u, 0), list[1024];
+	struct dc_pcapfile *f;
+
+	snprintf(list, sizeof(list), "%s,%s,%s", a, b, c);
+	f = dc_pcapfile_open(list, 1);
+	CHECK(f != NULL);
+	if (f != NULL) {
+		CHECK_EQ(dc_pcapfile_count(f), 3);
+		CHECK_EQ(read_all(f, 32), 3000);
+		CHECK(dc_pcapfile_error(f) == NULL);
+		CHECK(strcmp(dc_pcapfile_path(f), a) == 0);
+		dc_pcapfile_close(f);
+	}
+	/* b cut inside its record 501 (global 1500) */
+	{
+		struct bytes o = {0};
+		size_t at = 0;
+		const char *err;
+
+		file_header(&o, 0xa1b2c3d4u, 0, 2, 1);
+		for (unsigned i = 1000; i < 2000; i++) {
+			if (i == 1500)
+				at = o.n;
+			record(&o, i, 0);
+		}
+		o.n = at + 20;
+		free(b);
+		b = strdup(write_file("b.pcap", &o));
+		free(o.b);
+		f = dc_pcapfile_open(list, 0);
+		CHECK(f != NULL);
+		if (f != NULL) {
+			CHECK_EQ(read_all(f, 32), 1500);
+			err = dc_pcapfile_error(f);
+			CHECK(err != NULL && strstr(err, b) != NULL &&
+			      strstr(err, "inside record 501 (byte") != NULL);
+			if (err)
+				printf("  %s\n", err);
+			dc_pcapfile_close(f);
+		}
+	}
+	/* c not a capture: refused at open, named */
+	{
+		struct bytes o = {0};
+
+		put(&o, "not a capture at all, just text", 31);
+		free(c);
+		c = strdup(write_file("c.pcap", &o));
+		free(o.b);
+		CHECK(dc_pcapfile_open(list, 0) == NULL);
+		CHECK(strstr(dc_strerror(), c) != NULL && strstr(dc_strerror(), "not a pcap file") != NULL);
+		printf("  %s\n", dc_strerror());
+	}
+	snprintf(list, sizeof(list), "%s,-", a);
+	CHECK(dc_pcapfile_open(list, 0) == NULL);
+	CHECK(strstr(dc_strerror(), "standard input (-) is read alone") != NULL);
+	snprintf(list, sizeof(list), "%s,,%s", a, b);
+	CHECK(dc_pcapfile_open(list, 0) == NULL);
+	CHECK(strstr(dc_strerror(), "an empty file name") != NULL);
+	free(a);
+	free(b);
+	free(c);
+}
+
 /* Standard input from a pipe fed in small writes: short reads everywhere. */
 static void
 t_pipe(void)
@@ -351,6 +438,7 @@ main(void)
 		{"truncated and damaged files", t_truncated_and_damaged},
 		{"foreign files", t_foreign_files},
 		{"standard input from a pipe", t_pipe},
+		{"a list of files read as one", t_list},
 	};
 	int rc;
 
