@@ -106,7 +106,7 @@ write_file(const char *name, const struct bytes *o)
 
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
 	fp = fopen(path, "wb");
-	if (fp == NULL || fwrite(o->b, 1, o->n, fp) != o->n || fclose(fp) != 0) {
+	if (fp == NULL || (o->n && fwrite(o->b, 1, o->n, fp) != o->n) || fclose(fp) != 0) {
 		fprintf(stderr, "cannot write %s\n", path);
 		exit(1);
 	}
