@@ -186,7 +186,8 @@ run_tests() {
 	build build-asan --buildtype=debug -Db_sanitize=address,undefined -Db_lundef=false
 	# Not again here: the fuzz suite (it builds its own sanitized target) and
 	# the report suite (the Python report on generated stores; the engine's
-	# store and report path runs here in func_store and func_report_e2e).
+	# store path runs here in func_store; func_report_e2e is in the report
+	# suite too: two quarters through the engine take minutes under ASan).
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:halt_on_error=1 \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 		meson test -C build-asan --print-errorlogs --num-processes 1 --no-suite fuzz --no-suite report || rc=1

@@ -131,7 +131,7 @@ if ((huge)) && [[ $(id -u) == 0 ]]; then
 	hp_before=$(cat /proc/sys/vm/nr_hugepages)
 	((hp_before >= 600)) || echo 600 >/proc/sys/vm/nr_hugepages
 	if (($(cat /proc/sys/vm/nr_hugepages) >= 600)); then
-		dc_mem=(--in-memory -m 1024)
+		dc_mem=(--in-memory) # DPDK takes the hugepages it needs as it allocates
 		pages="2 MiB hugepages"
 	else
 		echo "$prog: warning: could not reserve 600 hugepages: darkcap runs with --no-huge" >&2
