@@ -187,10 +187,12 @@ run_tests() {
 	# Not again here: the fuzz suite (it builds its own sanitized target) and
 	# the report suite (the Python report on generated stores; the engine's
 	# store path runs here in func_store; func_report_e2e is in the report
-	# suite too: two quarters through the engine take minutes under ASan).
+	# suite too: two quarters through the engine take minutes under ASan),
+	# and the bench-smoke suite (the benchmarks' own code; the data path
+	# they drive runs here in the functional tests).
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:halt_on_error=1 \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-		meson test -C build-asan --print-errorlogs --num-processes 1 --no-suite fuzz --no-suite report || rc=1
+		meson test -C build-asan --print-errorlogs --num-processes 1 --no-suite fuzz --no-suite report --no-suite bench-smoke || rc=1
 	totals build-test build-asan
 	return $rc
 }
