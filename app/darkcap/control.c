@@ -431,7 +431,7 @@ ctl_summary(const struct dc_counters *a, uint64_t sources)
 	gmtime_r(&t, &tm);
 	strftime(when, sizeof(when), "%Y-%m-%d %H:%M", &tm);
 	DC_FOREACH_CHUNK(a->tcp_touch, chunk)
-		for (i = chunk ? chunk : 1; i < chunk + 64; i++)
+		for (i = chunk ? chunk : 1; i < chunk + DC_CHUNK_PORTS; i++)
 			for (k = 0; k < 3; k++)
 				if (a->tcp_dport[i] > a->tcp_dport[best[k]]) {
 					memmove(&best[k + 1], &best[k], (2 - k) * sizeof(best[0]));
@@ -1164,10 +1164,10 @@ ctl_store(struct ctl *c, const struct dc_counters *a, const struct pend *p)
 	struct dc_store_iv *iv;
 
 	DC_FOREACH_CHUNK(a->tcp_touch, chunk)
-		for (k = 0; k < 64; k++)
+		for (k = 0; k < DC_CHUNK_PORTS; k++)
 			nt += a->tcp_dport[chunk + k] != 0;
 	DC_FOREACH_CHUNK(a->udp_touch, chunk)
-		for (k = 0; k < 64; k++)
+		for (k = 0; k < DC_CHUNK_PORTS; k++)
 			nu += a->udp_dport[chunk + k] != 0;
 	iv = dc_store_iv_new(nt, nu, st ? st->used : 0, at ? (uint32_t)at->used : 0);
 	iv->start = a->start;
@@ -1205,13 +1205,13 @@ ctl_store(struct ctl *c, const struct dc_counters *a, const struct pend *p)
 	memcpy(iv->icmp_type[1], a->icmp6_type, sizeof(iv->icmp_type[1]));
 	nt = nu = 0;
 	DC_FOREACH_CHUNK(a->tcp_touch, chunk)
-		for (k = 0; k < 64; k++)
+		for (k = 0; k < DC_CHUNK_PORTS; k++)
 			if (a->tcp_dport[chunk + k]) {
 				iv->tcp_port[nt] = (uint16_t)(chunk + k);
 				iv->tcp_pk[nt++] = a->tcp_dport[chunk + k];
 			}
 	DC_FOREACH_CHUNK(a->udp_touch, chunk)
-		for (k = 0; k < 64; k++)
+		for (k = 0; k < DC_CHUNK_PORTS; k++)
 			if (a->udp_dport[chunk + k]) {
 				iv->udp_port[nu] = (uint16_t)(chunk + k);
 				iv->udp_pk[nu++] = a->udp_dport[chunk + k];

@@ -69,7 +69,7 @@ struct dc_statpub {
 	bool staged;           /* staged values not yet published */
 	struct dc_stats_snap meta; /* of the staged values */
 	/* per scope and protocol: 64-port chunks the staging copy holds */
-	uint64_t touch[SC__MAX][2][16];
+	uint64_t touch[SC__MAX][2][DC_TOUCH_WORDS];
 	struct sigpub *sig;    /* payload signatures, or NULL (off) */
 };
 
@@ -480,15 +480,15 @@ dc_statpub_top_asns_count(struct dc_statpub *sp, uint64_t n)
 static void
 stage_ports(uint64_t *dst, uint64_t *dtouch, const uint64_t *src, const uint64_t *stouch)
 {
-	uint64_t gone[16];
+	uint64_t gone[DC_TOUCH_WORDS];
 
-	for (unsigned w = 0; w < 16; w++)
+	for (unsigned w = 0; w < DC_TOUCH_WORDS; w++)
 		gone[w] = dtouch[w] & ~stouch[w];
 	DC_FOREACH_CHUNK(gone, chunk)
-		memset(dst + chunk, 0, 64 * sizeof(*dst));
+		memset(dst + chunk, 0, DC_CHUNK_PORTS * sizeof(*dst));
 	DC_FOREACH_CHUNK(stouch, chunk)
-		memcpy(dst + chunk, src + chunk, 64 * sizeof(*dst));
-	memcpy(dtouch, stouch, 16 * sizeof(*dtouch));
+		memcpy(dst + chunk, src + chunk, DC_CHUNK_PORTS * sizeof(*dst));
+	memcpy(dtouch, stouch, DC_TOUCH_WORDS * sizeof(*dtouch));
 }
 
 static void

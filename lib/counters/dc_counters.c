@@ -28,8 +28,8 @@ static void
 ports_zero(uint64_t *ports, uint64_t *touch)
 {
 	DC_FOREACH_CHUNK(touch, chunk)
-		memset(&ports[chunk], 0, 64 * sizeof(ports[0]));
-	memset(touch, 0, 16 * sizeof(touch[0]));
+		memset(&ports[chunk], 0, DC_CHUNK_PORTS * sizeof(ports[0]));
+	memset(touch, 0, DC_TOUCH_WORDS * sizeof(touch[0]));
 }
 
 void
@@ -46,9 +46,9 @@ static void
 ports_merge(uint64_t *dst, uint64_t *dtouch, const uint64_t *src, const uint64_t *stouch)
 {
 	DC_FOREACH_CHUNK(stouch, chunk)
-		for (unsigned i = chunk; i < chunk + 64; i++)
+		for (unsigned i = chunk; i < chunk + DC_CHUNK_PORTS; i++)
 			dst[i] += src[i];
-	for (unsigned w = 0; w < 16; w++)
+	for (unsigned w = 0; w < DC_TOUCH_WORDS; w++)
 		dtouch[w] |= stouch[w];
 }
 
@@ -108,7 +108,7 @@ json_ports(struct dc_sbuf *sb, const char *key, const uint64_t *v, const uint64_
 
 	dc_sbuf_printf(sb, ",\"%s\":{", key);
 	DC_FOREACH_CHUNK(touch, chunk)
-		for (unsigned i = chunk; i < chunk + 64; i++) {
+		for (unsigned i = chunk; i < chunk + DC_CHUNK_PORTS; i++) {
 			if (v[i] == 0)
 				continue;
 			dc_sbuf_json_kv(sb, comma, i, v[i]);
