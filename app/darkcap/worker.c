@@ -232,13 +232,16 @@ worker_burst(struct dc_worker *w, struct rte_mbuf **pkts, unsigned n)
 			}
 			lin++;
 		}
-		/* Port clock: the PMD's time stamp, when the mbuf has one. */
-		if (w->ts_port)
-			secs[i] = likely(m->ol_flags & w->ts_dynflag)
-					  ? (uint32_t)(*RTE_MBUF_DYNFIELD(m, w->ts_dynfield, const uint64_t *) /
+	}
+	/* Port clock: the PMD's time stamp, when the mbuf has one (one test
+	 * per burst: live ports run on the wall clock). */
+	if (w->ts_port)
+		for (i = 0; i < n; i++)
+			secs[i] = likely(pkts[i]->ol_flags & w->ts_dynflag)
+					  ? (uint32_t)(*RTE_MBUF_DYNFIELD(pkts[i], w->ts_dynfield,
+									  const uint64_t *) /
 						       w->ts_div)
 					  : DC_NO_TS;
-	}
 	worker_frames(w, frames, lens, caplens, secs, n);
 }
 

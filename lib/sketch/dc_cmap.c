@@ -21,7 +21,24 @@ cmap_alloc(const struct dc_cmap *m, uint64_t entries)
 	return dc_table_init(dc_malloc(sz), entries, m->key_len, m->slot_size, m->seed);
 }
 
-static inline uint8_t *cmap_find(struct dc_table *t, const void *key, uint64_t h, int *is_new);
+/* dc_table_find() with the key lengths the engine's maps use made constant,
+ * so their compares are unrolled. */
+static inline uint8_t *
+cmap_find(struct dc_table *t, const void *key, uint64_t h, int *is_new)
+{
+	switch (t->key_len) {
+	case 4:
+		return dc_table_find(t, key, h, 1, is_new, 4);
+	case 8:
+		return dc_table_find(t, key, h, 1, is_new, 8);
+	case 24:
+		return dc_table_find(t, key, h, 1, is_new, 24);
+	case 48:
+		return dc_table_find(t, key, h, 1, is_new, 48);
+	default:
+		return dc_table_find(t, key, h, 1, is_new, t->key_len);
+	}
+}
 
 /* Copy every entry of @from into @to; 0 if @to refused one. As the
  * upserts: keys hashed DC_CMAP_BURST at a time, their new home slots
@@ -73,25 +90,6 @@ cmap_grow(struct dc_cmap *m)
 		}
 		dc_free(nt);
 		entries *= 2;
-	}
-}
-
-/* dc_table_find() with the key lengths the engine's maps use made constant,
- * so their compares are unrolled. */
-static inline uint8_t *
-cmap_find(struct dc_table *t, const void *key, uint64_t h, int *is_new)
-{
-	switch (t->key_len) {
-	case 4:
-		return dc_table_find(t, key, h, 1, is_new, 4);
-	case 8:
-		return dc_table_find(t, key, h, 1, is_new, 8);
-	case 24:
-		return dc_table_find(t, key, h, 1, is_new, 24);
-	case 48:
-		return dc_table_find(t, key, h, 1, is_new, 48);
-	default:
-		return dc_table_find(t, key, h, 1, is_new, t->key_len);
 	}
 }
 
