@@ -50,8 +50,30 @@ def stats_opts(a, eal_args, opts):
     return ["--stats-path", os.path.join(a.workdir, name + ".stats")]
 
 
+# Table sizes for the runs that do not test sizes: each test interval holds
+# at most some tens of thousands of keys, and the defaults (docs/CONFIG.md: 131072
+# sources, ...: ~180 MiB a worker) cost every run half a second of page
+# faults in 4 KiB pages at start (about a minute per pass of the suite).
+# An interval that overflowed them would show in the exact comparisons
+# (unique counts below the truth, refused keys counted).
+TEST_TABLES = [("--sources-max", "16384"), ("--destinations-max", "65536"),
+               ("--flowtuples-max", "65536"), ("--sig-table-max", "8192")]
+
+
+def table_opts(opts):
+    """The TEST_TABLES sizes the options do not set themselves (none with
+    a config file, whose sizes are its own)."""
+    if "--config" in opts or "--help" in opts:
+        return []
+    extra = []
+    for opt, val in TEST_TABLES:
+        if opt not in opts:
+            extra += [opt, val]
+    return extra
+
+
 def run_darkcap(a, eal_args, opts, timeout=300, sig_after=None):
-    cmd = [a.darkcap] + eal_args + ["--"] + stats_opts(a, eal_args, opts) + opts
+    cmd = [a.darkcap] + eal_args + ["--"] + stats_opts(a, eal_args, opts) + table_opts(opts) + opts
     print("$ " + " ".join(cmd))
     p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     if sig_after is not None:
@@ -1091,7 +1113,7 @@ def case_memif_sender(a):
             fail("memif sender: never got ready: %s" % open(serr).read()[-1500:])
             return
         rx_eal = eal("memif_rcv", ["net_memif0,role=client," + vargs], "0@0,1@1,2@1")
-        rcmd = [a.darkcap] + rx_eal + ["--"] + stats_opts(a, rx_eal, []) + [
+        rcmd = [a.darkcap] + rx_eal + ["--"] + stats_opts(a, rx_eal, []) + table_opts([]) + [
             "--output", out, "--interval", "60", "--workers", "2", "--rx-queues", "2"]
         print("$ " + " ".join(rcmd))
         rx = subprocess.Popen(rcmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -1212,7 +1234,7 @@ def memif_peer_leaves(a, pcap, vargs, n):
     rx = None
     try:
         time.sleep(1)
-        rcmd = [a.darkcap] + rx_eal + ["--"] + stats_opts(a, rx_eal, []) + ["--output", out, "--interval", "1"]
+        rcmd = [a.darkcap] + rx_eal + ["--"] + stats_opts(a, rx_eal, []) + table_opts([]) + ["--output", out, "--interval", "1"]
         print("$ " + " ".join(rcmd))
         rx = subprocess.Popen(rcmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         so_tx, err_tx = tx.communicate(timeout=300)
