@@ -289,6 +289,15 @@ dc_pcapfile_open(const char *paths, size_t bufsize)
 	return f;
 }
 
+/* The record at the head is not whole in the buffer. */
+static inline bool
+next_incomplete(const struct dc_pcapfile *f)
+{
+	size_t avail = f->tail - f->head;
+
+	return avail < REC_LEN || avail < REC_LEN + (size_t)rd32(f, f->buf + f->head + 8);
+}
+
 unsigned
 dc_pcapfile_next(struct dc_pcapfile *f, unsigned n, const uint8_t **frames, uint32_t *caplens,
 		 uint32_t *secs)
@@ -298,9 +307,11 @@ dc_pcapfile_next(struct dc_pcapfile *f, unsigned n, const uint8_t **frames, uint
 	if (f->ended)
 		return 0;
 	/* Refill only here, before any frame of this call is handed out: the
-	 * previous call's frames are done with. After a fill that did not
-	 * reach the end of the file, at least one largest record is in. */
-	if (f->tail - f->head < DC_PCAPFILE_MAX_CAPLEN + REC_LEN && !f->eof && fill(f) != 0) {
+	 * previous call's frames are done with; and only when the next record
+	 * is not whole in the buffer (what is moved to its start is then at
+	 * most one record). After a fill that did not reach the end of the
+	 * file, the next record is whole (the buffer holds the largest). */
+	if (!f->eof && next_incomplete(f) && fill(f) != 0) {
 		fail(f, "read error at byte %llu: %s",
 		     (unsigned long long)(f->off + f->tail), strerror(errno));
 		return 0;

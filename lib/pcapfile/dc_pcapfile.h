@@ -25,9 +25,11 @@ extern "C" {
 
 /** Largest captured length accepted in a record (libpcap's own bound). */
 #define DC_PCAPFILE_MAX_CAPLEN 262144u
-/** Default read buffer: records are handed out from it, refilled when less
- * than one largest record is left. */
-#define DC_PCAPFILE_BUF (4u << 20)
+/** Default read buffer: records are handed out from it, refilled when the
+ * next record is not whole in it (reads of 0.75-1 MiB: one system call per
+ * ~8,000 small records, and what was read is still in the core's L2/L3
+ * when the worker parses it). */
+#define DC_PCAPFILE_BUF (1u << 20)
 
 struct dc_pcapfile;
 
