@@ -59,8 +59,8 @@ struct pend {
 	bool has_counters;
 };
 
-/* Distinct sources of one UTC day: exact sets up to day_exact_max, and
- * HyperLogLog sketches all along. Index 0 = all, 1..3 = mirai, zmap, masscan. */
+/* Distinct sources of one UTC day: exact sets up to day_exact_max, then
+ * HyperLogLog sketches. Index 0 = all, 1..3 = mirai, zmap, masscan. */
 #define DAY_KINDS 4
 struct day {
 	uint64_t day;               /* Unix day number (start / 86400); UINT64_MAX = none */
@@ -74,6 +74,10 @@ struct day {
 	struct dc_cmap set[2];      /* [0] IPv4: struct day_slot4; [1] IPv6: struct day_slot6 */
 	uint64_t count[DAY_KINDS];  /* distinct sources of each exact kind */
 	unsigned exact;             /* bit k: kind k still counted in the set */
+	/* A kind's sketch takes sources only once the kind has left `exact`,
+	 * starting with every source the set holds for it (day_sketch_from_set():
+	 * a sketch does not depend on the order or repeats of its keys, so it is
+	 * the one it would be had it taken every source as it came) */
 	struct dc_hll hll[DAY_KINDS];
 };
 
@@ -292,6 +296,7 @@ merge_sources(struct dc_cmap *m, struct dc_cmap *as, const struct dc_tset *ts)
 	uint8_t *d[MERGE_BURST];
 	struct dc_addr_key key[MERGE_BURST];
 	struct dc_src_val v[MERGE_BURST];
+	uint64_t fresh;
 
 	for (uint64_t i = 0; i < t->used; i += MERGE_BURST) {
 		unsigned n = merge_n(t->used, i);
@@ -303,9 +308,15 @@ merge_sources(struct dc_cmap *m, struct dc_cmap *as, const struct dc_tset *ts)
 			dc_src_expand(x, &ts->src_cold[x->cold], &key[k], &v[k]);
 			kp[k] = &key[k];
 		}
-		dc_cmap_upsert_burst(m, kp, n, d, NULL);
+		dc_cmap_upsert_burst(m, kp, n, d, &fresh);
+		/* a source new to the interval's map takes the worker's value as
+		 * it is (a merge into a zeroed value is a copy: a worker's source
+		 * has packets, and its ports are distinct) */
 		for (unsigned k = 0; k < n; k++)
-			dc_src_val_merge(&((struct dc_src_rec *)(void *)d[k])->v, &v[k]);
+			if ((fresh >> k) & 1)
+				((struct dc_src_rec *)(void *)d[k])->v = v[k];
+			else
+				dc_src_val_merge(&((struct dc_src_rec *)(void *)d[k])->v, &v[k]);
 		if (as == NULL)
 			continue;
 		/* Per AS: each source's counts under its AS (the worker's AS
@@ -539,17 +550,32 @@ json_top_sources(struct ctl *c, const struct pend *p)
 		const struct dc_src_rec *s = c->top[i];
 
 		dc_statpub_top_source(c->eng->stats, (uint32_t)i, s);
+		/* a hundred of these per record: appended, not printf'ed (the
+		 * control core's time per 1-minute record of a file) */
 		dc_addr_format(&s->key, addr, sizeof(addr));
-		dc_sbuf_printf(&c->sb, "%s{\"addr\":\"%s\",\"packets\":%" PRIu64 ",\"bytes\":%" PRIu64
-			       ",\"mirai\":%" PRIu64 ",\"zmap\":%" PRIu64 ",\"masscan\":%" PRIu64 ",\"dst_ports\":%u,\"dst_ports_more\":%s",
-			       i ? "," : "", addr, s->v.packets, s->v.bytes, s->v.mirai, s->v.zmap,
-			       s->v.masscan, s->v.nports, s->v.more ? "true" : "false");
+		dc_sbuf_str(&c->sb, i ? ",{\"addr\":\"" : "{\"addr\":\"");
+		dc_sbuf_str(&c->sb, addr);
+		dc_sbuf_str(&c->sb, "\",\"packets\":");
+		dc_sbuf_u64(&c->sb, s->v.packets);
+		dc_sbuf_str(&c->sb, ",\"bytes\":");
+		dc_sbuf_u64(&c->sb, s->v.bytes);
+		dc_sbuf_str(&c->sb, ",\"mirai\":");
+		dc_sbuf_u64(&c->sb, s->v.mirai);
+		dc_sbuf_str(&c->sb, ",\"zmap\":");
+		dc_sbuf_u64(&c->sb, s->v.zmap);
+		dc_sbuf_str(&c->sb, ",\"masscan\":");
+		dc_sbuf_u64(&c->sb, s->v.masscan);
+		dc_sbuf_str(&c->sb, ",\"dst_ports\":");
+		dc_sbuf_u64(&c->sb, s->v.nports);
+		dc_sbuf_str(&c->sb, s->v.more ? ",\"dst_ports_more\":true" : ",\"dst_ports_more\":false");
 		if (c->eng->geo) {
 			char buf[3];
 			const char *cc = dc_cc_code(s->v.country, buf);
 
-			dc_sbuf_printf(&c->sb, ",\"country\":\"%s\",\"asn\":%u", cc ? cc : "unknown",
-				       s->v.asn);
+			dc_sbuf_str(&c->sb, ",\"country\":\"");
+			dc_sbuf_str(&c->sb, cc ? cc : "unknown");
+			dc_sbuf_str(&c->sb, "\",\"asn\":");
+			dc_sbuf_u64(&c->sb, s->v.asn);
 		}
 		dc_sbuf_add(&c->sb, "}", 1);
 	}
@@ -663,6 +689,38 @@ json_asns(struct ctl *c, const struct pend *p)
 	dc_sbuf_add(&c->sb, "]", 1);
 }
 
+/* Kind @p kind leaves the exact set: its sketch takes every source the set
+ * holds for it (keyed and hashed as day_add() hashes them). */
+static void
+day_sketch_from_set(struct day *dy, unsigned kind)
+{
+	for (unsigned f = 0; f < 2; f++) {
+		const struct dc_table *t = dy->set[f].t;
+
+		for (uint64_t i = 0; t && i < t->used; i++) {
+			const uint8_t *e = dc_table_nth(t, i);
+			struct dc_addr_key key;
+			uint32_t kinds;
+
+			if (f == 0) {
+				const struct day_slot4 *x = (const struct day_slot4 *)(const void *)e;
+
+				memset(&key, 0, sizeof(key));
+				memcpy(key.addr, x->addr, 4);
+				key.family = 4;
+				kinds = x->kinds;
+			} else {
+				const struct day_slot6 *x = (const struct day_slot6 *)(const void *)e;
+
+				key = x->key;
+				kinds = x->kinds;
+			}
+			if ((kinds >> kind) & 1)
+				dc_hll_add(&dy->hll[kind], dc_hash_nh(&key, sizeof(key), dc_hash_fixed_nh));
+		}
+	}
+}
+
 /* Add an interval's sources to the day's distinct set and sketches. */
 static void
 day_add(struct ctl *c, const struct pend *p)
@@ -684,14 +742,17 @@ day_add(struct ctl *c, const struct pend *p)
 			s[k] = (const struct dc_src_rec *)(const void *)dc_table_nth(t, i + k);
 			kp[k] = &s[k]->key;
 		}
-		dc_hash_nh_burst_ptr(kp, sizeof(s[0]->key), dc_hash_fixed_nh, n, h);
+		/* the sketches of the kinds no longer exact (none while the
+		 * day's sources are few: no hash then) */
+		if (dy->exact != DAY_ALL)
+			dc_hash_nh_burst_ptr(kp, sizeof(s[0]->key), dc_hash_fixed_nh, n, h);
 		for (unsigned k = 0; k < n; k++) {
 			const struct dc_src_val *v = &s[k]->v;
 			unsigned kinds = 1u | (v->mirai != 0) << 1 | (v->zmap != 0) << 2 |
 					 (v->masscan != 0) << 3;
 
 			for (unsigned kind = 0; kind < DAY_KINDS; kind++)
-				if ((kinds >> kind) & 1)
+				if (((kinds & ~dy->exact) >> kind) & 1)
 					dc_hll_add(&dy->hll[kind], h[k]);
 			if (kinds & dy->exact) {
 				/* an IPv4 map key is the address's 4 bytes */
@@ -715,11 +776,13 @@ day_add(struct ctl *c, const struct pend *p)
 			}
 		}
 		for (unsigned kind = 0; kind < DAY_KINDS; kind++)
-			if (((dy->exact >> kind) & 1) && dy->count[kind] > c->eng->cfg.day_exact_max)
+			if (((dy->exact >> kind) & 1) && dy->count[kind] > c->eng->cfg.day_exact_max) {
 				/* Past the memory bound: the sketch alone from here
 				 * on (the set took at most a burst more than the
-				 * bound of this kind). */
+				 * bound of this kind), starting from the set's. */
+				day_sketch_from_set(dy, kind);
 				dy->exact &= ~(1u << kind);
+			}
 		if (dy->exact == 0) {
 			dc_cmap_free(&dy->set[0]);
 			dc_cmap_free(&dy->set[1]);

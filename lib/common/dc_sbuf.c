@@ -68,6 +68,20 @@ dc_sbuf_json_kv(struct dc_sbuf *sb, int comma, uint64_t key, uint64_t val)
 }
 
 void
+dc_sbuf_u64(struct dc_sbuf *sb, uint64_t v)
+{
+	char buf[24], *e = buf + sizeof(buf), *p = u64_digits(v, e);
+
+	dc_sbuf_add(sb, p, (size_t)(e - p));
+}
+
+void
+dc_sbuf_str(struct dc_sbuf *sb, const char *s)
+{
+	dc_sbuf_add(sb, s, strlen(s));
+}
+
+void
 dc_sbuf_printf(struct dc_sbuf *sb, const char *fmt, ...)
 {
 	va_list ap;

@@ -31,6 +31,11 @@ void dc_sbuf_add(struct dc_sbuf *sb, const char *s, size_t n);
 /** Append the JSON member "key":val (a comma first when @p comma), both
  * numbers in decimal: the sparse maps' members, without printf. */
 void dc_sbuf_json_kv(struct dc_sbuf *sb, int comma, uint64_t key, uint64_t val);
+/** Append the C string @p s as it is. */
+void dc_sbuf_str(struct dc_sbuf *sb, const char *s);
+/** Append @p v in decimal (what "%" PRIu64 prints, without printf: the
+ * records' long lists of numbers). */
+void dc_sbuf_u64(struct dc_sbuf *sb, uint64_t v);
 /** Append @p s as a JSON string literal, quotes included, escaped. */
 void dc_sbuf_json_str(struct dc_sbuf *sb, const char *s);
 /** Empty the buffer, keeping its memory. */

@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* lib/common's string buffer: the numbers and strings the records are made
+ * of, appended without printf, against what printf writes. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "dc_common.h"
+#include "dc_sbuf.h"
+#include "dc_test.h"
+
+/* Every power of ten and its neighbours, the extremes, and random values of
+ * every magnitude: dc_sbuf_u64() and dc_sbuf_json_kv() write what
+ * "%" PRIu64 writes, appended after earlier text (the buffer grows). */
+static void
+t_numbers(void)
+{
+	struct dc_sbuf sb = {0};
+	char want[4096];
+	size_t wl = 0;
+	uint64_t vals[400], r = 3;
+	unsigned n = 0, bad = 0;
+
+	vals[n++] = 0;
+	vals[n++] = UINT64_MAX;
+	vals[n++] = UINT64_MAX - 1;
+	for (uint64_t p = 1; p <= UINT64_MAX / 10; p *= 10) {
+		vals[n++] = p - 1;
+		vals[n++] = p;
+		vals[n++] = p + 1;
+	}
+	while (n < DC_ARRAY_SIZE(vals))
+		vals[n++] = dc_test_rnd(&r) >> (dc_test_rnd(&r) % 64);
+	for (unsigned i = 0; i < n; i++) {
+		char one[64];
+
+		dc_sbuf_reset(&sb);
+		dc_sbuf_str(&sb, "x=");
+		dc_sbuf_u64(&sb, vals[i]);
+		snprintf(one, sizeof(one), "x=%" PRIu64, vals[i]);
+		bad += strcmp(sb.buf, one) != 0 || sb.len != strlen(one);
+	}
+	CHECK_EQ(bad, 0);
+	/* one long buffer: growth keeps what was appended */
+	dc_sbuf_reset(&sb);
+	for (unsigned i = 0; i < 150; i++) {
+		dc_sbuf_json_kv(&sb, i > 0, i, vals[i]);
+		wl += (size_t)snprintf(want + wl, sizeof(want) - wl, "%s\"%u\":%" PRIu64,
+				       i ? "," : "", i, vals[i]);
+	}
+	CHECK_EQ(sb.len, wl);
+	CHECK(strcmp(sb.buf, want) == 0);
+	dc_sbuf_free(&sb);
+}
+
+int
+main(void)
+{
+	static const struct dc_test_case cases[] = {
+		{"numbers and strings as printf writes them", t_numbers},
+	};
+
+	return dc_test_run("common", cases, DC_ARRAY_SIZE(cases));
+}
