@@ -1227,17 +1227,26 @@ def memif_peer_leaves(a, pcap, vargs, n):
     # A long linger: darkcap reads the backlog before the sender leaves (DPDK
     # 22.11's memif unmaps the rings under a receive in progress when the
     # peer leaves; docs/HARDWARE.md).
+    serr = os.path.join(a.workdir, label + ".sender.err")
+    errf = open(serr, "w")
     tx = subprocess.Popen([a.sender] + tx_eal + ["--", "--pcap", pcap, "--loops", "2", "--wait-link", "60",
                                                  "--linger", "3"],
-                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                          stdout=subprocess.PIPE, stderr=errf, text=True)
     rx_eal = eal("memif_lrcv", ["net_memif0,role=client," + vargs], "0@0,1@1")
     rx = None
     try:
-        time.sleep(1)
+        # darkcap (the memif client) only once the sender's socket is up:
+        # a client started before it does not connect later (under ASan the
+        # sender's start-up can take more than a second)
+        end = time.time() + 60
+        while "waiting up to" not in open(serr).read() and tx.poll() is None and time.time() < end:
+            time.sleep(0.1)
         rcmd = [a.darkcap] + rx_eal + ["--"] + stats_opts(a, rx_eal, []) + table_opts([]) + ["--output", out, "--interval", "1"]
         print("$ " + " ".join(rcmd))
         rx = subprocess.Popen(rcmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        so_tx, err_tx = tx.communicate(timeout=300)
+        so_tx, _ = tx.communicate(timeout=300)
+        errf.close()
+        err_tx = open(serr).read()
         time.sleep(2)
         rx.send_signal(signal.SIGINT)
         so, err = rx.communicate(timeout=120)
