@@ -110,6 +110,24 @@ dc_src_val_merge(struct dc_src_val *a, const struct dc_src_val *b)
 void
 dc_addr_format(const struct dc_addr_key *k, char *buf, unsigned size)
 {
+	/* IPv4 by hand: glibc's inet_ntop() formats it with sprintf(), and
+	 * the records print hundreds of addresses an interval (the top
+	 * sources; with records_dir, two per flowtuple) */
+	if (k->family == 4 && size >= INET_ADDRSTRLEN) {
+		char *p = buf;
+
+		for (unsigned i = 0; i < 4; i++) {
+			unsigned b = k->addr[i];
+
+			if (b >= 100)
+				*p++ = (char)('0' + b / 100);
+			if (b >= 10)
+				*p++ = (char)('0' + b / 10 % 10);
+			*p++ = (char)('0' + b % 10);
+			*p++ = i < 3 ? '.' : '\0';
+		}
+		return;
+	}
 	if (inet_ntop(k->family == 4 ? AF_INET : AF_INET6, k->addr, buf, size) == NULL)
 		snprintf(buf, size, "?");
 }

@@ -4,6 +4,7 @@
  * expected value is written out here from the rules in docs/COUNTERS.md,
  * not computed by the parser.
  */
+#include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -705,6 +706,35 @@ t_fuzz(void)
 	}
 }
 
+
+/* dc_addr_format() writes what inet_ntop() writes: IPv4 (formatted by
+ * hand) at every byte value in every position and at random, IPv6. */
+static void
+t_addr_format(void)
+{
+	unsigned bad = 0;
+	uint64_t r = 17;
+
+	for (unsigned i = 0; i < 20000; i++) {
+		struct dc_addr_key k;
+		char got[64], want[64];
+
+		memset(&k, 0, sizeof(k));
+		k.family = i % 5 == 4 ? 6 : 4;
+		for (unsigned b = 0; b < 16; b++)
+			k.addr[b] = (uint8_t)dc_test_rnd(&r);
+		if (i < 1024) /* each byte value in each position, the rest zero or 255 */
+			for (unsigned b = 0; b < 4; b++)
+				k.addr[b] = b == i / 256 ? (uint8_t)i : (i & 1) ? 255 : 0;
+		if (k.family == 6 && i % 3 == 0)
+			memset(k.addr + 2, 0, 10); /* a zero run to compress */
+		dc_addr_format(&k, got, sizeof(got));
+		inet_ntop(k.family == 4 ? AF_INET : AF_INET6, k.addr, want, sizeof(want));
+		bad += strcmp(got, want) != 0;
+	}
+	CHECK_EQ(bad, 0);
+}
+
 int
 main(void)
 {
@@ -721,6 +751,7 @@ main(void)
 		{"ICMP type counters", t_icmp_count},
 		{"burst counting", t_count_burst},
 		{"one source's value in the worker's table", t_source_value},
+		{"addresses formatted as inet_ntop() does", t_addr_format},
 		{"random frames", t_fuzz},
 	};
 
