@@ -555,18 +555,18 @@ json_top_sources(struct ctl *c, const struct pend *p)
 		dc_addr_format(&s->key, addr, sizeof(addr));
 		dc_sbuf_str(&c->sb, i ? ",{\"addr\":\"" : "{\"addr\":\"");
 		dc_sbuf_str(&c->sb, addr);
-		dc_sbuf_str(&c->sb, "\",\"packets\":");
-		dc_sbuf_u64(&c->sb, s->v.packets);
-		dc_sbuf_str(&c->sb, ",\"bytes\":");
-		dc_sbuf_u64(&c->sb, s->v.bytes);
-		dc_sbuf_str(&c->sb, ",\"mirai\":");
-		dc_sbuf_u64(&c->sb, s->v.mirai);
-		dc_sbuf_str(&c->sb, ",\"zmap\":");
-		dc_sbuf_u64(&c->sb, s->v.zmap);
-		dc_sbuf_str(&c->sb, ",\"masscan\":");
-		dc_sbuf_u64(&c->sb, s->v.masscan);
-		dc_sbuf_str(&c->sb, ",\"dst_ports\":");
-		dc_sbuf_u64(&c->sb, s->v.nports);
+		{
+			static const char *const member[] = {"\",\"packets\":", ",\"bytes\":",
+							     ",\"mirai\":", ",\"zmap\":",
+							     ",\"masscan\":", ",\"dst_ports\":"};
+			const uint64_t val[] = {s->v.packets, s->v.bytes, s->v.mirai,
+						s->v.zmap, s->v.masscan, s->v.nports};
+
+			for (unsigned k = 0; k < DC_ARRAY_SIZE(member); k++) {
+				dc_sbuf_str(&c->sb, member[k]);
+				dc_sbuf_u64(&c->sb, val[k]);
+			}
+		}
 		dc_sbuf_str(&c->sb, s->v.more ? ",\"dst_ports_more\":true" : ",\"dst_ports_more\":false");
 		if (c->eng->geo) {
 			char buf[3];
