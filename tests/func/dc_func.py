@@ -392,7 +392,7 @@ def case_two_ports_two_workers(a):
 
 def case_telescope(a):
     # The generator's telescope is 198.18.0.0/15 (and 2001:db8:dead::/48).
-    # Declared as its lower half plus an unused /8, half the IPv4
+    # Declared as its lower half plus an unused /12, half the IPv4
     # destinations go to the bitmap and half (with every IPv6 one) to the
     # destination table: unique_destinations must still equal the truth,
     # with two workers that see the same destinations (OR of the bitmaps),
@@ -400,7 +400,7 @@ def case_telescope(a):
     replay_case(a, "telescope", ["--seed", "29", "--days", "2", "--packets", "150000",
                                  "--start", "2022-06-28T00:00:00Z", "--split", "src"], 2,
                 lambda o: ["net_pcap0,rx_pcap=" + o[0], "net_pcap1,rx_pcap=" + o[1]],
-                "0@0,1@1,2@1", ["--workers", "2", "--telescope", "198.18.0.0/16, 10.0.0.0/8"])
+                "0@0,1@1,2@1", ["--workers", "2", "--telescope", "198.18.0.0/16, 10.0.0.0/12"])
     replay_case(a, "telescope_whole", ["--seed", "31", "--days", "1", "--packets", "60000"], 2,
                 lambda o: ["net_pcap0,rx_pcap=" + o[0], "net_pcap1,rx_pcap=" + o[1]],
                 "0@0,1@1,2@1", ["--workers", "2", "--blocks", "2", "--max-pending", "2",
