@@ -16,7 +16,7 @@ static void
 t_numbers(void)
 {
 	struct dc_sbuf sb = {0};
-	char want[4096];
+	char want[8192]; /* 150 members of at most 27 bytes */
 	size_t wl = 0;
 	uint64_t vals[400], r = 3;
 	unsigned n = 0, bad = 0;
