@@ -68,7 +68,7 @@ struct dc_statpub {
 	uint64_t pub_tsc;      /* last publish */
 	bool staged;           /* staged values not yet published */
 	struct dc_stats_snap meta; /* of the staged values */
-	/* per scope and protocol: 64-port chunks the staging copy holds */
+	/* per scope and protocol: the port chunks (DC_CHUNK_PORTS ports) the staging copy holds */
 	uint64_t touch[SC__MAX][2][DC_TOUCH_WORDS];
 	struct sigpub *sig;    /* payload signatures, or NULL (off) */
 };

@@ -68,7 +68,6 @@ extern const char *const dc_counter_desc[DC_CNT__MAX];
 /** Per-country counters of a block. */
 enum dc_cc { DC_CC_PACKETS = 0, DC_CC_BYTES, DC_CC_MIRAI, DC_CC_ZMAP, DC_CC_MASSCAN, DC_CC__MAX };
 
-/** One interval's counts. About 1 MiB: allocate, never put on a stack. */
 /*
  * Port counters are merged, cleared and printed by chunks of DC_CHUNK_PORTS
  * ports that a packet has touched: one cache line of counters, so a scan's
@@ -80,6 +79,7 @@ enum dc_cc { DC_CC_PACKETS = 0, DC_CC_BYTES, DC_CC_MIRAI, DC_CC_ZMAP, DC_CC_MASS
 #define DC_CHUNK_PORTS (1u << DC_CHUNK_SHIFT)
 #define DC_TOUCH_WORDS (65536u / DC_CHUNK_PORTS / 64u)
 
+/** One interval's counts. About 1 MiB: allocate, never put on a stack. */
 struct dc_counters {
 	uint64_t start;  /**< interval start, Unix seconds */
 	uint64_t end;    /**< interval end (exclusive), Unix seconds */

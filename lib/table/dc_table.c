@@ -135,22 +135,18 @@ dc_table_clear(struct dc_table *t)
 	uint64_t cap = dc_table_capacity(t);
 
 	if (t->used < cap / 8) {
-		/* Slot sizes are multiples of 8 (dc_table_init): fixed-size
-		 * stores the compiler inlines, not a library call per slot (a
-		 * finite input's worker clears ~6,000 slots an interval). */
-		const uint32_t words = t->slot_size / 8;
-
+		/* The engine's slot sizes (64 and 32 bytes) as constants: stores
+		 * the compiler inlines, not a library call per slot (a finite
+		 * input's worker clears ~6,000 slots an interval). */
 		for (uint64_t k = 0; k < t->used; k++) {
-			uint64_t *s = (uint64_t *)(void *)dc_table_slot(t, t->order[k]);
+			uint8_t *s = dc_table_slot(t, t->order[k]);
 
-			if (words == 8) {
+			if (t->slot_size == 64)
 				memset(s, 0, 64);
-			} else if (words == 4) {
+			else if (t->slot_size == 32)
 				memset(s, 0, 32);
-			} else {
-				for (uint32_t w = 0; w < words; w++)
-					s[w] = 0;
-			}
+			else
+				memset(s, 0, t->slot_size);
 		}
 	} else {
 		memset(t->slots, 0, cap * t->slot_size);
