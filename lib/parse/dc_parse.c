@@ -63,6 +63,12 @@ parse_l4(const uint8_t *f, uint32_t off, uint32_t end, uint8_t icmp, struct dc_p
 	p->l4_off = (uint16_t)off;
 	p->sport = be16(f + off);
 	p->dport = be16(f + off + 2);
+	/* The payload: what follows a valid header, up to the packet's end. */
+	off += p->l4_hlen;
+	if (p->l4_hlen != 0 && off < end && off <= UINT16_MAX) {
+		p->pl_off = (uint16_t)off;
+		p->pl_len = (uint16_t)(end - off);
+	}
 }
 
 static inline void
@@ -80,7 +86,6 @@ parse_ipv4(const uint8_t *f, uint32_t off, uint32_t caplen, struct dc_pkt *p)
 	end = off + (tl < rem ? tl : rem);
 	p->l3 = DC_L3_IPV4;
 	p->l3_off = (uint16_t)off;
-	p->ip_len = end - off;
 	p->proto = ip[9];
 	p->ttl = ip[8];
 	p->ip_id = be16(ip + 4);
@@ -106,7 +111,6 @@ parse_ipv6(const uint8_t *f, uint32_t off, uint32_t caplen, struct dc_pkt *p)
 		end = caplen;
 	p->l3 = DC_L3_IPV6;
 	p->l3_off = (uint16_t)off;
-	p->ip_len = end - off;
 	p->ttl = ip[7];
 	nh = ip[6];
 	pos = off + 40;

@@ -53,7 +53,12 @@ struct dc_pkt {
 	uint8_t icmp_code; /**< ICMP / ICMPv6 code (DC_L4_ICMP only) */
 	uint16_t l3_off;   /**< offset of the IP header in the frame (IP only) */
 	uint16_t l4_off;   /**< offset of the L4 header (DC_L4_PORTS only) */
-	uint32_t ip_len;   /**< IP packet length used: end - l3_off (IP only) */
+	uint16_t pl_off;   /**< offset of the TCP/UDP payload in the frame (pl_len > 0 only) */
+	uint16_t pl_len;   /**< TCP/UDP payload bytes up to the IP packet's end (its stated
+			        length or the captured bytes, whichever ends first: Ethernet
+			        padding is not payload); 0 when none: not DC_L4_PORTS, a TCP
+			        data offset under 5 or past the end, or a payload past the
+			        frame's first 64 KiB (DC_L4_PORTS only) */
 	uint16_t sport;    /**< source port, host order (DC_L4_PORTS) */
 	uint16_t dport;    /**< destination port, host order (DC_L4_PORTS) */
 	uint16_t ip_id;    /**< IPv4 identification, host order (IPv4 only) */

@@ -251,8 +251,85 @@ t_ipv4_options_and_padding(void)
 		put8(&f, 0);
 	p = parse(&f);
 	CHECK_EQ(p.l4, DC_L4_PORTS);
-	CHECK_EQ(p.ip_len, 40);
+	CHECK_EQ(p.pl_len, 0); /* 20 + 20 bytes: no payload, the padding is none */
 	CHECK_EQ(p.tcp_flags, DC_TCP_SYN | DC_TCP_ACK);
+}
+
+/* The TCP/UDP payload (pl_off, pl_len): from the end of a valid L4 header
+ * to the IP packet's end, whichever of its stated length and the captured
+ * bytes ends first; none for a TCP data offset under 5 or past the end. */
+static void
+t_payload(void)
+{
+	struct fb f;
+	struct dc_pkt p;
+
+	/* TCP, 20-byte header, 6 bytes of data, then 8 bytes of padding. */
+	eth(&f, 0x0800);
+	ipv4(&f, 5, 46, 1, 0, 6, 0xC6120001);
+	tcp(&f, 80, 1, DC_TCP_SYN);
+	for (int i = 0; i < 6; i++)
+		put8(&f, 'a');
+	for (int i = 0; i < 8; i++)
+		put8(&f, 0);
+	p = parse(&f);
+	CHECK_EQ(p.pl_off, 54);
+	CHECK_EQ(p.pl_len, 6);
+	/* IPv4 options (ihl 7) and a VLAN tag move it. */
+	eth(&f, 0x8100);
+	vlan(&f, 0x0800);
+	ipv4(&f, 7, 8 + 28 + 10, 1, 0, 17, 0xC6120001);
+	udp(&f, 53, 18);
+	for (int i = 0; i < 10; i++)
+		put8(&f, 'q');
+	p = parse(&f);
+	CHECK_EQ(p.pl_off, 14 + 4 + 28 + 8);
+	CHECK_EQ(p.pl_len, 10);
+	/* Captured bytes end first: the payload ends with them. */
+	eth(&f, 0x0800);
+	ipv4(&f, 5, 20 + 8 + 100, 1, 0, 17, 0xC6120001);
+	udp(&f, 123, 108);
+	for (int i = 0; i < 30; i++)
+		put8(&f, 0x17);
+	p = parse(&f);
+	CHECK_EQ(p.pl_off, 42);
+	CHECK_EQ(p.pl_len, 30);
+	/* A TCP data offset past the packet's end, and one under 5: none. */
+	eth(&f, 0x0800);
+	ipv4(&f, 5, 44, 1, 0, 6, 0xC6120001);
+	tcp(&f, 80, 1, DC_TCP_SYN);
+	f.b[14 + 20 + 12] = 0x60; /* 24 bytes of header in a 24-byte segment */
+	for (int i = 0; i < 4; i++)
+		put8(&f, 0);
+	p = parse(&f);
+	CHECK_EQ(p.l4, DC_L4_PORTS);
+	CHECK_EQ(p.pl_len, 0);
+	f.b[14 + 20 + 12] = 0xF0; /* 60 bytes: past the end */
+	p = parse(&f);
+	CHECK_EQ(p.pl_len, 0);
+	f.b[14 + 20 + 12] = 0x40; /* 16 bytes: invalid */
+	p = parse(&f);
+	CHECK_EQ(p.l4, DC_L4_PORTS);
+	CHECK_EQ(p.pl_len, 0);
+	/* IPv6, UDP with 12 bytes of data. */
+	eth(&f, 0x86DD);
+	ipv6(&f, 8 + 12, 17);
+	udp(&f, 5060, 20);
+	for (int i = 0; i < 12; i++)
+		put8(&f, 'O');
+	p = parse(&f);
+	CHECK_EQ(p.pl_off, 14 + 40 + 8);
+	CHECK_EQ(p.pl_len, 12);
+	/* ICMP carries none (for the signatures: TCP and UDP only). */
+	eth(&f, 0x0800);
+	ipv4(&f, 5, 20 + 8 + 16, 1, 0, 1, 0xC6120001);
+	put32(&f, 0x08000000);
+	put32(&f, 0);
+	for (int i = 0; i < 16; i++)
+		put8(&f, 1);
+	p = parse(&f);
+	CHECK_EQ(p.l4, DC_L4_ICMP);
+	CHECK_EQ(p.pl_len, 0);
 }
 
 static void
@@ -744,6 +821,7 @@ main(void)
 		{"VLAN, QinQ, third tag, cut tag", t_vlan},
 		{"IPv4 malformed, one rule at a time", t_ipv4_malformed},
 		{"IPv4 options and Ethernet padding", t_ipv4_options_and_padding},
+		{"TCP/UDP payload bounds", t_payload},
 		{"TCP/UDP truncated", t_l4_truncated},
 		{"IPv4 fragments", t_fragments},
 		{"IPv6 and extension headers", t_ipv6},
