@@ -540,9 +540,6 @@ dc_tset_sig_record(struct dc_tset *ts, struct dc_tset_ctx *tc, unsigned n)
 {
 	int is_new;
 
-#ifdef DC_EXP_NOREC
-	return;
-#endif
 	for (unsigned h = 0; h < n; h++) {
 		struct dc_sig_slot *e = (struct dc_sig_slot *)dc_table_find(
 			ts->sig, &tc->sig_key[h], tc->sig_hash[h], 1, &is_new, sizeof(struct dc_sig_key));
