@@ -26,6 +26,14 @@ put8(struct fb *f, uint8_t v)
 	f->b[f->len++] = v;
 }
 
+/* @p n bytes of value @p v. */
+static void
+fill(struct fb *f, uint8_t v, unsigned n)
+{
+	while (n--)
+		put8(f, v);
+}
+
 static void
 put16(struct fb *f, uint16_t v)
 {
@@ -268,10 +276,8 @@ t_payload(void)
 	eth(&f, 0x0800);
 	ipv4(&f, 5, 46, 1, 0, 6, 0xC6120001);
 	tcp(&f, 80, 1, DC_TCP_SYN);
-	for (int i = 0; i < 6; i++)
-		put8(&f, 'a');
-	for (int i = 0; i < 8; i++)
-		put8(&f, 0);
+	fill(&f, 'a', 6);
+	fill(&f, 0, 8);
 	p = parse(&f);
 	CHECK_EQ(p.pl_off, 54);
 	CHECK_EQ(p.pl_len, 6);
@@ -280,8 +286,7 @@ t_payload(void)
 	vlan(&f, 0x0800);
 	ipv4(&f, 7, 8 + 28 + 10, 1, 0, 17, 0xC6120001);
 	udp(&f, 53, 18);
-	for (int i = 0; i < 10; i++)
-		put8(&f, 'q');
+	fill(&f, 'q', 10);
 	p = parse(&f);
 	CHECK_EQ(p.pl_off, 14 + 4 + 28 + 8);
 	CHECK_EQ(p.pl_len, 10);
@@ -289,8 +294,7 @@ t_payload(void)
 	eth(&f, 0x0800);
 	ipv4(&f, 5, 20 + 8 + 100, 1, 0, 17, 0xC6120001);
 	udp(&f, 123, 108);
-	for (int i = 0; i < 30; i++)
-		put8(&f, 0x17);
+	fill(&f, 0x17, 30);
 	p = parse(&f);
 	CHECK_EQ(p.pl_off, 42);
 	CHECK_EQ(p.pl_len, 30);
@@ -299,8 +303,7 @@ t_payload(void)
 	ipv4(&f, 5, 44, 1, 0, 6, 0xC6120001);
 	tcp(&f, 80, 1, DC_TCP_SYN);
 	f.b[14 + 20 + 12] = 0x60; /* 24 bytes of header in a 24-byte segment */
-	for (int i = 0; i < 4; i++)
-		put8(&f, 0);
+	fill(&f, 0, 4);
 	p = parse(&f);
 	CHECK_EQ(p.l4, DC_L4_PORTS);
 	CHECK_EQ(p.pl_len, 0);
@@ -315,8 +318,7 @@ t_payload(void)
 	eth(&f, 0x86DD);
 	ipv6(&f, 8 + 12, 17);
 	udp(&f, 5060, 20);
-	for (int i = 0; i < 12; i++)
-		put8(&f, 'O');
+	fill(&f, 'O', 12);
 	p = parse(&f);
 	CHECK_EQ(p.pl_off, 14 + 40 + 8);
 	CHECK_EQ(p.pl_len, 12);
@@ -325,8 +327,7 @@ t_payload(void)
 	ipv4(&f, 5, 20 + 8 + 16, 1, 0, 1, 0xC6120001);
 	put32(&f, 0x08000000);
 	put32(&f, 0);
-	for (int i = 0; i < 16; i++)
-		put8(&f, 1);
+	fill(&f, 1, 16);
 	p = parse(&f);
 	CHECK_EQ(p.l4, DC_L4_ICMP);
 	CHECK_EQ(p.pl_len, 0);
