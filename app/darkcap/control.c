@@ -284,10 +284,15 @@ merge_packets(struct dc_cmap *m, const struct dc_table *t)
 }
 
 /* Merge a worker's source table (slots and cold records, expanded) into
- * @p m, and each source's counts into the per-AS map @p as (NULL: no AS
- * database). */
+ * @p m, each source's counts into the per-AS map @p as (NULL: no AS
+ * database) and under its country in @p cc (NULL: no geo database): the
+ * worker counts per country and per AS only the packets its source table
+ * refused; every other packet is in its source's counts, and a source's
+ * country and AS are those of its slot in this set, as the worker would
+ * have counted them. */
 static void
-merge_sources(struct dc_cmap *m, struct dc_cmap *as, const struct dc_tset *ts)
+merge_sources(struct dc_cmap *m, struct dc_cmap *as, uint64_t (*cc)[DC_CC__MAX],
+	      const struct dc_tset *ts)
 {
 	uint64_t akey[MERGE_BURST];
 	const struct dc_table *t = ts->src;
@@ -317,6 +322,15 @@ merge_sources(struct dc_cmap *m, struct dc_cmap *as, const struct dc_tset *ts)
 				((struct dc_src_rec *)(void *)d[k])->v = v[k];
 			else
 				dc_src_val_merge(&((struct dc_src_rec *)(void *)d[k])->v, &v[k]);
+		for (unsigned k = 0; cc != NULL && k < n; k++) {
+			uint64_t *y = cc[v[k].country < DC_CC_MAX ? v[k].country : 0];
+
+			y[DC_CC_PACKETS] += v[k].packets;
+			y[DC_CC_BYTES] += v[k].bytes;
+			y[DC_CC_MIRAI] += v[k].mirai;
+			y[DC_CC_ZMAP] += v[k].zmap;
+			y[DC_CC_MASSCAN] += v[k].masscan;
+		}
 		if (as == NULL)
 			continue;
 		/* Per AS: each source's counts under its AS (the worker's AS
@@ -371,7 +385,7 @@ ctl_merge_tables(struct ctl *c, const struct dc_tset *ts)
 	for (i = 0; i < DC_TFULL__MAX; i++)
 		p->full[i] += ts->full[i];
 	if (ts->src)
-		merge_sources(&p->src, ts->as ? &p->as : NULL, ts);
+		merge_sources(&p->src, ts->as ? &p->as : NULL, c->eng->geo ? p->c->cc : NULL, ts);
 	if (c->count_only)
 		p->ndst += ts->dst->used;
 	else

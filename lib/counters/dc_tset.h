@@ -56,9 +56,10 @@ struct dc_addr_key {
  * cache line. Every count is exact to 64 bits: a 32-bit counter that wraps
  * carries into its high word in the cold record.
  *
- * The country is here, looked up once when the source is inserted: every
- * later packet of the source in the table set is counted under it without
- * a database lookup (docs/GEO.md, "One lookup per source").
+ * The country is here, looked up once when the source is inserted: the
+ * control core counts the source's packets under it when it merges the set,
+ * without a database lookup or a per-packet count (docs/GEO.md, "One lookup
+ * per source").
  */
 struct dc_src_slot {
 	uint8_t addr[16];
@@ -693,8 +694,11 @@ dc_tset_seal(struct dc_tset *ts)
 }
 
 /* Count IP packet k in its source slot @p slot (NULL: the table refused
- * it), and under its source's country (block @p c) when tc->geo: a new
- * source (@p fresh) takes the country and AS looked up for it. */
+ * it: counted under its country in block @p c, and its AS, when tc->geo).
+ * A new source (@p fresh) takes the country and AS looked up for it. A
+ * counted packet's country counters are not touched here: the control core
+ * adds each source's counts under the country in its slot when it merges
+ * the set (docs/GEO.md, "One lookup per source"). */
 static inline void
 dc_tset_src_count(struct dc_tset *ts, struct dc_tset_ctx *tc, const struct dc_burst_ctx *bc,
 		  const uint32_t *lens, const uint32_t *secs, unsigned k, uint8_t *slot,
@@ -720,10 +724,8 @@ dc_tset_src_count(struct dc_tset *ts, struct dc_tset_ctx *tc, const struct dc_bu
 		s->country = tc->geo ? tc->cc[k] : 0;
 		dc_src_cold_stream(&ts->src_cold[ci], secs[j], tc->geo ? (uint32_t)tc->as[k] : 0);
 	}
-	if (tc->geo) {
-		tc->cc[k] = s->country;
-		dc_tset_cc_count(c, s->country, lens[j], fp);
-	}
+	if (tc->geo)
+		tc->cc[k] = s->country; /* for the signature stage */
 	if (secs[j] > s->last)
 		s->last = secs[j];
 	b = s->bytes + lens[j];
