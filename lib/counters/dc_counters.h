@@ -11,7 +11,9 @@
 #ifndef DC_COUNTERS_H
 #define DC_COUNTERS_H
 
+#include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "dc_common.h"
 #include "dc_fp.h"
@@ -153,6 +155,36 @@ enum dc_stage {
 #define DC_STAGE_MARK(stage) ((void)0)
 #endif
 
+/* The first four bytes of a dc_pkt as one word, in memory order. */
+static inline uint32_t
+dc_pkt_head(uint8_t l3, uint8_t l4, uint8_t proto, uint8_t tcp_flags)
+{
+	const uint8_t b[4] = {l3, l4, proto, tcp_flags};
+	uint32_t w;
+
+	memcpy(&w, b, sizeof(w));
+	return w;
+}
+
+/* UINT32_MAX when the fingerprints apply to @p p (IPv4, TCP with its whole
+ * header, SYN without ACK), else 0: the four fields are the struct's first
+ * four bytes, tested as one word against constants the compiler folds. */
+static inline uint32_t
+dc_fp_eligible(const struct dc_pkt *p)
+{
+	uint32_t w;
+
+	_Static_assert(offsetof(struct dc_pkt, l3) == 0 && offsetof(struct dc_pkt, l4) == 1 &&
+			       offsetof(struct dc_pkt, proto) == 2 &&
+			       offsetof(struct dc_pkt, tcp_flags) == 3,
+		       "dc_pkt's first four bytes");
+	memcpy(&w, p, sizeof(w));
+	return (w & dc_pkt_head(0xFF, 0xFF, 0xFF, DC_TCP_SYN | DC_TCP_ACK)) ==
+			       dc_pkt_head(DC_L3_IPV4, DC_L4_PORTS, 6, DC_TCP_SYN)
+		       ? UINT32_MAX
+		       : 0;
+}
+
 /** Stage 1 of dc_counters_burst(): parse every frame into ctx->pkt and lay
  * the fingerprint fields out in ctx->fp; returns the frames' bytes. With
  * @p c, the line of each TCP/UDP packet's destination-port counter in @p c
@@ -174,9 +206,7 @@ dc_counters_parse(struct dc_counters *c, struct dc_burst_ctx *ctx, const uint8_t
 			__builtin_prefetch(frames[i + 2]);
 		dc_parse(frames[i], caplens[i], p);
 		bytes += lens[i];
-		fb->elig[i] = (p->l3 == DC_L3_IPV4 && p->proto == 6 && p->l4 == DC_L4_PORTS &&
-			       (p->tcp_flags & (DC_TCP_SYN | DC_TCP_ACK)) == DC_TCP_SYN) ?
-				      UINT32_MAX : 0;
+		fb->elig[i] = dc_fp_eligible(p);
 		fb->seq[i] = p->seq;
 		fb->dst[i] = p->dst4;
 		fb->ipid[i] = p->ip_id;
