@@ -353,12 +353,6 @@ struct dc_tset_ctx {
  * together.
  */
 
-static inline uint16_t
-dc_tset_rd16(const uint8_t *b)
-{
-	return (uint16_t)(b[0] << 8 | b[1]);
-}
-
 /** Keys stage: the source, destination and flowtuple keys of the IP packets
  * of the burst (ctx->idx maps them back; with a telescope, a destination in
  * it sets its bit here and gets no key: tc->md), and with signatures the
@@ -414,8 +408,7 @@ dc_tset_keys(struct dc_tset *ts, struct dc_tset_ctx *tc, const struct dc_burst_c
 			f->family = s->family;
 			f->proto = p->proto;
 			f->ttl = p->ttl;
-			f->ip_len = p->l3 == DC_L3_IPV4 ? dc_tset_rd16(ip + 2)
-							: (uint16_t)(dc_tset_rd16(ip + 4) + 40);
+			f->ip_len = p->ip_tlen;
 			if (p->l4 == DC_L4_PORTS) {
 				f->sport = p->sport;
 				f->dport = p->dport;

@@ -27,6 +27,8 @@ be32(const uint8_t *b)
 static inline void
 parse_l4(const uint8_t *f, uint32_t off, uint32_t end, uint8_t icmp, struct dc_pkt *p)
 {
+	uint32_t hlen; /* TCP/UDP header bytes: 8 for UDP, TCP data offset x 4 (0: invalid) */
+
 	if (p->proto == icmp) {
 		/* type, code, checksum: the part common to every ICMP message */
 		if (off + 4 > end) {
@@ -46,15 +48,15 @@ parse_l4(const uint8_t *f, uint32_t off, uint32_t end, uint8_t icmp, struct dc_p
 		}
 		p->seq = be32(f + off + 4);
 		p->tcp_flags = f[off + 13];
-		p->l4_hlen = (uint8_t)((f[off + 12] >> 4) * 4);
-		if (p->l4_hlen < 20)
-			p->l4_hlen = 0; /* no valid header length: no payload */
+		hlen = (f[off + 12] >> 4) * 4u;
+		if (hlen < 20)
+			hlen = 0; /* no valid header length: no payload */
 	} else if (p->proto == 17) {
 		if (off + 8 > end) {
 			p->l4 = DC_L4_TRUNC;
 			return;
 		}
-		p->l4_hlen = 8;
+		hlen = 8;
 	} else {
 		p->l4 = DC_L4_OTHER;
 		return;
@@ -64,8 +66,8 @@ parse_l4(const uint8_t *f, uint32_t off, uint32_t end, uint8_t icmp, struct dc_p
 	p->sport = be16(f + off);
 	p->dport = be16(f + off + 2);
 	/* The payload: what follows a valid header, up to the packet's end. */
-	off += p->l4_hlen;
-	if (p->l4_hlen != 0 && off < end && off <= UINT16_MAX) {
+	off += hlen;
+	if (hlen != 0 && off < end && off <= UINT16_MAX) {
 		p->pl_off = (uint16_t)off;
 		p->pl_len = (uint16_t)(end - off);
 	}
@@ -86,6 +88,7 @@ parse_ipv4(const uint8_t *f, uint32_t off, uint32_t caplen, struct dc_pkt *p)
 	end = off + (tl < rem ? tl : rem);
 	p->l3 = DC_L3_IPV4;
 	p->l3_off = (uint16_t)off;
+	p->ip_tlen = (uint16_t)tl;
 	p->proto = ip[9];
 	p->ttl = ip[8];
 	p->ip_id = be16(ip + 4);
@@ -111,6 +114,7 @@ parse_ipv6(const uint8_t *f, uint32_t off, uint32_t caplen, struct dc_pkt *p)
 		end = caplen;
 	p->l3 = DC_L3_IPV6;
 	p->l3_off = (uint16_t)off;
+	p->ip_tlen = (uint16_t)(be16(ip + 4) + 40);
 	p->ttl = ip[7];
 	nh = ip[6];
 	pos = off + 40;

@@ -62,9 +62,8 @@ struct dc_pkt {
 	uint16_t sport;    /**< source port, host order (DC_L4_PORTS) */
 	uint16_t dport;    /**< destination port, host order (DC_L4_PORTS) */
 	uint16_t ip_id;    /**< IPv4 identification, host order (IPv4 only) */
-	uint8_t l4_hlen;   /**< TCP/UDP header bytes: 8 for UDP, TCP data offset x 4;
-			        0 for a TCP data offset under 5 (DC_L4_PORTS only) */
-	uint8_t pad;
+	uint16_t ip_tlen;  /**< IP length as the header states it: IPv4 total length, IPv6
+			        payload length + 40 (mod 65536), whatever was captured (IP only) */
 	uint32_t seq;      /**< TCP sequence number, host order (TCP, DC_L4_PORTS) */
 	uint32_t dst4;     /**< IPv4 destination, host order (IPv4 only) */
 };

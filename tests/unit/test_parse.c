@@ -260,6 +260,7 @@ t_ipv4_options_and_padding(void)
 	p = parse(&f);
 	CHECK_EQ(p.l4, DC_L4_PORTS);
 	CHECK_EQ(p.pl_len, 0); /* 20 + 20 bytes: no payload, the padding is none */
+	CHECK_EQ(p.ip_tlen, 40);
 	CHECK_EQ(p.tcp_flags, DC_TCP_SYN | DC_TCP_ACK);
 }
 
@@ -298,6 +299,7 @@ t_payload(void)
 	p = parse(&f);
 	CHECK_EQ(p.pl_off, 42);
 	CHECK_EQ(p.pl_len, 30);
+	CHECK_EQ(p.ip_tlen, 20 + 8 + 100); /* as the header states it */
 	/* A TCP data offset past the packet's end, and one under 5: none. */
 	eth(&f, 0x0800);
 	ipv4(&f, 5, 44, 1, 0, 6, 0xC6120001);
@@ -322,6 +324,7 @@ t_payload(void)
 	p = parse(&f);
 	CHECK_EQ(p.pl_off, 14 + 40 + 8);
 	CHECK_EQ(p.pl_len, 12);
+	CHECK_EQ(p.ip_tlen, 40 + 8 + 12);
 	/* ICMP carries none (for the signatures: TCP and UDP only). */
 	eth(&f, 0x0800);
 	ipv4(&f, 5, 20 + 8 + 16, 1, 0, 1, 0xC6120001);
