@@ -508,15 +508,20 @@ def pcap_frames(path):
         off += 16 + caplen
 
 
-def ref_flowtuple(f):
-    """The flowtuple of one frame as docs/TABLES.md and docs/COUNTERS.md define
-    it, written from those documents: (src, dst, sport, dport, proto, ttl,
-    tcp_flags, ip_len), addresses as text; None for a frame that is not a
-    well-formed IP packet."""
+def ref_packet(f):
+    """One frame as docs/COUNTERS.md and docs/TABLES.md define it, written
+    from those documents: None for a frame that is not a well-formed IP
+    packet, else a dict with its flowtuple ("ft": src, dst, sport, dport,
+    proto, ttl, tcp_flags, ip_len, addresses as text) and what a source
+    record counts ("src", "proto", "port": the destination port when the
+    packet's ports are counted, else None, "fp": its fingerprints as a set)."""
     import ipaddress
 
     def u16(o):
         return f[o] << 8 | f[o + 1]
+
+    def u32(o):
+        return u16(o) << 16 | u16(o + 2)
 
     if len(f) < 14:
         return None
@@ -526,6 +531,8 @@ def ref_flowtuple(f):
             return None
         et, off, tags = u16(off + 2), off + 4, tags + 1
     sport = dport = flags = 0
+    ports = False
+    fp = set()
     if et == 0x0800:
         ip = off
         if len(f) - ip < 20 or f[ip] >> 4 != 4 or f[ip] & 15 < 5:
@@ -571,18 +578,28 @@ def ref_flowtuple(f):
         if proto == icmp and l4 + 4 <= end:
             sport, dport = f[l4], f[l4 + 1]
         elif proto == 6 and l4 + 20 <= end:
-            sport, dport, flags = u16(l4), u16(l4 + 2), f[l4 + 13]
+            sport, dport, flags, ports = u16(l4), u16(l4 + 2), f[l4 + 13], True
+            if et == 0x0800 and flags & 0x12 == 0x02:
+                seq, ipid, d = u32(l4 + 4), u16(ip + 4), u32(ip + 16)
+                if seq == d:
+                    fp.add("mirai")
+                if ipid == 54321:
+                    fp.add("zmap")
+                if ipid == (d ^ dport ^ seq) & 0xFFFF:
+                    fp.add("masscan")
         elif proto == 17 and l4 + 8 <= end:
-            sport, dport = u16(l4), u16(l4 + 2)
-    return (src, dst, sport, dport, proto, ttl, flags, iplen)
+            sport, dport, ports = u16(l4), u16(l4 + 2), True
+    return {"ft": (src, dst, sport, dport, proto, ttl, flags, iplen), "src": src, "proto": proto,
+            "port": dport if ports else None, "fp": fp}
 
 
 def case_flowtuples(a):
-    # The flowtuple records (records_dir) against flowtuples computed here
-    # from the capture itself, frame by frame, per interval: every field of
-    # every row and its packets (the generator's edge cases included: VLAN
-    # tags, IPv6 extension headers and fragments, truncated headers, ICMP,
-    # malformed frames, padding).
+    # The flowtuple and source records (records_dir) against flowtuples and
+    # sources computed here from the capture itself, frame by frame, per
+    # interval: every field of every row (the generator's edge cases
+    # included: VLAN tags, IPv6 extension headers and fragments, truncated
+    # headers, ICMP, malformed frames, padding; Mirai, ZMap and Masscan
+    # probes for the fingerprints).
     import collections
     import datetime
     label = "flowtuples"
@@ -601,15 +618,29 @@ def case_flowtuples(a):
         fail("%s: exit %d: %s" % (label, rc, err[-800:]))
         return
     want = collections.defaultdict(collections.Counter)
+    srcs = collections.defaultdict(dict)
     for sec, frame in pcap_frames(path):
-        t = ref_flowtuple(frame)
-        if t is not None:
-            want[sec - sec % 3600][t] += 1
+        x = ref_packet(frame)
+        if x is None:
+            continue
+        iv = sec - sec % 3600
+        want[iv][x["ft"]] += 1
+        s = srcs[iv].setdefault(x["src"], {"packets": 0, "bytes": 0, "first_seen": sec, "last_seen": sec,
+                                           "mirai": 0, "zmap": 0, "masscan": 0, "tcp": 0, "udp": 0,
+                                           "icmp": 0, "other": 0, "ports": set()})
+        s["packets"] += 1
+        s["bytes"] += len(frame)
+        s["first_seen"], s["last_seen"] = min(s["first_seen"], sec), max(s["last_seen"], sec)
+        for k in x["fp"]:
+            s[k] += 1
+        s[{6: "tcp", 17: "udp", 1: "icmp", 58: "icmp"}.get(x["proto"], "other")] += 1
+        if x["port"] is not None:
+            s["ports"].add(x["port"])
     recs = load_out(out)
-    rows = 0
+    rows = nsrc = 0
     for r in recs:
-        if r["table_full"]["flowtuples"]:
-            fail("%s: interval %d: the flowtuple table refused packets: raise its size" % (label, r["start"]))
+        if r["table_full"]["flowtuples"] or r["table_full"]["sources"]:
+            fail("%s: interval %d: a table refused packets: raise its size" % (label, r["start"]))
             continue
         stamp = datetime.datetime.utcfromtimestamp(r["start"]).strftime("%Y%m%dT%H%M%SZ")
         fn = os.path.join(rdir, "%s.flowtuples.csv.gz" % stamp)
@@ -625,9 +656,27 @@ def case_flowtuples(a):
             fail("%s: interval %d: %d flowtuples differ (tuple, got, expected), e.g. %s" % (
                 label, r["start"], len(diff), sorted(diff, key=str)[:3]))
         rows += len(got)
+        # the sources file: every source, every field
+        fn = os.path.join(rdir, "%s.sources.csv.gz" % stamp)
+        gots = {}
+        if os.path.exists(fn):
+            with gzip.open(fn, "rt") as fh:
+                gots = {x.pop("addr"): {k: int(v) for k, v in x.items()} for x in csv.DictReader(fh)}
+        exps = {}
+        for ad, v in srcs.pop(r["start"], {}).items():
+            v = dict(v)
+            n = len(v.pop("ports"))
+            v["dst_ports"], v["dst_ports_more"] = min(n, 8), int(n > 8)
+            exps[ad] = v
+        if gots != exps:
+            bad = [ad for ad in set(gots) | set(exps) if gots.get(ad) != exps.get(ad)]
+            fail("%s: interval %d: %d source records differ, e.g. %s: got %s, expected %s" % (
+                label, r["start"], len(bad), sorted(bad)[0], gots.get(sorted(bad)[0]), exps.get(sorted(bad)[0])))
+        nsrc += len(gots)
     if want:
         fail("%s: no record for intervals %s" % (label, sorted(want)[:3]))
-    print("%s: %d records, %d flowtuple rows equal to the capture's, field by field" % (label, len(recs), rows))
+    print("%s: %d records, %d flowtuple rows and %d source rows equal to the capture's, field by field" % (
+        label, len(recs), rows, nsrc))
 
 
 def case_scalar_kernel(a):
