@@ -550,9 +550,10 @@ dc_tset_sig_record(struct dc_tset *ts, struct dc_tset_ctx *tc, unsigned n)
 
 /**
  * Signature stage (tc->sig set): scan the payload of every IP packet that
- * has one; count the packet under each signature it matches (block @p c)
- * and its (signature, source, port) in the signature table. Packets
- * without payload cost a test of two parsed fields. The table updates are
+ * has one (the keys stage's list, tc->pk: packets without payload cost
+ * nothing here); count the packet under each signature it matches (block
+ * @p c) and its (signature, source, port) in the signature table. The
+ * payload is scanned over its first sig_payload_max bytes. The table updates are
  * gathered, their slots prefetched, and done after the burst's scans, so
  * their cache misses overlap the scans. Runs after the source table (the
  * source's country, tc->cc, goes with the entry).

@@ -57,13 +57,14 @@ struct dc_pkt {
 	uint16_t pl_len;   /**< TCP/UDP payload bytes up to the IP packet's end (its stated
 			        length or the captured bytes, whichever ends first: Ethernet
 			        padding is not payload); 0 when none: not DC_L4_PORTS, a TCP
-			        data offset under 5 or past the end, or a payload past the
-			        frame's first 64 KiB (DC_L4_PORTS only) */
+			        data offset under 5 or past the end, or a payload starting
+			        past the frame's first 64 KiB */
 	uint16_t sport;    /**< source port, host order (DC_L4_PORTS) */
 	uint16_t dport;    /**< destination port, host order (DC_L4_PORTS) */
 	uint16_t ip_id;    /**< IPv4 identification, host order (IPv4 only) */
 	uint16_t ip_tlen;  /**< IP length as the header states it: IPv4 total length, IPv6
-			        payload length + 40 (mod 65536), whatever was captured (IP only) */
+			        payload length + 40 (mod 65536), however much of the packet
+			        was captured (IP only; the flowtuple's IP length) */
 	uint32_t seq;      /**< TCP sequence number, host order (TCP, DC_L4_PORTS) */
 	uint32_t dst4;     /**< IPv4 destination, host order (IPv4 only) */
 };
