@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * darkcap-sig-count: scan every TCP/UDP payload of a pcap once with
- * dc_sig_scan(), as the engine finds and caps it (dc_parse(), then
- * dc_tset_payload(), at most --payload-max bytes), and print how many were
+ * dc_sig_scan(), as the engine finds and caps it (dc_parse()'s pl_off and
+ * pl_len, at most --payload-max bytes), and print how many were
  * scanned and matched. Run under valgrind's callgrind with
  * --toggle-collect=dc_sig_scan (bench/profile/callgrind.sh --sig), it gives
  * the exact instructions per payload of a rule set: a way to compare two
@@ -137,9 +137,10 @@ main(int argc, char **argv)
 		}
 		frames++;
 		dc_parse(buf, incl, &p);
-		if ((p.l3 != DC_L3_IPV4 && p.l3 != DC_L3_IPV6) ||
-		    (len = dc_tset_payload(&p, &off)) == 0)
+		if ((p.l3 != DC_L3_IPV4 && p.l3 != DC_L3_IPV6) || p.pl_len == 0)
 			continue;
+		off = p.pl_off;
+		len = p.pl_len;
 		if (filter && (p.proto != want_proto || p.dport != want_port))
 			continue;
 		if (len > payload_max)

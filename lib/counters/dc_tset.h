@@ -515,18 +515,6 @@ dc_tset_geo_refused(struct dc_tset *ts, struct dc_tset_ctx *tc, unsigned k, uint
 	a->masscan += (fp >> 2) & 1;
 }
 
-/**
- * Where IP packet @p p's TCP/UDP payload is: its offset in the frame, and
- * its length up to the IP packet's end (dc_pkt's pl_off and pl_len: the
- * parser's, which say how they are bounded). 0 when there is none.
- */
-static inline uint32_t
-dc_tset_payload(const struct dc_pkt *p, uint32_t *off)
-{
-	*off = p->pl_off;
-	return p->pl_len;
-}
-
 /* Record the signature matches gathered in tc->sig_key[0 .. n): their keys
  * were hashed and their home slots prefetched when found, scans ago. */
 static inline void
@@ -718,8 +706,8 @@ dc_tset_src_count(struct dc_tset *ts, struct dc_tset_ctx *tc, const struct dc_bu
 		s->country = tc->geo ? tc->cc[k] : 0;
 		dc_src_cold_stream(&ts->src_cold[ci], secs[j], tc->geo ? (uint32_t)tc->as[k] : 0);
 	}
-	if (tc->geo)
-		tc->cc[k] = s->country; /* for the signature stage */
+	if (tc->geo && tc->sig)
+		tc->cc[k] = s->country; /* the signature stage's only */
 	if (secs[j] > s->last)
 		s->last = secs[j];
 	b = s->bytes + lens[j];
