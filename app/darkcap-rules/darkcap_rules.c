@@ -2,7 +2,7 @@
 /*
  * darkcap-rules: check payload signature rules files exactly as darkcap
  * loads them (lib/sig: parse, group by protocol and port, compile with
- * Hyperscan, build the anchored matcher's programs) without starting the
+ * Hyperscan, build darkcap's matcher's programs) without starting the
  * engine, and list every rule with what scans it. For operators editing a
  * rules file before a SIGHUP reload (a bad file would be refused and the old
  * rules kept: this says why first). No DPDK, no hugepages.
@@ -90,9 +90,10 @@ main(int argc, char **argv)
 		return 0;
 	}
 	fr = dc_sig_fast_count(db, &fg);
-	printf("%u rules in %u port groups (hash %s); %u anchored rules, %u groups decided "
-	       "without Hyperscan\n",
-	       dc_sig_count(db), dc_sig_db_count(db), dc_sig_hash(db), fr, fg);
+	printf("%u rules in %u port groups (hash %s); %u rules taken by darkcap's matcher "
+	       "(%u floating), %u groups decided without Hyperscan\n",
+	       dc_sig_count(db), dc_sig_db_count(db), dc_sig_hash(db), fr, dc_sig_floating_count(db),
+	       fg);
 	if (dc_sig_cache_note(db) != NULL)
 		printf("note: %s\n", dc_sig_cache_note(db));
 	printf("id\tname\tfamily\tproto\tports\tscanned by\n");
@@ -107,13 +108,15 @@ main(int argc, char **argv)
 		if (why != NULL)
 			printf("\tHyperscan (%s)\n", why);
 		else if (nf == ng)
-			printf("\tanchored matcher\n");
+			printf("\tdarkcap's matcher (%s)\n",
+			       dc_sig_fast_floating(db, i) ? "floating" : "anchored");
 		else if (nf == 0)
 			printf("\tHyperscan (its port groups also hold rules the matcher does not "
 			       "take)\n");
 		else
-			printf("\tanchored matcher in %u of its %u port groups, Hyperscan in the "
-			       "others\n", nf, ng);
+			printf("\tdarkcap's matcher (%s) in %u of its %u port groups, Hyperscan in "
+			       "the others\n", dc_sig_fast_floating(db, i) ? "floating" : "anchored", nf,
+			       ng);
 	}
 	dc_sig_free(db);
 	return 0;

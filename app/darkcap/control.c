@@ -1564,9 +1564,10 @@ reload_poll(struct dc_engine *eng, struct reload *r)
 			unsigned fg = 0, fr = dc_sig_fast_count(r->sbuilt->db, &fg);
 
 			DC_LOG(NOTICE, sig,
-			       "signatures reloaded: %u rules in %u databases (hash %s, %s); %u anchored rules, %u port groups decided without Hyperscan",
+			       "signatures reloaded: %u rules in %u databases (hash %s, %s); %u rules taken by darkcap's matcher (%u floating), %u port groups decided without Hyperscan",
 			       r->sbuilt->nrules, dc_sig_db_count(r->sbuilt->db), dc_sig_hash(r->sbuilt->db),
-			       dc_sig_from_cache(r->sbuilt->db) ? "from the cache" : "compiled", fr, fg);
+			       dc_sig_from_cache(r->sbuilt->db) ? "from the cache" : "compiled", fr,
+			       dc_sig_floating_count(r->sbuilt->db), fg);
 		}
 		r->sbuilt = NULL;
 		swapped = true;

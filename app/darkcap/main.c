@@ -201,10 +201,11 @@ engine_run(struct dc_engine *eng)
 			unsigned fg = 0, fr = dc_sig_fast_count(eng->sig->db, &fg);
 
 			DC_LOG(INFO, sig,
-			       "signatures: %u rules in %u databases (hash %s), %s in %.0f ms; %u anchored rules, %u port groups decided without Hyperscan",
+			       "signatures: %u rules in %u databases (hash %s), %s in %.0f ms; %u rules taken by darkcap's matcher (%u floating), %u port groups decided without Hyperscan",
 			       eng->sig->nrules, dc_sig_db_count(eng->sig->db), dc_sig_hash(eng->sig->db),
 			       dc_sig_from_cache(eng->sig->db) ? "from the cache" : "compiled",
-			       (double)(rte_rdtsc() - t0) * 1000.0 / (double)eng->tsc_hz, fr, fg);
+			       (double)(rte_rdtsc() - t0) * 1000.0 / (double)eng->tsc_hz, fr,
+			       dc_sig_floating_count(eng->sig->db), fg);
 			for (unsigned i = 0; i < eng->sig->nrules; i++) {
 				const char *why = dc_sig_fast_why(eng->sig->db, i);
 

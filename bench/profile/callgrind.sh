@@ -29,7 +29,7 @@
 #              port of the default rules; each --rules FILE adds a rule set (one
 #              or more files joined with commas) to compare with the default;
 #              --no-fast adds the default rules scanned by Hyperscan alone
-#              (DC_SIG_NO_FAST: no group decided by the anchored matcher)
+#              (DC_SIG_NO_FAST: no group decided by darkcap's matcher)
 #   --signatures-compare
 #              instead: the engine itself, darkcap --read of darkcap-gen's
 #              default mix (--frames, default 100,000, seed 1) with the shipped
@@ -106,7 +106,7 @@ if [ $sigcmp = 1 ]; then
 			--stats-path off --telescope 198.18.0.0/15 "$@" >"$tmp/$tag.log" 2>&1 ||
 			{ cat "$tmp/$tag.log" >&2; echo "callgrind.sh: darkcap ($tag) failed" >&2; exit 1; }
 		ir=$(grep -o 'Collected : [0-9]*' "$tmp/$tag.log" | awk '{print $3}')
-		# dc_sig_scan() inclusive (Hyperscan and the anchored matcher in it)
+		# dc_sig_scan() inclusive (Hyperscan and darkcap's matcher in it)
 		sc=$(callgrind_annotate --inclusive=yes "$tmp/$tag.cg" 2>/dev/null |
 			awk '/dc_sig\.c:dc_sig_scan/ && !n {gsub(",", "", $1); print $1; n = 1}')
 		echo "$ir ${sc:-0}"

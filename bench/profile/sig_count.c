@@ -10,8 +10,8 @@
  *
  *   darkcap-sig-count [--payload-max N] [--one-db | --no-fast] [--port tcp/N|udp/N] RULES... -- PCAP
  *
- * --no-fast: every group scanned by Hyperscan (DC_SIG_NO_FAST), none by the
- * anchored matcher.
+ * --no-fast: every group scanned by Hyperscan (DC_SIG_NO_FAST), none by
+ * darkcap's matcher.
  *
  * The pcap is classic libpcap format (either byte order, microsecond or
  * nanosecond), link type Ethernet. No DPDK.

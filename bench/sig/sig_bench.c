@@ -28,8 +28,8 @@
  *
  * Layouts of the compiled rules: grouped (a Hyperscan database per protocol
  * and group of destination ports: dc_sig_load(), what the engine loads; a
- * group whose every rule is anchored is decided by the anchored matcher
- * instead) and, with --compare, either the same groups scanned by
+ * group whose every rule is in its subset, anchored or floating, is decided
+ * by darkcap's matcher instead) and, with --compare, either the same groups scanned by
  * Hyperscan alone (DC_SIG_NO_FAST, the default) or one database of every
  * rule (dc_sig_load_opts() with DC_SIG_ONE_DB, the protocol and port filter
  * after each match). "one database" below stands for that second layout.
@@ -138,7 +138,7 @@ static const char *const stream_name[NB_STREAM] = {"mix", "payload-heavy"};
 enum { L_GROUPED, L_ONE, L_NOSCAN, NB_L };
 static const char *layout_name[NB_L] = {"grouped", "Hyperscan alone", "nothing scanned"};
 /* What the second layout is (--compare): the grouped rules scanned by
- * Hyperscan alone (DC_SIG_NO_FAST, the default: what the anchored matcher
+ * Hyperscan alone (DC_SIG_NO_FAST, the default: what darkcap's matcher
  * saves), or one database of every rule (DC_SIG_ONE_DB). */
 static const char *l1 = "Hyperscan alone";
 static unsigned l1_flags = DC_SIG_NO_FAST;
@@ -1040,7 +1040,7 @@ print_scan(struct stream *ss)
 	printf("TSC cycles, median of %u rounds (variants rotated per round), each round %u passes "
 	       "over the list; payloads scanned over their first %u bytes at most. Layouts: "
 	       "grouped (a database per protocol and port group, the default: the groups whose "
-	       "every rule is anchored decided by the anchored matcher, the others by Hyperscan) "
+	       "every rule is in its subset decided by darkcap's matcher, the others by Hyperscan) "
 	       "and %s.\n\n",
 	       opt.repeat, opt.scan_passes, opt.payload_max,
 	       l1_flags == DC_SIG_NO_FAST ? "Hyperscan alone (the same groups, every one scanned by "
@@ -1602,8 +1602,9 @@ main(int argc, char **argv)
 	{
 		unsigned fg = 0, fr = dc_sig_fast_count(e.sig->db, &fg);
 
-		printf("signatures, grouped: %u rules anchored, %u of %u groups decided without "
-		       "Hyperscan\n", fr, fg, dc_sig_db_count(e.sig->db));
+		printf("signatures, grouped: %u rules taken by darkcap's matcher (%u floating), %u of "
+		       "%u groups decided without Hyperscan\n",
+		       fr, dc_sig_floating_count(e.sig->db), fg, dc_sig_db_count(e.sig->db));
 	}
 	{
 		char nr[256];

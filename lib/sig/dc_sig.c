@@ -64,17 +64,19 @@ struct sig_class {
 	const uint8_t *stop;         /* [g] matches after which group g's scan can stop:
 					every rule of it found (or out full) */
 	int filter;                  /* fallen back: ports checked per match */
-	const struct sig_fastg *const *fast; /* [g] group g's anchored programs, or NULL:
+	const struct sig_fastg *const *fast; /* [g] group g's programs, or NULL:
 						Hyperscan scans it */
 };
 
-/* A group whose every rule the anchored matcher takes (sig_fast.h): one
+/* A group whose every rule darkcap's matcher takes (sig_fast.h): one
  * block, this header then copies of its programs, so that a scan touches
- * a few adjacent cache lines. */
+ * a few adjacent cache lines. The anchored programs come first, each run
+ * at the payload's first byte; the floating ones are scanned as one set. */
 struct sig_fastg {
-	unsigned n;
-	uint16_t idx[DC_SIG_PKT_MATCHES]; /* rule indexes, ascending */
+	unsigned n, na;                   /* programs; anchored ones */
+	uint16_t idx[DC_SIG_PKT_MATCHES]; /* rule indexes: anchored, floating */
 	const struct sig_prog *prog[DC_SIG_PKT_MATCHES]; /* in this block */
+	struct sig_fset fs;               /* prog[na .. n) */
 };
 
 /* One compiled database: which rules it holds. */
@@ -99,7 +101,7 @@ struct dc_sig_db {
 	hs_database_t **hsv;          /* [ndb + NB_CL]: per class a NULL, then its groups' */
 	uint8_t *map[NB_CL];
 	uint8_t *stop[NB_CL];         /* per class: [g] (see sig_class.stop) */
-	struct sig_prog **prog;       /* [n] each rule's anchored program, or NULL */
+	struct sig_prog **prog;       /* [n] each rule's program (darkcap's matcher), or NULL */
 	const char **why;             /* [n] why a rule has no program (static strings) */
 	struct sig_fastg **fastg[NB_CL]; /* per class: [g] (see sig_class.fast) */
 	unsigned nfast;               /* rules with a program */
@@ -833,18 +835,28 @@ fastg_pack(const struct dc_sig_db *db, const struct sig_group *sg)
 		sz += ALIGN8(db->prog[sg->idx[k]]->size);
 	f = dc_calloc(1, sz);
 	f->n = sg->n;
-	for (unsigned k = 0; k < sg->n; k++) {
-		const struct sig_prog *pr = db->prog[sg->idx[k]];
+	for (int fl = 0; fl < 2; fl++) {
+		for (unsigned k = 0; k < sg->n; k++) {
+			const struct sig_prog *pr = db->prog[sg->idx[k]];
+			unsigned at_k = fl ? f->na + f->fs.n : f->na;
 
-		f->prog[k] = sig_prog_copy(pr, (char *)f + at);
-		f->idx[k] = (uint16_t)sg->idx[k];
-		at += ALIGN8(pr->size);
+			if (pr->floating != fl)
+				continue;
+			f->prog[at_k] = sig_prog_copy(pr, (char *)f + at);
+			f->idx[at_k] = (uint16_t)sg->idx[k];
+			at += ALIGN8(pr->size);
+			if (fl)
+				f->fs.n++;
+			else
+				f->na++;
+		}
 	}
+	sig_fset_build(&f->fs, f->prog + f->na, f->fs.n);
 	return f;
 }
 
 /*
- * The anchored matcher (sig_fast.h): a program for every rule it takes, and
+ * darkcap's matcher (sig_fast.h): a program for every rule it takes, and
  * per class the groups whose every rule has one (and that fit one scan's
  * output whole, so that the same rules are reported as Hyperscan would):
  * those are scanned without Hyperscan. Not in DC_SIG_ONE_DB, DC_SIG_NO_FAST
@@ -1603,8 +1615,24 @@ dc_sig_fast_why(const struct dc_sig_db *db, unsigned idx)
 	if (idx >= db->n)
 		return "no such rule";
 	if (db->prog == NULL)
-		return "anchored matcher off";
+		return "darkcap's matcher off";
 	return db->prog[idx] != NULL ? NULL : db->why[idx];
+}
+
+int
+dc_sig_fast_floating(const struct dc_sig_db *db, unsigned idx)
+{
+	return db->prog != NULL && idx < db->n && db->prog[idx] != NULL && db->prog[idx]->floating;
+}
+
+unsigned
+dc_sig_floating_count(const struct dc_sig_db *db)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; db->prog != NULL && i < db->n; i++)
+		n += db->prog[i] != NULL && db->prog[i]->floating;
+	return n;
 }
 
 unsigned
@@ -1725,7 +1753,7 @@ on_match_filter(unsigned int id, unsigned long long from, unsigned long long to,
 }
 
 /* The group of (@p proto, @p dport) in the grouped layout (0: none), its
- * class in @p kp and its anchored programs in @p fp (NULL: Hyperscan). */
+ * class in @p kp and its programs in @p fp (NULL: Hyperscan). */
 static inline unsigned
 group_of_port(const struct dc_sig_db *db, uint8_t proto, uint16_t dport,
 	      const struct sig_class **kp, const struct sig_fastg **fp)
@@ -1765,7 +1793,7 @@ dc_sig_scan(const struct dc_sig_db *db, struct dc_sig_scratch *s, uint8_t proto,
 		if (f != NULL) {
 			unsigned n = 0, i;
 
-			for (i = 0; i < f->n; i++) {
+			for (i = 0; i < f->na; i++) {
 				int r = sig_prog_run(f->prog[i], payload, len);
 
 				if (unlikely(r < 0))
@@ -1773,8 +1801,15 @@ dc_sig_scan(const struct dc_sig_db *db, struct dc_sig_scratch *s, uint8_t proto,
 				if (r)
 					out[n++] = f->idx[i];
 			}
-			if (likely(i == f->n))
-				return n;
+			if (likely(i == f->na)) {
+				int32_t h = f->fs.n != 0 ? sig_fset_scan(&f->fs, payload, len) : 0;
+
+				if (likely(h >= 0)) {
+					for (uint32_t b = (uint32_t)h; b != 0; b &= b - 1)
+						out[n++] = f->idx[f->na + (unsigned)__builtin_ctz(b)];
+					return n;
+				}
+			}
 		}
 		hs = k->hs[g];
 		c.stop = k->stop[g];

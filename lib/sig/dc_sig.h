@@ -86,12 +86,12 @@ struct dc_sig_rule {
 #define DC_SIG_ONE_DB 0x1
 
 /**
- * dc_sig_load_opts() flag: every group is scanned by Hyperscan, none by the
- * anchored matcher (for comparison and tests). Without it, a port group
- * whose every rule is anchored at the payload's first byte and written in
- * the matcher's subset (docs/SIGNATURES.md, "Anchored rules") is decided by
- * darkcap's own matcher, with the same answers, and Hyperscan only scans it
- * when that matcher gives up.
+ * dc_sig_load_opts() flag: every group is scanned by Hyperscan, none by
+ * darkcap's matcher (for comparison and tests). Without it, a port group
+ * whose every rule is written in the matcher's subset (anchored at the
+ * payload's first byte or floating; docs/SIGNATURES.md, "Rules decided
+ * without Hyperscan") is decided by darkcap's own matcher, with the same
+ * answers, and Hyperscan only scans it when that matcher gives up.
  */
 #define DC_SIG_NO_FAST 0x2
 
@@ -159,7 +159,7 @@ const struct dc_sig_rule *dc_sig_rule(const struct dc_sig_db *db, unsigned idx);
 unsigned dc_sig_db_count(const struct dc_sig_db *db);
 
 /**
- * Rules the anchored matcher takes (a program each), and in @p groups (if
+ * Rules darkcap's matcher takes (a program each), and in @p groups (if
  * not NULL) the port groups it scans without Hyperscan (every rule of the
  * group taken): for the caller's log line. 0 with DC_SIG_ONE_DB or
  * DC_SIG_NO_FAST.
@@ -167,10 +167,10 @@ unsigned dc_sig_db_count(const struct dc_sig_db *db);
 unsigned dc_sig_fast_count(const struct dc_sig_db *db, unsigned *groups);
 
 /**
- * Why rule @p idx has no program of the anchored matcher (for the log and
- * for operators writing rules), or NULL when it has one. E.g. "not anchored
- * at the payload's first byte", "uses ^ or $ past the start", "anchored
- * matcher off" (DC_SIG_ONE_DB, DC_SIG_NO_FAST). A rule with a program is
+ * Why rule @p idx has no program of darkcap's matcher (for the log and
+ * for operators writing rules), or NULL when it has one. E.g. "uses ^ or $
+ * past the start", "anchors some top-level branches and not others",
+ * "darkcap's matcher off" (DC_SIG_ONE_DB, DC_SIG_NO_FAST). A rule with a program is
  * still scanned by Hyperscan when another rule of its port group has none.
  */
 const char *dc_sig_fast_why(const struct dc_sig_db *db, unsigned idx);
@@ -178,10 +178,20 @@ const char *dc_sig_fast_why(const struct dc_sig_db *db, unsigned idx);
 /**
  * Port groups that hold rule @p idx (each protocol class it applies to
  * counts its groups; 1 for the one database of DC_SIG_ONE_DB), and in
- * @p fast (if not NULL) how many of them the anchored matcher decides:
+ * @p fast (if not NULL) how many of them darkcap's matcher decides:
  * all of them, the rule never costs a Hyperscan call; none, it always does.
  */
 unsigned dc_sig_rule_groups(const struct dc_sig_db *db, unsigned idx, unsigned *fast);
+
+/**
+ * 1 when rule @p idx has a floating program (no anchor: darkcap's matcher
+ * tries it at every offset its start filter passes), 0 when its program is
+ * anchored or it has none.
+ */
+int dc_sig_fast_floating(const struct dc_sig_db *db, unsigned idx);
+
+/** Rules with a floating program (for the caller's log line). */
+unsigned dc_sig_floating_count(const struct dc_sig_db *db);
 
 /** 1 when the compiled databases came from the cache file, 0 when compiled. */
 int dc_sig_from_cache(const struct dc_sig_db *db);
@@ -233,8 +243,9 @@ void dc_sig_scratch_free(struct dc_sig_scratch *s);
  * @param out
  *   Indexes (dc_sig_rule()) of the rules that matched, each once, at most
  *   DC_SIG_PKT_MATCHES (the first found, in Hyperscan's report order: by
- *   match end; in rule order for a group the anchored matcher decides,
- *   which has at most DC_SIG_PKT_MATCHES rules, so the same set).
+ *   match end; for a group darkcap's matcher decides, which has at most
+ *   DC_SIG_PKT_MATCHES rules, so the same set: its anchored rules in rule
+ *   order, then its floating ones in rule order).
  * @return
  *   Number of entries written to @p out. 0 without calling Hyperscan when
  *   no rule applies to (@p proto, @p dport) (grouped layout).

@@ -1,14 +1,19 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The anchored matcher (sig_fast.h): most darknet payload rules are fixed
+ * darkcap's own matcher (sig_fast.h). Most darknet payload rules are fixed
  * binary or text headers at the payload's first byte (DNS, NTP, NetBIOS,
- * SNMP, SIP, SSDP, memcached, CLDAP). Hyperscan needs some 400 instructions
- * per call whatever the rule; such a rule is decided here by comparing the
- * payload's first bytes with a mask and value a word at a time.
+ * SNMP, SIP, SSDP, memcached, CLDAP), the rest a literal or two anywhere in
+ * it (exploit paths, downloader commands, an XML element). Hyperscan needs
+ * some 400 instructions per call whatever the rule; such a rule is decided
+ * here by comparing the payload's bytes with a mask and value a word at a
+ * time, at the first byte or, unanchored, at the offsets a nibble-table
+ * filter (16 bytes at a time) says a match can start.
  *
  * The subset (anything else stays with Hyperscan):
  *   - anchored: the pattern starts with ^ or \A (each top-level branch), or
- *     the rule has flag a; no ^ (or \A) anywhere else; with flag m, \A only;
+ *     the rule has flag a; or floating: no top-level branch starts with
+ *     either (and the pattern cannot match the empty string); no ^ (or \A)
+ *     anywhere else; with flag m, \A only;
  *   - bytes (flag i folds ASCII letters), \xHH and \x{HH}, \n \r \t \f \e \a,
  *     escaped punctuation, classes [...] / [^...] with ranges and \d \D \w
  *     \W \s \S, '.' (any byte but \n; any byte with flag s);
@@ -18,16 +23,19 @@
  *   - not: $, \b, \B, \z, \Z, \G, lookarounds, back references, (?flags),
  *     possessive quantifiers, POSIX [:classes:], \Q...\E, \p, \h, \v, \R,
  *     octal and named escapes; a star over a group that can match nothing.
- * A rule matches when some prefix of the payload (capped at its depth) is in
- * the pattern's language, which is what Hyperscan reports for an anchored
- * pattern in block mode. The matcher backtracks over a small program (byte
- * runs, splits, jumps, a greedy run of one class) and gives up after
- * SIG_STEPS_MAX steps or SIG_STACK_MAX pending alternatives, leaving the
- * answer to Hyperscan: exact either way.
+ * An anchored rule matches when some prefix of the payload (capped at its
+ * depth) is in the pattern's language, a floating one when some substring
+ * of it is, which is what Hyperscan reports in block mode. The matcher
+ * backtracks over a small program (byte runs, splits, jumps, a greedy run
+ * of one class) and gives up after SIG_STEPS_MAX steps or SIG_STACK_MAX
+ * pending alternatives, leaving the answer to Hyperscan: exact either way.
  */
 #include <errno.h>
 #include <stdint.h>
 #include <string.h>
+#ifdef __SSSE3__
+#include <tmmintrin.h>
+#endif
 
 #include "dc_common.h"
 #include "dc_mem.h"
@@ -119,6 +127,7 @@ struct px {
 	const char *why;
 	int nn, ns;
 	int nest;
+	int anchor;      /* top-level branches: -1 none yet, 1 anchored, 0 floating */
 	struct node nodes[NODE_MAX];
 	struct bset sets[SET_MAX];
 };
@@ -435,8 +444,11 @@ px_cat(struct px *p, int top)
 			p->s += 2;
 			anchored = 1;
 		}
-		if (!anchored && !(p->flags & DC_SIG_F_ANCHORED))
-			return px_fail(p, "not anchored at the payload's first byte");
+		if (p->flags & DC_SIG_F_ANCHORED)
+			anchored = 1;
+		if (p->anchor >= 0 && p->anchor != anchored)
+			return px_fail(p, "anchors some top-level branches and not others");
+		p->anchor = anchored;
 	}
 	while (p->s < p->end && *p->s != '|' && *p->s != ')') {
 		int k = px_piece(p);
@@ -709,7 +721,8 @@ cg_finish(struct cg *g, uint32_t depth, uint32_t ml)
 	}
 	nops++; /* OP_MATCH */
 	sz = sizeof(*pr) + nops * sizeof(struct op) + 2 * nw * sizeof(uint64_t) +
-	     nchk * sizeof(struct chk) + (size_t)g->px->ns * sizeof(struct bset) + 64;
+	     nchk * sizeof(struct chk) + (size_t)g->px->ns * sizeof(struct bset) +
+	     sizeof(struct sig_fset) + 64;
 	mem = dc_calloc(1, sz);
 	pr = (struct sig_prog *)mem;
 	pr->ops = (struct op *)(pr + 1);
@@ -815,8 +828,527 @@ cg_finish(struct cg *g, uint32_t depth, uint32_t ml)
 	for (unsigned s = 0; s < (unsigned)g->px->ns; s++)
 		if (setmap[s] != 0xffff)
 			pr->sets[setmap[s]] = g->px->sets[s];
-	pr->size = (size_t)((char *)(pr->sets + nsets) - (char *)pr);
+	pr->one = (struct sig_fset *)(((uintptr_t)(pr->sets + nsets) + 7) & ~(uintptr_t)7);
+	pr->size = (size_t)((char *)(pr->one + 1) - (char *)pr);
 	return pr;
+}
+
+/* ---- floating programs ----------------------------------------------------- */
+
+/* Byte @p j of run @p o as a set: what its mask and value admit, less what
+ * its check (if any) excludes. */
+static void
+seq_byte_set(const struct sig_prog *p, const struct op *o, unsigned j, struct bset *out)
+{
+	uint8_t m = ((const uint8_t *)(p->mask + o->x))[j], v = ((const uint8_t *)(p->val + o->x))[j];
+	struct bset b = {{0}};
+
+	for (unsigned c = 0; c < 256; c++)
+		if ((c & m) == v)
+			bset_add(&b, c);
+	for (uint32_t c = o->y; c < o->y + o->ny; c++)
+		if (p->chk[c].off == j)
+			for (int w = 0; w < 4; w++)
+				b.w[w] &= p->sets[p->chk[c].set].w[w];
+	for (int w = 0; w < 4; w++)
+		out->w[w] |= b.w[w];
+}
+
+/* Offsets from a match's start that float_setup() describes. */
+#define FOLLOW_N 8
+
+/* Add to f[k .. FOLLOW_N) the bytes a match can have at those offsets from
+ * operation @p pc on, having consumed @p k bytes: a superset (a run may
+ * stop anywhere; both continuations of a split are followed; an offset a
+ * match can end before admits every byte). */
+static void
+follow(const struct sig_prog *p, uint32_t pc, unsigned k, struct bset *f, uint8_t *seen)
+{
+	const struct op *o;
+
+	if (k >= FOLLOW_N || seen[FOLLOW_N * pc + k])
+		return;
+	seen[FOLLOW_N * pc + k] = 1;
+	o = &p->ops[pc];
+	switch (o->type) {
+	case OP_SEQ:
+		for (unsigned j = 0; j < o->n && k + j < FOLLOW_N; j++)
+			seq_byte_set(p, o, j, &f[k + j]);
+		follow(p, pc + 1, k + o->n, f, seen);
+		break;
+	case OP_SPLIT:
+		follow(p, o->x, k, f, seen);
+		follow(p, o->y, k, f, seen);
+		break;
+	case OP_JMP:
+		follow(p, o->x, k, f, seen);
+		break;
+	case OP_RUN: {
+		uint32_t most = SIG_MIN(o->x, FOLLOW_N - k);
+
+		for (unsigned q = k; q < k + most; q++)
+			for (int w = 0; w < 4; w++)
+				f[q].w[w] |= p->sets[o->set].w[w];
+		for (unsigned r = 0; r <= most; r++)
+			follow(p, pc + 1, k + r, f, seen);
+		break;
+	}
+	default: /* OP_MATCH */
+		for (unsigned q = k; q < FOLLOW_N; q++)
+			bset_range(&f[q], 0, 255);
+		break;
+	}
+}
+
+/* Bucket bit @p bit in the nibble tables @p lo, @p hi for every byte of @p b. */
+static void
+nibble_add(const struct bset *b, uint8_t bit, uint8_t lo[16], uint8_t hi[16])
+{
+	for (unsigned c = 0; c < 256; c++) {
+		if (bset_has(b, c)) {
+			lo[c & 15] |= bit;
+			hi[c >> 4] |= bit;
+		}
+	}
+}
+
+static void
+bset_or(struct bset *a, const struct bset *b)
+{
+	for (int w = 0; w < 4; w++)
+		a->w[w] |= b->w[w];
+}
+
+static int
+bset_eq(const struct bset *a, const struct bset *b)
+{
+	return memcmp(a, b, sizeof(*a)) == 0;
+}
+
+void
+sig_fset_build(struct sig_fset *fs, const struct sig_prog *const *progs, unsigned n)
+{
+	unsigned nb = 0, spare;
+
+	memset(fs, 0, sizeof(*fs));
+	fs->n = n;
+	fs->simd = SIG_SIMD_NONE;
+#ifdef __SSSE3__
+	fs->simd = SIG_SIMD_SSSE3;
+#endif
+#if defined(__x86_64__) && defined(__GNUC__)
+	if (__builtin_cpu_supports("avx2"))
+		fs->simd = SIG_SIMD_AVX2;
+#endif
+	/* buckets beyond one per program, for programs with several filters */
+	spare = n < 8 ? 8 - n : 0;
+	for (unsigned k = 0; k < n; k++) {
+		const struct sig_prog *p = progs[k];
+		unsigned own = 1;
+
+		fs->prog[k] = p;
+		if (n <= 8 && p->nsub > 1) {
+			own = SIG_MIN(p->nsub, 1 + spare);
+			spare -= own - 1;
+		}
+		for (unsigned q = 0; q < p->nsub; q++) {
+			/* filters past the program's share of buckets share its last */
+			unsigned b = n <= 8 ? nb + SIG_MIN(q, own - 1) : k % 8;
+			uint8_t bit = (uint8_t)(1u << b);
+
+			fs->bucket[b] |= (uint16_t)(1u << k);
+			nibble_add(&p->sub[q].first, bit, fs->sh[0], fs->sh[1]);
+			nibble_add(&p->sub[q].second, bit, fs->sh[2], fs->sh[3]);
+		}
+		nb += own;
+	}
+}
+
+/*
+ * The start filters of floating program @p pr: which bytes a match can
+ * start with and, for each, which can follow it. The program read as an
+ * NFA whose states are (operation, byte within a run of bytes) and (run of
+ * one class); a run's bound is ignored (a superset). First bytes with the
+ * same followers share a filter; past SIG_SUB_MAX, the last filters merge.
+ */
+#define NFA_J 64 /* states per operation: SEQ_MAX bytes of a run */
+
+struct nfa {
+	const struct sig_prog *p;
+	uint8_t *seen;    /* [nops * NFA_J] */
+	uint32_t *cons;   /* states that consume a byte */
+	unsigned ncons;
+	int accept;       /* the match operation was reached */
+};
+
+static void
+nfa_add(struct nfa *a, uint32_t pc, unsigned j)
+{
+	const struct op *o = &a->p->ops[pc];
+
+	if (a->seen[pc * NFA_J + j])
+		return;
+	a->seen[pc * NFA_J + j] = 1;
+	switch (o->type) {
+	case OP_SEQ:
+		if (j < o->n)
+			a->cons[a->ncons++] = pc * NFA_J + j;
+		else
+			nfa_add(a, pc + 1, 0);
+		break;
+	case OP_SPLIT:
+		nfa_add(a, o->x, 0);
+		nfa_add(a, o->y, 0);
+		break;
+	case OP_JMP:
+		nfa_add(a, o->x, 0);
+		break;
+	case OP_RUN:
+		a->cons[a->ncons++] = pc * NFA_J;
+		nfa_add(a, pc + 1, 0);
+		break;
+	default: /* OP_MATCH */
+		a->accept = 1;
+		break;
+	}
+}
+
+static void
+nfa_reset(struct nfa *a)
+{
+	memset(a->seen, 0, (size_t)a->p->nops * NFA_J);
+	a->ncons = 0;
+	a->accept = 0;
+}
+
+/* The bytes consuming state @p st takes. */
+static void
+nfa_set(const struct sig_prog *p, uint32_t st, struct bset *out)
+{
+	const struct op *o = &p->ops[st / NFA_J];
+
+	memset(out, 0, sizeof(*out));
+	if (o->type == OP_RUN)
+		*out = p->sets[o->set];
+	else
+		seq_byte_set(p, o, st % NFA_J, out);
+}
+
+/* Where consuming state @p st goes on a byte it takes. */
+static void
+nfa_next(struct nfa *a, uint32_t st)
+{
+	uint32_t pc = st / NFA_J;
+
+	if (a->p->ops[pc].type == OP_RUN)
+		nfa_add(a, pc, 0) /* more of the run (seen: it is there) */, nfa_add(a, pc + 1, 0);
+	else
+		nfa_add(a, pc, st % NFA_J + 1);
+}
+
+static void
+float_subs(struct sig_prog *pr)
+{
+	const size_t cap = (size_t)pr->nops * NFA_J;
+	struct nfa a = {pr, dc_calloc(cap, 1), dc_calloc(cap, sizeof(uint32_t)), 0, 0};
+	uint32_t *start = dc_calloc(cap, sizeof(uint32_t));
+	struct bset *sset = dc_calloc(cap, sizeof(struct bset));
+	struct bset follow1;
+	unsigned nstart;
+
+	nfa_add(&a, 0, 0);
+	nstart = a.ncons;
+	memcpy(start, a.cons, nstart * sizeof(*start));
+	for (unsigned t = 0; t < nstart; t++)
+		nfa_set(pr, start[t], &sset[t]);
+	pr->nsub = 0;
+	for (unsigned c = 0; c < 256; c++) {
+		unsigned q;
+
+		nfa_reset(&a);
+		for (unsigned t = 0; t < nstart; t++)
+			if (bset_has(&sset[t], c))
+				nfa_next(&a, start[t]);
+		if (a.ncons == 0 && !a.accept)
+			continue; /* no match starts with c */
+		memset(&follow1, 0, sizeof(follow1));
+		if (a.accept) {
+			bset_range(&follow1, 0, 255);
+		} else {
+			for (unsigned t = 0; t < a.ncons; t++) {
+				struct bset b;
+
+				nfa_set(pr, a.cons[t], &b);
+				bset_or(&follow1, &b);
+			}
+		}
+		for (q = 0; q < pr->nsub && !bset_eq(&pr->sub[q].second, &follow1); q++)
+			;
+		if (q == pr->nsub) {
+			if (pr->nsub < SIG_SUB_MAX) {
+				memset(&pr->sub[q], 0, sizeof(pr->sub[q]));
+				pr->sub[q].second = follow1;
+				pr->nsub++;
+			} else {
+				q = SIG_SUB_MAX - 1;
+				bset_or(&pr->sub[q].second, &follow1);
+			}
+		}
+		bset_add(&pr->sub[q].first, c);
+	}
+	dc_free(sset);
+	dc_free(start);
+	dc_free(a.cons);
+	dc_free(a.seen);
+}
+
+/* A floating program's filters: its start filters, the bits its first 8
+ * bytes have in common (pm, pv), its set of one. */
+static void
+float_setup(struct sig_prog *pr)
+{
+	uint8_t *seen = dc_calloc(FOLLOW_N * (size_t)pr->nops, 1);
+	struct bset f[FOLLOW_N];
+	const struct sig_prog *self = pr;
+	uint8_t m[FOLLOW_N], v[FOLLOW_N];
+
+	memset(f, 0, sizeof(f));
+	follow(pr, 0, 0, f, seen);
+	dc_free(seen);
+	for (unsigned q = 0; q < FOLLOW_N; q++) {
+		int exact;
+
+		mask_of(&f[q], &m[q], &v[q], &exact);
+	}
+	memcpy(&pr->pm, m, 8);
+	memcpy(&pr->pv, v, 8);
+	pr->floating = 1;
+	float_subs(pr);
+	sig_fset_build(pr->one, &self, 1);
+}
+
+/* A scan of a set in progress. */
+struct fscan {
+	uint32_t cap[DC_SIG_PKT_MATCHES];  /* payload bytes each program sees (depth) */
+	uint32_t last[DC_SIG_PKT_MATCHES]; /* the last offset its match fits at */
+	uint32_t alive;                    /* programs not yet matched that fit */
+	uint32_t hit;                      /* programs matched */
+	uint32_t lastmax;
+	unsigned steps, budget;
+};
+
+/* Offset @p o passed the filter for buckets @p bits: run their programs
+ * still without a match whose first 8 bytes agree. 0, or -1 when the
+ * budget is spent. */
+static DC_ALWAYS_INLINE int
+fset_try(const struct sig_fset *fs, struct fscan *f, const uint8_t *s, uint32_t len, uint32_t o,
+	 unsigned bits)
+{
+	uint32_t rules = 0;
+
+	for (; bits != 0; bits &= bits - 1)
+		rules |= fs->bucket[__builtin_ctz(bits)];
+	rules &= f->alive;
+	for (; rules != 0; rules &= rules - 1) {
+		unsigned k = (unsigned)__builtin_ctz(rules);
+		int r;
+
+		if (o > f->last[k])
+			continue;
+		if (o + 8 <= len) { /* the first 8 bytes against the program's prefix */
+			uint64_t w;
+
+			memcpy(&w, s + o, 8);
+			if ((w & fs->prog[k]->pm) != fs->prog[k]->pv)
+				continue;
+		}
+		r = sig_prog_at(fs->prog[k], s + o, f->cap[k] - o, &f->steps);
+		if (r < 0 || unlikely(++f->steps > f->budget))
+			return -1;
+		if (r) {
+			f->hit |= 1u << k;
+			f->alive &= ~(1u << k);
+		}
+	}
+	return 0;
+}
+
+/* The candidates of one block: bit j of @p m, offset at + j, buckets cb[j]. */
+static DC_ALWAYS_INLINE int
+fset_block(const struct sig_fset *fs, struct fscan *f, const uint8_t *s, uint32_t len, uint32_t at,
+	   uint32_t m, const uint8_t *cb)
+{
+	for (; m != 0; m &= m - 1) {
+		unsigned j = (unsigned)__builtin_ctz(m);
+
+		if (fset_try(fs, f, s, len, at + j, cb[j]) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * The block loops: 32 (AVX2) or 16 (SSSE3) offsets at a time while their
+ * bytes and the byte after the last lie in the payload, then the rest (at
+ * most one block) from a zero-padded copy: offsets past lastmax are masked
+ * out, and the pad after the payload's last byte is only read as the second
+ * byte of the last offset, where only a one-byte match fits, whose program
+ * passes every second byte.
+ */
+#ifdef __SSSE3__
+/* Per byte, the buckets both it and the next byte pass. */
+static inline __m128i
+nibble_bits16(const uint8_t *s, const uint8_t (*sh)[16])
+{
+	const __m128i nib = _mm_set1_epi8(0x0f);
+	__m128i x = _mm_loadu_si128((const __m128i *)s), y = _mm_loadu_si128((const __m128i *)(s + 1));
+
+	return _mm_and_si128(
+		_mm_and_si128(_mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)sh[0]), _mm_and_si128(x, nib)),
+			      _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)sh[1]),
+					       _mm_and_si128(_mm_srli_epi16(x, 4), nib))),
+		_mm_and_si128(_mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)sh[2]), _mm_and_si128(y, nib)),
+			      _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)sh[3]),
+					       _mm_and_si128(_mm_srli_epi16(y, 4), nib))));
+}
+
+static int
+fset_blocks16(const struct sig_fset *fs, struct fscan *f, const uint8_t *s, uint32_t len)
+{
+	uint32_t i = 0, end = len > 16 ? SIG_MIN(len - 16, f->lastmax + 1) : 0;
+	uint8_t cb[16], pad[48];
+	uint32_t m;
+
+	for (; i < end; i += 16) { /* i + 17 <= len, i <= lastmax */
+		__m128i c = nibble_bits16(s + i, fs->sh);
+
+		m = (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(c, _mm_setzero_si128())) ^ 0xffff;
+		if (likely(m == 0))
+			continue;
+		_mm_storeu_si128((__m128i *)cb, c);
+		if (fset_block(fs, f, s, len, i, m, cb) < 0)
+			return -1;
+		if (f->alive == 0)
+			return 0;
+	}
+	if (i > f->lastmax)
+		return 0;
+	memset(pad, 0, sizeof(pad));
+	memcpy(pad, s + i, len - i); /* at most 16 bytes */
+	{
+		__m128i c = nibble_bits16(pad, fs->sh);
+
+		m = (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(c, _mm_setzero_si128())) ^ 0xffff;
+		if (f->lastmax - i < 15)
+			m &= (2u << (f->lastmax - i)) - 1;
+		_mm_storeu_si128((__m128i *)cb, c);
+	}
+	return fset_block(fs, f, s, len, i, m, cb);
+}
+#endif
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+
+__attribute__((target("avx2"))) static inline __m256i
+nibble_bits32(const uint8_t *s, const uint8_t (*sh)[16])
+{
+	const __m256i nib = _mm256_set1_epi8(0x0f);
+	__m256i x = _mm256_loadu_si256((const __m256i *)s);
+	__m256i y = _mm256_loadu_si256((const __m256i *)(s + 1));
+	__m256i l0 = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)sh[0]));
+	__m256i h0 = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)sh[1]));
+	__m256i l1 = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)sh[2]));
+	__m256i h1 = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)sh[3]));
+
+	return _mm256_and_si256(
+		_mm256_and_si256(_mm256_shuffle_epi8(l0, _mm256_and_si256(x, nib)),
+				 _mm256_shuffle_epi8(h0, _mm256_and_si256(_mm256_srli_epi16(x, 4), nib))),
+		_mm256_and_si256(_mm256_shuffle_epi8(l1, _mm256_and_si256(y, nib)),
+				 _mm256_shuffle_epi8(h1, _mm256_and_si256(_mm256_srli_epi16(y, 4), nib))));
+}
+
+/* As fset_blocks16(), 32 offsets at a time (AVX2; checked at build). */
+__attribute__((target("avx2"))) static int
+fset_blocks32(const struct sig_fset *fs, struct fscan *f, const uint8_t *s, uint32_t len)
+{
+	uint32_t i = 0, end = len > 32 ? SIG_MIN(len - 32, f->lastmax + 1) : 0;
+	uint8_t cb[32], pad[64];
+	uint32_t m;
+
+	for (; i < end; i += 32) { /* i + 33 <= len, i <= lastmax */
+		__m256i c = nibble_bits32(s + i, fs->sh);
+
+		m = ~(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(c, _mm256_setzero_si256()));
+		if (likely(m == 0))
+			continue;
+		_mm256_storeu_si256((__m256i *)cb, c);
+		if (fset_block(fs, f, s, len, i, m, cb) < 0)
+			return -1;
+		if (f->alive == 0)
+			return 0;
+	}
+	if (i > f->lastmax)
+		return 0;
+	memset(pad, 0, sizeof(pad));
+	memcpy(pad, s + i, len - i); /* at most 32 bytes */
+	{
+		__m256i c = nibble_bits32(pad, fs->sh);
+
+		m = ~(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(c, _mm256_setzero_si256()));
+		if (f->lastmax - i < 31)
+			m &= (2u << (f->lastmax - i)) - 1;
+		_mm256_storeu_si256((__m256i *)cb, c);
+	}
+	return fset_block(fs, f, s, len, i, m, cb);
+}
+#endif
+
+/* Without SIMD: offset by offset. */
+static int
+fset_bytes(const struct sig_fset *fs, struct fscan *f, const uint8_t *s, uint32_t len)
+{
+	for (uint32_t i = 0; i <= f->lastmax && f->alive != 0; i++) {
+		unsigned bits = fs->sh[0][s[i] & 15] & fs->sh[1][s[i] >> 4];
+
+		if (i + 1 < len) /* else (the pad above) every one-byte match's second byte passes */
+			bits &= fs->sh[2][s[i + 1] & 15] & fs->sh[3][s[i + 1] >> 4];
+		if (bits != 0 && fset_try(fs, f, s, len, i, bits) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int32_t
+sig_fset_scan(const struct sig_fset *fs, const uint8_t *s, uint32_t len)
+{
+	struct fscan f;
+
+	f.alive = f.hit = f.lastmax = 0;
+	f.steps = 0;
+	f.budget = SIG_STEPS_MAX * fs->n;
+	for (unsigned k = 0; k < fs->n; k++) {
+		const struct sig_prog *p = fs->prog[k];
+		uint32_t l = p->depth != 0 && len > p->depth ? p->depth : len;
+
+		if (l < p->minlen)
+			continue;
+		f.cap[k] = l;
+		f.last[k] = l - p->minlen;
+		f.lastmax = f.last[k] > f.lastmax ? f.last[k] : f.lastmax;
+		f.alive |= 1u << k;
+	}
+	if (f.alive == 0)
+		return 0;
+#if defined(__x86_64__) && defined(__GNUC__)
+	if (fs->simd == SIG_SIMD_AVX2)
+		return fset_blocks32(fs, &f, s, len) < 0 ? -1 : (int32_t)f.hit;
+#endif
+#ifdef __SSSE3__
+	if (fs->simd == SIG_SIMD_SSSE3)
+		return fset_blocks16(fs, &f, s, len) < 0 ? -1 : (int32_t)f.hit;
+#endif
+	return fset_bytes(fs, &f, s, len) < 0 ? -1 : (int32_t)f.hit;
 }
 
 struct sig_prog *
@@ -831,9 +1363,12 @@ sig_prog_build(const char *expr, unsigned flags, uint32_t depth, const char **wh
 	p->s = expr;
 	p->end = expr + strlen(expr);
 	p->flags = flags;
+	p->anchor = -1;
 	root = px_alt(p, 1);
 	if (root >= 0 && p->s != p->end)
 		root = px_fail(p, "has an unbalanced ')'");
+	if (root >= 0 && p->anchor == 0 && nullable(p, root))
+		root = px_fail(p, "can match the empty string");
 	if (root < 0) {
 		*why = p->why;
 		goto out;
@@ -845,6 +1380,8 @@ sig_prog_build(const char *expr, unsigned flags, uint32_t depth, const char **wh
 		goto out;
 	}
 	pr = cg_finish(g, depth, minlen(p, root));
+	if (p->anchor == 0)
+		float_setup(pr);
 out:
 	dc_free(g);
 	dc_free(p);
@@ -870,5 +1407,7 @@ sig_prog_copy(const struct sig_prog *p, void *dst)
 	c->val = (uint64_t *)(to + ((const char *)p->val - base));
 	c->chk = (struct chk *)(to + ((const char *)p->chk - base));
 	c->sets = (struct bset *)(to + ((const char *)p->sets - base));
+	c->one = (struct sig_fset *)(to + ((const char *)p->one - base));
+	c->one->prog[0] = c;
 	return c;
 }

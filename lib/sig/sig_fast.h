@@ -1,12 +1,15 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * lib/sig internal: the anchored matcher. A rule whose regex can only match
- * at the payload's first byte, written in a plain subset of Hyperscan's
- * syntax (bytes, classes, '.', groups, alternation, quantifiers), compiles
- * into a small program run by a backtracking matcher that checks fixed runs
- * of bytes a word at a time. It answers exactly as Hyperscan does for that
- * rule, or gives up (a step or stack budget, never on the default rules) and
- * the caller scans with Hyperscan. docs/SIGNATURES.md, "Anchored rules".
+ * lib/sig internal: darkcap's own matcher. A rule written in a plain subset
+ * of Hyperscan's syntax (bytes, classes, '.', groups, alternation,
+ * quantifiers) compiles into a small program run by a backtracking matcher
+ * that checks fixed runs of bytes a word at a time. An anchored rule is run
+ * once, at the payload's first byte; an unanchored ("floating") one at every
+ * offset whose first two bytes a match can start with, found 16 offsets at a
+ * time by a nibble-table filter. It answers exactly as Hyperscan does for
+ * that rule, or gives up (a step or stack budget, never on the default
+ * rules) and the caller scans with Hyperscan. docs/SIGNATURES.md, "Rules
+ * decided without Hyperscan".
  */
 #ifndef DC_SIG_FAST_H
 #define DC_SIG_FAST_H
@@ -15,10 +18,12 @@
 #include <string.h>
 
 #include "dc_common.h"
+#include "dc_sig.h"
 
 /** Pending alternatives the matcher keeps at most before it gives up. */
 #define SIG_STACK_MAX 64
-/** Operations the matcher runs per payload at most before it gives up. */
+/** Operations the matcher runs per payload at most before it gives up (a
+ * floating rule: over all its start offsets, each offset counting one). */
 #define SIG_STEPS_MAX 8192
 /** Unbounded repetition (OP_RUN). */
 #define REP_INF 0xffffffffu
@@ -34,6 +39,17 @@ bset_has(const struct bset *b, unsigned c)
 {
 	return (int)((b->w[c >> 6] >> (c & 63)) & 1);
 }
+
+/** Start filters a floating program has at most. */
+#define SIG_SUB_MAX 8
+
+/** A floating program's start filter: a match may start with a byte of
+ * @c first followed by a byte of @c second (every byte when a match can end
+ * after one byte). Together a program's filters admit every start of a
+ * match (first bytes with the same second bytes share one filter). */
+struct sig_sub {
+	struct bset first, second;
+};
 
 /* Operations of a program. */
 enum { OP_SET, OP_SEQ, OP_SPLIT, OP_JMP, OP_RUN, OP_MATCH };
@@ -68,12 +84,56 @@ struct sig_prog {
 	uint32_t minlen;       /* shortest match */
 	unsigned nops;
 	int straight;          /* only byte runs, then the match: no backtracking */
+	int floating;          /* not anchored: run at every offset the filter passes */
+	unsigned nsub;         /* floating: its start filters (1 .. SIG_SUB_MAX) */
+	struct sig_sub sub[SIG_SUB_MAX];
+	uint64_t pm, pv;       /* floating: a match's first 8 bytes w (those in
+				  the payload) have (w & pm) == pv */
+	struct sig_fset *one;  /* floating: the set of this program alone */
 	size_t size;           /* bytes of the program, header included (one block) */
 	struct op *ops;
 	uint64_t *mask, *val;  /* per run, its bytes a word at a time */
 	struct chk *chk;
 	struct bset *sets;
 };
+
+/**
+ * Floating programs scanned together (at most DC_SIG_PKT_MATCHES): one pass
+ * over the payload, 16 or 32 offsets at a time, looks up each offset's byte
+ * and the next in nibble tables that hold 8 bucket bits (a byte passes for
+ * a bucket when both its nibbles have the bit): an offset runs the programs
+ * of the buckets that both of its bytes pass, as Hyperscan's Teddy finds
+ * literals. Each bucket holds start filters (struct sig_sub) of one or more
+ * programs; with 8 programs or fewer, a program's filters get buckets of
+ * their own while there are buckets to spare. The tables admit a superset
+ * of each program's first two bytes, and an offset's first 8 bytes are
+ * checked against the program's before it runs: the answers are exact.
+ */
+struct sig_fset {
+	uint8_t sh[4][16];  /* offset 0 low, high nibble; offset 1 low, high */
+	uint16_t bucket[8]; /* programs (bit k: prog[k]) in each bucket */
+	unsigned n;
+	int simd;           /* SIG_SIMD_*: how the offsets are filtered (the best the
+			       CPU has; the tests set each) */
+	const struct sig_prog *prog[DC_SIG_PKT_MATCHES];
+};
+
+/* sig_fset.simd */
+enum { SIG_SIMD_NONE, /* offset by offset */
+       SIG_SIMD_SSSE3, /* 16 at a time */
+       SIG_SIMD_AVX2 /* 32 at a time */ };
+
+/** Fill @p fs with floating programs @p progs[0 .. n) (n <= 16). */
+void sig_fset_build(struct sig_fset *fs, const struct sig_prog *const *progs, unsigned n);
+
+/**
+ * Scan a payload with a set of floating programs (each with its depth).
+ *
+ * @return
+ *   Bit k set when prog[k] matches, or -1 when the matcher gave up (the
+ *   answer must then come from Hyperscan).
+ */
+int32_t sig_fset_scan(const struct sig_fset *fs, const uint8_t *s, uint32_t len);
 
 /**
  * Build the program of a regex as the rules file gives it.
@@ -136,16 +196,13 @@ sig_seq_ok(const struct sig_prog *p, const struct op *o, const uint8_t *s, uint3
 	return 1;
 }
 
-/**
- * Run a program over a payload.
- *
- * @return
- *   1 when the rule matches (a match starting at byte 0 and ending within
- *   @p len bytes and the depth), 0 when it does not, -1 when the matcher gave
- *   up (the answer must then come from Hyperscan).
+/*
+ * Run a program at the first byte of @p s (@p len bytes, at least its
+ * minlen, the depth already applied), counting its operations in @p steps.
+ * 1: a prefix of s is in the pattern's language; 0: none is; -1: gave up.
  */
 static DC_ALWAYS_INLINE int
-sig_prog_run(const struct sig_prog *p, const uint8_t *s, uint32_t len)
+sig_prog_at(const struct sig_prog *p, const uint8_t *s, uint32_t len, unsigned *stepsp)
 {
 	/* A pending alternative: resume at pc, from pos; for a run (cnt >= 0),
 	 * its next shorter length first. */
@@ -153,13 +210,10 @@ sig_prog_run(const struct sig_prog *p, const uint8_t *s, uint32_t len)
 		uint32_t pc, pos;
 		int32_t cnt;
 	} st[SIG_STACK_MAX];
-	unsigned sp = 0, steps = 0;
+	unsigned sp = 0, steps = *stepsp;
 	uint32_t pc = 0, pos = 0;
+	int ret;
 
-	if (p->depth != 0 && len > p->depth)
-		len = p->depth;
-	if (len < p->minlen)
-		return 0;
 	if (p->straight) {
 		/* A fixed layout: the length is checked (minlen), each run in turn. */
 		for (const struct op *o = p->ops; o->type == OP_SEQ; o++) {
@@ -172,8 +226,10 @@ sig_prog_run(const struct sig_prog *p, const uint8_t *s, uint32_t len)
 	for (;;) {
 		const struct op *o = &p->ops[pc];
 
-		if (unlikely(++steps > SIG_STEPS_MAX))
-			return -1;
+		if (unlikely(++steps > SIG_STEPS_MAX)) {
+			ret = -1;
+			goto out;
+		}
 		switch (o->type) {
 		case OP_SEQ:
 			if (len - pos < o->n || !sig_seq_ok(p, o, s + pos, len - pos))
@@ -221,11 +277,14 @@ sig_prog_run(const struct sig_prog *p, const uint8_t *s, uint32_t len)
 			continue;
 		}
 		default: /* OP_MATCH */
-			return 1;
+			ret = 1;
+			goto out;
 		}
 fail:
-		if (sp == 0)
-			return 0;
+		if (sp == 0) {
+			ret = 0;
+			goto out;
+		}
 		pc = st[sp - 1].pc;
 		pos = st[sp - 1].pos;
 		if (st[sp - 1].cnt >= 0) {
@@ -236,6 +295,36 @@ fail:
 			sp--;
 		}
 	}
+out:
+	*stepsp = steps;
+	return ret;
+}
+
+
+/**
+ * Run a program over a payload.
+ *
+ * @return
+ *   1 when the rule matches (anchored: a match starting at byte 0; floating:
+ *   at any byte; either ending within @p len bytes and the depth), 0 when it
+ *   does not, -1 when the matcher gave up (the answer must then come from
+ *   Hyperscan).
+ */
+static DC_ALWAYS_INLINE int
+sig_prog_run(const struct sig_prog *p, const uint8_t *s, uint32_t len)
+{
+	unsigned steps = 0;
+
+	if (p->depth != 0 && len > p->depth)
+		len = p->depth;
+	if (len < p->minlen)
+		return 0;
+	if (unlikely(p->floating)) {
+		int32_t r = sig_fset_scan(p->one, s, len);
+
+		return r < 0 ? -1 : (int)(r & 1);
+	}
+	return sig_prog_at(p, s, len, &steps);
 }
 
 #endif /* DC_SIG_FAST_H */

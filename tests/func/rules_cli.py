@@ -2,10 +2,11 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """darkcap-rules: the rules check an operator runs before a reload.
 
-Expected engines are written here from docs/SIGNATURES.md ("Anchored rules"):
-a rule anchored at the payload's first byte in the matcher's subset, in port
-groups whose every rule is such, is decided by the anchored matcher; an
-unanchored rule, or one sharing every group with one, by Hyperscan.
+Expected engines are written here from docs/SIGNATURES.md ("Rules decided
+without Hyperscan"): a rule in the matcher's subset, anchored at the payload's
+first byte or floating (no anchor), in port groups whose every rule is such, is
+decided by darkcap's matcher; a rule outside the subset, or one sharing every
+group with one, by Hyperscan.
 
 usage: rules_cli.py DARKCAP_RULES DEFAULT_RULES WORKDIR
 """
@@ -51,39 +52,41 @@ rc, out, err = run(default)
 check(rc == 0 and err == "", "default rules load (rc %d, stderr %r)" % (rc, err))
 first = out.splitlines()[0] if out else ""
 check(first.startswith("18 rules in 13 port groups (hash ") and
-      first.endswith("; 13 anchored rules, 8 groups decided without Hyperscan"),
+      first.endswith("; 18 rules taken by darkcap's matcher (5 floating), 13 groups decided without Hyperscan"),
       "summary line: %r" % first)
 check(out.splitlines()[1:2] == ["id\tname\tfamily\tproto\tports\tscanned by"], "header line")
 rows = engines(out)
-matcher = {1001, 1002, 1003, 1004, 1005, 1006, 1007, 1008, 1010, 1011}
-unanchored = {1009, 2003, 2005, 2006, 2007}
-shared = {2001, 2002, 2004}
-check(set(rows) == matcher | unanchored | shared, "the 18 default ids: %s" % sorted(rows))
+anchored = {1001, 1002, 1003, 1004, 1005, 1006, 1007, 1008, 1010, 1011, 2001, 2002, 2004}
+floating = {1009, 2003, 2005, 2006, 2007}
+check(set(rows) == anchored | floating, "the 18 default ids: %s" % sorted(rows))
 for i, f in rows.items():
-    want = ("anchored matcher" if i in matcher else
-            "Hyperscan (not anchored at the payload's first byte)" if i in unanchored else
-            "Hyperscan (its port groups also hold rules the matcher does not take)")
+    want = "darkcap's matcher (%s)" % ("anchored" if i in anchored else "floating")
     check(f[5] == want, "rule %d: %r, expected %r" % (i, f[5], want))
 check(rows.get(1001, [""] * 6)[3:5] == ["udp", "5060-5061"], "rule 1001's protocol and ports")
 check(rows.get(2004, [""] * 6)[3:5] == ["tcp", "80,8080"], "rule 2004's protocol and ports")
 check(rows.get(2003, [""] * 6)[3:5] == ["tcp", "any"], "rule 2003's protocol and ports")
 
-# 2. A rule in two port groups, one shared with an unanchored rule; a rule
-#    outside the subset ($); a caseless anchored rule on any protocol.
+# 2. A rule in two port groups, one shared with a rule outside the subset ($);
+#    a floating rule with an anchored one; a caseless anchored rule on any
+#    protocol; a rule that anchors one branch and not the other.
 path = write("mixed.rules",
-             "10 both x tcp 22,80 /^SSH-2\\.0-/\n"
+             "10 both x udp 53,161 /^SSH-2\\.0-/\n"
              "11 web x tcp 80 /GET \\/cgi-bin/\n"
              "12 dollar x udp 53 /^abc$/\n"
-             "13 any x any any /^\\x00\\x01/i\n")
+             "13 any x any any /^\\x00\\x01/i\n"
+             "14 half x tcp 443 /^abc|def/\n"
+             "15 web2 x tcp 80 /^POST /\n")
 rc, out, err = run(path)
 check(rc == 0, "mixed rules load (rc %d, %r)" % (rc, err))
 rows = engines(out)
-check(rows.get(10, [""] * 6)[5] == "anchored matcher in 1 of its 2 port groups, Hyperscan in the others",
+check(rows.get(10, [""] * 6)[5] == "darkcap's matcher (anchored) in 1 of its 2 port groups, Hyperscan in the others",
       "rule 10: %r" % rows.get(10))
-check(rows.get(11, [""] * 6)[5] == "Hyperscan (not anchored at the payload's first byte)",
-      "rule 11: %r" % rows.get(11))
+check(rows.get(11, [""] * 6)[5] == "darkcap's matcher (floating)", "rule 11: %r" % rows.get(11))
+check(rows.get(15, [""] * 6)[5] == "darkcap's matcher (anchored)", "rule 15: %r" % rows.get(15))
 check(rows.get(12, [""] * 6)[5] == "Hyperscan (uses ^ or $ past the start)", "rule 12: %r" % rows.get(12))
 check(rows.get(13, [""] * 6)[3:5] == ["any", "any"], "rule 13: %r" % rows.get(13))
+check(rows.get(14, [""] * 6)[5] == "Hyperscan (anchors some top-level branches and not others)",
+      "rule 14: %r" % rows.get(14))
 
 # 3. Bad files: one line naming file and line, exit 1; nothing on stdout.
 bad = write("bad.rules", "# comment\n1 a a udp 53 /^(a/\n")

