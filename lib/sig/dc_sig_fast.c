@@ -691,13 +691,14 @@ cg_finish(struct cg *g, uint32_t depth, uint32_t ml)
 	uint32_t map[OP_MAX + 1];
 	unsigned nops = 0, nw = 0, nchk = 0, i;
 	uint16_t setmap[SET_MAX];
-	unsigned nsets = 0;
+	unsigned nsets = 0, nsplit = 0;
 	struct sig_prog *pr;
 	size_t sz;
 	char *mem;
 
 	for (i = 0; i < g->n; i++) {
 		if (g->ops[i].type == OP_SPLIT) {
+			nsplit++;
 			target[g->ops[i].x] = 1;
 			target[g->ops[i].y] = 1;
 		} else if (g->ops[i].type == OP_JMP) {
@@ -721,7 +722,7 @@ cg_finish(struct cg *g, uint32_t depth, uint32_t ml)
 	}
 	nops++; /* OP_MATCH */
 	sz = sizeof(*pr) + nops * sizeof(struct op) + 2 * nw * sizeof(uint64_t) +
-	     nchk * sizeof(struct chk) + (size_t)g->px->ns * sizeof(struct bset) +
+	     nchk * sizeof(struct chk) + ((size_t)g->px->ns + 2 * nsplit) * sizeof(struct bset) +
 	     sizeof(struct sig_fset) + 64;
 	mem = dc_calloc(1, sz);
 	pr = (struct sig_prog *)mem;
@@ -763,6 +764,7 @@ cg_finish(struct cg *g, uint32_t depth, uint32_t ml)
 				 j - i < SEQ_MAX);
 			o->n = (uint8_t)(j - i);
 			o->ny = nchk - o->y;
+			o->set = o->n <= 8 && o->ny == 0; /* one masked word decides it */
 			for (k = 0; k < (j - i + 7) / 8; k++, nw++) {
 				memcpy(&pr->mask[nw], m + 8 * k, 8);
 				memcpy(&pr->val[nw], v + 8 * k, 8);
@@ -828,7 +830,8 @@ cg_finish(struct cg *g, uint32_t depth, uint32_t ml)
 	for (unsigned s = 0; s < (unsigned)g->px->ns; s++)
 		if (setmap[s] != 0xffff)
 			pr->sets[setmap[s]] = g->px->sets[s];
-	pr->one = (struct sig_fset *)(((uintptr_t)(pr->sets + nsets) + 7) & ~(uintptr_t)7);
+	pr->nsets = nsets; /* the splits' guards follow (split_guards()) */
+	pr->one = (struct sig_fset *)(((uintptr_t)(pr->sets + nsets + 2 * nsplit) + 7) & ~(uintptr_t)7);
 	pr->size = (size_t)((char *)(pr->one + 1) - (char *)pr);
 	return pr;
 }
@@ -1044,6 +1047,53 @@ nfa_next(struct nfa *a, uint32_t st)
 		nfa_add(a, pc, 0) /* more of the run (seen: it is there) */, nfa_add(a, pc + 1, 0);
 	else
 		nfa_add(a, pc, st % NFA_J + 1);
+}
+
+/*
+ * Each split's guards: the bytes with which each of its two continuations
+ * can go on (every byte when it can reach the match without one, which
+ * also lets it be taken at the payload's end: op n bits 0 and 1). A branch
+ * whose guard the next byte fails cannot match, so the matcher neither takes
+ * nor keeps it: an alternation whose branches start differently (BER
+ * lengths, wget|curl) runs without backtracking.
+ */
+static void
+split_guards(struct sig_prog *pr)
+{
+	const size_t cap = (size_t)pr->nops * NFA_J;
+	struct nfa a = {pr, dc_calloc(cap, 1), dc_calloc(cap, sizeof(uint32_t)), 0, 0};
+
+	for (uint32_t pc = 0; pc < pr->nops; pc++) {
+		struct op *o = &pr->ops[pc];
+
+		if (o->type != OP_SPLIT)
+			continue;
+		o->n = 0;
+		for (int b = 0; b < 2; b++) {
+			struct bset *g = &pr->sets[pr->nsets];
+
+			nfa_reset(&a);
+			nfa_add(&a, b ? o->y : o->x, 0);
+			memset(g, 0, sizeof(*g));
+			if (a.accept) {
+				bset_range(g, 0, 255);
+				o->n |= (uint8_t)(1u << b);
+			} else {
+				for (unsigned t = 0; t < a.ncons; t++) {
+					struct bset e;
+
+					nfa_set(pr, a.cons[t], &e);
+					bset_or(g, &e);
+				}
+			}
+			if (b)
+				o->ny = pr->nsets++;
+			else
+				o->set = (uint16_t)pr->nsets++;
+		}
+	}
+	dc_free(a.cons);
+	dc_free(a.seen);
 }
 
 static void
@@ -1380,6 +1430,7 @@ sig_prog_build(const char *expr, unsigned flags, uint32_t depth, const char **wh
 		goto out;
 	}
 	pr = cg_finish(g, depth, minlen(p, root));
+	split_guards(pr);
 	if (p->anchor == 0)
 		float_setup(pr);
 out:

@@ -56,15 +56,18 @@ enum { OP_SET, OP_SEQ, OP_SPLIT, OP_JMP, OP_RUN, OP_MATCH };
 
 struct op {
 	uint8_t type;
-	uint8_t n;      /* OP_SEQ: bytes; OP_RUN: how its end is found (RUN_*) */
-	uint16_t set;   /* OP_SET, OP_RUN: byte set */
+	uint8_t n;      /* OP_SEQ: bytes; OP_RUN: how its end is found (RUN_*);
+			   OP_SPLIT: bit 0 (1), x (y) can match with no more bytes */
+	uint16_t set;   /* OP_SET, OP_RUN: byte set; OP_SEQ: 1 when one word
+			   decides it (n <= 8, no checks); OP_SPLIT: x's guard,
+			   the bytes x can go on with */
 	uint32_t x;     /* OP_SPLIT: preferred next; OP_JMP: next; OP_SEQ: first word;
 			   OP_RUN: most bytes (REP_INF: no bound) */
 	uint32_t y;     /* OP_SPLIT: the other; OP_SEQ: first check; OP_RUN: 1 when no
 			   shorter run can lead to a match (what follows cannot start
 			   with a byte of the run's set): no backtracking into it */
 	uint32_t ny;    /* OP_SEQ: checks; OP_RUN with kind RUN_BUT1: the one byte
-			   outside the set */
+			   outside the set; OP_SPLIT: y's guard */
 };
 
 /* OP_RUN kinds (struct op n): how the run's end is found. */
@@ -83,6 +86,7 @@ struct sig_prog {
 	uint32_t depth;
 	uint32_t minlen;       /* shortest match */
 	unsigned nops;
+	unsigned nsets;        /* byte sets: the pattern's, then each split's two guards */
 	int straight;          /* only byte runs, then the match: no backtracking */
 	int floating;          /* not anchored: run at every offset the filter passes */
 	unsigned nsub;         /* floating: its start filters (1 .. SIG_SUB_MAX) */
@@ -163,10 +167,32 @@ void sig_prog_free(struct sig_prog *p);
  */
 const struct sig_prog *sig_prog_copy(const struct sig_prog *p, void *dst);
 
+/* The @p k (1 .. 7, at most @p room) bytes at @p s as a word, the bytes
+ * past them zero or whatever follows; @p room bytes from s, @p back before
+ * it, are the payload's. */
+static DC_ALWAYS_INLINE uint64_t
+sig_word_tail(const uint8_t *s, uint32_t room, uint32_t back, unsigned k)
+{
+	uint64_t x = 0;
+
+	if (room >= 8) {
+		memcpy(&x, s, 8); /* bytes past the k are masked out */
+	} else if (room + back >= 8) {
+		/* the payload's last 8 bytes, shifted so that s[0] comes first */
+		memcpy(&x, s + room - 8, 8);
+		x >>= 8 * (8 - room);
+	} else {
+		for (unsigned b = 0; b < k; b++)
+			x |= (uint64_t)s[b] << (8 * b);
+	}
+	return x;
+}
+
 /* The @p o->n bytes at @p s (@p room bytes of payload from there, at least
- * o->n) against run @p o: 8 bytes at a time, masked. */
+ * o->n; @p back before it) against run @p o: 8 bytes at a time, masked. */
 static DC_ALWAYS_INLINE int
-sig_seq_ok(const struct sig_prog *p, const struct op *o, const uint8_t *s, uint32_t room)
+sig_seq_ok(const struct sig_prog *p, const struct op *o, const uint8_t *s, uint32_t room,
+	   uint32_t back)
 {
 	const uint64_t *m = p->mask + o->x, *v = p->val + o->x;
 	unsigned n = o->n, w;
@@ -179,14 +205,8 @@ sig_seq_ok(const struct sig_prog *p, const struct op *o, const uint8_t *s, uint3
 			return 0;
 	}
 	if (n % 8) {
-		uint64_t x = 0;
+		uint64_t x = sig_word_tail(s + 8 * w, room - 8 * w, back + 8 * w, n % 8);
 
-		if (8 * w + 8 <= room) {
-			memcpy(&x, s + 8 * w, 8); /* bytes past the run are masked out */
-		} else {
-			for (unsigned b = 0; b < n % 8; b++)
-				x |= (uint64_t)s[8 * w + b] << (8 * b);
-		}
 		if ((x & m[w]) != v[w])
 			return 0;
 	}
@@ -217,7 +237,7 @@ sig_prog_at(const struct sig_prog *p, const uint8_t *s, uint32_t len, unsigned *
 	if (p->straight) {
 		/* A fixed layout: the length is checked (minlen), each run in turn. */
 		for (const struct op *o = p->ops; o->type == OP_SEQ; o++) {
-			if (!sig_seq_ok(p, o, s + pos, len - pos))
+			if (!sig_seq_ok(p, o, s + pos, len - pos, pos))
 				return 0;
 			pos += o->n;
 		}
@@ -232,20 +252,41 @@ sig_prog_at(const struct sig_prog *p, const uint8_t *s, uint32_t len, unsigned *
 		}
 		switch (o->type) {
 		case OP_SEQ:
-			if (len - pos < o->n || !sig_seq_ok(p, o, s + pos, len - pos))
+			if (len - pos < o->n)
 				goto fail;
+			if (o->set) { /* one word */
+				uint64_t x = sig_word_tail(s + pos, len - pos, pos, o->n);
+
+				if ((x & p->mask[o->x]) != p->val[o->x])
+					goto fail;
+			} else if (!sig_seq_ok(p, o, s + pos, len - pos, pos)) {
+				goto fail;
+			}
 			pos += o->n;
 			pc++;
 			continue;
-		case OP_SPLIT:
-			if (unlikely(sp == SIG_STACK_MAX))
-				return -1;
-			st[sp].pc = o->y;
-			st[sp].pos = pos;
-			st[sp].cnt = -1;
-			sp++;
-			pc = o->x;
+		case OP_SPLIT: {
+			/* a branch whose guard the next byte fails cannot match */
+			int gx = pos < len ? bset_has(&p->sets[o->set], s[pos]) : o->n & 1;
+			int gy = pos < len ? bset_has(&p->sets[o->ny], s[pos]) : o->n >> 1;
+
+			if (gx && gy) {
+				if (unlikely(sp == SIG_STACK_MAX))
+					return -1;
+				st[sp].pc = o->y;
+				st[sp].pos = pos;
+				st[sp].cnt = -1;
+				sp++;
+				pc = o->x;
+			} else if (gx) {
+				pc = o->x;
+			} else if (gy) {
+				pc = o->y;
+			} else {
+				goto fail;
+			}
 			continue;
+		}
 		case OP_JMP:
 			pc = o->x;
 			continue;
