@@ -224,6 +224,13 @@ struct dc_sig_key {
 	uint8_t pad[2];
 };
 
+/* dc_tset_sig() builds the key's last word in a register */
+_Static_assert(sizeof(struct dc_sig_key) == 24 && offsetof(struct dc_sig_key, slot) == 16 &&
+		       offsetof(struct dc_sig_key, dport) == 18 &&
+		       offsetof(struct dc_sig_key, family) == 20 &&
+		       offsetof(struct dc_sig_key, proto) == 21,
+	       "struct dc_sig_key's layout");
+
 struct dc_sig_slot {
 	struct dc_sig_key key;
 	uint64_t packets;
@@ -560,6 +567,7 @@ dc_tset_sig(struct dc_tset *ts, struct dc_tset_ctx *tc, const struct dc_burst_ct
 		unsigned k = tc->pk[q], j = tc->idx[k];
 		const struct dc_pkt *p = &bc->pkt[j];
 		uint32_t len = p->pl_len < cap ? p->pl_len : cap, nh;
+		uint64_t a0, a1, kw2;
 
 		bytes += len;
 		nh = dc_sig_scan(sv->db, tc->sig_scratch, p->proto, p->dport, frames[j] + p->pl_off,
@@ -571,18 +579,22 @@ dc_tset_sig(struct dc_tset *ts, struct dc_tset_ctx *tc, const struct dc_burst_ct
 			dc_tset_sig_record(ts, tc, nrec);
 			nrec = 0;
 		}
+		/* the key's words in registers: stored whole, hashed from the
+		 * registers (dc_hash_nh24(): no load waits on narrow stores) */
+		memcpy(&a0, tc->skey[k].addr, 8);
+		memcpy(&a1, tc->skey[k].addr + 8, 8);
+		kw2 = (uint64_t)p->dport << 16 | (uint64_t)tc->skey[k].family << 32 |
+		      (uint64_t)p->proto << 40;
 		for (h = 0; h < nh; h++) {
 			struct dc_sig_key *key = &tc->sig_key[nrec];
 			uint16_t slot = sv->slot[tc->sig_hit[h]];
+			uint64_t w2 = kw2 | slot;
 
 			c->sig[slot]++;
-			memset(key, 0, sizeof(*key));
-			memcpy(key->addr, tc->skey[k].addr, 16);
-			key->family = tc->skey[k].family;
-			key->slot = slot;
-			key->dport = p->dport;
-			key->proto = p->proto;
-			tc->sig_hash[nrec] = dc_hash_nh(key, sizeof(*key), ts->sig->nh);
+			memcpy(key->addr, &a0, 8);
+			memcpy(key->addr + 8, &a1, 8);
+			memcpy((uint8_t *)key + 16, &w2, 8);
+			tc->sig_hash[nrec] = dc_hash_nh24(a0, a1, w2, ts->sig->nh);
 			tc->sig_cc[nrec] = tc->geo ? tc->cc[k] : 0;
 			dc_table_prefetch(ts->sig, tc->sig_hash[nrec]);
 			nrec++;

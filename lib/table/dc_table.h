@@ -234,6 +234,24 @@ dc_hash_nh(const void *key, uint32_t len, const uint32_t *nh)
 }
 
 /**
+ * dc_hash_nh() of a 24-byte key given as its three words (the key's bytes
+ * 8 w .. 8 w + 7 read little-endian), the same value: for a caller that
+ * builds the key in registers, so that the hash does not load the words
+ * back from stores still in flight (a load spanning several narrower
+ * stores cannot be forwarded from them and waits for them to retire).
+ */
+static inline uint64_t
+dc_hash_nh24(uint64_t w0, uint64_t w1, uint64_t w2, const uint32_t *nh)
+{
+	uint64_t acc = 24;
+
+	acc += (uint64_t)(uint32_t)((uint32_t)w0 + nh[0]) * (uint32_t)((uint32_t)(w0 >> 32) + nh[1]);
+	acc += (uint64_t)(uint32_t)((uint32_t)w1 + nh[2]) * (uint32_t)((uint32_t)(w1 >> 32) + nh[3]);
+	acc += (uint64_t)(uint32_t)((uint32_t)w2 + nh[4]) * (uint32_t)((uint32_t)(w2 >> 32) + nh[5]);
+	return dc_hash_fmix64(acc);
+}
+
+/**
  * dc_hash_nh() of @p n keys: key i at @p keys + i * @p stride (each readable
  * up to @p len rounded up to 8), its hash into @p out[i]. The same values
  * as dc_hash_nh(), computed four keys at a time with AVX2 when the CPU has

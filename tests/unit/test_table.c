@@ -1502,6 +1502,14 @@ t_hash(void)
 				CHECK_EQ(dc_table_hash(t, k2), h); /* the garbage is ignored */
 				CHECK_EQ(dc_hash_nh(k2, len, dc_hash_fixed_nh),
 					 nh_ref(dc_hash_fixed_nh, k, len));
+				if (len == 24) { /* the three-word form, from the key's words */
+					uint64_t w0, w1, w2;
+
+					memcpy(&w0, k, 8);
+					memcpy(&w1, k + 8, 8);
+					memcpy(&w2, k + 16, 8);
+					CHECK_EQ(dc_hash_nh24(w0, w1, w2, t->nh), nh_ref(w, k, len));
+				}
 				CHECK_EQ(dc_table_home(t, h), ((h >> 32) * t->nb_slots) >> 32);
 				CHECK(dc_table_home(t, h) < t->nb_slots);
 			}
