@@ -764,7 +764,7 @@ cg_finish(struct cg *g, uint32_t depth, uint32_t ml)
 				 j - i < SEQ_MAX);
 			o->n = (uint8_t)(j - i);
 			o->ny = nchk - o->y;
-			o->set = o->n <= 8 && o->ny == 0; /* one masked word decides it */
+			o->set = o->n <= 8; /* one masked word (and its checks) decides it */
 			for (k = 0; k < (j - i + 7) / 8; k++, nw++) {
 				memcpy(&pr->mask[nw], m + 8 * k, 8);
 				memcpy(&pr->val[nw], v + 8 * k, 8);

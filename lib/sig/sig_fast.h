@@ -16,6 +16,9 @@
 
 #include <stdint.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "dc_common.h"
 #include "dc_sig.h"
@@ -59,7 +62,7 @@ struct op {
 	uint8_t n;      /* OP_SEQ: bytes; OP_RUN: how its end is found (RUN_*);
 			   OP_SPLIT: bit 0 (1), x (y) can match with no more bytes */
 	uint16_t set;   /* OP_SET, OP_RUN: byte set; OP_SEQ: 1 when one word
-			   decides it (n <= 8, no checks); OP_SPLIT: x's guard,
+			   and its checks decide it (n <= 8); OP_SPLIT: x's guard,
 			   the bytes x can go on with */
 	uint32_t x;     /* OP_SPLIT: preferred next; OP_JMP: next; OP_SEQ: first word;
 			   OP_RUN: most bytes (REP_INF: no bound) */
@@ -188,6 +191,50 @@ sig_word_tail(const uint8_t *s, uint32_t room, uint32_t back, unsigned k)
 	return x;
 }
 
+/* The first r < @p most with s[r] == @p c, or @p most when none; @p room
+ * (>= most) bytes from @p s are the payload's, @p back before it. 16
+ * bytes at a time; the last block read inside the payload (past most, or
+ * ending at its end), else byte by byte. */
+static DC_ALWAYS_INLINE uint32_t
+sig_find_byte(const uint8_t *s, uint32_t most, uint32_t room, uint32_t back, uint8_t c)
+{
+	uint32_t r = 0;
+#ifdef __SSE2__
+	const __m128i v = _mm_set1_epi8((char)c);
+	uint32_t m;
+
+	for (; r + 16 <= most; r += 16) {
+		m = (uint32_t)_mm_movemask_epi8(
+			_mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(s + r)), v));
+		if (m != 0)
+			return r + (uint32_t)__builtin_ctz(m);
+	}
+	if (r == most)
+		return most;
+	if (room - r >= 16) {
+		m = (uint32_t)_mm_movemask_epi8(
+			_mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(s + r)), v));
+	} else if (room + back >= 16) {
+		/* the payload's last 16 bytes; s[r] is byte r + 16 - room of them */
+		m = (uint32_t)_mm_movemask_epi8(
+			    _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(s + room - 16)), v)) >>
+		    (r + 16 - room);
+	} else {
+		for (; r < most; r++)
+			if (s[r] == c)
+				return r;
+		return most;
+	}
+	m &= (1u << (most - r)) - 1; /* most - r < 16 */
+	return m != 0 ? r + (uint32_t)__builtin_ctz(m) : most;
+#else
+	for (; r < most; r++)
+		if (s[r] == c)
+			return r;
+	return most;
+#endif
+}
+
 /* The @p o->n bytes at @p s (@p room bytes of payload from there, at least
  * o->n; @p back before it) against run @p o: 8 bytes at a time, masked. */
 static DC_ALWAYS_INLINE int
@@ -254,11 +301,14 @@ sig_prog_at(const struct sig_prog *p, const uint8_t *s, uint32_t len, unsigned *
 		case OP_SEQ:
 			if (len - pos < o->n)
 				goto fail;
-			if (o->set) { /* one word */
+			if (o->set) { /* one word, and its checks */
 				uint64_t x = sig_word_tail(s + pos, len - pos, pos, o->n);
 
 				if ((x & p->mask[o->x]) != p->val[o->x])
 					goto fail;
+				for (uint32_t c = o->y; c < o->y + o->ny; c++)
+					if (!bset_has(&p->sets[p->chk[c].set], s[pos + p->chk[c].off]))
+						goto fail;
 			} else if (!sig_seq_ok(p, o, s + pos, len - pos, pos)) {
 				goto fail;
 			}
@@ -296,9 +346,7 @@ sig_prog_at(const struct sig_prog *p, const uint8_t *s, uint32_t len, unsigned *
 			if (o->n == RUN_ANY) {
 				r = most;
 			} else if (o->n == RUN_BUT1) {
-				const uint8_t *e = (const uint8_t *)memchr(s + pos, (int)o->ny, most);
-
-				r = e != NULL ? (uint32_t)(e - (s + pos)) : most;
+				r = sig_find_byte(s + pos, most, len - pos, pos, (uint8_t)o->ny);
 			} else {
 				const struct bset *b = &p->sets[o->set];
 
