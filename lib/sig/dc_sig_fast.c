@@ -1238,44 +1238,29 @@ fset_block(const struct sig_fset *fs, struct fscan *f, const uint8_t *s, uint32_
 }
 
 /*
- * The block loops: 32 (AVX2) or 16 (SSSE3) offsets at a time while their
- * bytes and the byte after the last lie in the payload, then the rest (at
- * most one block) from a zero-padded copy: offsets past lastmax are masked
- * out, and the pad after the payload's last byte is only read as the second
- * byte of the last offset, where only a one-byte match fits, whose program
- * passes every second byte.
+ * The block loop: @p w (32 with AVX2, 16 with SSSE3) offsets at a time
+ * while their bytes and the byte after the last lie in the payload, then
+ * the rest (at most one block) from a zero-padded copy: offsets past
+ * lastmax are masked out, and the pad after the payload's last byte is only
+ * read as the second byte of the last offset, where only a one-byte match
+ * fits, whose program passes every second byte. @p bits gives a block's
+ * candidates (bit j: offset j passed some bucket) and each offset's buckets
+ * in cb[j]; inlined with it into each instruction set's function.
  */
-#ifdef __SSSE3__
-/* Per byte, the buckets both it and the next byte pass. */
-static inline __m128i
-nibble_bits16(const uint8_t *s, const uint8_t (*sh)[16])
-{
-	const __m128i nib = _mm_set1_epi8(0x0f);
-	__m128i x = _mm_loadu_si128((const __m128i *)s), y = _mm_loadu_si128((const __m128i *)(s + 1));
+typedef uint32_t (*fset_bits_fn)(const uint8_t *s, const uint8_t (*sh)[16], uint8_t *cb);
 
-	return _mm_and_si128(
-		_mm_and_si128(_mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)sh[0]), _mm_and_si128(x, nib)),
-			      _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)sh[1]),
-					       _mm_and_si128(_mm_srli_epi16(x, 4), nib))),
-		_mm_and_si128(_mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)sh[2]), _mm_and_si128(y, nib)),
-			      _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)sh[3]),
-					       _mm_and_si128(_mm_srli_epi16(y, 4), nib))));
-}
-
-static int
-fset_blocks16(const struct sig_fset *fs, struct fscan *f, const uint8_t *s, uint32_t len)
+static DC_ALWAYS_INLINE int
+fset_blocks(const struct sig_fset *fs, struct fscan *f, const uint8_t *s, uint32_t len,
+	    const uint32_t w, fset_bits_fn bits)
 {
-	uint32_t i = 0, end = len > 16 ? SIG_MIN(len - 16, f->lastmax + 1) : 0;
-	uint8_t cb[16], pad[48];
+	uint32_t i = 0, end = len > w ? SIG_MIN(len - w, f->lastmax + 1) : 0;
+	uint8_t cb[32], pad[64];
 	uint32_t m;
 
-	for (; i < end; i += 16) { /* i + 17 <= len, i <= lastmax */
-		__m128i c = nibble_bits16(s + i, fs->sh);
-
-		m = (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(c, _mm_setzero_si128())) ^ 0xffff;
+	for (; i < end; i += w) { /* i + w + 1 <= len, i <= lastmax */
+		m = bits(s + i, fs->sh, cb);
 		if (likely(m == 0))
 			continue;
-		_mm_storeu_si128((__m128i *)cb, c);
 		if (fset_block(fs, f, s, len, i, m, cb) < 0)
 			return -1;
 		if (f->alive == 0)
@@ -1284,24 +1269,44 @@ fset_blocks16(const struct sig_fset *fs, struct fscan *f, const uint8_t *s, uint
 	if (i > f->lastmax)
 		return 0;
 	memset(pad, 0, sizeof(pad));
-	memcpy(pad, s + i, len - i); /* at most 16 bytes */
-	{
-		__m128i c = nibble_bits16(pad, fs->sh);
-
-		m = (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(c, _mm_setzero_si128())) ^ 0xffff;
-		if (f->lastmax - i < 15)
-			m &= (2u << (f->lastmax - i)) - 1;
-		_mm_storeu_si128((__m128i *)cb, c);
-	}
+	memcpy(pad, s + i, len - i); /* at most w bytes */
+	m = bits(pad, fs->sh, cb);
+	if (f->lastmax - i < w - 1)
+		m &= (2u << (f->lastmax - i)) - 1;
 	return fset_block(fs, f, s, len, i, m, cb);
+}
+
+#ifdef __SSSE3__
+/* Per byte, the buckets both it and the next byte pass. */
+static DC_ALWAYS_INLINE uint32_t
+nibble_bits16(const uint8_t *s, const uint8_t (*sh)[16], uint8_t *cb)
+{
+	const __m128i nib = _mm_set1_epi8(0x0f);
+	__m128i x = _mm_loadu_si128((const __m128i *)s), y = _mm_loadu_si128((const __m128i *)(s + 1));
+	__m128i c = _mm_and_si128(
+		_mm_and_si128(_mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)sh[0]), _mm_and_si128(x, nib)),
+			      _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)sh[1]),
+					       _mm_and_si128(_mm_srli_epi16(x, 4), nib))),
+		_mm_and_si128(_mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)sh[2]), _mm_and_si128(y, nib)),
+			      _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)sh[3]),
+					       _mm_and_si128(_mm_srli_epi16(y, 4), nib))));
+
+	_mm_storeu_si128((__m128i *)cb, c);
+	return (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(c, _mm_setzero_si128())) ^ 0xffff;
+}
+
+static int
+fset_blocks16(const struct sig_fset *fs, struct fscan *f, const uint8_t *s, uint32_t len)
+{
+	return fset_blocks(fs, f, s, len, 16, nibble_bits16);
 }
 #endif
 
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
 
-__attribute__((target("avx2"))) static inline __m256i
-nibble_bits32(const uint8_t *s, const uint8_t (*sh)[16])
+__attribute__((target("avx2"))) static inline uint32_t
+nibble_bits32(const uint8_t *s, const uint8_t (*sh)[16], uint8_t *cb)
 {
 	const __m256i nib = _mm256_set1_epi8(0x0f);
 	__m256i x = _mm256_loadu_si256((const __m256i *)s);
@@ -1310,47 +1315,21 @@ nibble_bits32(const uint8_t *s, const uint8_t (*sh)[16])
 	__m256i h0 = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)sh[1]));
 	__m256i l1 = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)sh[2]));
 	__m256i h1 = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)sh[3]));
-
-	return _mm256_and_si256(
+	__m256i c = _mm256_and_si256(
 		_mm256_and_si256(_mm256_shuffle_epi8(l0, _mm256_and_si256(x, nib)),
 				 _mm256_shuffle_epi8(h0, _mm256_and_si256(_mm256_srli_epi16(x, 4), nib))),
 		_mm256_and_si256(_mm256_shuffle_epi8(l1, _mm256_and_si256(y, nib)),
 				 _mm256_shuffle_epi8(h1, _mm256_and_si256(_mm256_srli_epi16(y, 4), nib))));
+
+	_mm256_storeu_si256((__m256i *)cb, c);
+	return ~(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(c, _mm256_setzero_si256()));
 }
 
-/* As fset_blocks16(), 32 offsets at a time (AVX2; checked at build). */
+/* 32 offsets at a time (AVX2; the CPU's checked in sig_fset_build()). */
 __attribute__((target("avx2"))) static int
 fset_blocks32(const struct sig_fset *fs, struct fscan *f, const uint8_t *s, uint32_t len)
 {
-	uint32_t i = 0, end = len > 32 ? SIG_MIN(len - 32, f->lastmax + 1) : 0;
-	uint8_t cb[32], pad[64];
-	uint32_t m;
-
-	for (; i < end; i += 32) { /* i + 33 <= len, i <= lastmax */
-		__m256i c = nibble_bits32(s + i, fs->sh);
-
-		m = ~(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(c, _mm256_setzero_si256()));
-		if (likely(m == 0))
-			continue;
-		_mm256_storeu_si256((__m256i *)cb, c);
-		if (fset_block(fs, f, s, len, i, m, cb) < 0)
-			return -1;
-		if (f->alive == 0)
-			return 0;
-	}
-	if (i > f->lastmax)
-		return 0;
-	memset(pad, 0, sizeof(pad));
-	memcpy(pad, s + i, len - i); /* at most 32 bytes */
-	{
-		__m256i c = nibble_bits32(pad, fs->sh);
-
-		m = ~(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(c, _mm256_setzero_si256()));
-		if (f->lastmax - i < 31)
-			m &= (2u << (f->lastmax - i)) - 1;
-		_mm256_storeu_si256((__m256i *)cb, c);
-	}
-	return fset_block(fs, f, s, len, i, m, cb);
+	return fset_blocks(fs, f, s, len, 32, nibble_bits32);
 }
 #endif
 

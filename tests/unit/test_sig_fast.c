@@ -833,6 +833,44 @@ test_give_up(void)
 	unlink(path);
 }
 
+/* One rules text loaded twice, each layout with a scratch: a with flags 0
+ * (what the engine loads), b with @p bflags. 1 when both loaded. */
+struct pair {
+	struct dc_sig_db *a, *b;
+	struct dc_sig_scratch *sa, *sb;
+};
+
+static int
+pair_load(struct pair *p, const char *text, unsigned bflags)
+{
+	char path[] = "/tmp/test_sig_pair.XXXXXX";
+	int fd = mkstemp(path);
+	const char *files[] = {path};
+
+	memset(p, 0, sizeof(*p));
+	CHECK(fd >= 0);
+	if (fd < 0)
+		return 0;
+	CHECK(write(fd, text, strlen(text)) == (ssize_t)strlen(text));
+	close(fd);
+	p->a = dc_sig_load_opts(files, 1, NULL, 0);
+	p->b = dc_sig_load_opts(files, 1, NULL, bflags);
+	unlink(path);
+	p->sa = p->a ? dc_sig_scratch_new(p->a) : NULL;
+	p->sb = p->b ? dc_sig_scratch_new(p->b) : NULL;
+	CHECK(p->sa != NULL && p->sb != NULL);
+	return p->sa != NULL && p->sb != NULL;
+}
+
+static void
+pair_free(struct pair *p)
+{
+	dc_sig_scratch_free(p->sa);
+	dc_sig_scratch_free(p->sb);
+	dc_sig_free(p->a);
+	dc_sig_free(p->b);
+}
+
 /* The scan's port lookup (a few ranges in one cache line, or the 64 KiB
  * map past SIG_RANGES_MAX ranges) against the one-database layout, whose
  * port filter after each match is independent of both: every port, rule
@@ -849,7 +887,6 @@ test_port_lookup(void)
 	static const unsigned ports[19] = {0,     7,     80,    81,    1000,  5000,  5001,
 					   20000, 20002, 40000, 40001, 50000, 60000, 65000,
 					   65535, 3,     9,     11,    13};
-	char path[] = "/tmp/test_sig_ports.XXXXXX";
 	int bad = 0;
 
 	for (unsigned v = 0; v < 2; v++) {
@@ -865,22 +902,12 @@ test_port_lookup(void)
 	sets[2] = "1 a a udp 100-200,300 /^x/\n2 b b any any /^x/\n3 c c tcp 150-250 /^x/\n"
 		  "4 d d udp 199-301 /^y/\n";
 	for (size_t k = 0; k < NELEM(sets); k++) {
-		int fd = mkstemp(path);
-		const char *files[] = {path};
-		struct dc_sig_db *a, *b;
-		struct dc_sig_scratch *sa, *sb;
+		struct pair two;
+		int ok = pair_load(&two, sets[k], DC_SIG_ONE_DB);
+		struct dc_sig_db *a = two.a, *b = two.b;
+		struct dc_sig_scratch *sa = two.sa, *sb = two.sb;
 
-		CHECK(fd >= 0);
-		if (fd < 0)
-			return;
-		CHECK(write(fd, sets[k], strlen(sets[k])) == (ssize_t)strlen(sets[k]));
-		close(fd);
-		a = dc_sig_load_opts(files, 1, NULL, 0);
-		b = dc_sig_load_opts(files, 1, NULL, DC_SIG_ONE_DB);
-		sa = a ? dc_sig_scratch_new(a) : NULL;
-		sb = b ? dc_sig_scratch_new(b) : NULL;
-		CHECK(sa != NULL && sb != NULL);
-		for (uint32_t port = 0; sa && sb && port < 65536; port++) {
+		for (uint32_t port = 0; ok && port < 65536; port++) {
 			static const uint8_t pl[][2] = {{'x', 'x'}, {'y', 'y'}};
 
 			for (unsigned proto = 0; proto < 3; proto++) {
@@ -904,16 +931,10 @@ test_port_lookup(void)
 				}
 			}
 		}
-		dc_sig_scratch_free(sa);
-		dc_sig_scratch_free(sb);
-		dc_sig_free(a);
-		dc_sig_free(b);
-		unlink(path);
-		memcpy(path + strlen(path) - 6, "XXXXXX", 6);
+		pair_free(&two);
 	}
 	CHECK_EQ(bad, 0);
 }
-
 
 /* ---- port groups of floating rules ------------------------------------------ */
 
@@ -939,31 +960,20 @@ test_float_groups(void)
 		"10 j j udp 99 /zz/ depth=12\n11 k k udp 99 /[a-c]{2}[d-z]/\n12 l l udp 99 /a|P/\n"
 		"13 m m udp 99 /^wget/\n",
 	};
-	char path[] = "/tmp/test_sig_fgrp.XXXXXX";
 	int bad = 0;
 
 	for (size_t k = 0; k < NELEM(sets); k++) {
-		int fd = mkstemp(path);
-		const char *files[] = {path};
-		struct dc_sig_db *a, *b;
-		struct dc_sig_scratch *sa, *sb;
+		struct pair two;
+		int ok = pair_load(&two, sets[k], DC_SIG_NO_FAST);
+		struct dc_sig_db *a = two.a, *b = two.b;
+		struct dc_sig_scratch *sa = two.sa, *sb = two.sb;
 		unsigned groups = 0;
 
-		CHECK(fd >= 0);
-		if (fd < 0)
-			return;
-		CHECK(write(fd, sets[k], strlen(sets[k])) == (ssize_t)strlen(sets[k]));
-		close(fd);
-		a = dc_sig_load_opts(files, 1, NULL, 0);
-		b = dc_sig_load_opts(files, 1, NULL, DC_SIG_NO_FAST);
-		sa = a ? dc_sig_scratch_new(a) : NULL;
-		sb = b ? dc_sig_scratch_new(b) : NULL;
-		CHECK(sa != NULL && sb != NULL);
-		if (sa != NULL) {
+		if (ok) {
 			CHECK_EQ(dc_sig_fast_count(a, &groups), dc_sig_count(a));
 			CHECK_EQ(groups, 1);
 		}
-		for (unsigned n = 0; sa && sb && n < 20000; n++) {
+		for (unsigned n = 0; ok && n < 20000; n++) {
 			uint8_t pl[200];
 			uint32_t len = 0, want = 1 + rnd(sizeof(pl) - 8);
 			uint16_t oa[DC_SIG_PKT_MATCHES], ob[DC_SIG_PKT_MATCHES];
@@ -999,12 +1009,7 @@ test_float_groups(void)
 						len, ma, mb);
 			}
 		}
-		dc_sig_scratch_free(sa);
-		dc_sig_scratch_free(sb);
-		dc_sig_free(a);
-		dc_sig_free(b);
-		unlink(path);
-		memcpy(path + strlen(path) - 6, "XXXXXX", 6);
+		pair_free(&two);
 	}
 	CHECK_EQ(bad, 0);
 }
