@@ -7,7 +7,7 @@
  * some 400 instructions per call whatever the rule; such a rule is decided
  * here by comparing the payload's bytes with a mask and value a word at a
  * time, at the first byte or, unanchored, at the offsets a nibble-table
- * filter (16 bytes at a time) says a match can start.
+ * filter (32 or 16 bytes at a time) says a match can start.
  *
  * The subset (anything else stays with Hyperscan):
  *   - anchored: the pattern starts with ^ or \A (each top-level branch), or
@@ -974,7 +974,7 @@ sig_fset_build(struct sig_fset *fs, const struct sig_prog *const *progs, unsigne
  * one class); a run's bound is ignored (a superset). First bytes with the
  * same followers share a filter; past SIG_SUB_MAX, the last filters merge.
  */
-#define NFA_J 64 /* states per operation: SEQ_MAX bytes of a run */
+#define NFA_J (SEQ_MAX + 1) /* states per operation: each byte of a run, and its end */
 
 struct nfa {
 	const struct sig_prog *p;
@@ -1044,7 +1044,7 @@ nfa_next(struct nfa *a, uint32_t st)
 	uint32_t pc = st / NFA_J;
 
 	if (a->p->ops[pc].type == OP_RUN)
-		nfa_add(a, pc, 0) /* more of the run (seen: it is there) */, nfa_add(a, pc + 1, 0);
+		nfa_add(a, pc, 0); /* more of the run, or what follows it */
 	else
 		nfa_add(a, pc, st % NFA_J + 1);
 }

@@ -323,6 +323,12 @@ static const struct pat hand[] = {
 	 {"GET /index.php?s=/Index/\\think\\app/invokefunction&function=call_user_func_array&vars[0]=md5"}},
 	{".{2,3}q", DC_SIG_F_DOTALL, 0, 1, {"aaq", "\nq\nq", "q"}},
 	{"\\Aab", 0, 0, 1, {"ab", "xab"}},
+	/* a run of 64 bytes (the most one operation holds), then a choice */
+	{"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef(?:x|yz)", 0, 0, 1,
+	 {"..0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdefyz",
+	  "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdefx"}},
+	{"[0-9]0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcde(?:x|yz)", 0, 0, 1,
+	 {"..70123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdeyz"}},
 };
 
 static void
