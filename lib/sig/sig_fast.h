@@ -5,8 +5,8 @@
  * quantifiers) compiles into a small program run by a backtracking matcher
  * that checks fixed runs of bytes a word at a time. An anchored rule is run
  * once, at the payload's first byte; an unanchored ("floating") one at every
- * offset whose first two bytes a match can start with, found 16 offsets at a
- * time by a nibble-table filter. It answers exactly as Hyperscan does for
+ * offset whose first two bytes a match can start with, found 32 or 16
+ * offsets at a time by a nibble-table filter. It answers exactly as Hyperscan does for
  * that rule, or gives up (a step or stack budget, never on the default
  * rules) and the caller scans with Hyperscan. docs/SIGNATURES.md, "Rules
  * decided without Hyperscan".
@@ -93,7 +93,6 @@ struct sig_prog {
 	int straight;          /* only byte runs, then the match: no backtracking */
 	int floating;          /* not anchored: run at every offset the filter passes */
 	unsigned nsub;         /* floating: its start filters (1 .. SIG_SUB_MAX) */
-	struct sig_sub sub[SIG_SUB_MAX];
 	uint64_t pm, pv;       /* floating: a match's first 8 bytes w (those in
 				  the payload) have (w & pm) == pv */
 	struct sig_fset *one;  /* floating: the set of this program alone */
@@ -102,6 +101,9 @@ struct sig_prog {
 	uint64_t *mask, *val;  /* per run, its bytes a word at a time */
 	struct chk *chk;
 	struct bset *sets;
+	/* last: only read when the program's set is built, so that a run
+	 * reads the header's first line only */
+	struct sig_sub sub[SIG_SUB_MAX];
 };
 
 /**
