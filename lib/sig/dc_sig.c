@@ -1794,7 +1794,7 @@ dc_sig_scan(const struct dc_sig_db *db, struct dc_sig_scratch *s, uint8_t proto,
 			unsigned n = 0, i;
 
 			for (i = 0; i < f->na; i++) {
-				int r = sig_prog_run(f->prog[i], payload, len);
+				int r = sig_prog_anchored(f->prog[i], payload, len);
 
 				if (unlikely(r < 0))
 					break; /* gave up: Hyperscan answers */

@@ -393,7 +393,8 @@ out:
 
 
 /**
- * Run a program over a payload.
+ * Run a program over a payload (sig_prog_anchored(): one known anchored,
+ * as a port group's anchored programs are).
  *
  * @return
  *   1 when the rule matches (anchored: a match starting at byte 0; floating:
@@ -402,7 +403,7 @@ out:
  *   Hyperscan).
  */
 static DC_ALWAYS_INLINE int
-sig_prog_run(const struct sig_prog *p, const uint8_t *s, uint32_t len)
+sig_prog_anchored(const struct sig_prog *p, const uint8_t *s, uint32_t len)
 {
 	unsigned steps = 0;
 
@@ -410,12 +411,18 @@ sig_prog_run(const struct sig_prog *p, const uint8_t *s, uint32_t len)
 		len = p->depth;
 	if (len < p->minlen)
 		return 0;
-	if (unlikely(p->floating)) {
+	return sig_prog_at(p, s, len, &steps);
+}
+
+static DC_ALWAYS_INLINE int
+sig_prog_run(const struct sig_prog *p, const uint8_t *s, uint32_t len)
+{
+	if (p->floating) { /* its set of one applies the depth */
 		int32_t r = sig_fset_scan(p->one, s, len);
 
 		return r < 0 ? -1 : (int)(r & 1);
 	}
-	return sig_prog_at(p, s, len, &steps);
+	return sig_prog_anchored(p, s, len);
 }
 
 #endif /* DC_SIG_FAST_H */
