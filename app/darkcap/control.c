@@ -628,12 +628,19 @@ json_countries(struct ctl *c, const struct dc_counters *a, const struct pend *p)
 		if (v[DC_CC_PACKETS] == 0 && srcs[i] == 0)
 			continue;
 		code = dc_cc_code((uint16_t)i, buf);
-		dc_sbuf_printf(&c->sb, "%s\"%s\":{\"packets\":%" PRIu64 ",\"bytes\":%" PRIu64
-			       ",\"sources\":%" PRIu64 ",\"mirai\":%" PRIu64 ",\"mirai_sources\":%" PRIu64
-			       ",\"zmap\":%" PRIu64 ",\"zmap_sources\":%" PRIu64 ",\"masscan\":%" PRIu64
-			       ",\"masscan_sources\":%" PRIu64 "}",
-			       sep, code ? code : "unknown", v[DC_CC_PACKETS], v[DC_CC_BYTES], srcs[i],
-			       v[DC_CC_MIRAI], msrcs[i], v[DC_CC_ZMAP], zsrcs[i], v[DC_CC_MASSCAN], ssrcs[i]);
+		dc_sbuf_str(&c->sb, sep);
+		dc_sbuf_add(&c->sb, "\"", 1);
+		dc_sbuf_str(&c->sb, code ? code : "unknown");
+		dc_sbuf_str_u64(&c->sb, "\":{\"packets\":", v[DC_CC_PACKETS]);
+		dc_sbuf_str_u64(&c->sb, ",\"bytes\":", v[DC_CC_BYTES]);
+		dc_sbuf_str_u64(&c->sb, ",\"sources\":", srcs[i]);
+		dc_sbuf_str_u64(&c->sb, ",\"mirai\":", v[DC_CC_MIRAI]);
+		dc_sbuf_str_u64(&c->sb, ",\"mirai_sources\":", msrcs[i]);
+		dc_sbuf_str_u64(&c->sb, ",\"zmap\":", v[DC_CC_ZMAP]);
+		dc_sbuf_str_u64(&c->sb, ",\"zmap_sources\":", zsrcs[i]);
+		dc_sbuf_str_u64(&c->sb, ",\"masscan\":", v[DC_CC_MASSCAN]);
+		dc_sbuf_str_u64(&c->sb, ",\"masscan_sources\":", ssrcs[i]);
+		dc_sbuf_add(&c->sb, "}", 1);
 		sep = ",";
 	}
 	dc_sbuf_add(&c->sb, "}", 1);
@@ -690,13 +697,19 @@ json_asns(struct ctl *c, const struct pend *p)
 		const uint64_t *cnt = (const uint64_t *)(dc_cmap_upsert(&srcs, &key, &is_new) + 8);
 
 		dc_statpub_top_as(c->eng->stats, (uint32_t)i, v[i], cnt[0], cnt[1]);
-		dc_sbuf_printf(&c->sb, "%s{\"asn\":%u,\"org\":", i ? "," : "", (uint32_t)v[i]->key);
+		dc_sbuf_str_u64(&c->sb, i ? ",{\"asn\":" : "{\"asn\":", (uint32_t)v[i]->key);
+		dc_sbuf_add(&c->sb, ",\"org\":", 7);
 		dc_sbuf_json_str(&c->sb, org ? org : "");
-		dc_sbuf_printf(&c->sb, ",\"packets\":%" PRIu64 ",\"bytes\":%" PRIu64 ",\"sources\":%" PRIu64
-			       ",\"mirai\":%" PRIu64 ",\"mirai_sources\":%" PRIu64 ",\"zmap\":%" PRIu64
-			       ",\"zmap_sources\":%" PRIu64 ",\"masscan\":%" PRIu64 ",\"masscan_sources\":%" PRIu64 "}",
-			       v[i]->packets, v[i]->bytes, cnt[0], v[i]->mirai, cnt[1], v[i]->zmap, cnt[2],
-			       v[i]->masscan, cnt[3]);
+		dc_sbuf_str_u64(&c->sb, ",\"packets\":", v[i]->packets);
+		dc_sbuf_str_u64(&c->sb, ",\"bytes\":", v[i]->bytes);
+		dc_sbuf_str_u64(&c->sb, ",\"sources\":", cnt[0]);
+		dc_sbuf_str_u64(&c->sb, ",\"mirai\":", v[i]->mirai);
+		dc_sbuf_str_u64(&c->sb, ",\"mirai_sources\":", cnt[1]);
+		dc_sbuf_str_u64(&c->sb, ",\"zmap\":", v[i]->zmap);
+		dc_sbuf_str_u64(&c->sb, ",\"zmap_sources\":", cnt[2]);
+		dc_sbuf_str_u64(&c->sb, ",\"masscan\":", v[i]->masscan);
+		dc_sbuf_str_u64(&c->sb, ",\"masscan_sources\":", cnt[3]);
+		dc_sbuf_add(&c->sb, "}", 1);
 	}
 	dc_free(v);
 	dc_cmap_free(&srcs);
@@ -822,7 +835,9 @@ day_close(struct ctl *c, bool partial)
 		uint64_t v = exact ? d->count[k] : dc_hll_estimate(&d->hll[k]);
 
 		est |= !exact;
-		dc_sbuf_printf(&c->sb, ",\"%s\":%" PRIu64, day_kind_keys[k], v);
+		dc_sbuf_add(&c->sb, ",\"", 2);
+		dc_sbuf_str(&c->sb, day_kind_keys[k]);
+		dc_sbuf_str_u64(&c->sb, "\":", v);
 	}
 	dc_sbuf_printf(&c->sb, ",\"estimated\":%s%s}", est ? "true" : "false",
 		       partial ? ",\"partial\":true" : "");
@@ -1058,32 +1073,40 @@ json_signatures(struct ctl *c, const struct dc_counters *a)
 		uint32_t id;
 
 		name = dc_sig_slot_name(o->slot, &id, &fam);
-		dc_sbuf_printf(&c->sb, "%s\"%u\":{\"name\":", i ? "," : "", id);
+		dc_sbuf_str_u64(&c->sb, i ? ",\"" : "\"", id);
+		dc_sbuf_add(&c->sb, "\":{\"name\":", 10);
 		dc_sbuf_json_str(&c->sb, name);
 		dc_sbuf_add(&c->sb, ",\"family\":", 10);
 		dc_sbuf_json_str(&c->sb, fam);
-		dc_sbuf_printf(&c->sb, ",\"packets\":%" PRIu64 ",\"sources\":%" PRIu64 ",\"ports\":[",
-			       o->packets, o->sources);
+		dc_sbuf_str_u64(&c->sb, ",\"packets\":", o->packets);
+		dc_sbuf_str_u64(&c->sb, ",\"sources\":", o->sources);
+		dc_sbuf_add(&c->sb, ",\"ports\":[", 10);
 		for (uint64_t k = 0; k < o->nport && k < lim; k++) {
 			const struct sig_port *x = &S->port[o->port0 + k];
 
-			dc_sbuf_printf(&c->sb, "%s{\"proto\":\"%s\",\"port\":%u,\"packets\":%" PRIu64 "}",
-				       k ? "," : "", x->proto == 6 ? "tcp" : "udp", x->port, x->packets);
+			dc_sbuf_str(&c->sb, k ? ",{\"proto\":\"" : "{\"proto\":\"");
+			dc_sbuf_str(&c->sb, x->proto == 6 ? "tcp" : "udp");
+			dc_sbuf_str_u64(&c->sb, "\",\"port\":", x->port);
+			dc_sbuf_str_u64(&c->sb, ",\"packets\":", x->packets);
+			dc_sbuf_add(&c->sb, "}", 1);
 		}
 		dc_sbuf_add(&c->sb, "],\"countries\":[", 15);
 		for (uint64_t k = 0; k < o->ncc && k < lim; k++) {
 			const struct sig_cc *x = &S->cc[o->cc0 + k];
 
-			dc_sbuf_printf(&c->sb, "%s{\"country\":\"%s\",\"packets\":%" PRIu64
-				       ",\"sources\":%" PRIu64 "}",
-				       k ? "," : "", cc_text(x->cc, buf), x->packets, x->sources);
+			dc_sbuf_str(&c->sb, k ? ",{\"country\":\"" : "{\"country\":\"");
+			dc_sbuf_str(&c->sb, cc_text(x->cc, buf));
+			dc_sbuf_str_u64(&c->sb, "\",\"packets\":", x->packets);
+			dc_sbuf_str_u64(&c->sb, ",\"sources\":", x->sources);
+			dc_sbuf_add(&c->sb, "}", 1);
 		}
 		dc_sbuf_add(&c->sb, "]}", 2);
 	}
-	dc_sbuf_printf(&c->sb, "},\"signature_scan\":{\"rules\":%u,\"payload_packets\":%" PRIu64
-		       ",\"scanned_bytes\":%" PRIu64 ",\"matched_packets\":%" PRIu64 "}",
-		       c->eng->sig ? c->eng->sig->nrules : 0, a->sig_payload, a->sig_bytes,
-		       a->sig_matched);
+	dc_sbuf_str_u64(&c->sb, "},\"signature_scan\":{\"rules\":", c->eng->sig ? c->eng->sig->nrules : 0);
+	dc_sbuf_str_u64(&c->sb, ",\"payload_packets\":", a->sig_payload);
+	dc_sbuf_str_u64(&c->sb, ",\"scanned_bytes\":", a->sig_bytes);
+	dc_sbuf_str_u64(&c->sb, ",\"matched_packets\":", a->sig_matched);
+	dc_sbuf_add(&c->sb, "}", 1);
 }
 
 /* The interval's signatures for the statistics segment: every signature the
@@ -1178,18 +1201,18 @@ ctl_write(struct ctl *c, const struct dc_counters *a, const struct pend *p, bool
 	dc_sbuf_reset(&c->sb);
 	dc_sbuf_add(&c->sb, "{", 1);
 	dc_counters_json(a, &c->sb);
-	dc_sbuf_printf(&c->sb, ",\"unique_sources\":%" PRIu64 ",\"unique_destinations\":%" PRIu64,
-		       p ? dc_cmap_count(&p->src) : 0, p ? pend_destinations(p) : 0);
+	dc_sbuf_str_u64(&c->sb, ",\"unique_sources\":", p ? dc_cmap_count(&p->src) : 0);
+	dc_sbuf_str_u64(&c->sb, ",\"unique_destinations\":", p ? pend_destinations(p) : 0);
 	if (eng->cfg.flowtuples_max)
-		dc_sbuf_printf(&c->sb, ",\"unique_flowtuples\":%" PRIu64, p ? pend_flowtuples(p) : 0);
+		dc_sbuf_str_u64(&c->sb, ",\"unique_flowtuples\":", p ? pend_flowtuples(p) : 0);
 	if (p && p->tables_end && p->tables_end != a->end)
-		dc_sbuf_printf(&c->sb, ",\"tables_end\":%" PRIu64, p->tables_end);
-	dc_sbuf_printf(&c->sb, ",\"table_full\":{\"sources\":%" PRIu64 ",\"destinations\":%" PRIu64
-		       ",\"flowtuples\":%" PRIu64 ",\"asns\":%" PRIu64,
-		       p ? p->full[DC_TFULL_SRC] : 0, p ? p->full[DC_TFULL_DST] : 0,
-		       p ? p->full[DC_TFULL_FLOW] : 0, p ? p->full[DC_TFULL_AS] : 0);
+		dc_sbuf_str_u64(&c->sb, ",\"tables_end\":", p->tables_end);
+	dc_sbuf_str_u64(&c->sb, ",\"table_full\":{\"sources\":", p ? p->full[DC_TFULL_SRC] : 0);
+	dc_sbuf_str_u64(&c->sb, ",\"destinations\":", p ? p->full[DC_TFULL_DST] : 0);
+	dc_sbuf_str_u64(&c->sb, ",\"flowtuples\":", p ? p->full[DC_TFULL_FLOW] : 0);
+	dc_sbuf_str_u64(&c->sb, ",\"asns\":", p ? p->full[DC_TFULL_AS] : 0);
 	if (eng->sig)
-		dc_sbuf_printf(&c->sb, ",\"signatures\":%" PRIu64, p ? p->full[DC_TFULL_SIG] : 0);
+		dc_sbuf_str_u64(&c->sb, ",\"signatures\":", p ? p->full[DC_TFULL_SIG] : 0);
 	dc_sbuf_add(&c->sb, "}", 1);
 	if (eng->geo)
 		json_countries(c, a, p);
@@ -1204,7 +1227,7 @@ ctl_write(struct ctl *c, const struct dc_counters *a, const struct pend *p, bool
 		json_signatures(c, a);
 	}
 	dc_port_stats_json(eng, &c->sb);
-	dc_sbuf_printf(&c->sb, ",\"workers\":%u", a->nsrc);
+	dc_sbuf_str_u64(&c->sb, ",\"workers\":", a->nsrc);
 
 	/* Distinct sources per UTC day. */
 	if (c->day.day != UINT64_MAX && c->day.day != day)

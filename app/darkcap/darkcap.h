@@ -105,6 +105,7 @@ struct dc_worker {
 	uint64_t now_sec;      /* wall clock: the current second, per poll loop */
 	uint64_t burst_cycles; /* TSC spent on bursts (data path, mbuf free) */
 	uint64_t wait_cycles;  /* of which waiting for the control core */
+	uint64_t clear_cycles; /* of which clearing table sets (finite input) */
 	uint64_t waits;        /* finite input: times it waited for a free block */
 
 	/* Published to the control core: own cache line. */

@@ -316,11 +316,14 @@ dc_port_stats_json(struct dc_engine *eng, struct dc_sbuf *sb)
 		struct dc_port_counts pc;
 
 		dc_port_stats(eng, i, &pc);
-		dc_sbuf_printf(sb, "%s{\"port\":%u,\"name\":", i ? "," : "", p->port_id);
+		dc_sbuf_str_u64(sb, i ? ",{\"port\":" : "{\"port\":", p->port_id);
+		dc_sbuf_add(sb, ",\"name\":", 8);
 		dc_sbuf_json_str(sb, p->name);
-		dc_sbuf_printf(sb, ",\"received\":%lu,\"missed\":%lu,\"errors\":%lu,\"no_mbuf\":%lu}",
-			       (unsigned long)pc.received, (unsigned long)pc.missed,
-			       (unsigned long)pc.errors, (unsigned long)pc.no_mbuf);
+		dc_sbuf_str_u64(sb, ",\"received\":", pc.received);
+		dc_sbuf_str_u64(sb, ",\"missed\":", pc.missed);
+		dc_sbuf_str_u64(sb, ",\"errors\":", pc.errors);
+		dc_sbuf_str_u64(sb, ",\"no_mbuf\":", pc.no_mbuf);
+		dc_sbuf_add(sb, "}", 1);
 	}
 	dc_sbuf_add(sb, "]", 1);
 }

@@ -82,6 +82,19 @@ dc_sbuf_str(struct dc_sbuf *sb, const char *s)
 }
 
 void
+dc_sbuf_str_u64(struct dc_sbuf *sb, const char *s, uint64_t v)
+{
+	char buf[24], *e = buf + sizeof(buf), *p = u64_digits(v, e);
+	size_t n = strlen(s);
+
+	dc_sbuf_reserve(sb, n + (size_t)(e - p));
+	memcpy(sb->buf + sb->len, s, n);
+	memcpy(sb->buf + sb->len + n, p, (size_t)(e - p));
+	sb->len += n + (size_t)(e - p);
+	sb->buf[sb->len] = '\0';
+}
+
+void
 dc_sbuf_printf(struct dc_sbuf *sb, const char *fmt, ...)
 {
 	va_list ap;
@@ -104,15 +117,23 @@ void
 dc_sbuf_json_str(struct dc_sbuf *sb, const char *s)
 {
 	dc_sbuf_add(sb, "\"", 1);
-	for (; *s; s++) {
-		unsigned char ch = (unsigned char)*s;
+	while (*s) {
+		size_t run = 0;
+		unsigned char ch;
 
+		/* the longest run of bytes that need no escape, in one append */
+		while ((ch = (unsigned char)s[run]) != 0 && ch != '"' && ch != '\\' && ch >= 0x20)
+			run++;
+		if (run) {
+			dc_sbuf_add(sb, s, run);
+			s += run;
+			continue;
+		}
 		if (ch == '"' || ch == '\\')
 			dc_sbuf_printf(sb, "\\%c", ch);
-		else if (ch < 0x20)
-			dc_sbuf_printf(sb, "\\u%04x", ch);
 		else
-			dc_sbuf_add(sb, (const char *)&ch, 1);
+			dc_sbuf_printf(sb, "\\u%04x", ch);
+		s++;
 	}
 	dc_sbuf_add(sb, "\"", 1);
 }

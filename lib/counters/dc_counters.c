@@ -91,7 +91,9 @@ json_sparse(struct dc_sbuf *sb, const char *key, const uint64_t *v, unsigned n)
 	int comma = 0;
 	unsigned i;
 
-	dc_sbuf_printf(sb, ",\"%s\":{", key);
+	dc_sbuf_add(sb, ",\"", 2);
+	dc_sbuf_str(sb, key);
+	dc_sbuf_add(sb, "\":{", 3);
 	for (i = 0; i < n; i++) {
 		if (v[i] == 0)
 			continue;
@@ -106,7 +108,9 @@ json_ports(struct dc_sbuf *sb, const char *key, const uint64_t *v, const uint64_
 {
 	int comma = 0;
 
-	dc_sbuf_printf(sb, ",\"%s\":{", key);
+	dc_sbuf_add(sb, ",\"", 2);
+	dc_sbuf_str(sb, key);
+	dc_sbuf_add(sb, "\":{", 3);
 	DC_FOREACH_CHUNK(touch, chunk)
 		for (unsigned i = chunk; i < chunk + DC_CHUNK_PORTS; i++) {
 			if (v[i] == 0)
@@ -122,21 +126,24 @@ dc_counters_json(const struct dc_counters *c, struct dc_sbuf *sb)
 {
 	unsigned i;
 
-	dc_sbuf_printf(sb, "\"start\":%lu,\"end\":%lu", (unsigned long)c->start,
-		       (unsigned long)c->end);
+	dc_sbuf_str_u64(sb, "\"start\":", c->start);
+	dc_sbuf_str_u64(sb, ",\"end\":", c->end);
 	for (i = 0; i < DC_CNT__MAX; i++) {
 		if (i == DC_CNT_MIRAI || i == DC_CNT_ZMAP || i == DC_CNT_MASSCAN)
 			continue;
-		dc_sbuf_printf(sb, ",\"%s\":%lu", dc_counter_keys[i], (unsigned long)c->c[i]);
+		dc_sbuf_add(sb, ",\"", 2);
+		dc_sbuf_str(sb, dc_counter_keys[i]);
+		dc_sbuf_str_u64(sb, "\":", c->c[i]);
 	}
 	json_sparse(sb, "proto", c->proto, 256);
 	json_ports(sb, "tcp_dst_ports", c->tcp_dport, c->tcp_touch);
 	json_ports(sb, "udp_dst_ports", c->udp_dport, c->udp_touch);
 	json_sparse(sb, "icmp_types", c->icmp_type, 256);
 	json_sparse(sb, "icmp6_types", c->icmp6_type, 256);
-	dc_sbuf_printf(sb, ",\"fingerprints\":{\"mirai\":%lu,\"zmap\":%lu,\"masscan\":%lu}",
-		       (unsigned long)c->c[DC_CNT_MIRAI], (unsigned long)c->c[DC_CNT_ZMAP],
-		       (unsigned long)c->c[DC_CNT_MASSCAN]);
+	dc_sbuf_str_u64(sb, ",\"fingerprints\":{\"mirai\":", c->c[DC_CNT_MIRAI]);
+	dc_sbuf_str_u64(sb, ",\"zmap\":", c->c[DC_CNT_ZMAP]);
+	dc_sbuf_str_u64(sb, ",\"masscan\":", c->c[DC_CNT_MASSCAN]);
+	dc_sbuf_add(sb, "}", 1);
 	if (c->flags & DC_CNTF_EXTENDED)
 		dc_sbuf_add(sb, ",\"extended\":true", 16);
 }
