@@ -150,7 +150,7 @@ parse_ipv6(const uint8_t *f, uint32_t off, uint32_t caplen, struct dc_pkt *p)
 }
 
 void
-dc_parse(const uint8_t *frame, uint32_t caplen, struct dc_pkt *p)
+dc_parse_full(const uint8_t *frame, uint32_t caplen, struct dc_pkt *p)
 {
 	uint32_t off = ETH_HLEN;
 	uint16_t et;

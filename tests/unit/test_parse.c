@@ -787,6 +787,67 @@ t_fuzz(void)
 	}
 }
 
+/* dc_parse()'s inline fast path against dc_parse_full() on frames made to
+ * sit on its edges: IPv4 with and without options, every total length from
+ * 0 to 100 and random ones, captures cut anywhere from 0 to 100 bytes, TCP
+ * data offsets 0 to 15, UDP, ICMP and other protocols, fragments, tags:
+ * the same struct, byte for byte (both zero it first). Each class must be
+ * reached, so the comparison covers the fast path's every exit. */
+static void
+t_fast_full(void)
+{
+	static const uint8_t protos[] = {6, 17, 1, 47, 58, 0};
+	unsigned bad = 0, l4seen[DC_L4_ICMP + 1] = {0}, l3seen[DC_L3_IPV6 + 1] = {0}, pl = 0;
+	uint64_t s = 77;
+
+	for (int it = 0; it < 400000; it++) {
+		uint8_t f[160];
+		struct dc_pkt a, b;
+		uint32_t caplen, tl;
+		unsigned r = (unsigned)dc_test_rnd(&s);
+
+		for (unsigned i = 0; i < sizeof(f); i++)
+			f[i] = (uint8_t)dc_test_rnd(&s);
+		f[12] = 0x08;
+		f[13] = 0x00;
+		if (r % 50 == 0) { /* a tag: the full parser's */
+			f[12] = 0x81;
+			f[13] = 0x00;
+			f[16] = 0x08;
+			f[17] = 0x00;
+		} else if (r % 50 == 1) {
+			f[13] = 0x06; /* ARP */
+		} else if (r % 50 == 2) {
+			f[12] = 0x86; /* IPv6 */
+			f[13] = 0xDD;
+			f[14] = 0x60;
+		}
+		if (r % 50 != 2)
+			f[14] = (r >> 8) % 8 == 0 ? (uint8_t)(0x40 | (dc_test_rnd(&s) & 15)) : 0x45;
+		tl = (r >> 11) % 4 == 0 ? (uint32_t)(dc_test_rnd(&s) & 0xFFFF) : (uint32_t)((r >> 13) % 101);
+		f[16] = (uint8_t)(tl >> 8);
+		f[17] = (uint8_t)tl;
+		if ((r >> 20) % 4 != 0) { /* mostly not a fragment */
+			f[20] &= 0xE0;
+			f[21] = 0;
+		}
+		f[23] = (r >> 22) % 8 < 6 ? protos[(r >> 22) % 8] : (uint8_t)dc_test_rnd(&s);
+		caplen = (r >> 25) % 4 == 0 ? (uint32_t)(dc_test_rnd(&s) % sizeof(f)) : (uint32_t)(dc_test_rnd(&s) % 101);
+		dc_parse(f, caplen, &a);
+		dc_parse_full(f, caplen, &b);
+		bad += memcmp(&a, &b, sizeof(a)) != 0;
+		l3seen[a.l3]++;
+		if (a.l3 >= DC_L3_IPV4)
+			l4seen[a.l4]++;
+		pl += a.pl_len != 0;
+	}
+	CHECK_EQ(bad, 0);
+	for (unsigned i = 0; i <= DC_L3_IPV6; i++)
+		CHECK(l3seen[i] > 100);
+	for (unsigned i = 0; i <= DC_L4_ICMP; i++)
+		CHECK(l4seen[i] > 100);
+	CHECK(pl > 1000);
+}
 
 /* dc_addr_format() writes what inet_ntop() writes: IPv4 (formatted by
  * hand) at every byte value in every position and at random, IPv6. */
@@ -835,6 +896,7 @@ main(void)
 		{"one source's value in the worker's table", t_source_value},
 		{"addresses formatted as inet_ntop() does", t_addr_format},
 		{"random frames", t_fuzz},
+		{"the inline fast path as the full parser", t_fast_full},
 	};
 
 	return dc_test_run("parse", cases, DC_ARRAY_SIZE(cases));
