@@ -655,6 +655,55 @@ t_count_burst(void)
  * one GRE packet, a Mirai SYN, a ZMap SYN and a Masscan SYN. Every expected
  * value below is counted by hand from that list.
  */
+/* The fingerprints' per-burst sums (16 results at a time) for bursts of
+ * every length from 1 to 70 and some up to DC_FP_BURST_MAX, the flagged
+ * packets at random places, after a full burst of flagged packets left
+ * every result byte set (the bytes past a shorter burst must not count). */
+static void
+t_fp_sums(void)
+{
+	static struct fb all3, plain;
+	static const uint8_t *frames[DC_FP_BURST_MAX];
+	static uint32_t lens[DC_FP_BURST_MAX];
+	struct dc_counters *c = dc_calloc(1, sizeof(*c));
+	struct dc_burst_ctx *ctx = dc_calloc(1, sizeof(*ctx));
+	uint64_t r = 5, want = 0;
+	unsigned bad = 0;
+
+	/* Mirai (seq == dst), ZMap (id 54321) and Masscan (id == (dst ^ dport ^
+	 * seq) & 0xFFFF == dport) at once */
+	eth(&all3, 0x0800); ipv4(&all3, 5, 40, 54321, 0, 6, 0xC6120109); tcp(&all3, 54321, 0xC6120109, DC_TCP_SYN);
+	eth(&plain, 0x0800); ipv4(&plain, 5, 28, 1, 0, 17, 0xC6120105); udp(&plain, 53, 8);
+	for (unsigned i = 0; i < DC_FP_BURST_MAX; i++) {
+		frames[i] = all3.b;
+		lens[i] = all3.len;
+	}
+	dc_counters_burst(c, ctx, frames, lens, lens, DC_FP_BURST_MAX);
+	CHECK_EQ(c->c[DC_CNT_MIRAI], DC_FP_BURST_MAX);
+	CHECK_EQ(c->c[DC_CNT_ZMAP], DC_FP_BURST_MAX);
+	CHECK_EQ(c->c[DC_CNT_MASSCAN], DC_FP_BURST_MAX);
+	want = DC_FP_BURST_MAX;
+	for (unsigned n = 1; n <= 70 + 16; n++) {
+		unsigned len = n <= 70 ? n : 71 + (unsigned)(dc_test_rnd(&r) % (DC_FP_BURST_MAX - 71));
+		unsigned k = 0;
+
+		for (unsigned i = 0; i < len; i++) {
+			int f = dc_test_rnd(&r) % 4 == 0;
+
+			frames[i] = f ? all3.b : plain.b;
+			lens[i] = f ? all3.len : plain.len;
+			k += (unsigned)f;
+		}
+		dc_counters_burst(c, ctx, frames, lens, lens, len);
+		want += k;
+		bad += c->c[DC_CNT_MIRAI] != want || c->c[DC_CNT_ZMAP] != want ||
+		       c->c[DC_CNT_MASSCAN] != want;
+	}
+	CHECK_EQ(bad, 0);
+	dc_free(c);
+	dc_free(ctx);
+}
+
 static void
 t_source_value(void)
 {
@@ -893,6 +942,7 @@ main(void)
 		{"ICMP and ICMPv6 types", t_icmp},
 		{"ICMP type counters", t_icmp_count},
 		{"burst counting", t_count_burst},
+		{"fingerprint sums, every burst length", t_fp_sums},
 		{"one source's value in the worker's table", t_source_value},
 		{"addresses formatted as inet_ntop() does", t_addr_format},
 		{"random frames", t_fuzz},
