@@ -303,25 +303,45 @@ merge_sources(struct dc_cmap *m, struct dc_cmap *as, uint64_t (*cc)[DC_CC__MAX],
 	struct dc_src_val v[MERGE_BURST];
 	uint64_t fresh;
 
+	/* The interval's first set (its only one with one worker): its sources
+	 * are distinct and the map is empty, so they are appended in order,
+	 * not hashed and probed for (dc_cmap_append(); placed by hash only if
+	 * another set comes for this interval). */
+	struct dc_src_rec *app = dc_cmap_count(m) == 0 && t->used
+					 ? (struct dc_src_rec *)(void *)dc_cmap_append(m, t->used)
+					 : NULL;
+
+	_Static_assert(sizeof(struct dc_src_rec) == sizeof(struct dc_addr_key) + sizeof(struct dc_src_val),
+		       "a source record is its key and value");
 	for (uint64_t i = 0; i < t->used; i += MERGE_BURST) {
 		unsigned n = merge_n(t->used, i);
 
 		merge_gather(t, i, n, s);
-		for (unsigned k = 0; k < n; k++) {
-			const struct dc_src_slot *x = (const struct dc_src_slot *)(const void *)s[k];
+		if (app != NULL) {
+			for (unsigned k = 0; k < n; k++) {
+				const struct dc_src_slot *x = (const struct dc_src_slot *)(const void *)s[k];
+				struct dc_src_rec *r = &app[i + k];
 
-			dc_src_expand(x, &ts->src_cold[x->cold], &key[k], &v[k]);
-			kp[k] = &key[k];
+				dc_src_expand(x, &ts->src_cold[x->cold], &r->key, &r->v);
+				v[k] = r->v;
+			}
+		} else {
+			for (unsigned k = 0; k < n; k++) {
+				const struct dc_src_slot *x = (const struct dc_src_slot *)(const void *)s[k];
+
+				dc_src_expand(x, &ts->src_cold[x->cold], &key[k], &v[k]);
+				kp[k] = &key[k];
+			}
+			dc_cmap_upsert_burst(m, kp, n, d, &fresh);
+			/* a source new to the interval's map takes the worker's value
+			 * as it is (a merge into a zeroed value is a copy: a worker's
+			 * source has packets, and its ports are distinct) */
+			for (unsigned k = 0; k < n; k++)
+				if ((fresh >> k) & 1)
+					((struct dc_src_rec *)(void *)d[k])->v = v[k];
+				else
+					dc_src_val_merge(&((struct dc_src_rec *)(void *)d[k])->v, &v[k]);
 		}
-		dc_cmap_upsert_burst(m, kp, n, d, &fresh);
-		/* a source new to the interval's map takes the worker's value as
-		 * it is (a merge into a zeroed value is a copy: a worker's source
-		 * has packets, and its ports are distinct) */
-		for (unsigned k = 0; k < n; k++)
-			if ((fresh >> k) & 1)
-				((struct dc_src_rec *)(void *)d[k])->v = v[k];
-			else
-				dc_src_val_merge(&((struct dc_src_rec *)(void *)d[k])->v, &v[k]);
 		for (unsigned k = 0; cc != NULL && k < n; k++) {
 			uint64_t *y = cc[v[k].country < DC_CC_MAX ? v[k].country : 0];
 

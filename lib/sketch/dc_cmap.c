@@ -1,4 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "dc_cmap.h"
@@ -11,6 +13,7 @@ dc_cmap_init(struct dc_cmap *m, uint32_t key_len, uint32_t slot_size, uint64_t s
 	m->key_len = key_len;
 	m->slot_size = slot_size;
 	m->seed = seed;
+	m->appended = 0;
 }
 
 static struct dc_table *
@@ -93,6 +96,63 @@ cmap_grow(struct dc_cmap *m)
 	}
 }
 
+/* An appended map's entries placed by hash (into a table of the same
+ * capacity, larger if a probe window overflows), so it can be searched. */
+static void
+cmap_place(struct dc_cmap *m)
+{
+	uint64_t entries = m->t->max_entries;
+
+	m->appended = 0;
+	for (;;) {
+		struct dc_table *nt = cmap_alloc(m, entries);
+
+		if (cmap_move(m->t, nt)) {
+			dc_free(m->t);
+			m->t = nt;
+			return;
+		}
+		dc_free(nt);
+		entries *= 2;
+	}
+}
+
+uint8_t *
+dc_cmap_append(struct dc_cmap *m, uint64_t n)
+{
+	struct dc_table *t = m->t;
+	uint64_t first;
+
+	if (t == NULL)
+		t = m->t = cmap_alloc(m, n > 1024 ? n : 1024);
+	if (t->used > 0 && !m->appended) {
+		/* a caller's bug: the slots after the entries are not free */
+		fprintf(stderr, "darkcap: dc_cmap_append() to a map whose entries were placed by hash\n");
+		abort();
+	}
+	if (t->used + n > t->max_entries) {
+		/* the entries stay in slots 0 .. used - 1 of a larger table */
+		uint64_t entries = t->max_entries;
+		struct dc_table *nt;
+
+		while (entries < t->used + n)
+			entries *= 2;
+		nt = cmap_alloc(m, entries);
+		memcpy(dc_table_slot(nt, 0), dc_table_slot(t, 0), t->used * (size_t)m->slot_size);
+		nt->used = t->used;
+		for (uint64_t k = 0; k < nt->used; k++)
+			nt->order[k] = (uint32_t)k;
+		dc_free(t);
+		t = m->t = nt;
+	}
+	first = t->used;
+	for (uint64_t k = 0; k < n; k++)
+		t->order[first + k] = (uint32_t)(first + k);
+	t->used += n;
+	m->appended = 1;
+	return dc_table_slot(t, first);
+}
+
 uint8_t *
 dc_cmap_upsert(struct dc_cmap *m, const void *key, int *is_new)
 {
@@ -100,6 +160,8 @@ dc_cmap_upsert(struct dc_cmap *m, const void *key, int *is_new)
 
 	if (m->t == NULL)
 		m->t = cmap_alloc(m, 1024);
+	if (unlikely(m->appended))
+		cmap_place(m);
 	while ((s = cmap_find(m->t, key, dc_table_hash(m->t, key), is_new)) == NULL)
 		cmap_grow(m);
 	return s;
@@ -120,6 +182,8 @@ dc_cmap_upsert_burst(struct dc_cmap *m, const void *const *keys, unsigned n, uin
 	}
 	if (m->t == NULL)
 		m->t = cmap_alloc(m, 1024);
+	if (unlikely(m->appended))
+		cmap_place(m);
 	/* Room for all of them first: growing moves the slots found so far. */
 	while (m->t->used + n > m->t->max_entries)
 		cmap_grow(m);
@@ -148,8 +212,14 @@ dc_cmap_upsert_burst(struct dc_cmap *m, const void *const *keys, unsigned n, uin
 void
 dc_cmap_clear(struct dc_cmap *m)
 {
-	if (m->t)
+	if (m->t && m->appended) {
+		/* the entries are the first slots: one run to zero */
+		memset(dc_table_slot(m->t, 0), 0, m->t->used * (size_t)m->slot_size);
+		m->t->used = 0;
+		m->appended = 0;
+	} else if (m->t) {
 		dc_table_clear(m->t);
+	}
 }
 
 void
@@ -157,4 +227,5 @@ dc_cmap_free(struct dc_cmap *m)
 {
 	dc_free(m->t);
 	m->t = NULL;
+	m->appended = 0;
 }

@@ -20,6 +20,9 @@ struct dc_cmap {
 	uint32_t key_len;
 	uint32_t slot_size;
 	uint64_t seed;
+	/** The entries were appended (dc_cmap_append()): in slots 0 .. count - 1,
+	 * not where their hashes point; the next upsert places them. */
+	int appended;
 };
 
 /** Set up an empty map (allocates nothing yet). */
@@ -45,6 +48,23 @@ uint8_t *dc_cmap_upsert(struct dc_cmap *m, const void *key, int *is_new);
  */
 void dc_cmap_upsert_burst(struct dc_cmap *m, const void *const *keys, unsigned n, uint8_t **out,
 			  uint64_t *fresh);
+
+/**
+ * Room for @p n new entries, to be written by the caller (key, then value;
+ * the slots are zero), in the map's slots after its entries, in order (so
+ * dc_table_nth() and dc_cmap_count() see them as usual): for keys known to
+ * be distinct, absent from the map and never all zero, such as one worker
+ * table's keys going into an empty map (app/darkcap/control.c: with one
+ * worker, an interval's sources are one table set's). The map must be empty
+ * or appended to only so far. Nothing is hashed or probed: the entries are
+ * placed by hash, once, by the map's next dc_cmap_upsert() or
+ * dc_cmap_upsert_burst(), if any. Grows as needed (OOM is fatal).
+ *
+ * @return
+ *   The first of the @p n slots (slot_size bytes apart), valid until the
+ *   map's next append or upsert.
+ */
+uint8_t *dc_cmap_append(struct dc_cmap *m, uint64_t n);
 
 /** Entries in the map. */
 static inline uint64_t

@@ -102,6 +102,132 @@ t_hll_merge(void)
 	CHECK(memcmp(&a, &u, sizeof(a)) == 0);
 }
 
+static int
+all_zero(const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i])
+			return 0;
+	return 1;
+}
+
+/* dc_cmap_append(): entries written in order into an empty map (growing it
+ * several times), seen in that order by dc_table_nth(); then upserts, one
+ * at a time or in bursts, find every appended key with its value and insert
+ * the new ones (the map placed by hash on the way: every key then found by
+ * dc_table_lookup()); a clear empties it for appends again. */
+static void
+t_cmap_append(void)
+{
+	static uint64_t val[20000];
+	struct dc_cmap m;
+	uint64_t r = 9;
+
+	dc_cmap_init(&m, 24, 40, 11);
+	for (int round = 0; round < 3; round++) {
+		unsigned n = 0, bad = 0;
+		int is_new;
+
+		CHECK_EQ(dc_cmap_count(&m), 0);
+		while (n < 15000) {
+			unsigned chunk = 1 + (unsigned)(dc_test_rnd(&r) % 700);
+			uint8_t *sl;
+
+			if (chunk > 15000 - n)
+				chunk = 15000 - n;
+			sl = dc_cmap_append(&m, chunk);
+			for (unsigned k = 0; k < chunk; k++, n++) {
+				struct key24 key;
+
+				memset(&key, 0, sizeof(key));
+				memcpy(key.addr, &n, sizeof(n));
+				key.addr[8] = (uint8_t)round;
+				key.family = 4;
+				bad += !all_zero(sl + k * 40, 40);
+				memcpy(sl + k * 40, &key, sizeof(key));
+				val[n] = dc_test_rnd(&r);
+				memcpy(sl + k * 40 + 24, &val[n], 8);
+			}
+		}
+		CHECK_EQ(bad, 0);
+		CHECK_EQ(dc_cmap_count(&m), 15000);
+		for (unsigned i = 0; i < 15000; i++) {
+			unsigned got;
+
+			memcpy(&got, dc_table_nth(m.t, i), sizeof(got));
+			bad += got != i;
+		}
+		CHECK_EQ(bad, 0);
+		/* upserts: the first 10,000 appended keys (found, values kept) and
+		 * 10,000 new ones, one at a time in round 0, in bursts after */
+		for (unsigned i = 0; i < 20000; i += 32) {
+			struct key24 key[32];
+			const void *kp[32];
+			uint8_t *out[32];
+			uint64_t fresh = 0;
+			unsigned nb = 20000 - i < 32 ? 20000 - i : 32;
+
+			for (unsigned k = 0; k < nb; k++) {
+				unsigned id = i + k < 10000 ? i + k : 15000 + (i + k - 10000);
+
+				memset(&key[k], 0, sizeof(key[k]));
+				memcpy(key[k].addr, &id, sizeof(id));
+				key[k].addr[8] = (uint8_t)round;
+				key[k].family = 4;
+				kp[k] = &key[k];
+			}
+			if (round == 0) {
+				for (unsigned k = 0; k < nb; k++) {
+					out[k] = dc_cmap_upsert(&m, kp[k], &is_new);
+					fresh |= (uint64_t)is_new << k;
+				}
+			} else {
+				dc_cmap_upsert_burst(&m, kp, nb, out, &fresh);
+			}
+			for (unsigned k = 0; k < nb; k++) {
+				unsigned id = i + k < 10000 ? i + k : 15000 + (i + k - 10000);
+				uint64_t v;
+
+				memcpy(&v, out[k] + 24, 8);
+				if (id < 15000)
+					bad += ((fresh >> k) & 1) || v != val[id];
+				else
+					bad += !((fresh >> k) & 1) || v != 0;
+			}
+		}
+		CHECK_EQ(bad, 0);
+		CHECK_EQ(m.appended, 0);
+		CHECK_EQ(dc_cmap_count(&m), 25000);
+		for (unsigned id = 0; id < 15000; id++) {
+			struct key24 key;
+			const uint8_t *sl;
+			uint64_t v;
+
+			memset(&key, 0, sizeof(key));
+			memcpy(key.addr, &id, sizeof(id));
+			key.addr[8] = (uint8_t)round;
+			key.family = 4;
+			sl = dc_table_lookup(m.t, &key, dc_table_hash(m.t, &key));
+			if (sl == NULL) {
+				bad++;
+				continue;
+			}
+			memcpy(&v, sl + 24, 8);
+			bad += v != val[id];
+		}
+		CHECK_EQ(bad, 0);
+		dc_cmap_clear(&m);
+		CHECK(all_zero(dc_table_slot(m.t, 0), dc_table_capacity(m.t) * 40));
+		/* a clear of an appended map: its run of slots zeroed */
+		dc_cmap_append(&m, 3);
+		memset(dc_table_slot(m.t, 0), 0xAB, 3 * 40);
+		dc_cmap_clear(&m);
+		CHECK_EQ(dc_cmap_count(&m), 0);
+		CHECK(all_zero(dc_table_slot(m.t, 0), dc_table_capacity(m.t) * 40));
+	}
+	dc_cmap_free(&m);
+}
+
 static void
 t_cmap(void)
 {
@@ -226,6 +352,7 @@ main(void)
 		{"HyperLogLog accuracy", t_hll_accuracy},
 		{"HyperLogLog merge is a union", t_hll_merge},
 		{"control map grows and keeps every entry", t_cmap},
+		{"control map appends, then placed by hash at the first upsert", t_cmap_append},
 		{"control map bursts: the same slots, fresh flags and sums as a model", t_cmap_burst},
 	};
 
