@@ -57,6 +57,10 @@ struct pend {
 	 * and flowtuples (dst and flow stay empty) */
 	uint64_t ndst, nflow;
 	bool has_counters;
+	/* A set of this interval came with DC_TSET_CONTINUED (a finite input's
+	 * tables grown mid-interval): its sets share keys, so destinations and
+	 * flowtuples are merged key by key, not counted per set. */
+	bool split;
 };
 
 /* Distinct sources of one UTC day: exact sets up to day_exact_max, then
@@ -184,6 +188,7 @@ pend_new(struct ctl *c, uint64_t start)
 	memset(p->full, 0, sizeof(p->full));
 	p->ndst = p->nflow = 0;
 	p->has_counters = false;
+	p->split = false;
 	return p;
 }
 
@@ -404,15 +409,17 @@ ctl_merge_tables(struct ctl *c, const struct dc_tset *ts)
 		p->tables_end = ts->end;
 	for (i = 0; i < DC_TFULL__MAX; i++)
 		p->full[i] += ts->full[i];
+	if (ts->flags & DC_TSET_CONTINUED)
+		p->split = true;
 	if (ts->src)
 		merge_sources(&p->src, ts->as ? &p->as : NULL, c->eng->geo ? p->c->cc : NULL, ts);
-	if (c->count_only)
+	if (c->count_only && !p->split)
 		p->ndst += ts->dst->used;
 	else
 		merge_packets(&p->dst, ts->dst);
 	for (i = 0; ts->tel && i < p->dst_words; i++)
 		p->dst_bits[i] |= ts->dst_bits[i];
-	if (ts->flow && c->count_only)
+	if (ts->flow && c->count_only && !p->split)
 		p->nflow += ts->flow->used;
 	else if (ts->flow)
 		merge_packets(&p->flow, ts->flow);
@@ -572,10 +579,10 @@ json_top_sources(struct ctl *c, const struct pend *p)
 	uint64_t n = 0, i, lim = c->eng->cfg.top_sources;
 	char addr[64];
 
-	dc_sbuf_add(&c->sb, ",\"top_sources\":[", 16);
+	dc_sbuf_lit(&c->sb, ",\"top_sources\":[");
 	dc_statpub_top_sources_count(c->eng->stats, 0);
 	if (t == NULL || lim == 0) {
-		dc_sbuf_add(&c->sb, "]", 1);
+		dc_sbuf_lit(&c->sb, "]");
 		return;
 	}
 	n = top_select(c, t, lim);
@@ -611,9 +618,9 @@ json_top_sources(struct ctl *c, const struct pend *p)
 			dc_sbuf_str(&c->sb, "\",\"asn\":");
 			dc_sbuf_u64(&c->sb, s->v.asn);
 		}
-		dc_sbuf_add(&c->sb, "}", 1);
+		dc_sbuf_lit(&c->sb, "}");
 	}
-	dc_sbuf_add(&c->sb, "]", 1);
+	dc_sbuf_lit(&c->sb, "]");
 }
 
 /* Per source country: counters from the workers' per-packet lookups,
@@ -640,7 +647,7 @@ json_countries(struct ctl *c, const struct dc_counters *a, const struct pend *p)
 		ssrcs[cc] += s->v.masscan != 0;
 	}
 	dc_statpub_country_sources(c->eng->stats, srcs, msrcs, zsrcs, ssrcs);
-	dc_sbuf_add(&c->sb, ",\"countries\":{", 14);
+	dc_sbuf_lit(&c->sb, ",\"countries\":{");
 	for (unsigned i = 0; i < DC_CC_MAX; i++) {
 		const uint64_t *v = a->cc[i];
 		const char *code;
@@ -649,7 +656,7 @@ json_countries(struct ctl *c, const struct dc_counters *a, const struct pend *p)
 			continue;
 		code = dc_cc_code((uint16_t)i, buf);
 		dc_sbuf_str(&c->sb, sep);
-		dc_sbuf_add(&c->sb, "\"", 1);
+		dc_sbuf_lit(&c->sb, "\"");
 		dc_sbuf_str(&c->sb, code ? code : "unknown");
 		dc_sbuf_str_u64(&c->sb, "\":{\"packets\":", v[DC_CC_PACKETS]);
 		dc_sbuf_str_u64(&c->sb, ",\"bytes\":", v[DC_CC_BYTES]);
@@ -660,10 +667,10 @@ json_countries(struct ctl *c, const struct dc_counters *a, const struct pend *p)
 		dc_sbuf_str_u64(&c->sb, ",\"zmap_sources\":", zsrcs[i]);
 		dc_sbuf_str_u64(&c->sb, ",\"masscan\":", v[DC_CC_MASSCAN]);
 		dc_sbuf_str_u64(&c->sb, ",\"masscan_sources\":", ssrcs[i]);
-		dc_sbuf_add(&c->sb, "}", 1);
+		dc_sbuf_lit(&c->sb, "}");
 		sep = ",";
 	}
-	dc_sbuf_add(&c->sb, "}", 1);
+	dc_sbuf_lit(&c->sb, "}");
 }
 
 static int
@@ -688,10 +695,10 @@ json_asns(struct ctl *c, const struct pend *p)
 	struct dc_cmap srcs; /* AS index -> distinct sources, Mirai sources */
 	int is_new;
 
-	dc_sbuf_add(&c->sb, ",\"asns\":[", 9);
+	dc_sbuf_lit(&c->sb, ",\"asns\":[");
 	dc_statpub_top_asns_count(c->eng->stats, n < lim ? n : lim);
 	if (n == 0 || lim == 0) {
-		dc_sbuf_add(&c->sb, "]", 1);
+		dc_sbuf_lit(&c->sb, "]");
 		return;
 	}
 	dc_cmap_init(&srcs, sizeof(uint64_t), 40, 1);
@@ -718,7 +725,7 @@ json_asns(struct ctl *c, const struct pend *p)
 
 		dc_statpub_top_as(c->eng->stats, (uint32_t)i, v[i], cnt[0], cnt[1]);
 		dc_sbuf_str_u64(&c->sb, i ? ",{\"asn\":" : "{\"asn\":", (uint32_t)v[i]->key);
-		dc_sbuf_add(&c->sb, ",\"org\":", 7);
+		dc_sbuf_lit(&c->sb, ",\"org\":");
 		dc_sbuf_json_str(&c->sb, org ? org : "");
 		dc_sbuf_str_u64(&c->sb, ",\"packets\":", v[i]->packets);
 		dc_sbuf_str_u64(&c->sb, ",\"bytes\":", v[i]->bytes);
@@ -729,11 +736,11 @@ json_asns(struct ctl *c, const struct pend *p)
 		dc_sbuf_str_u64(&c->sb, ",\"zmap_sources\":", cnt[2]);
 		dc_sbuf_str_u64(&c->sb, ",\"masscan\":", v[i]->masscan);
 		dc_sbuf_str_u64(&c->sb, ",\"masscan_sources\":", cnt[3]);
-		dc_sbuf_add(&c->sb, "}", 1);
+		dc_sbuf_lit(&c->sb, "}");
 	}
 	dc_free(v);
 	dc_cmap_free(&srcs);
-	dc_sbuf_add(&c->sb, "]", 1);
+	dc_sbuf_lit(&c->sb, "]");
 }
 
 /* Kind @p kind leaves the exact set: its sketch takes every source the set
@@ -855,7 +862,7 @@ day_close(struct ctl *c, bool partial)
 		uint64_t v = exact ? d->count[k] : dc_hll_estimate(&d->hll[k]);
 
 		est |= !exact;
-		dc_sbuf_add(&c->sb, ",\"", 2);
+		dc_sbuf_lit(&c->sb, ",\"");
 		dc_sbuf_str(&c->sb, day_kind_keys[k]);
 		dc_sbuf_str_u64(&c->sb, "\":", v);
 	}
@@ -1086,7 +1093,7 @@ json_signatures(struct ctl *c, const struct dc_counters *a)
 	uint64_t lim = c->eng->cfg.sig_top;
 	char buf[3];
 
-	dc_sbuf_add(&c->sb, ",\"signatures\":{", 15);
+	dc_sbuf_lit(&c->sb, ",\"signatures\":{");
 	for (unsigned i = 0; i < S->n; i++) {
 		const struct sig_one *o = &S->one[i];
 		const char *fam, *name;
@@ -1094,13 +1101,13 @@ json_signatures(struct ctl *c, const struct dc_counters *a)
 
 		name = dc_sig_slot_name(o->slot, &id, &fam);
 		dc_sbuf_str_u64(&c->sb, i ? ",\"" : "\"", id);
-		dc_sbuf_add(&c->sb, "\":{\"name\":", 10);
+		dc_sbuf_lit(&c->sb, "\":{\"name\":");
 		dc_sbuf_json_str(&c->sb, name);
-		dc_sbuf_add(&c->sb, ",\"family\":", 10);
+		dc_sbuf_lit(&c->sb, ",\"family\":");
 		dc_sbuf_json_str(&c->sb, fam);
 		dc_sbuf_str_u64(&c->sb, ",\"packets\":", o->packets);
 		dc_sbuf_str_u64(&c->sb, ",\"sources\":", o->sources);
-		dc_sbuf_add(&c->sb, ",\"ports\":[", 10);
+		dc_sbuf_lit(&c->sb, ",\"ports\":[");
 		for (uint64_t k = 0; k < o->nport && k < lim; k++) {
 			const struct sig_port *x = &S->port[o->port0 + k];
 
@@ -1108,9 +1115,9 @@ json_signatures(struct ctl *c, const struct dc_counters *a)
 			dc_sbuf_str(&c->sb, x->proto == 6 ? "tcp" : "udp");
 			dc_sbuf_str_u64(&c->sb, "\",\"port\":", x->port);
 			dc_sbuf_str_u64(&c->sb, ",\"packets\":", x->packets);
-			dc_sbuf_add(&c->sb, "}", 1);
+			dc_sbuf_lit(&c->sb, "}");
 		}
-		dc_sbuf_add(&c->sb, "],\"countries\":[", 15);
+		dc_sbuf_lit(&c->sb, "],\"countries\":[");
 		for (uint64_t k = 0; k < o->ncc && k < lim; k++) {
 			const struct sig_cc *x = &S->cc[o->cc0 + k];
 
@@ -1118,15 +1125,15 @@ json_signatures(struct ctl *c, const struct dc_counters *a)
 			dc_sbuf_str(&c->sb, cc_text(x->cc, buf));
 			dc_sbuf_str_u64(&c->sb, "\",\"packets\":", x->packets);
 			dc_sbuf_str_u64(&c->sb, ",\"sources\":", x->sources);
-			dc_sbuf_add(&c->sb, "}", 1);
+			dc_sbuf_lit(&c->sb, "}");
 		}
-		dc_sbuf_add(&c->sb, "]}", 2);
+		dc_sbuf_lit(&c->sb, "]}");
 	}
 	dc_sbuf_str_u64(&c->sb, "},\"signature_scan\":{\"rules\":", c->eng->sig ? c->eng->sig->nrules : 0);
 	dc_sbuf_str_u64(&c->sb, ",\"payload_packets\":", a->sig_payload);
 	dc_sbuf_str_u64(&c->sb, ",\"scanned_bytes\":", a->sig_bytes);
 	dc_sbuf_str_u64(&c->sb, ",\"matched_packets\":", a->sig_matched);
-	dc_sbuf_add(&c->sb, "}", 1);
+	dc_sbuf_lit(&c->sb, "}");
 }
 
 /* The interval's signatures for the statistics segment: every signature the
@@ -1219,7 +1226,7 @@ ctl_write(struct ctl *c, const struct dc_counters *a, const struct pend *p, bool
 	uint64_t day = a->start / 86400;
 
 	dc_sbuf_reset(&c->sb);
-	dc_sbuf_add(&c->sb, "{", 1);
+	dc_sbuf_lit(&c->sb, "{");
 	dc_counters_json(a, &c->sb);
 	dc_sbuf_str_u64(&c->sb, ",\"unique_sources\":", p ? dc_cmap_count(&p->src) : 0);
 	dc_sbuf_str_u64(&c->sb, ",\"unique_destinations\":", p ? pend_destinations(p) : 0);
@@ -1233,7 +1240,7 @@ ctl_write(struct ctl *c, const struct dc_counters *a, const struct pend *p, bool
 	dc_sbuf_str_u64(&c->sb, ",\"asns\":", p ? p->full[DC_TFULL_AS] : 0);
 	if (eng->sig)
 		dc_sbuf_str_u64(&c->sb, ",\"signatures\":", p ? p->full[DC_TFULL_SIG] : 0);
-	dc_sbuf_add(&c->sb, "}", 1);
+	dc_sbuf_lit(&c->sb, "}");
 	if (eng->geo)
 		json_countries(c, a, p);
 	if (eng->cfg.geo_asn)
@@ -1241,7 +1248,7 @@ ctl_write(struct ctl *c, const struct dc_counters *a, const struct pend *p, bool
 	if (p)
 		json_top_sources(c, p);
 	else
-		dc_sbuf_add(&c->sb, ",\"top_sources\":[]", 16);
+		dc_sbuf_lit(&c->sb, ",\"top_sources\":[]");
 	if (eng->sig) {
 		sig_summarize(c, a, p);
 		json_signatures(c, a);
@@ -1258,7 +1265,7 @@ ctl_write(struct ctl *c, const struct dc_counters *a, const struct pend *p, bool
 	}
 	if (c->day.day != UINT64_MAX && (a->end % 86400 == 0 || last))
 		day_close(c, a->end % 86400 != 0);
-	dc_sbuf_add(&c->sb, "}\n", 2);
+	dc_sbuf_lit(&c->sb, "}\n");
 
 	if (p && eng->cfg.records_dir && p->tables_end &&
 	    (records_write(c, p, false) != 0 ||

@@ -106,6 +106,12 @@ struct dc_worker {
 	uint64_t burst_cycles; /* TSC spent on bursts (data path, mbuf free) */
 	uint64_t wait_cycles;  /* of which waiting for the control core */
 	uint64_t clear_cycles; /* of which clearing table sets (finite input) */
+	/* Finite input with table_autosize (worker_autosize()): the keys the
+	 * open interval put in its earlier sets (source, destination and
+	 * flowtuple tables), and the sets handed over mid-interval to grow. */
+	bool autosize;
+	uint64_t demand[3];
+	uint64_t grows;
 	uint64_t waits;        /* finite input: times it waited for a free block */
 
 	/* Published to the control core: own cache line. */

@@ -310,20 +310,20 @@ dc_port_stats(struct dc_engine *eng, unsigned i, struct dc_port_counts *out)
 void
 dc_port_stats_json(struct dc_engine *eng, struct dc_sbuf *sb)
 {
-	dc_sbuf_add(sb, ",\"ports\":[", 10);
+	dc_sbuf_lit(sb, ",\"ports\":[");
 	for (unsigned i = 0; i < eng->nb_ports; i++) {
 		const struct dc_port *p = &eng->ports[i];
 		struct dc_port_counts pc;
 
 		dc_port_stats(eng, i, &pc);
 		dc_sbuf_str_u64(sb, i ? ",{\"port\":" : "{\"port\":", p->port_id);
-		dc_sbuf_add(sb, ",\"name\":", 8);
+		dc_sbuf_lit(sb, ",\"name\":");
 		dc_sbuf_json_str(sb, p->name);
 		dc_sbuf_str_u64(sb, ",\"received\":", pc.received);
 		dc_sbuf_str_u64(sb, ",\"missed\":", pc.missed);
 		dc_sbuf_str_u64(sb, ",\"errors\":", pc.errors);
 		dc_sbuf_str_u64(sb, ",\"no_mbuf\":", pc.no_mbuf);
-		dc_sbuf_add(sb, "}", 1);
+		dc_sbuf_lit(sb, "}");
 	}
-	dc_sbuf_add(sb, "]", 1);
+	dc_sbuf_lit(sb, "]");
 }

@@ -104,6 +104,84 @@ worker_take(struct dc_worker *w, struct rte_ring *ring)
 	return obj;
 }
 
+/*
+ * Table sizes on a finite input (table_autosize): a set's source,
+ * destination and flowtuple tables use as much of their memory as the
+ * interval before needed, twice that, at least DC_AUTOSIZE_MIN keys; an
+ * interval that brings more keys than that goes on in the next set, four
+ * times larger (worker_grow()), which the control core merges with the
+ * first. The keys of a small interval then stay in the caches instead of
+ * each landing on a line of tables sized for a /8 (docs/PERFORMANCE.md,
+ * "Offline peers"), and no key is refused that the whole table would have
+ * taken: a set is handed over at 3/4 of its effective size.
+ */
+#define DC_AUTOSIZE_MIN 4096
+
+static uint64_t
+autosize_keys(uint64_t want)
+{
+	return want <= DC_AUTOSIZE_MIN ? DC_AUTOSIZE_MIN : rte_align64pow2(want);
+}
+
+/* The keys the open interval has put in its sets so far, table by table. */
+static void
+worker_demand(const struct dc_worker *w, uint64_t d[3])
+{
+	const struct dc_table *t[3] = {w->tcur->src, w->tcur->dst, w->tcur->flow};
+
+	for (unsigned i = 0; i < 3; i++)
+		d[i] = w->demand[i] + (t[i] ? t[i]->used : 0);
+}
+
+/* Size the empty set @p ns for the interval after the open one. */
+static void
+worker_autosize(struct dc_worker *w, struct dc_tset *ns)
+{
+	uint64_t d[3];
+
+	worker_demand(w, d);
+	dc_tset_resize(ns, autosize_keys(2 * d[0]), autosize_keys(2 * d[1]), autosize_keys(2 * d[2]));
+	memset(w->demand, 0, sizeof(w->demand));
+}
+
+/* Finite input, table_autosize: the open set is near its effective size;
+ * hand it over (the interval goes on) and go on in the next one, larger.
+ * A set not back (only when quitting) leaves the open one in use: a key it
+ * cannot take is counted in table_full, as with any full table. */
+static void
+worker_grow(struct dc_worker *w)
+{
+	struct dc_tset *ns = worker_take(w, w->tfree);
+	const struct dc_table *t[3] = {w->tcur->src, w->tcur->dst, w->tcur->flow};
+	uint64_t want[3], d[3];
+
+	if (ns == NULL)
+		return;
+	if (ns->dirty) {
+		uint64_t t0 = rte_rdtsc();
+
+		dc_tset_clear(ns);
+		w->clear_cycles += rte_rdtsc() - t0;
+	}
+	worker_demand(w, d);
+	for (unsigned i = 0; i < 3; i++) {
+		uint64_t four = t[i] ? 4 * t[i]->max_entries : 0;
+
+		want[i] = autosize_keys(four > 2 * d[i] ? four : 2 * d[i]);
+		w->demand[i] = d[i];
+	}
+	dc_tset_resize(ns, want[0], want[1], want[2]);
+	ns->start = w->tcur->start;
+	ns->end = w->tcur->end;
+	w->tcur->flags |= DC_TSET_CONTINUED;
+	dc_tset_seal(w->tcur);
+	/* Cannot fail: the ring holds every set of this worker. The table
+	 * watermark stays: the interval is not over. */
+	rte_ring_sp_enqueue(w->tfull, w->tcur);
+	w->tcur = ns;
+	w->grows++;
+}
+
 /* Close the open block (and table set) and open the interval at @start. */
 static void
 worker_rotate(struct dc_worker *w, uint64_t start)
@@ -132,6 +210,8 @@ worker_rotate(struct dc_worker *w, uint64_t start)
 		w->tcur->flags |= DC_CNTF_EXTENDED;
 		w->tstalls++;
 	} else {
+		if (w->autosize)
+			worker_autosize(w, ns);
 		/* Cannot fail: the ring holds every set of this worker. */
 		dc_tset_seal(w->tcur);
 		rte_ring_sp_enqueue(w->tfull, w->tcur);
@@ -160,6 +240,8 @@ count_range(struct dc_worker *w, const uint8_t *const *frames, const uint32_t *l
 {
 	if (to <= from)
 		return;
+	if (unlikely(w->autosize) && dc_tset_headroom(w->tcur) < to - from)
+		worker_grow(w);
 	dc_counters_burst(w->cur, w->ctx, frames + from, lens + from, caplens + from, to - from);
 	dc_tset_burst(w->tcur, w->tctx, w->ctx, frames + from, lens + from, secs + from, to - from,
 		      w->cur);
@@ -344,6 +426,10 @@ dc_worker_main(void *arg)
 	DC_LOG(INFO, worker, "worker %u on lcore %u: %u queues, clock %s, input %s", w->id,
 	       rte_lcore_id(), w->nb_q, w->ts_port ? "port" : "wall",
 	       w->finite ? "finite" : "live");
+	/* Finite input: the first set starts small (worker_autosize()). */
+	w->autosize = w->finite && dc_eng.cfg.table_autosize != DC_OFF;
+	if (w->autosize)
+		dc_tset_resize(w->tcur, DC_AUTOSIZE_MIN, DC_AUTOSIZE_MIN, DC_AUTOSIZE_MIN);
 	if (!w->ts_port) {
 		w->deadline_tsc = 0; /* opens the current interval on the first tick */
 		worker_wall_tick(w, rte_rdtsc());
@@ -400,6 +486,9 @@ dc_worker_main(void *arg)
 	       w->id, (unsigned long)w->packets, (unsigned long)w->stalls,
 	       (unsigned long)w->tstalls, (unsigned long)w->waits,
 	       (double)w->wait_cycles / (double)rte_get_tsc_hz());
+	if (w->autosize)
+		DC_LOG(INFO, worker, "worker %u: tables sized to the intervals, %lu table sets grown within an interval",
+		       w->id, (unsigned long)w->grows);
 	/* Data path cost: from the burst's arrival to its mbufs freed, less
 	 * any wait for the control core; the receive call is not included. */
 	if (w->packets)

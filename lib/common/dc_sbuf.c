@@ -116,7 +116,7 @@ dc_sbuf_add(struct dc_sbuf *sb, const char *s, size_t n)
 void
 dc_sbuf_json_str(struct dc_sbuf *sb, const char *s)
 {
-	dc_sbuf_add(sb, "\"", 1);
+	dc_sbuf_lit(sb, "\"");
 	while (*s) {
 		size_t run = 0;
 		unsigned char ch;
@@ -135,7 +135,7 @@ dc_sbuf_json_str(struct dc_sbuf *sb, const char *s)
 			dc_sbuf_printf(sb, "\\u%04x", ch);
 		s++;
 	}
-	dc_sbuf_add(sb, "\"", 1);
+	dc_sbuf_lit(sb, "\"");
 }
 
 void

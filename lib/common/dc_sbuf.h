@@ -28,6 +28,9 @@ void dc_sbuf_vprintf(struct dc_sbuf *sb, const char *fmt, va_list ap)
 	__attribute__((format(printf, 2, 0)));
 /** Append @p n bytes of @p s. */
 void dc_sbuf_add(struct dc_sbuf *sb, const char *s, size_t n);
+/** Append the string literal @p lit, its length counted by the compiler
+ * (a length written by hand once dropped a record's closing bracket). */
+#define dc_sbuf_lit(sb, lit) dc_sbuf_add((sb), "" lit "", sizeof(lit) - 1)
 /** Append the JSON member "key":val (a comma first when @p comma), both
  * numbers in decimal: the sparse maps' members, without printf. */
 void dc_sbuf_json_kv(struct dc_sbuf *sb, int comma, uint64_t key, uint64_t val);

@@ -77,6 +77,9 @@ static const struct key_def keys[] = {
 	 "distinct flowtuples a worker's table holds per interval (128 bytes each, x table_sets); 0 turns flowtuples off"},
 	{"table_sets", K_UINT, 0, CFG(table_sets), 2, 16, NULL, "2",
 	 "table sets per worker: one fills while the control core drains the others"},
+	{"table_autosize", K_ENUM, 0, CFG(table_autosize), 0, 0, onoff_names, "on",
+	 "finite inputs (files): the tables use as much of their memory as the intervals need, "
+	 "growing within an interval (no key is lost), so that few keys stay in the caches; live inputs always use all of it"},
 	{"top_sources", K_UINT, 0, CFG(top_sources), 0, 100000, NULL, "100",
 	 "sources listed per interval in top_sources (by packets)"},
 	{"day_exact_max", K_UINT, 0, CFG(day_exact_max), 0, 1u << 30, NULL, "4000000",
@@ -263,6 +266,7 @@ dc_config_defaults(struct dc_config *cfg)
 	cfg->destinations_max = 131072;
 	cfg->flowtuples_max = 262144;
 	cfg->table_sets = 2;
+	cfg->table_autosize = DC_ON;
 	cfg->top_sources = 100;
 	cfg->top_asns = 10;
 	cfg->day_exact_max = 4000000;

@@ -62,6 +62,7 @@ struct dc_config {
 	uint32_t flowtuples_max;   /**< per-worker flowtuple table entries; 0 = off */
 	struct dc_telescope telescope; /**< the telescope's IPv4 prefixes (n 0 = none) */
 	uint32_t table_sets;       /**< table sets per worker (2 = double buffer) */
+	uint32_t table_autosize;   /**< enum dc_onoff: finite inputs size the tables to the intervals */
 	uint32_t top_sources;      /**< top N sources per interval */
 	uint32_t day_exact_max;    /**< exact distinct sources per day up to this, then HLL */
 	uint32_t ctl_delay_ms;     /**< testing aid: control core sleep per table set */

@@ -91,16 +91,16 @@ json_sparse(struct dc_sbuf *sb, const char *key, const uint64_t *v, unsigned n)
 	int comma = 0;
 	unsigned i;
 
-	dc_sbuf_add(sb, ",\"", 2);
+	dc_sbuf_lit(sb, ",\"");
 	dc_sbuf_str(sb, key);
-	dc_sbuf_add(sb, "\":{", 3);
+	dc_sbuf_lit(sb, "\":{");
 	for (i = 0; i < n; i++) {
 		if (v[i] == 0)
 			continue;
 		dc_sbuf_json_kv(sb, comma, i, v[i]);
 		comma = 1;
 	}
-	dc_sbuf_add(sb, "}", 1);
+	dc_sbuf_lit(sb, "}");
 }
 
 static void
@@ -108,9 +108,9 @@ json_ports(struct dc_sbuf *sb, const char *key, const uint64_t *v, const uint64_
 {
 	int comma = 0;
 
-	dc_sbuf_add(sb, ",\"", 2);
+	dc_sbuf_lit(sb, ",\"");
 	dc_sbuf_str(sb, key);
-	dc_sbuf_add(sb, "\":{", 3);
+	dc_sbuf_lit(sb, "\":{");
 	DC_FOREACH_CHUNK(touch, chunk)
 		for (unsigned i = chunk; i < chunk + DC_CHUNK_PORTS; i++) {
 			if (v[i] == 0)
@@ -118,7 +118,7 @@ json_ports(struct dc_sbuf *sb, const char *key, const uint64_t *v, const uint64_
 			dc_sbuf_json_kv(sb, comma, i, v[i]);
 			comma = 1;
 		}
-	dc_sbuf_add(sb, "}", 1);
+	dc_sbuf_lit(sb, "}");
 }
 
 void
@@ -131,7 +131,7 @@ dc_counters_json(const struct dc_counters *c, struct dc_sbuf *sb)
 	for (i = 0; i < DC_CNT__MAX; i++) {
 		if (i == DC_CNT_MIRAI || i == DC_CNT_ZMAP || i == DC_CNT_MASSCAN)
 			continue;
-		dc_sbuf_add(sb, ",\"", 2);
+		dc_sbuf_lit(sb, ",\"");
 		dc_sbuf_str(sb, dc_counter_keys[i]);
 		dc_sbuf_str_u64(sb, "\":", c->c[i]);
 	}
@@ -143,7 +143,7 @@ dc_counters_json(const struct dc_counters *c, struct dc_sbuf *sb)
 	dc_sbuf_str_u64(sb, ",\"fingerprints\":{\"mirai\":", c->c[DC_CNT_MIRAI]);
 	dc_sbuf_str_u64(sb, ",\"zmap\":", c->c[DC_CNT_ZMAP]);
 	dc_sbuf_str_u64(sb, ",\"masscan\":", c->c[DC_CNT_MASSCAN]);
-	dc_sbuf_add(sb, "}", 1);
+	dc_sbuf_lit(sb, "}");
 	if (c->flags & DC_CNTF_EXTENDED)
-		dc_sbuf_add(sb, ",\"extended\":true", 16);
+		dc_sbuf_lit(sb, ",\"extended\":true");
 }

@@ -80,6 +80,30 @@ dc_tset_clear(struct dc_tset *ts)
 	ts->dirty = 0;
 }
 
+/* An empty table's effective size of @p max keys, clamped to its memory,
+ * at the home slots per key it was laid out with. */
+static void
+table_resize(struct dc_table *t, uint64_t max)
+{
+	uint64_t per = t->alloc_slots / t->alloc_entries;
+
+	if (max > t->alloc_entries)
+		max = t->alloc_entries;
+	if (max == 0)
+		max = 1;
+	/* cannot fail: empty, within its memory, per >= DC_TABLE_SLOTS_PER_KEY */
+	(void)dc_table_resize(t, max, max == t->alloc_entries ? t->alloc_slots : max * per);
+}
+
+void
+dc_tset_resize(struct dc_tset *ts, uint64_t src_max, uint64_t dst_max, uint64_t flow_max)
+{
+	table_resize(ts->src, src_max);
+	table_resize(ts->dst, dst_max);
+	if (ts->flow)
+		table_resize(ts->flow, flow_max);
+}
+
 void
 dc_src_val_merge(struct dc_src_val *a, const struct dc_src_val *b)
 {

@@ -293,7 +293,7 @@ dc_tset_sig_bytes(uint64_t sig_max)
 struct dc_tset {
 	uint64_t start;            /**< first interval covered */
 	uint64_t end;              /**< end of the last interval covered */
-	uint32_t flags;            /**< DC_CNTF_EXTENDED */
+	uint32_t flags;            /**< DC_CNTF_EXTENDED, DC_TSET_CONTINUED */
 	uint32_t dirty;            /**< handed back uncleared: its worker clears it (dc_tset_clear()) */
 	struct dc_table *src;
 	struct dc_src_cold *src_cold; /**< cold records, src->max_entries of them */
@@ -309,6 +309,11 @@ struct dc_tset {
 	const struct dc_telescope *tel;
 	uint64_t *dst_bits;        /**< with tel: dc_telescope_words() words */
 };
+
+/** dc_tset.flags: the interval goes on in the worker's next set (a finite
+ * input's set that filled past its effective size: dc_tset_resize()); the
+ * control core merges every set of such an interval key by key. */
+#define DC_TSET_CONTINUED 0x100
 
 /** Packets whose table slots are looked up together (dc_table_find_burst()). */
 #define DC_TSET_CHUNK 32
@@ -1080,6 +1085,35 @@ void dc_src_val_merge(struct dc_src_val *a, const struct dc_src_val *b);
 /** Empty a table set for reuse (the control core; on a finite input, its
  * worker, for a set the control core handed back dirty). */
 void dc_tset_clear(struct dc_tset *ts);
+
+/**
+ * Give an empty set's source, destination and flowtuple tables effective
+ * sizes of @p src_max, @p dst_max and @p flow_max keys (dc_table_resize():
+ * each clamped to what its memory holds, at its home slots per key), so
+ * that an interval's few keys stay close together in the caches. The
+ * signature and AS tables keep their size.
+ */
+void dc_tset_resize(struct dc_tset *ts, uint64_t src_max, uint64_t dst_max, uint64_t flow_max);
+
+/** Keys the source, destination and flowtuple tables of @p ts may still
+ * take before one of them passes 3/4 of its effective size (0 when none
+ * is smaller than its memory allows: nothing to grow into). */
+static inline uint64_t
+dc_tset_headroom(const struct dc_tset *ts)
+{
+	const struct dc_table *t[3] = {ts->src, ts->dst, ts->flow};
+	uint64_t room = UINT64_MAX;
+
+	for (unsigned i = 0; i < 3; i++) {
+		uint64_t lim;
+
+		if (t[i] == NULL || t[i]->max_entries == t[i]->alloc_entries)
+			continue;
+		lim = t[i]->max_entries / 4 * 3;
+		room = t[i]->used >= lim ? 0 : (lim - t[i]->used < room ? lim - t[i]->used : room);
+	}
+	return room;
+}
 
 /** Format an address key as text (dotted quad / RFC 5952). */
 void dc_addr_format(const struct dc_addr_key *k, char *buf, unsigned size);

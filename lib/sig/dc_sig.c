@@ -623,7 +623,7 @@ note_add(struct dc_sig_db *db, const char *fmt, ...)
 	va_list ap;
 
 	if (db->note.len != 0)
-		dc_sbuf_add(&db->note, "; ", 2);
+		dc_sbuf_lit(&db->note, "; ");
 	va_start(ap, fmt);
 	dc_sbuf_vprintf(&db->note, fmt, ap);
 	va_end(ap);

@@ -125,8 +125,22 @@ dc_table_init_n(void *mem, uint64_t max_entries, uint64_t n, uint32_t key_len,
 	}
 	t->slots = (uint8_t *)mem + hdr_size();
 	t->order = (uint32_t *)(t->slots + dc_table_capacity(t) * slot_size);
+	t->alloc_slots = n;
+	t->alloc_entries = max_entries;
 	memset(t->slots, 0, dc_table_capacity(t) * slot_size);
 	return t;
+}
+
+int
+dc_table_resize(struct dc_table *t, uint64_t max_entries, uint64_t nb_slots)
+{
+	if (t->used != 0 || t->zero_used || max_entries == 0 || max_entries > t->alloc_entries ||
+	    nb_slots > t->alloc_slots || nb_slots < dc_table_slots_for(max_entries))
+		return -EINVAL;
+	/* the order array stays where init put it (after the laid-out slots) */
+	t->nb_slots = nb_slots;
+	t->max_entries = max_entries;
+	return 0;
 }
 
 void

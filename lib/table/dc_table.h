@@ -77,6 +77,8 @@ struct dc_table {
 	uint32_t nh[DC_TABLE_MAX_KEY / 4]; /**< secret NH key words */
 	uint8_t *slots;        /**< nb_slots + DC_TABLE_MAX_PROBE + 1 slots */
 	uint32_t *order;       /**< slot index of each key, in insertion order (used entries) */
+	uint64_t alloc_slots;  /**< home slots the memory holds (nb_slots at init; dc_table_resize()) */
+	uint64_t alloc_entries; /**< keys the order array holds (max_entries at init) */
 } DC_CACHE_ALIGNED;
 
 /**
@@ -128,6 +130,22 @@ struct dc_table *dc_table_init_n(void *mem, uint64_t max_entries, uint64_t nb_sl
 /** Empty the table: zeroes the used slots (O(used)), or every slot when the
  * table is well filled. */
 void dc_table_clear(struct dc_table *t);
+
+/**
+ * Use @p nb_slots home slots and hold @p max_entries keys at most, in the
+ * memory the table was laid out in: an empty table's effective size, so
+ * that a table allocated for its largest load keeps a light one's keys
+ * close together (in the caches) instead of spread over all its memory.
+ * The slots beyond the effective ones stay zero (a table is only ever
+ * filled and cleared at one size), so any size up to the laid-out one can
+ * follow. Home slots change with the size: only for an empty table.
+ *
+ * @return
+ *   0, or -EINVAL when the table is not empty, @p nb_slots is more than the
+ *   memory holds or fewer than dc_table_slots_for(@p max_entries), or
+ *   @p max_entries is 0 or more than the table was laid out for.
+ */
+int dc_table_resize(struct dc_table *t, uint64_t max_entries, uint64_t nb_slots);
 
 /** MurmurHash3's 64-bit finaliser: every output bit depends on every input bit. */
 static inline uint64_t

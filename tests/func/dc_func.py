@@ -379,6 +379,73 @@ def case_read_file(a):
             print("%s: %s" % (label, last))
 
 
+def case_table_autosize(a):
+    # table_autosize (finite inputs, on by default): a set's tables use as
+    # much of their memory as the interval before needed, from 4096 keys,
+    # and grow within an interval by handing the set over and going on in
+    # the next one, which the control core merges with it. Two files read
+    # as one input: a quiet day (hundreds of packets a minute: the tables
+    # shrink to their least) then a busy one (about 17,000 packets a minute,
+    # nearly every one a new source and flowtuple: its first minute grows
+    # its set twice). Every counter and distinct count against the
+    # generator's truth, table_full 0; with a records directory (every set
+    # merged key by key) each source and flowtuple in the files; without it
+    # (one worker: a set's distinct counts taken as they are unless the
+    # interval grew); the log counting the grown sets; and the same records
+    # with table_autosize off. The day between the files is written as zero
+    # records (they once lacked top_sources' closing bracket).
+    label = "table_autosize"
+    pa, pb = (os.path.join(a.workdir, label + ".%s.pcap" % x) for x in "ab")
+    ta, tota = gen(a, label + "_a", ["--out", pa, "--seed", "51", "--packets", "6000", "--days", "0.01",
+                                     "--start", "2022-04-01T00:00:00Z", "--interval", "60"])
+    tb, totb = gen(a, label + "_b", ["--out", pb, "--seed", "52", "--many-sources", "--packets", "120000",
+                                     "--days", "0.005", "--start", "2022-04-02T00:00:00Z",
+                                     "--interval", "60"])
+    truth = ta + tb
+    total = {k: tota[k] + totb[k] for k in SCALARS}
+    total["fingerprints"] = {k: tota["fingerprints"][k] + totb["fingerprints"][k]
+                             for k in ("mirai", "zmap", "masscan")}
+    total["days"] = tota["days"] + totb["days"]
+    runs = {}
+    for name, opts in (("auto", []), ("records", ["--records-dir"]), ("off", ["--table-autosize", "off"])):
+        out = os.path.join(a.workdir, "%s.%s.jsonl" % (label, name))
+        if os.path.exists(out):
+            os.unlink(out)
+        rdir = None
+        if opts and opts[0] == "--records-dir":
+            import shutil
+            rdir = os.path.join(a.workdir, "records")
+            shutil.rmtree(rdir, ignore_errors=True)
+            os.makedirs(rdir)
+            opts = opts + [rdir]
+        rc, so, err = run_darkcap(a, eal(label + "_" + name, []),
+                                  ["--output", out, "--interval", "60", "--stats-path", "off",
+                                   "--sources-max", "65536", "--flowtuples-max", "131072",
+                                   "--read", pa + "," + pb] + opts)
+        if rc != 0:
+            fail("%s (%s): exit %d: %s" % (label, name, rc, err[-1500:]))
+            return
+        check_exact_log(err, label + "_" + name)
+        grown = re.search(r"tables sized to the intervals, (\d+) table sets grown within an interval", err)
+        if name == "off":
+            if grown:
+                fail("%s (off): the log says the tables were sized: %s" % (label, grown.group(0)))
+        elif grown is None or int(grown.group(1)) < 2:
+            fail("%s (%s): want 2 or more sets grown within an interval, log: %s"
+                 % (label, name, grown.group(0) if grown else "no such line"))
+        else:
+            print("%s (%s): %s" % (label, name, grown.group(0)))
+        recs = load_out(out)
+        compare(recs, truth, total, 60, label + "_" + name)
+        if rdir:
+            check_records_dir(recs, rdir, label + "_" + name)
+        for r in recs:
+            r.pop("ports", None)
+        runs[name] = recs
+    if runs["auto"] != runs["off"] or runs["auto"] != runs["records"]:
+        fail("%s: the records differ with table_autosize off or a records directory" % label)
+
+
 def truth_path(a, name):
     return os.path.join(a.workdir, name + ".truth.jsonl")
 

@@ -1268,6 +1268,77 @@ t_key_tail(void)
 }
 
 /* Values: zero when a key goes in, kept, zero again after a clear. */
+/* dc_table_resize(): an empty table's effective size, down to a few keys
+ * and back up to all its memory, rounds of fill, lookup and clear at each
+ * (the zero key among them: its slot follows the size); the memory past
+ * the effective slots stays zero; a non-empty table, too many slots or
+ * keys, too few slots per key are refused. */
+static void
+t_resize(void)
+{
+	const uint32_t kl = 16, ss = 64;
+	const uint64_t max = 5000;
+	static const uint64_t sizes[] = {16, 100, 5000, 700, 4096, 1, 5000};
+	void *mem = table_mem(max, ss, NULL);
+	struct dc_table *t = dc_table_init(mem, max, kl, ss, 21);
+	uint8_t k[KBUF];
+	uint64_t r = 4;
+	unsigned bad = 0;
+	int is_new;
+
+	CHECK(t != NULL);
+	if (t == NULL) {
+		free(mem);
+		return;
+	}
+	CHECK_EQ(t->alloc_slots, dc_table_slots_for(max));
+	CHECK_EQ(t->alloc_entries, max);
+	for (unsigned z = 0; z < DC_ARRAY_SIZE(sizes); z++) {
+		uint64_t e = sizes[z], n = 0;
+
+		CHECK_EQ(dc_table_resize(t, e, dc_table_slots_for(e)), 0);
+		CHECK_EQ(t->nb_slots, dc_table_slots_for(e));
+		CHECK_EQ(t->max_entries, e);
+		/* fill to its new size, the zero key first */
+		memset(k, 0, sizeof(k));
+		bad += dc_table_upsert(t, k, dc_table_hash(t, k), &is_new) !=
+		       dc_table_slot(t, dc_table_zero_index(t));
+		n++;
+		while (n < e) {
+			uint8_t *sl;
+
+			for (uint32_t b = 0; b < kl; b++)
+				k[b] = (uint8_t)dc_test_rnd(&r);
+			sl = dc_table_upsert(t, k, dc_table_hash(t, k), &is_new);
+			if (sl != NULL && is_new) {
+				memset(sl + kl, 0x5A, ss - kl);
+				n++;
+			}
+		}
+		CHECK_EQ(t->used, e);
+		for (uint64_t i = 0; i < t->used; i++) {
+			const uint8_t *sl = dc_table_nth(t, i);
+
+			bad += dc_table_lookup(t, sl, dc_table_hash(t, sl)) != sl;
+			bad += sl >= dc_table_slot(t, dc_table_capacity(t));
+		}
+		/* a new key is refused past the effective size */
+		for (uint32_t b = 0; b < kl; b++)
+			k[b] = (uint8_t)dc_test_rnd(&r);
+		bad += dc_table_upsert(t, k, dc_table_hash(t, k), &is_new) != NULL;
+		CHECK_EQ(dc_table_resize(t, e, dc_table_slots_for(e)), -EINVAL); /* not empty */
+		dc_table_clear(t);
+		/* the whole memory, not only the effective slots, is zero again */
+		CHECK(all_zero(dc_table_slot(t, 0), (dc_table_slots_for(max) + DC_TABLE_MAX_PROBE + 1) * ss));
+	}
+	CHECK_EQ(dc_table_resize(t, max + 1, dc_table_slots_for(max)), -EINVAL);
+	CHECK_EQ(dc_table_resize(t, max, dc_table_slots_for(max) + 1), -EINVAL);
+	CHECK_EQ(dc_table_resize(t, 100, 199), -EINVAL);
+	CHECK_EQ(dc_table_resize(t, 0, 16), -EINVAL);
+	CHECK_EQ(bad, 0);
+	free(mem);
+}
+
 static void
 t_values(void)
 {
@@ -1647,6 +1718,7 @@ main(void)
 		{"the seed decides which keys collide", t_hash_keyed},
 		{"17-byte keys: bytes after the key ignored", t_key_tail},
 		{"values zeroed on insert and clear", t_values},
+		{"effective size of an empty table, down and up", t_resize},
 		{"the all-zero key", t_zero_key},
 		{"max_entries, explicit", t_max_entries_explicit},
 		{"probe window full, explicit", t_window_full_crafted},
