@@ -141,8 +141,9 @@ struct ctl {
 	uint64_t busy_tsc;          /* TSC cycles of passes that found work */
 	/* One worker and no records directory: an interval's destinations
 	 * and flowtuples are one worker table set's keys (a worker hands over
-	 * one set per interval), so their counts are taken as they are; only
-	 * the records files read the keys themselves. */
+	 * one set per interval, unless a finite input's tables grew within it:
+	 * pend.split), so their counts are taken as they are; only the records
+	 * files read the keys themselves. */
 	bool count_only;
 	struct day day;
 	struct dc_sbuf sb;

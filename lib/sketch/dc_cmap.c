@@ -77,12 +77,12 @@ cmap_move(const struct dc_table *from, struct dc_table *to)
 	return 1;
 }
 
-/* Double the capacity (more if a probe window overflows) and move over. */
+/* Move every entry into a new table of @p entries (more if a probe window
+ * overflows), placed by hash. */
 static void
-cmap_grow(struct dc_cmap *m)
+cmap_rehash(struct dc_cmap *m, uint64_t entries)
 {
-	uint64_t entries = m->t->max_entries * 2;
-
+	m->appended = 0;
 	for (;;) {
 		struct dc_table *nt = cmap_alloc(m, entries);
 
@@ -96,25 +96,19 @@ cmap_grow(struct dc_cmap *m)
 	}
 }
 
-/* An appended map's entries placed by hash (into a table of the same
- * capacity, larger if a probe window overflows), so it can be searched. */
+/* Double the capacity and move over. */
+static void
+cmap_grow(struct dc_cmap *m)
+{
+	cmap_rehash(m, m->t->max_entries * 2);
+}
+
+/* An appended map's entries placed by hash (same capacity), so it can be
+ * searched. */
 static void
 cmap_place(struct dc_cmap *m)
 {
-	uint64_t entries = m->t->max_entries;
-
-	m->appended = 0;
-	for (;;) {
-		struct dc_table *nt = cmap_alloc(m, entries);
-
-		if (cmap_move(m->t, nt)) {
-			dc_free(m->t);
-			m->t = nt;
-			return;
-		}
-		dc_free(nt);
-		entries *= 2;
-	}
+	cmap_rehash(m, m->t->max_entries);
 }
 
 uint8_t *

@@ -25,6 +25,18 @@ dc_test_rnd(uint64_t *s)
 	return z ^ (z >> 31);
 }
 
+/** Non-zero when the @p n bytes at @p p are all zero. */
+static inline int
+dc_test_all_zero(const void *p, size_t n)
+{
+	const unsigned char *b = p;
+
+	for (size_t i = 0; i < n; i++)
+		if (b[i])
+			return 0;
+	return 1;
+}
+
 #define CHECK(cond)                                                                  \
 	do {                                                                         \
 		dc_test_checks++;                                                    \

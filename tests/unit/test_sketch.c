@@ -102,14 +102,7 @@ t_hll_merge(void)
 	CHECK(memcmp(&a, &u, sizeof(a)) == 0);
 }
 
-static int
-all_zero(const uint8_t *p, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (p[i])
-			return 0;
-	return 1;
-}
+#define all_zero dc_test_all_zero
 
 /* dc_cmap_append(): entries written in order into an empty map (growing it
  * several times), seen in that order by dc_table_nth(); then upserts, one

@@ -90,14 +90,7 @@ guard_ok(const void *mem, size_t sz)
 	return 1;
 }
 
-static int
-all_zero(const uint8_t *p, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (p[i])
-			return 0;
-	return 1;
-}
+#define all_zero dc_test_all_zero
 
 /* ---- constant key lengths ----------------------------------------------- */
 
