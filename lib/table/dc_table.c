@@ -148,7 +148,13 @@ dc_table_clear(struct dc_table *t)
 {
 	uint64_t cap = dc_table_capacity(t);
 
-	if (t->used < cap / 8) {
+	/* Slot by slot up to a third of the slots: a used slot is a random line
+	 * (about 14 cycles each on a finite input's worker, against 5-6 per
+	 * line for a memset of the whole array), and a file's tables sized to
+	 * their intervals (table_autosize) run at up to 3/8 of their slots
+	 * (the clear's share of the worker's data path 19-21 cycles per packet
+	 * with a third, 23-27 with an eighth, docs/PERFORMANCE.md). */
+	if (t->used < cap / 3) {
 		/* The engine's slot sizes (64 and 32 bytes) as constants: stores
 		 * the compiler inlines, not a library call per slot (a finite
 		 * input's worker clears ~6,000 slots an interval). */
