@@ -863,9 +863,7 @@ day_close(struct ctl *c, bool partial)
 		uint64_t v = exact ? d->count[k] : dc_hll_estimate(&d->hll[k]);
 
 		est |= !exact;
-		dc_sbuf_lit(&c->sb, ",\"");
-		dc_sbuf_str(&c->sb, day_kind_keys[k]);
-		dc_sbuf_str_u64(&c->sb, "\":", v);
+		dc_sbuf_member_u64(&c->sb, day_kind_keys[k], v);
 	}
 	dc_sbuf_printf(&c->sb, ",\"estimated\":%s%s}", est ? "true" : "false",
 		       partial ? ",\"partial\":true" : "");

@@ -84,14 +84,16 @@ dc_sbuf_str(struct dc_sbuf *sb, const char *s)
 void
 dc_sbuf_str_u64(struct dc_sbuf *sb, const char *s, uint64_t v)
 {
-	char buf[24], *e = buf + sizeof(buf), *p = u64_digits(v, e);
-	size_t n = strlen(s);
+	dc_sbuf_str(sb, s);
+	dc_sbuf_u64(sb, v);
+}
 
-	dc_sbuf_reserve(sb, n + (size_t)(e - p));
-	memcpy(sb->buf + sb->len, s, n);
-	memcpy(sb->buf + sb->len + n, p, (size_t)(e - p));
-	sb->len += n + (size_t)(e - p);
-	sb->buf[sb->len] = '\0';
+void
+dc_sbuf_member_u64(struct dc_sbuf *sb, const char *key, uint64_t v)
+{
+	dc_sbuf_lit(sb, ",\"");
+	dc_sbuf_str(sb, key);
+	dc_sbuf_str_u64(sb, "\":", v);
 }
 
 void

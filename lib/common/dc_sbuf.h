@@ -38,9 +38,11 @@ void dc_sbuf_json_kv(struct dc_sbuf *sb, int comma, uint64_t key, uint64_t val);
 void dc_sbuf_str(struct dc_sbuf *sb, const char *s);
 /** Append the C string @p s, then @p v in decimal: a JSON member such as
  * ",\"packets\":" and its number, without printf (the control core writes
- * a record per interval: printf's parsing of the format cost it about 40 us
- * a record, docs/PERFORMANCE.md "Offline peers"). */
+ * a record per interval; its ~90 printf calls cost it about 11 us of
+ * ~480, docs/PERFORMANCE.md "Offline peers"). */
 void dc_sbuf_str_u64(struct dc_sbuf *sb, const char *s, uint64_t v);
+/** Append the JSON member ,"@p key":@p v (a key known only at run time). */
+void dc_sbuf_member_u64(struct dc_sbuf *sb, const char *key, uint64_t v);
 /** Append @p v in decimal (what "%" PRIu64 prints, without printf: the
  * records' long lists of numbers). */
 void dc_sbuf_u64(struct dc_sbuf *sb, uint64_t v);

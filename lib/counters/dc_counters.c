@@ -131,9 +131,7 @@ dc_counters_json(const struct dc_counters *c, struct dc_sbuf *sb)
 	for (i = 0; i < DC_CNT__MAX; i++) {
 		if (i == DC_CNT_MIRAI || i == DC_CNT_ZMAP || i == DC_CNT_MASSCAN)
 			continue;
-		dc_sbuf_lit(sb, ",\"");
-		dc_sbuf_str(sb, dc_counter_keys[i]);
-		dc_sbuf_str_u64(sb, "\":", c->c[i]);
+		dc_sbuf_member_u64(sb, dc_counter_keys[i], c->c[i]);
 	}
 	json_sparse(sb, "proto", c->proto, 256);
 	json_ports(sb, "tcp_dst_ports", c->tcp_dport, c->tcp_touch);

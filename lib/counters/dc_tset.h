@@ -1096,8 +1096,8 @@ void dc_tset_clear(struct dc_tset *ts);
 void dc_tset_resize(struct dc_tset *ts, uint64_t src_max, uint64_t dst_max, uint64_t flow_max);
 
 /** Keys the source, destination and flowtuple tables of @p ts may still
- * take before one of them passes 3/4 of its effective size (0 when none
- * is smaller than its memory allows: nothing to grow into). */
+ * take before one of them passes 3/4 of its effective size (UINT64_MAX
+ * when none is smaller than its memory allows: nothing to grow into). */
 static inline uint64_t
 dc_tset_headroom(const struct dc_tset *ts)
 {

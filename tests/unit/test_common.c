@@ -62,6 +62,17 @@ t_numbers(void)
 	}
 	CHECK_EQ(sb.len, wl);
 	CHECK(strcmp(sb.buf, want) == 0);
+	/* dc_sbuf_member_u64(): ,"key":number */
+	dc_sbuf_reset(&sb);
+	wl = 0;
+	for (unsigned i = 0; i < 150; i++) {
+		const char *k = i % 2 ? "tcp_syn" : "unique_sources";
+
+		dc_sbuf_member_u64(&sb, k, vals[i]);
+		wl += (size_t)snprintf(want + wl, sizeof(want) - wl, ",\"%s\":%" PRIu64, k, vals[i]);
+	}
+	CHECK_EQ(sb.len, wl);
+	CHECK(strcmp(sb.buf, want) == 0);
 	dc_sbuf_free(&sb);
 }
 
